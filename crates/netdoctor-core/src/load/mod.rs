@@ -1,0 +1,413 @@
+//! Text → API objects. Reads files, directories and stdin; splits YAML streams into
+//! documents; reports every document it cannot read (with file, document index, line and
+//! reason) and keeps going with the others.
+
+pub mod api;
+mod object;
+
+pub use object::{ApiObject, WorkloadKind};
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where an object came from, for messages that point back at the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: Arc<str>,
+    /// 1-based index of the document in the file.
+    pub document: usize,
+    /// 1-based line where the document starts.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub object: ApiObject,
+    pub origin: Origin,
+}
+
+/// A document that could not be read (INP001).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub file: String,
+    pub document: usize,
+    /// 1-based line of the problem, or of the document start when the parser gave none.
+    pub line: usize,
+    pub reason: String,
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct LoadResult {
+    pub objects: Vec<Loaded>,
+    pub unreadable: Vec<Unreadable>,
+    /// Kinds netdoctor does not use, with how many objects of each were skipped.
+    pub skipped_kinds: BTreeMap<String, usize>,
+    pub files_read: usize,
+}
+
+impl LoadResult {
+    pub fn merge(&mut self, other: LoadResult) {
+        self.objects.extend(other.objects);
+        self.unreadable.extend(other.unreadable);
+        for (k, n) in other.skipped_kinds {
+            *self.skipped_kinds.entry(k).or_default() += n;
+        }
+        self.files_read += other.files_read;
+    }
+
+    /// Nothing could be read at all (every document broken, or no input).
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+}
+
+/// A fatal input problem: the path does not exist or cannot be read. (A document that does
+/// not parse is not fatal: it is an `Unreadable` entry.)
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: no such file or directory")]
+    NotFound { path: String },
+}
+
+/// Loads `-f` arguments in order: files, directories (recursively, `*.yaml`, `*.yml`,
+/// `*.json`, sorted by path) and `-` for stdin.
+pub fn load_paths(paths: &[PathBuf]) -> Result<LoadResult, LoadError> {
+    let mut result = LoadResult::default();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                LoadError::Io {
+                    path: "<stdin>".into(),
+                    source: e,
+                }
+            })?;
+            result.merge(load_text("<stdin>", &text));
+            continue;
+        }
+        if !p.exists() {
+            return Err(LoadError::NotFound {
+                path: p.display().to_string(),
+            });
+        }
+        let mut files = Vec::new();
+        collect_files(p, true, &mut files)?;
+        for f in files {
+            let bytes = std::fs::read(&f).map_err(|e| LoadError::Io {
+                path: f.display().to_string(),
+                source: e,
+            })?;
+            let name = f.display().to_string();
+            match String::from_utf8(bytes) {
+                Ok(text) => result.merge(load_text(&name, &text)),
+                Err(_) => {
+                    result.files_read += 1;
+                    result.unreadable.push(Unreadable {
+                        file: name,
+                        document: 1,
+                        line: 1,
+                        reason: "the file is not UTF-8 text".into(),
+                    })
+                }
+            }
+        }
+    }
+    Ok(result)
+}
+
+fn is_manifest(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn collect_files(path: &Path, explicit: bool, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let io = |e| LoadError::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            // Hidden entries (.git, editor backups) are not manifests.
+            let hidden = e
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if !hidden {
+                collect_files(&e, false, out)?;
+            }
+        }
+    } else if explicit || is_manifest(path) {
+        // A file named explicitly is read whatever its extension.
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// Parses one file's text: JSON when it starts with `{` or `[`, otherwise a YAML stream.
+pub fn load_text(file: &str, text: &str) -> LoadResult {
+    let file: Arc<str> = Arc::from(file);
+    let mut result = LoadResult {
+        files_read: 1,
+        ..LoadResult::default()
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        load_json(&file, text, &mut result);
+    } else {
+        for doc in split_yaml_documents(text) {
+            load_yaml_document(&file, &doc, &mut result);
+        }
+    }
+    result
+}
+
+fn push_objects(result: &mut LoadResult, objects: Vec<ApiObject>, origin: Origin) {
+    for object in objects {
+        if let ApiObject::Other { kind, .. } = &object {
+            *result.skipped_kinds.entry(kind.clone()).or_default() += 1;
+            continue;
+        }
+        result.objects.push(Loaded {
+            object,
+            origin: origin.clone(),
+        });
+    }
+}
+
+/// A JSON file may hold one object, an array of objects, or several objects one after the
+/// other (what `kubectl get … -o json` piped together gives).
+fn load_json(file: &Arc<str>, text: &str, result: &mut LoadResult) {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<JsonObjects>();
+    let mut document = 0;
+    loop {
+        let start_line = line_of_offset(text, stream.byte_offset());
+        let Some(next) = stream.next() else { break };
+        document += 1;
+        match next {
+            Ok(JsonObjects(objects)) => push_objects(
+                result,
+                objects,
+                Origin {
+                    file: file.clone(),
+                    document,
+                    line: start_line,
+                },
+            ),
+            Err(e) => {
+                result.unreadable.push(Unreadable {
+                    file: file.to_string(),
+                    document,
+                    line: e.line().max(1),
+                    reason: strip_json_position(&e.to_string()),
+                });
+                // After a syntax error the rest of a JSON stream cannot be trusted.
+                break;
+            }
+        }
+    }
+}
+
+fn strip_json_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// The objects of one JSON value (an object, a List, or an array of objects).
+struct JsonObjects(Vec<ApiObject>);
+
+impl<'de> serde::Deserialize<'de> for JsonObjects {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::DeserializeSeed;
+        let mut out = Vec::new();
+        ArrayOrObjects { out: &mut out }.deserialize(d)?;
+        Ok(JsonObjects(out))
+    }
+}
+
+struct ArrayOrObjects<'a> {
+    out: &'a mut Vec<ApiObject>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ArrayOrObjects<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ArrayOrObjects<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a Kubernetes object or an array of objects")
+    }
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while seq
+            .next_element_seed(object::ObjectsSeed {
+                out: &mut *self.out,
+                default_kind: None,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        serde::de::Visitor::visit_map(
+            object::ObjectsSeed {
+                out: self.out,
+                default_kind: None,
+            },
+            map,
+        )
+    }
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// One YAML document of a stream: its text and where it starts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct YamlDocument<'a> {
+    pub index: usize,
+    /// 1-based line of the document's first line in the file.
+    pub first_line: usize,
+    pub text: &'a str,
+}
+
+/// Splits a YAML stream at document markers (`---` or `...` at column 0), so that a syntax
+/// error in one document does not stop the others from being read: the YAML parser itself
+/// gives up on the whole stream after a syntax error.
+pub fn split_yaml_documents<'a>(text: &'a str) -> Vec<YamlDocument<'a>> {
+    let mut docs = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1usize;
+    let mut offset = 0usize;
+    let mut line_no = 1usize;
+    let push = |docs: &mut Vec<YamlDocument<'a>>, from: usize, to: usize, first_line: usize| {
+        let body = &text[from..to];
+        let has_content = body.lines().any(|l| {
+            !l.trim().is_empty() && !l.trim_start().starts_with('#') && !l.starts_with('%')
+        });
+        if has_content {
+            docs.push(YamlDocument {
+                index: docs.len() + 1,
+                first_line,
+                text: body,
+            });
+        }
+    };
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let is_start =
+            content == "---" || content.starts_with("--- ") || content.starts_with("---\t");
+        let is_end = content == "..." || content.starts_with("... ");
+        if is_start || is_end {
+            push(&mut docs, start, offset, start_line);
+            if is_start && content.len() > 3 {
+                // `--- value` starts a document with content on the marker line.
+                start = offset + 3;
+                start_line = line_no;
+            } else {
+                start = offset + line.len();
+                start_line = line_no + 1;
+            }
+        }
+        offset += line.len();
+        line_no += 1;
+    }
+    push(&mut docs, start, text.len(), start_line);
+    docs
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    // Cluster dumps are large and come from the user's own disk: lift the size caps, keep
+    // the depth and alias caps that stop a hostile document from exhausting the stack.
+    budget.max_reader_input_bytes = None;
+    budget.max_events = usize::MAX;
+    budget.max_nodes = usize::MAX;
+    budget.max_documents = usize::MAX;
+    budget.max_total_scalar_bytes = usize::MAX;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.legacy_octal_numbers = true;
+    options
+}
+
+fn load_yaml_document(file: &Arc<str>, doc: &YamlDocument<'_>, result: &mut LoadResult) {
+    use serde::de::DeserializeSeed;
+    let mut objects = Vec::new();
+    let parsed =
+        serde_saphyr::with_deserializer_from_str_with_options(doc.text, yaml_options(), |de| {
+            object::ObjectsSeed {
+                out: &mut objects,
+                default_kind: None,
+            }
+            .deserialize(de)
+        });
+    match parsed {
+        Ok(()) => push_objects(
+            result,
+            objects,
+            Origin {
+                file: file.clone(),
+                document: doc.index,
+                line: doc.first_line,
+            },
+        ),
+        Err(e) => {
+            let line = e
+                .location()
+                .map(|l| l.line() as usize)
+                .filter(|&l| l > 0)
+                .map(|l| doc.first_line + l - 1)
+                .unwrap_or(doc.first_line);
+            result.unreadable.push(Unreadable {
+                file: file.to_string(),
+                document: doc.index,
+                line,
+                reason: one_line_reason(&e.without_snippet().to_string()),
+            });
+        }
+    }
+}
+
+/// The parser's message without its position suffix and on one line.
+fn one_line_reason(msg: &str) -> String {
+    let first = msg
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(msg)
+        .trim();
+    let cut = first
+        .find(" at line ")
+        .map(|i| &first[..i])
+        .unwrap_or(first);
+    cut.trim_end_matches(['.', ':']).to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,368 @@
+//! One document → the API objects in it, dispatched on `kind` in a single pass.
+//!
+//! `kind` usually comes before `spec` (kubectl prints keys in order, people write them in
+//! order), so the visitor reads keys until it meets `kind` and then hands the rest of the
+//! same map to the typed struct of that kind: nothing is buffered. Keys met before `kind`
+//! (other than `apiVersion`) are buffered as JSON values and merged, which is slower but
+//! still correct. `List` and `*List` documents recurse into `items`; items of a typed list
+//! (`PodList`) may omit their own `kind`, as API responses do.
+
+use super::api;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// Every kind netdoctor reads. Anything else is `Other` and skipped (counted).
+#[derive(Debug, Clone)]
+pub enum ApiObject {
+    Namespace(api::Namespace),
+    Node(api::Node),
+    Pod(api::Pod),
+    Service(api::Service),
+    Endpoints(api::Endpoints),
+    EndpointSlice(api::EndpointSlice),
+    NetworkPolicy(api::NetworkPolicy),
+    Ingress(api::Ingress),
+    IngressClass(api::IngressClass),
+    Secret(api::Secret),
+    ConfigMap(api::ConfigMap),
+    /// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob.
+    Workload(WorkloadKind, api::Workload),
+    Other {
+        api_version: String,
+        kind: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    pub const ALL: [WorkloadKind; 7] = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::ReplicaSet,
+        WorkloadKind::ReplicationController,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::ReplicationController => "ReplicationController",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+        }
+    }
+
+    /// Accepts the kind as written in YAML and as typed on the command line
+    /// (`deployment`, `deploy`, `sts`, …).
+    pub fn parse(s: &str) -> Option<WorkloadKind> {
+        let k = match s.to_ascii_lowercase().as_str() {
+            "deployment" | "deployments" | "deploy" => WorkloadKind::Deployment,
+            "statefulset" | "statefulsets" | "sts" => WorkloadKind::StatefulSet,
+            "daemonset" | "daemonsets" | "ds" => WorkloadKind::DaemonSet,
+            "replicaset" | "replicasets" | "rs" => WorkloadKind::ReplicaSet,
+            "replicationcontroller" | "replicationcontrollers" | "rc" => {
+                WorkloadKind::ReplicationController
+            }
+            "job" | "jobs" => WorkloadKind::Job,
+            "cronjob" | "cronjobs" | "cj" => WorkloadKind::CronJob,
+            _ => return None,
+        };
+        Some(k)
+    }
+}
+
+impl ApiObject {
+    pub fn kind(&self) -> &str {
+        match self {
+            ApiObject::Namespace(_) => "Namespace",
+            ApiObject::Node(_) => "Node",
+            ApiObject::Pod(_) => "Pod",
+            ApiObject::Service(_) => "Service",
+            ApiObject::Endpoints(_) => "Endpoints",
+            ApiObject::EndpointSlice(_) => "EndpointSlice",
+            ApiObject::NetworkPolicy(_) => "NetworkPolicy",
+            ApiObject::Ingress(_) => "Ingress",
+            ApiObject::IngressClass(_) => "IngressClass",
+            ApiObject::Secret(_) => "Secret",
+            ApiObject::ConfigMap(_) => "ConfigMap",
+            ApiObject::Workload(k, _) => k.as_str(),
+            ApiObject::Other { kind, .. } => kind,
+        }
+    }
+
+    pub fn metadata(&self) -> Option<&api::ObjectMeta> {
+        Some(match self {
+            ApiObject::Namespace(o) => &o.metadata,
+            ApiObject::Node(o) => &o.metadata,
+            ApiObject::Pod(o) => &o.metadata,
+            ApiObject::Service(o) => &o.metadata,
+            ApiObject::Endpoints(o) => &o.metadata,
+            ApiObject::EndpointSlice(o) => &o.metadata,
+            ApiObject::NetworkPolicy(o) => &o.metadata,
+            ApiObject::Ingress(o) => &o.metadata,
+            ApiObject::IngressClass(o) => &o.metadata,
+            ApiObject::Secret(o) => &o.metadata,
+            ApiObject::ConfigMap(o) => &o.metadata,
+            ApiObject::Workload(_, o) => &o.metadata,
+            ApiObject::Other { .. } => return None,
+        })
+    }
+
+    /// The `apiVersion` netdoctor writes back in a snapshot.
+    pub fn api_version(&self) -> &str {
+        match self {
+            ApiObject::Namespace(_)
+            | ApiObject::Node(_)
+            | ApiObject::Pod(_)
+            | ApiObject::Service(_)
+            | ApiObject::Endpoints(_)
+            | ApiObject::Secret(_)
+            | ApiObject::ConfigMap(_) => "v1",
+            ApiObject::EndpointSlice(_) => "discovery.k8s.io/v1",
+            ApiObject::NetworkPolicy(_) | ApiObject::Ingress(_) | ApiObject::IngressClass(_) => {
+                "networking.k8s.io/v1"
+            }
+            ApiObject::Workload(WorkloadKind::ReplicationController, _) => "v1",
+            ApiObject::Workload(WorkloadKind::Job | WorkloadKind::CronJob, _) => "batch/v1",
+            ApiObject::Workload(_, _) => "apps/v1",
+            ApiObject::Other { api_version, .. } => api_version,
+        }
+    }
+
+    /// The object as JSON with `apiVersion` and `kind`, for `snapshot`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let body = match self {
+            ApiObject::Namespace(o) => serde_json::to_value(o),
+            ApiObject::Node(o) => serde_json::to_value(o),
+            ApiObject::Pod(o) => serde_json::to_value(o),
+            ApiObject::Service(o) => serde_json::to_value(o),
+            ApiObject::Endpoints(o) => serde_json::to_value(o),
+            ApiObject::EndpointSlice(o) => serde_json::to_value(o),
+            ApiObject::NetworkPolicy(o) => serde_json::to_value(o),
+            ApiObject::Ingress(o) => serde_json::to_value(o),
+            ApiObject::IngressClass(o) => serde_json::to_value(o),
+            ApiObject::Secret(o) => serde_json::to_value(o),
+            ApiObject::ConfigMap(o) => serde_json::to_value(o),
+            ApiObject::Workload(_, o) => serde_json::to_value(o),
+            ApiObject::Other { .. } => Ok(serde_json::Value::Object(Default::default())),
+        };
+        let mut v = body.unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(map) = &mut v {
+            let mut out = serde_json::Map::new();
+            out.insert("apiVersion".into(), self.api_version().into());
+            out.insert("kind".into(), self.kind().into());
+            out.append(map);
+            return serde_json::Value::Object(out);
+        }
+        v
+    }
+}
+
+/// Deserializes one document into the objects it holds (one, or the items of a List).
+pub struct ObjectsSeed<'a> {
+    pub out: &'a mut Vec<ApiObject>,
+    /// The kind of items inside a typed list (`PodList` → `Pod`).
+    pub default_kind: Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Kubernetes object (a mapping with apiVersion and kind)")
+    }
+
+    // An empty document (only comments, or `---` twice) holds no object.
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut api_version = String::new();
+        let mut kind: Option<String> = None;
+        let mut buffered = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "apiVersion" => {
+                    api_version = map.next_value::<Option<String>>()?.unwrap_or_default()
+                }
+                "kind" => {
+                    kind = map.next_value::<Option<String>>()?;
+                    if kind.is_some() {
+                        break;
+                    }
+                }
+                _ => {
+                    let v: serde_json::Value = map.next_value()?;
+                    buffered.insert(key, v);
+                }
+            }
+        }
+        let kind = match kind.or(self.default_kind) {
+            Some(k) if !k.is_empty() => k,
+            _ => return Err(de::Error::custom("the object has no `kind`")),
+        };
+        let rest = Rest { map, buffered };
+        if kind == "List" || kind.ends_with("List") {
+            let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
+            return rest.items(self.out, item_kind.map(str::to_string));
+        }
+        let obj = match kind.as_str() {
+            "Namespace" => ApiObject::Namespace(rest.typed()?),
+            "Node" => ApiObject::Node(rest.typed()?),
+            "Pod" => ApiObject::Pod(rest.typed()?),
+            "Service" => ApiObject::Service(rest.typed()?),
+            "Endpoints" => ApiObject::Endpoints(rest.typed()?),
+            "EndpointSlice"
+                if api_version.starts_with("discovery.k8s.io") || api_version.is_empty() =>
+            {
+                ApiObject::EndpointSlice(rest.typed()?)
+            }
+            "NetworkPolicy" if is_core_netpol(&api_version) => {
+                ApiObject::NetworkPolicy(rest.typed()?)
+            }
+            "Ingress" if is_k8s_ingress(&api_version) => ApiObject::Ingress(rest.typed()?),
+            "IngressClass" => ApiObject::IngressClass(rest.typed()?),
+            "Secret" => ApiObject::Secret(rest.typed()?),
+            "ConfigMap" => ApiObject::ConfigMap(rest.typed()?),
+            other => match WorkloadKind::ALL.iter().find(|k| k.as_str() == other) {
+                Some(&wk) => ApiObject::Workload(wk, rest.typed()?),
+                None => {
+                    rest.skip()?;
+                    ApiObject::Other { api_version, kind }
+                }
+            },
+        };
+        self.out.push(obj);
+        Ok(())
+    }
+}
+
+/// `networking.k8s.io/v1` (and old `extensions/v1beta1`), not Calico's or Cilium's kinds of
+/// the same name, whose semantics differ.
+fn is_core_netpol(api_version: &str) -> bool {
+    api_version.is_empty()
+        || api_version.starts_with("networking.k8s.io/")
+        || api_version.starts_with("extensions/")
+}
+
+fn is_k8s_ingress(api_version: &str) -> bool {
+    is_core_netpol(api_version)
+}
+
+/// The part of an object's map not yet read, plus what was buffered before `kind`.
+struct Rest<A> {
+    map: A,
+    buffered: serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'de, A: MapAccess<'de>> Rest<A> {
+    fn typed<T: serde::de::DeserializeOwned>(mut self) -> Result<T, A::Error> {
+        if self.buffered.is_empty() {
+            return T::deserialize(MapAccessDeserializer::new(self.map));
+        }
+        while let Some(key) = self.map.next_key::<String>()? {
+            let v: serde_json::Value = self.map.next_value()?;
+            self.buffered.insert(key, v);
+        }
+        serde_json::from_value(serde_json::Value::Object(self.buffered)).map_err(de::Error::custom)
+    }
+
+    fn skip(mut self) -> Result<(), A::Error> {
+        while self.map.next_key::<IgnoredAny>()?.is_some() {
+            self.map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+
+    fn items(
+        mut self,
+        out: &mut Vec<ApiObject>,
+        item_kind: Option<String>,
+    ) -> Result<(), A::Error> {
+        if let Some(items) = self.buffered.remove("items") {
+            return buffered_items(items, out, item_kind).map_err(de::Error::custom);
+        }
+        while let Some(key) = self.map.next_key::<String>()? {
+            if key == "items" {
+                self.map.next_value_seed(ItemsSeed {
+                    out: &mut *out,
+                    item_kind: item_kind.clone(),
+                })?;
+            } else {
+                self.map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn buffered_items(
+    items: serde_json::Value,
+    out: &mut Vec<ApiObject>,
+    item_kind: Option<String>,
+) -> Result<(), serde_json::Error> {
+    ItemsSeed { out, item_kind }.deserialize(items)
+}
+
+struct ItemsSeed<'a> {
+    out: &'a mut Vec<ApiObject>,
+    item_kind: Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of objects")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while seq
+            .next_element_seed(ObjectsSeed {
+                out: &mut *self.out,
+                default_kind: self.item_kind.clone(),
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}

@@ -1,0 +1,231 @@
+//! The cluster's network, built once from API objects, indexed, then read-only.
+
+mod build;
+pub mod labels;
+mod types;
+
+pub use build::BuildOptions;
+pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
+pub use types::*;
+
+use crate::finding::ObjectRef;
+use crate::load::{Origin, Unreadable};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+/// An object that failed validation that matters to networking (INP002).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub object: ObjectRef,
+    pub reason: String,
+    /// What netdoctor did with it: "skipped", "repaired: …".
+    pub action: String,
+    pub origin: Option<Origin>,
+}
+
+/// Pods of one namespace with identical labels: selectors are evaluated once per group.
+#[derive(Debug, Clone)]
+pub struct LabelGroup {
+    pub namespace: String,
+    pub labels: Labels,
+    pub pods: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    pub cluster_domain: String,
+    pub namespaces: Vec<Namespace>,
+    pub nodes: Vec<Node>,
+    pub pods: Vec<Pod>,
+    pub workloads: Vec<Workload>,
+    pub services: Vec<Service>,
+    pub endpoint_slices: Vec<EndpointSlice>,
+    pub policies: Vec<NetworkPolicy>,
+    pub ingresses: Vec<Ingress>,
+    pub ingress_classes: Vec<IngressClass>,
+    pub secrets: Vec<Secret>,
+    pub config_maps: Vec<ConfigMap>,
+
+    /// Documents that could not be read (INP001).
+    pub unreadable: Vec<Unreadable>,
+    /// Objects that failed validation (INP002).
+    pub invalid: Vec<Invalid>,
+    /// Kinds that were read but not used, with their counts.
+    pub skipped_kinds: BTreeMap<String, usize>,
+    /// Kinds that a live read was forbidden to list (INP003); rules that need them say
+    /// "not checked".
+    pub unreadable_kinds: Vec<String>,
+
+    index: Index,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    namespace: HashMap<String, usize>,
+    pods_by_ns: HashMap<String, Vec<usize>>,
+    pod: HashMap<(String, String), usize>,
+    pod_by_ip: HashMap<IpAddr, Vec<usize>>,
+    label_groups: Vec<LabelGroup>,
+    groups_by_ns: HashMap<String, Vec<usize>>,
+    service: HashMap<(String, String), usize>,
+    slices_by_service: HashMap<(String, String), Vec<usize>>,
+    policies_by_ns: HashMap<String, Vec<usize>>,
+    workload: HashMap<(String, String, String), usize>,
+    pods_by_workload: HashMap<usize, Vec<usize>>,
+    secret: HashMap<(String, String), usize>,
+    ignored: HashMap<(String, Option<String>, String), Vec<String>>,
+}
+
+fn key(ns: &str, name: &str) -> (String, String) {
+    (ns.to_string(), name.to_string())
+}
+
+impl Cluster {
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.index.namespace.get(name).map(|&i| &self.namespaces[i])
+    }
+
+    pub fn pods_in(&self, ns: &str) -> impl Iterator<Item = &Pod> {
+        self.index
+            .pods_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.pods[i])
+    }
+
+    pub fn pod(&self, ns: &str, name: &str) -> Option<&Pod> {
+        self.pod_index(ns, name).map(|i| &self.pods[i])
+    }
+
+    pub fn pod_index(&self, ns: &str, name: &str) -> Option<usize> {
+        self.index.pod.get(&key(ns, name)).copied()
+    }
+
+    /// Pods (not hostNetwork ones) that own this IP.
+    pub fn pods_by_ip(&self, ip: IpAddr) -> impl Iterator<Item = &Pod> {
+        self.index
+            .pod_by_ip
+            .get(&ip)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.pods[i])
+    }
+
+    /// Groups of pods with identical labels, all namespaces.
+    pub fn label_groups(&self) -> &[LabelGroup] {
+        &self.index.label_groups
+    }
+
+    pub fn label_groups_in(&self, ns: &str) -> impl Iterator<Item = &LabelGroup> {
+        self.index
+            .groups_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.index.label_groups[i])
+    }
+
+    /// Indexes of the pods in `ns` whose labels match `selector`, evaluated per label group.
+    pub fn pods_matching(&self, ns: &str, selector: &Selector) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .label_groups_in(ns)
+            .filter(|g| selector.matches(&g.labels))
+            .flat_map(|g| g.pods.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    pub fn service(&self, ns: &str, name: &str) -> Option<&Service> {
+        self.index
+            .service
+            .get(&key(ns, name))
+            .map(|&i| &self.services[i])
+    }
+
+    /// The Services whose ClusterIP is `ip`.
+    pub fn service_by_cluster_ip(&self, ip: IpAddr) -> Option<&Service> {
+        self.services.iter().find(|s| s.cluster_ips.contains(&ip))
+    }
+
+    /// The EndpointSlices of a Service (legacy Endpoints only when there is no slice).
+    pub fn slices_of(&self, ns: &str, service: &str) -> impl Iterator<Item = &EndpointSlice> {
+        self.index
+            .slices_by_service
+            .get(&key(ns, service))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.endpoint_slices[i])
+    }
+
+    pub fn policies_in(&self, ns: &str) -> impl Iterator<Item = &NetworkPolicy> {
+        self.index
+            .policies_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.policies[i])
+    }
+
+    pub fn workload(&self, kind: &str, ns: &str, name: &str) -> Option<&Workload> {
+        self.workload_index(kind, ns, name)
+            .map(|i| &self.workloads[i])
+    }
+
+    pub fn workload_index(&self, kind: &str, ns: &str, name: &str) -> Option<usize> {
+        self.index
+            .workload
+            .get(&(kind.to_string(), ns.to_string(), name.to_string()))
+            .copied()
+    }
+
+    /// The pods a workload owns (directly or through a ReplicaSet / Job), including a pod
+    /// derived from its template.
+    pub fn pods_of_workload(&self, workload: usize) -> impl Iterator<Item = &Pod> {
+        self.index
+            .pods_by_workload
+            .get(&workload)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.pods[i])
+    }
+
+    pub fn secret(&self, ns: &str, name: &str) -> Option<&Secret> {
+        self.index
+            .secret
+            .get(&key(ns, name))
+            .map(|&i| &self.secrets[i])
+    }
+
+    pub fn config_map(&self, ns: &str, name: &str) -> Option<&ConfigMap> {
+        self.config_maps
+            .iter()
+            .find(|c| c.namespace == ns && c.name == name)
+    }
+
+    pub fn ingress_class(&self, name: &str) -> Option<&IngressClass> {
+        self.ingress_classes.iter().find(|c| c.name == name)
+    }
+
+    /// Whether a live read could list this kind (always true for files).
+    pub fn can_read(&self, kind: &str) -> bool {
+        !self.unreadable_kinds.iter().any(|k| k == kind)
+    }
+
+    /// Rule codes the object silences with the `netdoctor.io/ignore` annotation.
+    pub fn ignored_codes(&self, object: &ObjectRef) -> &[String] {
+        self.index
+            .ignored
+            .get(&(
+                object.kind.clone(),
+                object.namespace.clone(),
+                object.name.clone(),
+            ))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+/// The annotation that silences findings on an object: `netdoctor.io/ignore: "SVC006,NP002"`.
+pub const IGNORE_ANNOTATION: &str = "netdoctor.io/ignore";
