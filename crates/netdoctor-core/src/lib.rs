@@ -7,6 +7,7 @@ pub mod finding;
 pub mod load;
 pub mod model;
 pub mod rules;
+pub mod sim;
 
 pub use finding::{Finding, Fix, ObjectRef, Severity, Summary};
 pub use model::Cluster;

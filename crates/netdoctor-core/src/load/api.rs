@@ -61,6 +61,12 @@ impl<'de> Deserialize<'de> for IntOrString {
     }
 }
 
+/// `null` read as the default value: API servers print `null` for empty lists and
+/// objects, which serde's `default` alone does not accept.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+}
+
 /// A scalar read as a string whatever its YAML type (`version: 1.0`, `enabled: true`), so a
 /// label written without quotes does not make the whole document unreadable.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -160,9 +166,13 @@ fn dns_config_data<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Erro
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct OwnerReference {
+    #[serde(deserialize_with = "nullable")]
     pub api_version: String,
+    #[serde(deserialize_with = "nullable")]
     pub kind: String,
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(deserialize_with = "nullable")]
     pub uid: String,
     pub controller: Option<bool>,
 }
@@ -185,6 +195,7 @@ pub struct ObjectMeta {
     )]
     pub annotations: StringMap,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "nullable")]
     pub owner_references: Vec<OwnerReference>,
     pub creation_timestamp: Option<String>,
     pub deletion_timestamp: Option<String>,
@@ -196,17 +207,22 @@ pub struct ObjectMeta {
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(deserialize_with = "nullable")]
     pub match_labels: StringMap,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "nullable")]
     pub match_expressions: Vec<SelectorRequirement>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SelectorRequirement {
+    #[serde(deserialize_with = "nullable")]
     pub key: String,
+    #[serde(deserialize_with = "nullable")]
     pub operator: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(deserialize_with = "nullable")]
     pub values: Vec<String>,
 }
 
@@ -257,16 +273,22 @@ struct LenientMap(#[serde(deserialize_with = "string_map")] StringMap);
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Pod {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: PodSpec,
+    #[serde(deserialize_with = "nullable")]
     pub status: PodStatus,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PodSpec {
+    #[serde(deserialize_with = "nullable")]
     pub containers: Vec<Container>,
+    #[serde(deserialize_with = "nullable")]
     pub init_containers: Vec<Container>,
+    #[serde(deserialize_with = "nullable")]
     pub host_network: bool,
     pub dns_policy: Option<String>,
     pub dns_config: Option<PodDnsConfig>,
@@ -280,14 +302,18 @@ pub struct PodSpec {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PodDnsConfig {
+    #[serde(deserialize_with = "nullable")]
     pub nameservers: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
     pub searches: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
     pub options: Vec<PodDnsOption>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PodDnsOption {
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
     pub value: Option<String>,
 }
@@ -295,8 +321,10 @@ pub struct PodDnsOption {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Container {
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
     pub image: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub ports: Vec<ContainerPort>,
     pub readiness_probe: Option<Probe>,
     pub liveness_probe: Option<Probe>,
@@ -309,6 +337,7 @@ pub struct Container {
 #[serde(default, rename_all = "camelCase")]
 pub struct ContainerPort {
     pub name: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub container_port: i64,
     pub protocol: Option<String>,
     pub host_port: Option<i64>,
@@ -343,6 +372,7 @@ pub struct TcpSocketAction {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct GrpcAction {
+    #[serde(deserialize_with = "nullable")]
     pub port: i64,
 }
 
@@ -352,28 +382,33 @@ pub struct PodStatus {
     pub phase: Option<String>,
     pub reason: Option<String>,
     pub message: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub conditions: Vec<Condition>,
     #[serde(rename = "podIP")]
     pub pod_ip: Option<String>,
-    #[serde(rename = "podIPs")]
+    #[serde(rename = "podIPs", deserialize_with = "nullable")]
     pub pod_ips: Vec<PodIp>,
     #[serde(rename = "hostIP")]
     pub host_ip: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub container_statuses: Vec<ContainerStatus>,
+    #[serde(deserialize_with = "nullable")]
     pub init_container_statuses: Vec<ContainerStatus>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PodIp {
+    #[serde(deserialize_with = "nullable")]
     pub ip: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Condition {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "nullable")]
     pub type_: String,
+    #[serde(deserialize_with = "nullable")]
     pub status: String,
     pub reason: Option<String>,
     pub message: Option<String>,
@@ -382,11 +417,16 @@ pub struct Condition {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ContainerStatus {
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(deserialize_with = "nullable")]
     pub ready: bool,
     pub started: Option<bool>,
+    #[serde(deserialize_with = "nullable")]
     pub restart_count: i64,
+    #[serde(deserialize_with = "nullable")]
     pub state: ContainerState,
+    #[serde(deserialize_with = "nullable")]
     pub last_state: ContainerState,
 }
 
@@ -414,7 +454,9 @@ pub struct StateDetail {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Workload {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: WorkloadSpec,
 }
 
@@ -434,13 +476,16 @@ pub struct WorkloadSpec {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PodTemplate {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: PodSpec,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct JobTemplate {
+    #[serde(deserialize_with = "nullable")]
     pub spec: WorkloadSpec,
 }
 
@@ -449,8 +494,11 @@ pub struct JobTemplate {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Service {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: ServiceSpec,
+    #[serde(deserialize_with = "nullable")]
     pub status: LoadBalancerHolder,
 }
 
@@ -459,15 +507,18 @@ pub struct Service {
 pub struct ServiceSpec {
     #[serde(deserialize_with = "opt_string_map")]
     pub selector: Option<StringMap>,
+    #[serde(deserialize_with = "nullable")]
     pub ports: Vec<ServicePort>,
     #[serde(rename = "type")]
     pub type_: Option<String>,
     #[serde(rename = "clusterIP")]
     pub cluster_ip: Option<String>,
-    #[serde(rename = "clusterIPs")]
+    #[serde(rename = "clusterIPs", deserialize_with = "nullable")]
     pub cluster_ips: Vec<String>,
     pub external_name: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub publish_not_ready_addresses: bool,
+    #[serde(deserialize_with = "nullable")]
     pub ip_families: Vec<String>,
     pub internal_traffic_policy: Option<String>,
     pub external_traffic_policy: Option<String>,
@@ -478,6 +529,7 @@ pub struct ServiceSpec {
 pub struct ServicePort {
     pub name: Option<String>,
     pub protocol: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub port: i64,
     pub target_port: Option<IntOrString>,
     pub node_port: Option<i64>,
@@ -487,12 +539,14 @@ pub struct ServicePort {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LoadBalancerHolder {
+    #[serde(deserialize_with = "nullable")]
     pub load_balancer: LoadBalancerStatus,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LoadBalancerStatus {
+    #[serde(deserialize_with = "nullable")]
     pub ingress: Vec<LoadBalancerIngress>,
 }
 
@@ -508,16 +562,21 @@ pub struct LoadBalancerIngress {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct EndpointSlice {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
     pub address_type: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub endpoints: Vec<SliceEndpoint>,
+    #[serde(deserialize_with = "nullable")]
     pub ports: Vec<EndpointPort>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SliceEndpoint {
+    #[serde(deserialize_with = "nullable")]
     pub addresses: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
     pub conditions: EndpointConditions,
     pub hostname: Option<String>,
     pub node_name: Option<String>,
@@ -554,21 +613,27 @@ pub struct EndpointPort {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Endpoints {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub subsets: Vec<EndpointSubset>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct EndpointSubset {
+    #[serde(deserialize_with = "nullable")]
     pub addresses: Vec<EndpointAddress>,
+    #[serde(deserialize_with = "nullable")]
     pub not_ready_addresses: Vec<EndpointAddress>,
+    #[serde(deserialize_with = "nullable")]
     pub ports: Vec<EndpointPort>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct EndpointAddress {
+    #[serde(deserialize_with = "nullable")]
     pub ip: String,
     pub hostname: Option<String>,
     pub node_name: Option<String>,
@@ -580,13 +645,16 @@ pub struct EndpointAddress {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NetworkPolicy {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: NetworkPolicySpec,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NetworkPolicySpec {
+    #[serde(deserialize_with = "nullable")]
     pub pod_selector: LabelSelector,
     pub policy_types: Option<Vec<String>>,
     pub ingress: Option<Vec<NetworkPolicyIngressRule>>,
@@ -618,7 +686,9 @@ pub struct NetworkPolicyPeer {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct IpBlock {
+    #[serde(deserialize_with = "nullable")]
     pub cidr: String,
+    #[serde(deserialize_with = "nullable")]
     pub except: Vec<String>,
 }
 
@@ -635,8 +705,11 @@ pub struct NetworkPolicyPort {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Ingress {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: IngressSpec,
+    #[serde(deserialize_with = "nullable")]
     pub status: LoadBalancerHolder,
 }
 
@@ -647,7 +720,9 @@ pub struct IngressSpec {
     pub default_backend: Option<IngressBackend>,
     /// extensions/v1beta1 and networking.k8s.io/v1beta1 name the default backend `backend`.
     pub backend: Option<IngressBackend>,
+    #[serde(deserialize_with = "nullable")]
     pub rules: Vec<IngressRule>,
+    #[serde(deserialize_with = "nullable")]
     pub tls: Vec<IngressTls>,
 }
 
@@ -661,6 +736,7 @@ pub struct IngressRule {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HttpIngressRuleValue {
+    #[serde(deserialize_with = "nullable")]
     pub paths: Vec<HttpIngressPath>,
 }
 
@@ -669,6 +745,7 @@ pub struct HttpIngressRuleValue {
 pub struct HttpIngressPath {
     pub path: Option<String>,
     pub path_type: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub backend: IngressBackend,
 }
 
@@ -685,7 +762,9 @@ pub struct IngressBackend {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct IngressServiceBackend {
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
+    #[serde(deserialize_with = "nullable")]
     pub port: ServiceBackendPort,
 }
 
@@ -700,13 +779,16 @@ pub struct ServiceBackendPort {
 #[serde(default, rename_all = "camelCase")]
 pub struct TypedLocalObjectReference {
     pub api_group: Option<String>,
+    #[serde(deserialize_with = "nullable")]
     pub kind: String,
+    #[serde(deserialize_with = "nullable")]
     pub name: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct IngressTls {
+    #[serde(deserialize_with = "nullable")]
     pub hosts: Vec<String>,
     pub secret_name: Option<String>,
 }
@@ -714,7 +796,9 @@ pub struct IngressTls {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct IngressClass {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: IngressClassSpec,
 }
 
@@ -729,7 +813,9 @@ pub struct IngressClassSpec {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Namespace {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub status: NamespaceStatus,
 }
 
@@ -742,8 +828,11 @@ pub struct NamespaceStatus {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Node {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
     pub spec: NodeSpec,
+    #[serde(deserialize_with = "nullable")]
     pub status: NodeStatus,
 }
 
@@ -752,23 +841,27 @@ pub struct Node {
 pub struct NodeSpec {
     #[serde(rename = "podCIDR")]
     pub pod_cidr: Option<String>,
-    #[serde(rename = "podCIDRs")]
+    #[serde(rename = "podCIDRs", deserialize_with = "nullable")]
     pub pod_cidrs: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
     pub unschedulable: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NodeStatus {
+    #[serde(deserialize_with = "nullable")]
     pub addresses: Vec<NodeAddress>,
+    #[serde(deserialize_with = "nullable")]
     pub conditions: Vec<Condition>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct NodeAddress {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "nullable")]
     pub type_: String,
+    #[serde(deserialize_with = "nullable")]
     pub address: String,
 }
 
@@ -777,6 +870,7 @@ pub struct NodeAddress {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Secret {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
     #[serde(rename = "type")]
     pub type_: Option<String>,
@@ -786,6 +880,7 @@ pub struct Secret {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConfigMap {
+    #[serde(deserialize_with = "nullable")]
     pub metadata: ObjectMeta,
     #[serde(
         deserialize_with = "dns_config_data",

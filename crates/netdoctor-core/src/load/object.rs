@@ -10,7 +10,6 @@
 use super::api;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use std::fmt;
 
 /// Every kind netdoctor reads. Anything else is `Other` and skipped (counted).
