@@ -89,7 +89,7 @@ pub fn write<W: Write>(spec: &Spec, yaml: bool, out: &mut W) -> std::io::Result<
                 w.item(&allow_from(&ns, &app, tier, from_tier, wl))?;
                 policies_left -= 1;
             }
-            if policies_left > 0 && wl % 8 == 0 {
+            if policies_left > 0 && wl.is_multiple_of(8) {
                 w.item(&egress_external(&ns, &app, wl))?;
                 policies_left -= 1;
             }
@@ -367,7 +367,7 @@ fn allow_from(ns: &str, app: &str, tier: &str, from_tier: &str, wl: usize) -> Va
             "podSelector": {"matchLabels": {"app": app}}, "policyTypes": ["Ingress"],
             "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": from_tier}}}],
                          "ports": [{"protocol": "TCP", "port": "http"}]}],
-            "egress": if wl % 3 == 0 { json!([{"to": [{"podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": [tier, "db"]}]}}]}]) } else { json!(null) }
+            "egress": if wl.is_multiple_of(3) { json!([{"to": [{"podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": [tier, "db"]}]}}]}]) } else { json!(null) }
         }),
     )
 }
