@@ -34,6 +34,8 @@ pub enum Command {
     Rules,
     /// Show the documentation of one check.
     Explain(ExplainArgs),
+    /// Alert rules (PrometheusRule) for the metrics netdoctor's monitor and CoreDNS export.
+    Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
     Snapshot(SnapshotArgs),
 }
@@ -85,4 +87,20 @@ pub struct ExplainArgs {
 pub struct SnapshotArgs {
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// A plain Prometheus rules file (what `promtool check rules` takes) instead of a
+    /// PrometheusRule object.
+    #[arg(long)]
+    pub plain: bool,
+
+    /// Namespace of the PrometheusRule object.
+    #[arg(long = "rule-namespace", default_value = "monitoring")]
+    pub namespace: String,
+
+    /// Value of the `release` label the Prometheus operator selects rules by.
+    #[arg(long = "release-label", default_value = "prometheus")]
+    pub release_label: String,
 }

@@ -1,5 +1,6 @@
 //! One file per command.
 
+mod alerts;
 mod doctor;
 mod explain;
 mod rules;
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Doctor(args) => doctor::run(args, format, verbose),
         Command::Rules => rules::run(format),
         Command::Explain(args) => explain::run(args, format),
+        Command::Alerts(args) => alerts::run(args, format),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
     }
 }
