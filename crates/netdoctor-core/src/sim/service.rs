@@ -627,6 +627,8 @@ pub enum Staleness {
     PodGone { pod: String },
     /// The pod exists but its labels no longer match the Service's selector.
     NoLongerSelected { pod: String, labels: String },
+    /// The pod has finished (phase Succeeded or Failed).
+    PodFinished { pod: String, phase: String },
     /// The pod exists and matches, but has another IP now.
     AddressChanged { pod: String, current: String },
     /// No `targetRef`, and no selected pod has this IP.
@@ -642,6 +644,9 @@ impl fmt::Display for Staleness {
                     f,
                     "pod {pod} no longer matches the selector (its labels: {labels})"
                 )
+            }
+            Staleness::PodFinished { pod, phase } => {
+                write!(f, "pod {pod} has finished (phase {phase})")
             }
             Staleness::AddressChanged { pod, current } => {
                 write!(f, "pod {pod} now has IP {current}")
@@ -688,6 +693,12 @@ pub fn stale_slice_addresses(cluster: &Cluster, svc: &Service) -> Vec<StaleAddre
                             Some(Staleness::NoLongerSelected {
                                 pod: pod_display(p),
                                 labels: crate::model::format_labels(&p.labels),
+                            })
+                        }
+                        Some(p) if p.phase == "Succeeded" || p.phase == "Failed" => {
+                            Some(Staleness::PodFinished {
+                                pod: pod_display(p),
+                                phase: p.phase.clone(),
                             })
                         }
                         Some(p) => {
