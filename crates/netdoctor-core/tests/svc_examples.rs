@@ -47,7 +47,12 @@ fn render(findings: &[Finding]) -> String {
 #[test]
 fn seed_cluster_shows_every_service_fault() {
     let cluster = example("seed-cluster");
-    eprintln!("services {} pods {} unreadable {:?}", cluster.services.len(), cluster.pods.len(), cluster.unreadable);
+    eprintln!(
+        "services {} pods {} unreadable {:?}",
+        cluster.services.len(),
+        cluster.pods.len(),
+        cluster.unreadable
+    );
     let findings = svc_findings(&cluster);
     let got: Vec<(String, String)> = findings
         .iter()

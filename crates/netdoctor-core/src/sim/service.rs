@@ -642,7 +642,7 @@ impl fmt::Display for Staleness {
             Staleness::NoLongerSelected { pod, labels } => {
                 write!(
                     f,
-                    "pod {pod} no longer matches the selector (its labels: {labels})"
+                    "pod {pod} no longer matches the selector, its labels are {labels}"
                 )
             }
             Staleness::PodFinished { pod, phase } => {

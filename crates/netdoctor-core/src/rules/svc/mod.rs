@@ -158,6 +158,38 @@ pub(crate) fn workload_group(pod: &Pod) -> String {
     }
 }
 
+/// How a pod is named in evidence: `pod NAME of ns/name[Kind]`, `pod NAME` for a bare pod,
+/// `pod template of ns/name[Kind]` for a pod derived from a workload's template.
+pub(crate) fn pod_label(pod: &Pod) -> String {
+    match (&pod.owner, pod.derived) {
+        (Some(_), true) => format!("pod template of {}", pod.group()),
+        (Some(_), false) => format!("pod {} of {}", pod.name, workload_group(pod)),
+        (None, _) => format!("pod {}", pod.name),
+    }
+}
+
+/// "2 pods", or for template-derived pods "the pod template".
+pub(crate) fn pods_desc(cluster: &Cluster, pods: &[usize]) -> String {
+    if !pods.is_empty() && pods.iter().all(|&i| cluster.pods[i].derived) {
+        if pods.len() == 1 {
+            "pod template".into()
+        } else {
+            format!("{} pod templates", pods.len())
+        }
+    } else {
+        count(pods.len(), "pod")
+    }
+}
+
+/// "the only pod", "the 3 pods", "the pod template", "the 2 pod templates".
+pub(crate) fn the_pods(cluster: &Cluster, pods: &[usize]) -> String {
+    if pods.len() == 1 && !cluster.pods[pods[0]].derived {
+        "the only pod".into()
+    } else {
+        format!("the {}", pods_desc(cluster, pods))
+    }
+}
+
 /// Top-level workloads (not owned by another workload in the input) in the Service's
 /// namespace whose pod template labels match the selector.
 pub(crate) fn workloads_matching<'a>(

@@ -1,4 +1,4 @@
-use super::{count, live_selected, not_ready_details, ready_for, selector_services, svc_name, svc_object};
+use super::{live_selected, not_ready_details, ready_for, selector_services, svc_name, svc_object};
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
 use crate::rules::Rule;
@@ -57,18 +57,23 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let live = live_selected(cluster, svc, &sel);
         let pods = if live.is_empty() { all } else { live };
         let first = &cluster.pods[pods[0]];
-        let more = if pods.len() > 1 {
-            format!("; and {} more", count(pods.len() - 1, "pod"))
+        let message = if pods.len() == 1 {
+            format!(
+                "Service {} has no ready endpoints: the only pod selected by {sel}, {}, is not ready: {}",
+                svc_name(svc),
+                first.name,
+                pod_not_ready_reason(first)
+            )
         } else {
-            String::new()
+            format!(
+                "Service {} has no ready endpoints: none of the {} pods selected by {sel} is ready ({}: {}; and {} more)",
+                svc_name(svc),
+                pods.len(),
+                first.name,
+                pod_not_ready_reason(first),
+                pods.len() - 1
+            )
         };
-        let message = format!(
-            "Service {} has no ready endpoints: none of the {} selected by {sel} is ready ({}: {}{more})",
-            svc_name(svc),
-            count(pods.len(), "pod"),
-            first.name,
-            pod_not_ready_reason(first)
-        );
         let (evidence, fix) = not_ready_details(cluster, &pods);
         let mut finding = Finding::new(&RULE, svc_object(svc), message);
         for e in evidence {

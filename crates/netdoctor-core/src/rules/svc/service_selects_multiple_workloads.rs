@@ -1,4 +1,6 @@
-use super::{count, json_str, live_selected, selector_services, svc_name, svc_object, workload_group};
+use super::{
+    json_str, live_selected, pods_desc, selector_services, svc_name, svc_object, workload_group,
+};
 use crate::finding::{Finding, Fix, Severity};
 use crate::model::{Cluster, Labels};
 use crate::rules::Rule;
@@ -80,7 +82,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         }
         let names: Vec<String> = groups
             .iter()
-            .map(|(name, g)| format!("{name} ({})", count(g.pods.len(), "pod")))
+            .map(|(name, g)| format!("{name} ({})", pods_desc(cluster, &g.pods)))
             .collect();
         // How they differ: per Service port, the target each group resolves to.
         let mut diffs = Vec::new();
@@ -145,7 +147,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             };
             finding = finding.with_evidence(format!(
                 "{name}: {}, target {}, declares {declared}",
-                count(g.pods.len(), "pod"),
+                pods_desc(cluster, &g.pods),
                 targets.join(", ")
             ));
         }
@@ -154,9 +156,8 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             .iter()
             .max_by_key(|(name, g)| (g.pods.len(), std::cmp::Reverse(name.as_str())));
         let main_name = main.map(|(n, _)| n.clone()).unwrap_or_default();
-        let distinguishing = main.and_then(|(n, g)| {
-            distinguishing_label(cluster, g, &groups, n, svc.selector.as_ref())
-        });
+        let distinguishing = main
+            .and_then(|(n, g)| distinguishing_label(cluster, g, &groups, n, svc.selector.as_ref()));
         let mut fix = Fix::new(format!(
             "Add a label that only the intended workload carries to the Service's selector, or remove {sel} from the other workloads' pod templates"
         ));

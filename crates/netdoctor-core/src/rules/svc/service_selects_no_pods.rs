@@ -79,6 +79,8 @@ struct NearMiss {
     miss: Miss,
     /// Lower is closer.
     score: usize,
+    /// Only the workload's template matched (no pods in the input).
+    template: bool,
     /// The workload's own selector, to label its pods with `-l`.
     workload_selector: Option<Selector>,
 }
@@ -98,7 +100,8 @@ fn similar_keys(a: &str, b: &str) -> bool {
 fn value_close(want: &str, have: &str) -> Option<usize> {
     let d = edit_distance(want, have);
     let longest = want.chars().count().max(have.chars().count());
-    let prefix = !want.is_empty() && !have.is_empty() && (want.contains(have) || have.contains(want));
+    let prefix =
+        !want.is_empty() && !have.is_empty() && (want.contains(have) || have.contains(want));
     (d <= 2.max(longest / 3) || prefix).then_some(d)
 }
 
@@ -232,6 +235,7 @@ fn near_misses(cluster: &Cluster, svc: &Service, selector: &Labels) -> Vec<NearM
                 pods: Vec::new(),
                 miss: miss.clone(),
                 score,
+                template: pod.derived,
                 workload_selector: pod
                     .workload
                     .and_then(|w| cluster.workloads[w].selector.clone()),
@@ -259,6 +263,7 @@ fn near_misses(cluster: &Cluster, svc: &Service, selector: &Labels) -> Vec<NearM
                     pods: Vec::new(),
                     miss,
                     score,
+                    template: w.replicas > 0,
                     workload_selector: w.selector.clone(),
                 },
             );
@@ -292,7 +297,11 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         match candidates.first() {
             Some(best) => {
                 let pods = if best.pods.is_empty() {
-                    String::new()
+                    if best.template {
+                        " (pod template)".to_string()
+                    } else {
+                        " (no pods)".to_string()
+                    }
                 } else {
                     format!(" ({})", count(best.pods.len(), "pod"))
                 };
@@ -304,6 +313,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 finding = Finding::new(&RULE, svc_object(svc), message);
                 for c in candidates.iter().take(3) {
                     let pods = match c.pods.len() {
+                        0 if c.template => "pod template".to_string(),
                         0 => "no pods".to_string(),
                         n if n <= MAX_LISTED => format!("pods {}", c.pods.join(", ")),
                         n => format!(
@@ -312,8 +322,11 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                             n - MAX_LISTED
                         ),
                     };
-                    finding = finding
-                        .with_evidence(format!("near-miss {} ({pods}) {}", c.who, c.miss.describe()));
+                    finding = finding.with_evidence(format!(
+                        "near-miss {} ({pods}) {}",
+                        c.who,
+                        c.miss.describe()
+                    ));
                 }
                 finding = finding.with_fix(fix_for(svc, &sel, best));
             }

@@ -1,4 +1,4 @@
-use super::{count, live_selected, selector_services, svc_name, svc_object, workload_group, MAX_LISTED};
+use super::{live_selected, pod_label, selector_services, svc_name, svc_object, MAX_LISTED};
 use crate::finding::{Finding, Fix, Severity};
 use crate::model::{Cluster, PortRef};
 use crate::rules::Rule;
@@ -71,8 +71,8 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             let info = ServicePortInfo::from(sp);
             let scope = if failing.len() == pods.len() {
                 format!(
-                    "no container of the {} selected by {sel} declares {n}/{}",
-                    count(pods.len(), "pod"),
+                    "no container of {} selected by {sel} declares {n}/{}",
+                    super::the_pods(cluster, &pods),
                     sp.protocol
                 )
             } else {
@@ -84,23 +84,23 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 )
             };
             let message = format!(
-                "Service {} port {info}: {scope} (they have {}); if nothing listens on {n}, connections are refused",
+                "Service {} port {info}: {scope} ({} {}); if nothing listens on {n}, connections are refused",
                 svc_name(svc),
+                if failing.len() == 1 { "it has" } else { "they have" },
                 declared.join("; ")
             );
             let mut finding = Finding::new(&RULE, svc_object(svc), message);
             for &i in failing.iter().take(MAX_LISTED) {
                 let pod = &cluster.pods[i];
                 finding = finding.with_evidence(format!(
-                    "pod {} ({}) has {}",
-                    pod.name,
-                    workload_group(pod),
+                    "{} has {}",
+                    pod_label(pod),
                     describe_ports(pod)
                 ));
             }
             if failing.len() > MAX_LISTED {
-                finding =
-                    finding.with_evidence(format!("… and {} more pods", failing.len() - MAX_LISTED));
+                finding = finding
+                    .with_evidence(format!("… and {} more pods", failing.len() - MAX_LISTED));
             }
             // Suggest the one declared port of the same protocol, when there is exactly one.
             let candidates: BTreeSet<(Option<String>, u16)> = failing

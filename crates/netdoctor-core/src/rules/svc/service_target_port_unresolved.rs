@@ -1,5 +1,5 @@
 use super::{
-    count, edit_distance, json_str, live_selected, selector_services, svc_name, svc_object,
+    edit_distance, json_str, live_selected, pod_label, selector_services, svc_name, svc_object,
     workload_group, MAX_LISTED,
 };
 use crate::finding::{Finding, Fix, Severity};
@@ -85,9 +85,11 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             let info = ServicePortInfo::from(sp);
             let scope = if failing.len() == pods.len() {
                 format!(
-                    "matches no container port of the {} selected by {sel} (they declare {}); the pods are left out of this port, so it has no endpoints",
-                    count(pods.len(), "pod"),
-                    declared.join("; ")
+                    "matches no container port of {} selected by {sel} ({} {}); {} left out of this port, so it has no endpoints",
+                    super::the_pods(cluster, &pods),
+                    if pods.len() == 1 { "it declares" } else { "they declare" },
+                    declared.join("; "),
+                    if pods.len() == 1 { "the pod is" } else { "the pods are" }
                 )
             } else {
                 format!(
@@ -104,15 +106,11 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             let mut finding = Finding::new(&RULE, svc_object(svc), message);
             for (i, reason) in failing.iter().take(MAX_LISTED) {
                 let pod = &cluster.pods[*i];
-                finding = finding.with_evidence(format!(
-                    "pod {} ({}) {reason}",
-                    pod.name,
-                    workload_group(pod)
-                ));
+                finding = finding.with_evidence(format!("{} {reason}", pod_label(pod)));
             }
             if failing.len() > MAX_LISTED {
-                finding =
-                    finding.with_evidence(format!("… and {} more pods", failing.len() - MAX_LISTED));
+                finding = finding
+                    .with_evidence(format!("… and {} more pods", failing.len() - MAX_LISTED));
             }
             let suggestion = suggest(cluster, &failing, name, sp.protocol);
             let mut fix = match &suggestion {

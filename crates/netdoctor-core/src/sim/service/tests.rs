@@ -419,7 +419,7 @@ ports: [{port: 80, protocol: TCP}]
     assert_eq!(
         got,
         vec![
-            "api-abcde 10.1.0.2 pod prod/api-2 no longer matches the selector (its labels: app=api-debug)",
+            "api-abcde 10.1.0.2 pod prod/api-2 no longer matches the selector, its labels are app=api-debug",
             "api-abcde 10.1.0.3 pod prod/api-3 no longer exists",
         ]
     );
