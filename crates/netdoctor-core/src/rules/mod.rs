@@ -1,6 +1,7 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
 pub mod inp;
+pub mod svc;
 
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
@@ -34,6 +35,15 @@ pub static RULES: &[&Rule] = &[
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,
+    &svc::service_selects_no_pods::RULE,
+    &svc::service_workload_scaled_to_zero::RULE,
+    &svc::service_no_ready_endpoints::RULE,
+    &svc::service_some_endpoints_not_ready::RULE,
+    &svc::service_target_port_unresolved::RULE,
+    &svc::service_target_port_not_declared::RULE,
+    &svc::service_without_selector_has_no_endpoints::RULE,
+    &svc::service_selects_multiple_workloads::RULE,
+    &svc::endpointslice_stale::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.

@@ -5,6 +5,7 @@ mod doctor;
 mod explain;
 mod rules;
 mod snapshot;
+mod svc_report;
 
 use crate::cli::{Cli, Command};
 use crate::CmdResult;
