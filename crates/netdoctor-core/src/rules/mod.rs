@@ -1,5 +1,6 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod ing;
 pub mod inp;
 
 use crate::finding::{Finding, Severity};
@@ -34,6 +35,14 @@ pub static RULES: &[&Rule] = &[
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,
+    &ing::ingress_class_missing::RULE,
+    &ing::ingress_controller_not_running::RULE,
+    &ing::ingress_no_address::RULE,
+    &ing::ingress_backend_service_missing::RULE,
+    &ing::ingress_backend_port_missing::RULE,
+    &ing::ingress_backend_no_ready_endpoints::RULE,
+    &ing::ingress_tls_secret_missing::RULE,
+    &ing::ingress_rule_shadowed::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.

@@ -706,6 +706,16 @@ pub enum PortLookup<'a> {
     Unset,
 }
 
+impl PortLookup<'_> {
+    /// The Service port number found, if any.
+    pub fn port(&self) -> Option<u16> {
+        match self {
+            PortLookup::Found(p) | PortLookup::FoundByTargetPort(p) => Some(p.port),
+            PortLookup::Missing | PortLookup::Unset => None,
+        }
+    }
+}
+
 /// Finds the Service port an Ingress backend names (`port.number` among the TCP ports,
 /// `port.name` among the port names).
 pub fn lookup_port<'a>(svc: &'a Service, port: &PortRef) -> PortLookup<'a> {
