@@ -7,7 +7,9 @@ use netdoctor_core::sim::ingress::{route, RouteOptions, RouteRequest, Symptom};
 use std::path::Path;
 
 fn example(name: &str) -> Cluster {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
     let loaded = load_paths(&[dir]).expect("example readable");
     Cluster::build(loaded, &BuildOptions::default())
 }
@@ -36,7 +38,9 @@ fn seed_shows_the_ingress_faults() {
     assert!(has("ING005", "shop-ingress", "api-service:9090"));
     assert!(has("ING007", "shop-ingress", "shop-tls"));
     // Files are not live: no ING003; the controller runs: no ING002.
-    assert!(!f.iter().any(|(c, _, _)| c == "ING003" || c == "ING002" || c == "ING006" || c == "ING008"));
+    assert!(!f
+        .iter()
+        .any(|(c, _, _)| c == "ING003" || c == "ING002" || c == "ING006" || c == "ING008"));
 }
 
 #[test]
@@ -46,7 +50,11 @@ fn healthy_is_quiet() {
 }
 
 fn get(c: &Cluster, url: &str) -> netdoctor_core::sim::ingress::Route {
-    route(c, &RouteRequest::parse(url).unwrap(), &RouteOptions::default())
+    route(
+        c,
+        &RouteRequest::parse(url).unwrap(),
+        &RouteOptions::default(),
+    )
 }
 
 #[test]
@@ -57,7 +65,10 @@ fn seed_routes() {
     assert_eq!(r.ingress(), Some("production/app-ingress"));
     assert_eq!(r.path.as_deref(), Some("/api"));
     let b = r.backend.unwrap();
-    assert_eq!((b.service.as_str(), b.port.as_str()), ("api-service", "8080"));
+    assert_eq!(
+        (b.service.as_str(), b.port.as_str()),
+        ("api-service", "8080")
+    );
 
     let r = get(&c, "https://shop.example.com/");
     assert_eq!(r.symptom, Symptom::Http503);
@@ -69,10 +80,4 @@ fn seed_routes() {
     assert_eq!(r.symptom, Symptom::NoAddress);
     let r = get(&c, "http://unknown.example.com/");
     assert_eq!(r.symptom, Symptom::Http404);
-}
-
-#[test]
-fn debug_counts() {
-    let c = example("seed-cluster");
-    eprintln!("ingresses {} classes {} pods {} unreadable {:?} skipped {:?}", c.ingresses.len(), c.ingress_classes.len(), c.pods.len(), c.unreadable.iter().map(|u| format!("{:?}", u)).collect::<Vec<_>>(), c.skipped_kinds);
 }

@@ -49,7 +49,9 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let backends = service_backends(ing);
         let mut seen: Vec<(&str, u16)> = Vec::new();
         for (_, name, port) in &backends {
-            let Some(svc) = cluster.service(&ing.namespace, name) else { continue };
+            let Some(svc) = cluster.service(&ing.namespace, name) else {
+                continue;
+            };
             let sp = match lookup_port(svc, port) {
                 PortLookup::Found(sp) | PortLookup::FoundByTargetPort(sp) => sp,
                 _ => continue,

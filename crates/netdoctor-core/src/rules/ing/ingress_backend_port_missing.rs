@@ -44,7 +44,9 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let mut seen: Vec<(&str, &PortRef)> = Vec::new();
         let backends = service_backends(ing);
         for (_, name, port) in &backends {
-            let Some(svc) = cluster.service(&ing.namespace, name) else { continue };
+            let Some(svc) = cluster.service(&ing.namespace, name) else {
+                continue;
+            };
             if svc.type_ == ServiceType::ExternalName || seen.contains(&(name, port)) {
                 continue;
             }

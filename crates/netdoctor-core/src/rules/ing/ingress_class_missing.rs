@@ -49,13 +49,12 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         return;
     }
     let defaults = default_classes(cluster);
-    let suggestion = defaults
-        .first()
-        .map(|c| c.name.clone())
-        .or_else(|| match cluster.ingress_classes.as_slice() {
+    let suggestion = defaults.first().map(|c| c.name.clone()).or_else(|| {
+        match cluster.ingress_classes.as_slice() {
             [only] => Some(only.name.clone()),
             _ => None,
-        });
+        }
+    });
     for ing in &cluster.ingresses {
         let res = resolve_class(cluster, ing);
         let Some(problem) = res.problem else { continue };

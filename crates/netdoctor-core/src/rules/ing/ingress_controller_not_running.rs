@@ -72,7 +72,11 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let (state, label) = match &status {
             ControllerStatus::NoPods { looked_for } => (
                 format!("no controller pod exists (looked for pods labelled {looked_for})"),
-                looked_for.split(" or ").next().unwrap_or_default().to_string(),
+                looked_for
+                    .split(" or ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
             ),
             ControllerStatus::Pods {
                 running: 0,
@@ -88,7 +92,11 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                looked_for.split(" or ").next().unwrap_or_default().to_string(),
+                looked_for
+                    .split(" or ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
             ),
             _ => continue,
         };
@@ -108,14 +116,23 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                     ings.join(", ")
                 ),
             )
-            .with_fix(
-                Fix::new("Find out why the controller is not running, or install it")
-                    .command(format!("kubectl get pods -A -l {label} -o wide"))
-                    .command(format!(
-                        "kubectl get events -A --field-selector involvedObject.kind=Pod | grep -i {}",
-                        label.split('=').nth(1).unwrap_or("ingress")
-                    )),
-            ),
+            .with_fix({
+                let mut fix = Fix::new("Find out why the controller is not running, or install it")
+                    .command(format!("kubectl get pods -A -l {label} -o wide"));
+                if let ControllerStatus::Pods { names, .. } = &status {
+                    if let Some((ns, pod)) = names.first().and_then(|n| n.split_once('/')) {
+                        fix = fix.command(format!("kubectl -n {ns} describe pod {pod}"));
+                    }
+                } else {
+                    let app = label
+                        .split(',')
+                        .next()
+                        .and_then(|l| l.split('=').nth(1))
+                        .unwrap_or("ingress");
+                    fix = fix.command(format!("kubectl get deployments,daemonsets -A | grep {app}"));
+                }
+                fix
+            }),
         );
     }
 }

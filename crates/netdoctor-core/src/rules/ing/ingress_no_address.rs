@@ -71,9 +71,14 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 ),
             )
             .with_fix(
-                Fix::new("Check the class and the controller, then the controller's Service address")
-                    .command(format!("kubectl -n {} describe ingress {}", ing.namespace, ing.name))
-                    .command("kubectl get svc -A --field-selector spec.type=LoadBalancer"),
+                Fix::new(
+                    "Check the class and the controller, then the controller's Service address",
+                )
+                .command(format!(
+                    "kubectl -n {} describe ingress {}",
+                    ing.namespace, ing.name
+                ))
+                .command("kubectl get svc -A --field-selector spec.type=LoadBalancer"),
             ),
         );
     }

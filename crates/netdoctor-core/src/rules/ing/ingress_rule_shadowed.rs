@@ -47,7 +47,10 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let (ns, name) = ns_name(&s.loser);
         let host = s.host.clone().unwrap_or_else(|| "(all hosts)".into());
         let who = if s.loser == s.winner {
-            format!("Ingress {} defines it twice; the second definition is ignored", s.loser)
+            format!(
+                "Ingress {} defines it twice; the second definition is ignored",
+                s.loser
+            )
         } else {
             format!(
                 "the older Ingress {} defines the same host, path and pathType and keeps it",
@@ -77,9 +80,15 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     ordered = crate::sim::ingress::nginx_order(ordered);
     for ing in ordered {
         let res = resolve_class(cluster, ing);
-        let (Some(class), None) = (res.class, res.problem) else { continue };
+        let (Some(class), None) = (res.class, res.problem) else {
+            continue;
+        };
         for rule in &ing.rules {
-            for p in rule.paths.iter().filter(|p| p.path_type == PathType::Prefix) {
+            for p in rule
+                .paths
+                .iter()
+                .filter(|p| p.path_type == PathType::Prefix)
+            {
                 let trimmed = p.path.trim_end_matches('/');
                 if trimmed.is_empty() {
                     continue;

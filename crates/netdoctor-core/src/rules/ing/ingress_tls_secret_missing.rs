@@ -55,8 +55,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 .secrets
                 .iter()
                 .filter(|s| {
-                    s.namespace == ing.namespace
-                        && s.type_.as_deref() == Some("kubernetes.io/tls")
+                    s.namespace == ing.namespace && s.type_.as_deref() == Some("kubernetes.io/tls")
                 })
                 .map(|s| s.name.as_str())
                 .collect();
