@@ -2,6 +2,7 @@
 
 pub mod ing;
 pub mod inp;
+pub mod svc;
 
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
@@ -35,6 +36,15 @@ pub static RULES: &[&Rule] = &[
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,
+    &svc::service_selects_no_pods::RULE,
+    &svc::service_workload_scaled_to_zero::RULE,
+    &svc::service_no_ready_endpoints::RULE,
+    &svc::service_some_endpoints_not_ready::RULE,
+    &svc::service_target_port_unresolved::RULE,
+    &svc::service_target_port_not_declared::RULE,
+    &svc::service_without_selector_has_no_endpoints::RULE,
+    &svc::service_selects_multiple_workloads::RULE,
+    &svc::endpointslice_stale::RULE,
     &ing::ingress_class_missing::RULE,
     &ing::ingress_controller_not_running::RULE,
     &ing::ingress_no_address::RULE,

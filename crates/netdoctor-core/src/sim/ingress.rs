@@ -771,81 +771,68 @@ pub struct BackendState {
 }
 
 /// The endpoints behind one port of a Service.
-// Interim: computed from the model directly until the Services engine (sim::service) lands.
 pub fn backend_state(cluster: &Cluster, svc: &Service, sp: &ServicePort) -> BackendState {
+    use crate::sim::service;
     let mut state = BackendState::default();
     if svc.type_ == ServiceType::ExternalName {
         state.external_name = Some(svc.external_name.clone().unwrap_or_default());
         return state;
     }
-    match svc.selector() {
-        Some(sel) => {
-            let pods = cluster.pods_matching(&svc.namespace, &sel);
-            for &i in &pods {
-                let pod = &cluster.pods[i];
-                let ready = (pod.ready || pod.derived || pod.assumed) && !pod.terminating;
-                let name = format!("{}/{}", pod.namespace, pod.name);
-                if !ready {
-                    state
-                        .not_ready
-                        .push(format!("{name}: {}", interim_reason(pod)));
-                    continue;
-                }
-                match &sp.target_port {
-                    PortRef::Name(n) if pod.resolve_named_port(n, sp.protocol).is_none() => state
-                        .unresolved
-                        .push(format!("{name}: declares no port named {n}")),
-                    _ => state.ready += 1,
-                }
-            }
-            if pods.is_empty() {
-                state.empty_reason = Some(format!(
-                    "its selector {} matches no pod in {}",
-                    crate::model::format_labels(svc.selector.as_ref().expect("selector")),
-                    svc.namespace
-                ));
-            }
+    let eps = service::endpoints(cluster, svc);
+    let Some(port) = eps.port(sp.port, sp.protocol) else {
+        state.empty_reason = Some("the Service port has no endpoints".into());
+        return state;
+    };
+    for b in &port.backends {
+        if b.ready {
+            state.ready += 1;
+        } else {
+            let name = b
+                .pod_name
+                .clone()
+                .unwrap_or_else(|| b.ip.map(|ip| ip.to_string()).unwrap_or_else(|| "?".into()));
+            let reason = b
+                .pod
+                .map(|i| service::pod_not_ready_reason(&cluster.pods[i]))
+                .unwrap_or_else(|| "not ready in its EndpointSlice".into());
+            state.not_ready.push(format!("{name}: {reason}"));
         }
-        None => {
-            for slice in cluster.slices_of(&svc.namespace, &svc.name) {
-                let has_port = slice
-                    .ports
-                    .iter()
-                    .any(|p| p.name == sp.name || slice.ports.len() == 1);
-                if !has_port {
-                    continue;
-                }
-                for e in &slice.endpoints {
-                    if e.ready {
-                        state.ready += e.addresses.len().max(1);
-                    } else {
-                        state
-                            .not_ready
-                            .push(format!("{}: not ready", e.addresses.join(",")));
-                    }
-                }
-            }
-            if state.ready == 0 && state.not_ready.is_empty() {
-                state.empty_reason =
-                    Some("it has no selector and no EndpointSlice lists an address for it".into());
-            }
+    }
+    for u in &port.unresolved {
+        let ready = service::pod_is_ready(&cluster.pods[u.pod]);
+        if ready {
+            state
+                .unresolved
+                .push(format!("{}: {}", u.pod_name, u.reason));
+        } else {
+            state.not_ready.push(format!(
+                "{}: {}",
+                u.pod_name,
+                service::pod_not_ready_reason(&cluster.pods[u.pod])
+            ));
         }
+    }
+    for e in &eps.excluded {
+        let pod = &cluster.pods[e.pod];
+        let reason = if service::pod_is_ready(pod) {
+            e.reason.to_string()
+        } else {
+            service::pod_not_ready_reason(pod)
+        };
+        state.not_ready.push(format!("{}: {reason}", e.pod_name));
+    }
+    if state.ready == 0 && state.not_ready.is_empty() && state.unresolved.is_empty() {
+        state.empty_reason = Some(match (&svc.selector, eps.selected.is_empty()) {
+            (Some(sel), true) => format!(
+                "its selector {} matches no pod in {}",
+                crate::model::format_labels(sel),
+                svc.namespace
+            ),
+            (Some(_), false) => "none of the pods its selector matches is an endpoint".into(),
+            (None, _) => "it has no selector and no EndpointSlice lists an address for it".into(),
+        });
     }
     state
-}
-
-fn interim_reason(pod: &Pod) -> String {
-    if pod.terminating {
-        return "terminating".into();
-    }
-    for cs in &pod.container_statuses {
-        if let Some(w) = &cs.state.waiting {
-            if let Some(r) = &w.reason {
-                return format!("{r} (restarts {})", cs.restart_count);
-            }
-        }
-    }
-    format!("phase {}, not Ready", pod.phase)
 }
 
 // ---------------------------------------------------------------------------------------------

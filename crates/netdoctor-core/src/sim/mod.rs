@@ -2,3 +2,4 @@
 //! does this name resolve to) and returns a verdict with the ordered steps that explain it.
 
 pub mod ingress;
+pub mod service;

@@ -668,6 +668,7 @@ metadata: {{name: down-0, namespace: default, labels: {{app: down}}}}
 spec: {{containers: [{{name: app}}]}}
 status:
   phase: Running
+  podIP: 10.244.1.7
   conditions: [{{type: Ready, status: "False"}}]
   containerStatuses: [{{name: app, ready: false, restartCount: 14, state: {{waiting: {{reason: CrashLoopBackOff}}}}}}]
 ---
