@@ -535,7 +535,10 @@ pub fn resolve_class(cluster: &Cluster, ing: &Ingress) -> ClassResolution {
 
 /// Well-known controllers and the pod labels their standard installations carry. A pod is a
 /// controller pod when it has every label of one of the sets.
-const CONTROLLER_PODS: &[(&str, &[&[(&str, &str)]])] = &[
+/// A set of pod labels (all must match).
+type LabelSet = &'static [(&'static str, &'static str)];
+
+const CONTROLLER_PODS: &[(&str, &[LabelSet])] = &[
     (
         INGRESS_NGINX,
         &[
@@ -1088,7 +1091,7 @@ fn build_server<'a>(ordered: &[&'a Ingress], key: ServerKey) -> Server<'a> {
     }
     // ingress-nginx's order: longest path first, then descending path.
     out.sort_by(|a, b| b.path.cmp(&a.path));
-    out.sort_by(|a, b| b.path.len().cmp(&a.path.len()));
+    out.sort_by_key(|l| std::cmp::Reverse(l.path.len()));
     Server {
         key,
         locations: out,
@@ -1827,11 +1830,7 @@ fn backend_hops(cluster: &Cluster, ing: &Ingress, backend: &IngressBackend, r: &
         return;
     }
     r.hops.push(Hop::new(
-        if state.not_ready.is_empty() {
-            "endpoints"
-        } else {
-            "endpoints"
-        },
+        "endpoints",
         if state.not_ready.is_empty() {
             HopStatus::Pass
         } else {
