@@ -1,5 +1,6 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod ing;
 pub mod inp;
 pub mod svc;
 
@@ -44,6 +45,14 @@ pub static RULES: &[&Rule] = &[
     &svc::service_without_selector_has_no_endpoints::RULE,
     &svc::service_selects_multiple_workloads::RULE,
     &svc::endpointslice_stale::RULE,
+    &ing::ingress_class_missing::RULE,
+    &ing::ingress_controller_not_running::RULE,
+    &ing::ingress_no_address::RULE,
+    &ing::ingress_backend_service_missing::RULE,
+    &ing::ingress_backend_port_missing::RULE,
+    &ing::ingress_backend_no_ready_endpoints::RULE,
+    &ing::ingress_tls_secret_missing::RULE,
+    &ing::ingress_rule_shadowed::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.

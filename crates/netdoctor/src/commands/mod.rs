@@ -3,6 +3,7 @@
 mod alerts;
 mod doctor;
 mod explain;
+mod ingress;
 mod rules;
 mod snapshot;
 mod svc_report;
@@ -19,5 +20,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Explain(args) => explain::run(args, format),
         Command::Alerts(args) => alerts::run(args, format),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
+        Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
     }
 }
