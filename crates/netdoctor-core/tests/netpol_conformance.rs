@@ -1,0 +1,83 @@
+//! Conformance against the np-guard netpol-analyzer corpus (`shared/conformance/netpol-analyzer`,
+//! a sibling of the repository): every case of `starter_set_networkpolicy_only` must produce
+//! the expected connlist, line by line, or be listed in `DEVIATIONS` with the reason.
+//! A second test runs the other plain connlist cases whose kinds netdoctor reads and reports
+//! the pass rate.
+
+use netdoctor_core::load::load_paths;
+use netdoctor_core::model::{BuildOptions, Cluster};
+use netdoctor_core::sim::netpol::{connectivity_map, format_txt, Engine, MapOptions};
+use std::path::{Path, PathBuf};
+
+/// Cases of the starter set that deviate, with the reason (scenario folder, reason).
+const DEVIATIONS: &[(&str, &str)] = &[];
+
+/// `shared/conformance/netpol-analyzer` next to the repository (`CARGO_MANIFEST_DIR/../../../`),
+/// or next to any ancestor (a worktree nested deeper than the main clone).
+fn corpus() -> Option<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(3)
+        .map(|a| a.join("shared/conformance/netpol-analyzer"))
+        .find(|p| p.join("index.json").exists())
+}
+
+fn connlist(dir: &Path, ipblock_matches_pods: bool) -> String {
+    let loaded = load_paths(&[dir.to_path_buf()]).expect("scenario readable");
+    let cluster = Cluster::build(loaded, &BuildOptions::default());
+    let mut engine = Engine::new(&cluster);
+    engine.ipblock_matches_pods = ipblock_matches_pods;
+    engine.host_network_as_pods = true;
+    format_txt(&connectivity_map(&engine, &MapOptions::default()))
+}
+
+/// Compares line by line; returns the first differences.
+fn compare(got: &str, want: &str) -> Option<String> {
+    let g: Vec<&str> = got.lines().filter(|l| !l.trim().is_empty()).collect();
+    let w: Vec<&str> = want.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty()).collect();
+    if g == w {
+        return None;
+    }
+    let gs: std::collections::BTreeSet<&str> = g.iter().copied().collect();
+    let ws: std::collections::BTreeSet<&str> = w.iter().copied().collect();
+    let mut msg = format!("{} lines, expected {}\n", g.len(), w.len());
+    for l in ws.difference(&gs).take(8) {
+        msg.push_str(&format!("  missing: {l}\n"));
+    }
+    for l in gs.difference(&ws).take(8) {
+        msg.push_str(&format!("  extra:   {l}\n"));
+    }
+    Some(msg)
+}
+
+fn index(root: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(root.join("index.json")).expect("index.json");
+    serde_json::from_str(&text).expect("index.json parses")
+}
+
+#[test]
+fn starter_set_networkpolicy_only() {
+    let Some(root) = corpus() else {
+        eprintln!("conformance corpus not found next to the repository; skipped");
+        return;
+    };
+    let idx = index(&root);
+    let cases = idx["starter_set_networkpolicy_only"]["cases"].as_array().expect("cases");
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for case in cases {
+        let scenario = case["scenario"].as_str().unwrap_or_default();
+        let expected = case["expected_txt"].as_str().unwrap_or_default();
+        let want = std::fs::read_to_string(root.join(expected)).expect("expected file");
+        let got = connlist(&root.join(scenario), std::env::var("IPB").is_ok());
+        let deviation = DEVIATIONS.iter().find(|(s, _)| *s == scenario);
+        match (compare(&got, &want), deviation) {
+            (None, None) => passed += 1,
+            (None, Some(_)) => failures.push(format!("{scenario}: passes but is listed as a deviation")),
+            (Some(_), Some(_)) => {}
+            (Some(diff), None) => failures.push(format!("{scenario}: {diff}")),
+        }
+    }
+    eprintln!("starter set: {passed}/{} pass, {} listed deviations", cases.len(), DEVIATIONS.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
