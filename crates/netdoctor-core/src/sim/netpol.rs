@@ -40,9 +40,14 @@ mod connset;
 mod map;
 
 pub use connset::{ConnSet, MAX_PORT};
-pub use map::{connectivity_map, external_partition, format_txt, Connection, MapOptions, Range};
+pub use map::{
+    connectivity_map, external_partition, format_txt, workload_name, Connection, MapOptions, Range,
+    INGRESS_CONTROLLER,
+};
 
-use crate::model::{Cluster, Labels, NetworkPolicy, Peer, Pod, PolicyPort, PolicyRule, PortRef, Protocol};
+use crate::model::{
+    Cluster, Labels, NetworkPolicy, Peer, Pod, PolicyPort, PolicyRule, PortRef, Protocol,
+};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -150,11 +155,15 @@ pub(crate) fn ip_in_block(ip: IpAddr, cidr: &ipnet::IpNet, except: &[ipnet::IpNe
 pub fn port_conns(entry: &PolicyPort, dst: Option<&Pod>) -> ConnSet {
     match &entry.port {
         None => ConnSet::protocol(entry.protocol),
-        Some(PortRef::Number(n)) => ConnSet::range(entry.protocol, *n, entry.end_port.unwrap_or(*n)),
-        Some(PortRef::Name(name)) => match dst.and_then(|p| p.resolve_named_port(name, entry.protocol)) {
-            Some(n) => ConnSet::single(entry.protocol, n),
-            None => ConnSet::empty(),
-        },
+        Some(PortRef::Number(n)) => {
+            ConnSet::range(entry.protocol, *n, entry.end_port.unwrap_or(*n))
+        }
+        Some(PortRef::Name(name)) => {
+            match dst.and_then(|p| p.resolve_named_port(name, entry.protocol)) {
+                Some(n) => ConnSet::single(entry.protocol, n),
+                None => ConnSet::empty(),
+            }
+        }
     }
 }
 
@@ -193,7 +202,11 @@ pub fn describe_peer(peer: &Peer) -> String {
         Peer::IpBlock { cidr, except } if except.is_empty() => format!("ipBlock {cidr}"),
         Peer::IpBlock { cidr, except } => format!(
             "ipBlock {cidr} except {}",
-            except.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")
+            except
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -212,7 +225,10 @@ impl<'a> Engine<'a> {
         }
         let mut groups_by_ns: std::collections::HashMap<&str, Vec<usize>> = Default::default();
         for (g, group) in groups.iter().enumerate() {
-            groups_by_ns.entry(group.namespace.as_str()).or_default().push(g);
+            groups_by_ns
+                .entry(group.namespace.as_str())
+                .or_default()
+                .push(g);
         }
         let mut ingress_of_group = vec![Vec::new(); groups.len()];
         let mut egress_of_group = vec![Vec::new(); groups.len()];
@@ -249,7 +265,10 @@ impl<'a> Engine<'a> {
 
     /// The label group of a pod.
     pub fn group_of(&self, pod: usize) -> Option<usize> {
-        self.group_of_pod.get(pod).copied().filter(|&g| g != usize::MAX)
+        self.group_of_pod
+            .get(pod)
+            .copied()
+            .filter(|&g| g != usize::MAX)
     }
 
     /// Indexes (into `Cluster::policies`) of the policies that isolate a group in `dir`.
@@ -302,7 +321,15 @@ impl<'a> Engine<'a> {
     /// Whether `peer` of a policy in `policy_ns` matches `subject`.
     pub(crate) fn peer_matches(&self, policy_ns: &str, peer: &Peer, subject: Subject<'_>) -> bool {
         match (peer, subject) {
-            (Peer::Pods { namespaces, pods }, Subject::Pod { ns, ns_labels, labels, .. }) => {
+            (
+                Peer::Pods { namespaces, pods },
+                Subject::Pod {
+                    ns,
+                    ns_labels,
+                    labels,
+                    ..
+                },
+            ) => {
                 let ns_ok = match namespaces {
                     None => ns == policy_ns,
                     Some(sel) => sel.matches(ns_labels),
@@ -346,8 +373,10 @@ impl<'a> Engine<'a> {
             explanation: Vec::new(),
         };
         let Endpoint::Pod(me_idx) = me else {
-            out.explanation
-                .push(format!("{}: an external address is not subject to NetworkPolicy", dir.as_str()));
+            out.explanation.push(format!(
+                "{}: an external address is not subject to NetworkPolicy",
+                dir.as_str()
+            ));
             return out;
         };
         let Some(me_pod) = self.cluster.pods.get(me_idx) else {
@@ -397,7 +426,9 @@ impl<'a> Engine<'a> {
                 Direction::Egress => "egress",
             };
             if rules.is_empty() {
-                out.explanation.push(format!("{id}: no {field} rules: allows nothing ({field} default deny)"));
+                out.explanation.push(format!(
+                    "{id}: no {field} rules: allows nothing ({field} default deny)"
+                ));
                 continue;
             }
             for (ri, rule) in rules.iter().enumerate() {
@@ -421,17 +452,26 @@ impl<'a> Engine<'a> {
                 };
                 match (peer_hit, port_hit) {
                     (Ok(peer_i), Ok(port_i)) => {
-                        out.allowed_by.push(RuleMatch { policy: id.clone(), rule: ri, peer: peer_i, port: port_i });
+                        out.allowed_by.push(RuleMatch {
+                            policy: id.clone(),
+                            rule: ri,
+                            peer: peer_i,
+                            port: port_i,
+                        });
                         let peer_txt = match peer_i {
                             None => "every peer (no peers listed)".to_string(),
                             Some(k) => format!("peer {k} ({})", describe_peer(&rule.peers[k])),
                         };
                         let port_txt = match port_i {
                             None => "every port (no ports listed)".to_string(),
-                            Some(k) => format!("port entry {k} ({})", describe_port(&rule.ports[k], dst, proto)),
+                            Some(k) => format!(
+                                "port entry {k} ({})",
+                                describe_port(&rule.ports[k], dst, proto)
+                            ),
                         };
-                        out.explanation
-                            .push(format!("{id}: {field}[{ri}] allows it: {peer_txt}, {port_txt}"));
+                        out.explanation.push(format!(
+                            "{id}: {field}[{ri}] allows it: {peer_txt}, {port_txt}"
+                        ));
                     }
                     (Err(()), _) => {
                         let peers: Vec<String> = rule.peers.iter().map(describe_peer).collect();
@@ -445,8 +485,11 @@ impl<'a> Engine<'a> {
                         ));
                     }
                     (Ok(_), Err(())) => {
-                        let ports: Vec<String> =
-                            rule.ports.iter().map(|pp| describe_port(pp, dst, proto)).collect();
+                        let ports: Vec<String> = rule
+                            .ports
+                            .iter()
+                            .map(|pp| describe_port(pp, dst, proto))
+                            .collect();
                         out.explanation.push(format!(
                             "{id}: {field}[{ri}] matches the peer but not {}/{port}: it admits {}",
                             proto.as_str(),
@@ -486,7 +529,13 @@ impl<'a> Engine<'a> {
     }
 
     /// What one side allows, as a set.
-    pub fn side_conns(&self, dir: Direction, me: Endpoint, peer: Endpoint, dst: Option<&Pod>) -> ConnSet {
+    pub fn side_conns(
+        &self,
+        dir: Direction,
+        me: Endpoint,
+        peer: Endpoint,
+        dst: Option<&Pod>,
+    ) -> ConnSet {
         let Endpoint::Pod(me_idx) = me else {
             return ConnSet::all();
         };
@@ -504,7 +553,10 @@ impl<'a> Engine<'a> {
             };
             for rule in rules {
                 if rule.peers.is_empty()
-                    || rule.peers.iter().any(|pe| self.peer_matches(&p.namespace, pe, subject))
+                    || rule
+                        .peers
+                        .iter()
+                        .any(|pe| self.peer_matches(&p.namespace, pe, subject))
                 {
                     c.union_with(&rule_conns(rule, dst));
                 }
@@ -558,7 +610,11 @@ impl<'a> Engine<'a> {
                 PortRef::Name(n) => pod.resolve_named_port(n, proto),
             };
             let Some(target) = target else {
-                out.push(ServiceBackendVerdict { pod: b, target_port: None, verdict: None });
+                out.push(ServiceBackendVerdict {
+                    pod: b,
+                    target_port: None,
+                    verdict: None,
+                });
                 continue;
             };
             out.push(ServiceBackendVerdict {
@@ -585,19 +641,30 @@ fn describe_port(p: &PolicyPort, dst: Option<&Pod>, _proto: Protocol) -> String 
         (None, _) => format!("every {} port", p.protocol.as_str()),
         (Some(PortRef::Number(n)), Some(e)) => format!("{} {n}-{e}", p.protocol.as_str()),
         (Some(PortRef::Number(n)), None) => format!("{} {n}", p.protocol.as_str()),
-        (Some(PortRef::Name(name)), _) => match dst.and_then(|d| d.resolve_named_port(name, p.protocol)) {
-            Some(n) => format!("{} {name:?} = {n} on the destination pod", p.protocol.as_str()),
-            None => format!(
-                "{} {name:?}, which the destination declares no {} container port for",
-                p.protocol.as_str(),
-                p.protocol.as_str()
-            ),
-        },
+        (Some(PortRef::Name(name)), _) => {
+            match dst.and_then(|d| d.resolve_named_port(name, p.protocol)) {
+                Some(n) => format!(
+                    "{} {name:?} = {n} on the destination pod",
+                    p.protocol.as_str()
+                ),
+                None => format!(
+                    "{} {name:?}, which the destination declares no {} container port for",
+                    p.protocol.as_str(),
+                    p.protocol.as_str()
+                ),
+            }
+        }
     }
 }
 
 /// One-off question: builds the index and checks one connection.
-pub fn check(cluster: &Cluster, src: Endpoint, dst: Endpoint, port: u16, proto: Protocol) -> Verdict {
+pub fn check(
+    cluster: &Cluster,
+    src: Endpoint,
+    dst: Endpoint,
+    port: u16,
+    proto: Protocol,
+) -> Verdict {
     Engine::new(cluster).check(src, dst, port, proto)
 }
 

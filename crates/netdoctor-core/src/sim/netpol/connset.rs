@@ -30,7 +30,11 @@ impl ConnSet {
     /// Every protocol and port.
     pub fn all() -> ConnSet {
         ConnSet {
-            ranges: [vec![(1, MAX_PORT)], vec![(1, MAX_PORT)], vec![(1, MAX_PORT)]],
+            ranges: [
+                vec![(1, MAX_PORT)],
+                vec![(1, MAX_PORT)],
+                vec![(1, MAX_PORT)],
+            ],
         }
     }
 

@@ -22,7 +22,12 @@ pub struct Connection {
 pub struct MapOptions {
     /// Keep only lines whose src or dst workload is in one of these namespaces (empty: all).
     pub namespaces: Vec<String>,
+    /// Leave out the `{ingress-controller}` lines derived from Ingress objects.
+    pub no_ingress_controller: bool,
 }
+
+/// The source name of connections derived from Ingress objects.
+pub const INGRESS_CONTROLLER: &str = "{ingress-controller}";
 
 /// A workload node of the map: pods with one owner name and one label group.
 struct Unit {
@@ -42,8 +47,43 @@ pub struct Range {
 
 impl Range {
     pub fn name(&self) -> String {
-        format!("{}-{}[External]", Ipv4Addr::from(self.lo), Ipv4Addr::from(self.hi))
+        format!(
+            "{}-{}[External]",
+            Ipv4Addr::from(self.lo),
+            Ipv4Addr::from(self.hi)
+        )
     }
+}
+
+fn v4_bounds(n: &ipnet::IpNet) -> Option<(u64, u64)> {
+    match n {
+        ipnet::IpNet::V4(n) => Some((
+            u64::from(u32::from(n.network())),
+            u64::from(u32::from(n.broadcast())),
+        )),
+        ipnet::IpNet::V6(_) => None,
+    }
+}
+
+/// The IPv4 intervals an ipBlock covers: the CIDR minus its excepts, merged.
+fn block_intervals(cidr: &ipnet::IpNet, except: &[ipnet::IpNet]) -> Vec<(u64, u64)> {
+    let Some((lo, hi)) = v4_bounds(cidr) else {
+        return Vec::new();
+    };
+    let mut ex: Vec<(u64, u64)> = except.iter().filter_map(v4_bounds).collect();
+    ex.sort_unstable();
+    let mut out = Vec::new();
+    let mut cur = lo;
+    for (elo, ehi) in ex {
+        if elo > cur {
+            out.push((cur, elo - 1));
+        }
+        cur = cur.max(ehi + 1);
+    }
+    if cur <= hi {
+        out.push((cur, hi));
+    }
+    out
 }
 
 /// The partition of 0.0.0.0/0 by every IPv4 ipBlock CIDR and except of `dir`'s rules.
@@ -57,11 +97,9 @@ pub fn external_partition(engine: &Engine<'_>, dir: Direction) -> Vec<Range> {
         for r in rules {
             for peer in &r.peers {
                 if let Peer::IpBlock { cidr, except } = peer {
-                    for net in std::iter::once(cidr).chain(except.iter()) {
-                        if let ipnet::IpNet::V4(n) = net {
-                            cuts.push(u64::from(u32::from(n.network())));
-                            cuts.push(u64::from(u32::from(n.broadcast())) + 1);
-                        }
+                    for (lo, hi) in block_intervals(cidr, except) {
+                        cuts.push(lo);
+                        cuts.push(hi + 1);
                     }
                 }
             }
@@ -128,7 +166,12 @@ impl Ctx<'_, '_> {
                     return Vec::new();
                 }
                 (0..self.units.len())
-                    .filter(|&u| self.pod(u).ips.iter().any(|ip| ip_in_block(*ip, cidr, except)))
+                    .filter(|&u| {
+                        self.pod(u)
+                            .ips
+                            .iter()
+                            .any(|ip| ip_in_block(*ip, cidr, except))
+                    })
                     .collect()
             }
         }
@@ -234,15 +277,20 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
     let c = engine.cluster;
     let mut units: Vec<Unit> = Vec::new();
     let mut seen: HashMap<(String, usize), usize> = HashMap::new();
+    let mut unit_of_pod: HashMap<usize, usize> = HashMap::new();
     for (i, p) in c.pods.iter().enumerate() {
         if !engine.governed(p) {
             continue;
         }
-        let Some(g) = engine.group_of(i) else { continue };
-        let name = p.group();
-        if seen.contains_key(&(name.clone(), g)) {
+        let Some(g) = engine.group_of(i) else {
+            continue;
+        };
+        let name = workload_name(p);
+        if let Some(&u) = seen.get(&(name.clone(), g)) {
+            unit_of_pod.insert(i, u);
             continue;
         }
+        unit_of_pod.insert(i, units.len());
         seen.insert((name.clone(), g), units.len());
         units.push(Unit {
             name,
@@ -274,7 +322,9 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
     let in_ranges = external_partition(engine, Direction::Ingress);
     let out_ranges = external_partition(engine, Direction::Egress);
     let n = ctx.units.len();
-    let in_rows: Vec<Option<Row>> = (0..n).map(|u| ctx.row(u, Direction::Ingress, &in_ranges)).collect();
+    let in_rows: Vec<Option<Row>> = (0..n)
+        .map(|u| ctx.row(u, Direction::Ingress, &in_ranges))
+        .collect();
     let in_scope = |u: usize| {
         options.namespaces.is_empty() || options.namespaces.contains(&ctx.units[u].namespace)
     };
@@ -344,6 +394,19 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
             }
         }
     }
+    if !options.no_ingress_controller {
+        for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod, &in_rows) {
+            if in_scope(d) {
+                ext_lines.push(Connection {
+                    src: INGRESS_CONTROLLER.to_string(),
+                    dst: ctx.units[d].name.clone(),
+                    src_namespace: None,
+                    dst_namespace: Some(ctx.units[d].namespace.clone()),
+                    conn,
+                });
+            }
+        }
+    }
     let mut out: Vec<Connection> = lines
         .into_iter()
         .map(|(s, d, conn)| Connection {
@@ -355,7 +418,9 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
         })
         .collect();
     out.extend(ext_lines);
-    out.sort_by(|a, b| (a.src.as_bytes(), a.dst.as_bytes()).cmp(&(b.src.as_bytes(), b.dst.as_bytes())));
+    out.sort_by(|a, b| {
+        (a.src.as_bytes(), a.dst.as_bytes()).cmp(&(b.src.as_bytes(), b.dst.as_bytes()))
+    });
     // Units sharing a name (pods of one owner with different labels): union their lines.
     let mut merged: Vec<Connection> = Vec::with_capacity(out.len());
     for l in out {
@@ -365,6 +430,109 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
         }
     }
     merged
+}
+
+/// Connections from the ingress controller to the backends of every Ingress: the target
+/// ports of the backend Services, kept where the destination's ingress policies admit an
+/// arbitrary in-cluster source (rules without peers, or a peer selecting every pod of every
+/// namespace), since the controller's own pods are not known in general.
+fn ingress_controller_conns(
+    ctx: &Ctx<'_, '_>,
+    unit_of_pod: &HashMap<usize, usize>,
+    in_rows: &[Option<Row>],
+) -> Vec<(usize, ConnSet)> {
+    use crate::model::{IngressBackend, PortRef, Protocol};
+    let c = ctx.engine.cluster;
+    let mut per_unit: HashMap<usize, ConnSet> = HashMap::new();
+    for ing in &c.ingresses {
+        let backends = ing.default_backend.iter().chain(
+            ing.rules
+                .iter()
+                .flat_map(|r| r.paths.iter().map(|p| &p.backend)),
+        );
+        for b in backends {
+            let IngressBackend::Service { name, port } = b else {
+                continue;
+            };
+            let Some(svc) = c.service(&ing.namespace, name) else {
+                continue;
+            };
+            let sp = match port {
+                PortRef::Number(n) => svc.ports.iter().find(|p| p.port == *n),
+                PortRef::Name(n) => svc.port_by_name(n),
+            };
+            let Some(sp) = sp.filter(|p| p.protocol == Protocol::Tcp) else {
+                continue;
+            };
+            let Some(sel) = svc.selector() else { continue };
+            for pod in c.pods_matching(&ing.namespace, &sel) {
+                let Some(&u) = unit_of_pod.get(&pod) else {
+                    continue;
+                };
+                let target = match &sp.target_port {
+                    PortRef::Number(n) => Some(*n),
+                    PortRef::Name(n) => c.pods[pod].resolve_named_port(n, Protocol::Tcp),
+                };
+                if let Some(t) = target {
+                    per_unit.entry(u).or_default().add(Protocol::Tcp, t, t);
+                }
+            }
+        }
+    }
+    let mut out: Vec<(usize, ConnSet)> = per_unit
+        .into_iter()
+        .filter_map(|(u, conns)| {
+            let allowed = match &in_rows[u] {
+                None => conns,
+                Some(_) => conns.intersect(&any_cluster_source(ctx, u)),
+            };
+            (!allowed.is_empty()).then_some((u, allowed))
+        })
+        .collect();
+    out.sort_unstable_by_key(|(u, _)| *u);
+    out
+}
+
+/// What unit `u`'s ingress policies admit from any pod of any namespace.
+fn any_cluster_source(ctx: &Ctx<'_, '_>, u: usize) -> ConnSet {
+    let c = ctx.engine.cluster;
+    let me = ctx.pod(u);
+    let mut out = ConnSet::empty();
+    for &pi in ctx
+        .engine
+        .policies_of_group(ctx.units[u].group, Direction::Ingress)
+    {
+        for rule in &c.policies[pi].ingress {
+            let open = rule.peers.is_empty()
+                || rule.peers.iter().any(|p| {
+                    matches!(p, Peer::Pods { namespaces: Some(ns), pods }
+                        if ns.is_empty() && pods.as_ref().is_none_or(|s| s.is_empty()))
+                });
+            if open {
+                out.union_with(&rule_conns(rule, Some(me)));
+            }
+        }
+    }
+    out
+}
+
+/// The connlist name of a pod's workload: `ns/owner[Kind]` when a workload kind owns it,
+/// else `ns/pod[Pod]` (static pods, owned by a Node, are shown as pods).
+pub fn workload_name(p: &Pod) -> String {
+    const KINDS: [&str; 8] = [
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "ReplicationController",
+        "Job",
+        "CronJob",
+        "VirtualMachine",
+    ];
+    match &p.owner {
+        Some(o) if KINDS.contains(&o.kind.as_str()) => p.group(),
+        _ => format!("{}/{}[Pod]", p.namespace, p.name),
+    }
 }
 
 /// The connlist txt form: `src => dst : conn`, one per line.
