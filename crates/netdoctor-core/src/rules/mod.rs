@@ -1,6 +1,7 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
 pub mod inp;
+pub mod np;
 
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
@@ -34,6 +35,12 @@ pub static RULES: &[&Rule] = &[
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,
+    &np::egress_policy_blocks_dns::RULE,
+    &np::policy_selects_no_pods::RULE,
+    &np::policy_peer_selects_nothing::RULE,
+    &np::policy_named_port_unresolved::RULE,
+    &np::ingress_controller_blocked_by_policy::RULE,
+    &np::service_isolated_from_all_clients::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.

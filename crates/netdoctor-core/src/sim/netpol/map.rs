@@ -332,6 +332,7 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
     let mut ext_lines: Vec<Connection> = Vec::new();
     for s in 0..n {
         let e_row = ctx.row(s, Direction::Egress, &out_ranges);
+        #[allow(clippy::needless_range_loop)]
         for d in 0..n {
             if ctx.units[s].name == ctx.units[d].name || !(in_scope(s) || in_scope(d)) {
                 continue;
@@ -374,12 +375,12 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
             }
         }
     }
-    for d in 0..n {
+    for (d, in_row) in in_rows.iter().enumerate() {
         if !in_scope(d) {
             continue;
         }
         for (ri, r) in in_ranges.iter().enumerate() {
-            let conn = match &in_rows[d] {
+            let conn = match in_row {
                 None => ConnSet::all(),
                 Some(row) => row.to_ext(ri),
             };
