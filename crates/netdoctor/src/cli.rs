@@ -36,6 +36,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
     Snapshot(SnapshotArgs),
+    /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
+    Policy(crate::commands::policy::PolicyArgs),
 }
 
 #[derive(Debug, Args)]

@@ -408,6 +408,34 @@ impl<'a> Engine<'a> {
         }
         out.isolated = true;
         let subject = self.subject(peer);
+        let role = match dir {
+            Direction::Ingress => "source",
+            Direction::Egress => "destination",
+        };
+        out.explanation.push(match (peer, subject) {
+            (
+                Endpoint::Pod(i),
+                Subject::Pod {
+                    ns,
+                    ns_labels,
+                    labels,
+                    ..
+                },
+            ) => format!(
+                "{role}: pod {ns}/{} with labels {} in namespace {ns} with labels {}",
+                self.cluster
+                    .pods
+                    .get(i)
+                    .map(|p| p.name.as_str())
+                    .unwrap_or_default(),
+                crate::model::format_labels(labels),
+                crate::model::format_labels(ns_labels)
+            ),
+            (_, Subject::External(Some(ip))) => {
+                format!("{role}: address {ip} (only ipBlock peers can match it)")
+            }
+            _ => format!("{role}: an endpoint with no address (only rules without peers match it)"),
+        });
         let mut sorted: Vec<usize> = pols.to_vec();
         sorted.sort_by(|&a, &b| {
             let (pa, pb) = (&self.cluster.policies[a], &self.cluster.policies[b]);

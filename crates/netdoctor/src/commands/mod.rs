@@ -2,6 +2,7 @@
 
 mod doctor;
 mod explain;
+pub mod policy;
 mod rules;
 mod snapshot;
 
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Rules => rules::run(format),
         Command::Explain(args) => explain::run(args, format),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
+        Command::Policy(args) => policy::run(args, format, verbose),
     }
 }
