@@ -41,6 +41,8 @@ pub enum Command {
     /// Ingress routing: which rule and backend serve a URL, or why none does.
     #[command(subcommand)]
     Ingress(IngressCommand),
+    /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
+    Policy(crate::commands::policy::PolicyArgs),
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 pub mod ing;
 pub mod inp;
+pub mod np;
 pub mod svc;
 
 use crate::finding::{Finding, Severity};
@@ -53,6 +54,12 @@ pub static RULES: &[&Rule] = &[
     &ing::ingress_backend_no_ready_endpoints::RULE,
     &ing::ingress_tls_secret_missing::RULE,
     &ing::ingress_rule_shadowed::RULE,
+    &np::egress_policy_blocks_dns::RULE,
+    &np::policy_selects_no_pods::RULE,
+    &np::policy_peer_selects_nothing::RULE,
+    &np::policy_named_port_unresolved::RULE,
+    &np::ingress_controller_blocked_by_policy::RULE,
+    &np::service_isolated_from_all_clients::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.

@@ -2,4 +2,5 @@
 //! does this name resolve to) and returns a verdict with the ordered steps that explain it.
 
 pub mod ingress;
+pub mod netpol;
 pub mod service;

@@ -4,6 +4,7 @@ mod alerts;
 mod doctor;
 mod explain;
 mod ingress;
+pub mod policy;
 mod rules;
 mod snapshot;
 mod svc_report;
@@ -21,5 +22,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Alerts(args) => alerts::run(args, format),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
         Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
+        Command::Policy(args) => policy::run(args, format, verbose),
     }
 }
