@@ -1199,22 +1199,15 @@ fn ingress_backend(b: &api::IngressBackend) -> Option<IngressBackend> {
     Some(IngressBackend::Service { name, port })
 }
 
-/// The zone of the Corefile's `kubernetes` plugin (the first that is not a reverse zone).
-/// The DNS engine parses the Corefile fully; this is only what the model needs.
+/// The cluster domain from the Corefile's `kubernetes` plugin (its first zone that is not a
+/// reverse zone), parsed by `sim::corefile`.
 fn corefile_cluster_domain(c: &Cluster) -> Option<String> {
     let cm = c
         .config_maps
         .iter()
         .find(|m| m.namespace == "kube-system" && m.name == "coredns")?;
     let corefile = cm.data.get("Corefile")?;
-    for line in corefile.lines() {
-        let mut words = line.split_whitespace();
-        if words.next() == Some("kubernetes") {
-            return words
-                .take_while(|w| *w != "{")
-                .find(|z| !z.ends_with(".arpa") && !z.ends_with(".arpa."))
-                .map(|z| z.trim_end_matches('.').to_string());
-        }
-    }
-    None
+    crate::sim::corefile::parse(corefile)
+        .kubernetes()?
+        .cluster_domain()
 }
