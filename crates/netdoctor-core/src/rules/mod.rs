@@ -1,5 +1,6 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod dns;
 pub mod inp;
 
 use crate::finding::{Finding, Severity};
@@ -34,6 +35,12 @@ pub static RULES: &[&Rule] = &[
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,
+    &dns::cluster_dns_not_running::RULE,
+    &dns::cluster_dns_service_unreachable::RULE,
+    &dns::corefile_misconfigured::RULE,
+    &dns::host_network_pod_uses_node_dns::RULE,
+    &dns::pod_dns_bypasses_cluster_dns::RULE,
+    &dns::externalname_target_missing::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.

@@ -39,6 +39,10 @@ pub struct ServerBlock {
 pub struct Problem {
     pub line: usize,
     pub message: String,
+    /// CoreDNS itself would refuse this Corefile (syntax error, unknown plugin or option).
+    /// Not fatal: what netdoctor only does not evaluate (imports, environment
+    /// substitutions, snippets, regex rewrites).
+    pub fatal: bool,
 }
 
 impl std::fmt::Display for Problem {
@@ -338,6 +342,7 @@ fn tokenize(text: &str, problems: &mut Vec<Problem>) -> Vec<Token> {
             }
             if !closed {
                 problems.push(Problem {
+                    fatal: true,
                     line: start,
                     message: "unterminated quoted string".into(),
                 });
@@ -412,6 +417,7 @@ impl Parser {
             let Some(t) = self.peek().cloned() else {
                 if nested {
                     problems.push(Problem {
+                    fatal: true,
                         line: self.toks.last().map_or(1, |t| t.line),
                         message: "a block is not closed (missing '}')".into(),
                     });
@@ -425,6 +431,7 @@ impl Parser {
                 }
                 Tok::Open => {
                     problems.push(Problem {
+                    fatal: true,
                         line: t.line,
                         message: "'{' without a directive before it".into(),
                     });
@@ -470,6 +477,7 @@ pub fn parse(text: &str) -> Corefile {
     for (i, l) in text.lines().enumerate() {
         if l.contains("{$") || l.contains("{%") {
             problems.push(Problem {
+                    fatal: false,
                 line: i + 1,
                 message: format!("environment substitution not understood: {}", l.trim()),
             });
@@ -502,6 +510,7 @@ pub fn parse(text: &str) -> Corefile {
                 }
                 Tok::Close => {
                     problems.push(Problem {
+                    fatal: true,
                         line: n.line,
                         message: "unexpected '}'".into(),
                     });
@@ -513,6 +522,7 @@ pub fn parse(text: &str) -> Corefile {
         if keys.is_empty() {
             if opened {
                 problems.push(Problem {
+                    fatal: true,
                     line,
                     message: "server block without an address".into(),
                 });
@@ -522,6 +532,7 @@ pub fn parse(text: &str) -> Corefile {
         }
         if keys.first().is_some_and(|k| k == "import") {
             problems.push(Problem {
+                    fatal: false,
                 line,
                 message: format!("import not understood: {}", keys[1..].join(" ")),
             });
@@ -529,6 +540,7 @@ pub fn parse(text: &str) -> Corefile {
         }
         if keys.first().is_some_and(|k| k.starts_with('(')) {
             problems.push(Problem {
+                    fatal: false,
                 line,
                 message: format!(
                     "snippet {} not understood (its plugins are not applied)",
@@ -547,6 +559,7 @@ pub fn parse(text: &str) -> Corefile {
             p.directives(&mut problems, false)
         } else {
             problems.push(Problem {
+                    fatal: true,
                 line,
                 message: format!("expected '{{' after {}", keys.join(" ")),
             });
@@ -560,6 +573,7 @@ pub fn parse(text: &str) -> Corefile {
             match parse_key(k) {
                 Some(key) => parsed.push(key),
                 None => problems.push(Problem {
+                    fatal: true,
                     line,
                     message: format!("server address {k:?} not understood"),
                 }),
@@ -568,11 +582,13 @@ pub fn parse(text: &str) -> Corefile {
         for d in &plugins {
             if d.name == "import" {
                 problems.push(Problem {
+                    fatal: false,
                     line: d.line,
                     message: format!("import not understood: {}", d.args.join(" ")),
                 });
             } else if !KNOWN_PLUGINS.contains(&d.name.as_str()) {
                 problems.push(Problem {
+                    fatal: true,
                     line: d.line,
                     message: format!("unknown plugin {:?}", d.name),
                 });
@@ -677,6 +693,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                             Some("verified") => k.pods = PodMode::Verified,
                             Some("disabled") => k.pods = PodMode::Disabled,
                             other => problems.push(Problem {
+                    fatal: true,
                                 line: o.line,
                                 message: format!(
                                     "kubernetes: pods {} not understood (expected disabled, insecure or verified)",
@@ -689,6 +706,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                         "ttl" => match o.args.first().and_then(|t| t.parse::<u32>().ok()) {
                             Some(t) if t <= 3600 => k.ttl = t,
                             _ => problems.push(Problem {
+                    fatal: true,
                                 line: o.line,
                                 message: format!(
                                     "kubernetes: ttl {:?} is not a number of seconds between 0 and 3600",
@@ -707,6 +725,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                         | "upstream" | "multicluster" | "startup_timeout" | "apiserver_qps"
                         | "apiserver_burst" | "apiserver_max_inflight" => {}
                         other => problems.push(Problem {
+                    fatal: true,
                             line: o.line,
                             message: format!("kubernetes: option {other:?} not understood"),
                         }),
@@ -714,6 +733,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 }
                 if cfg.kubernetes.is_some() {
                     problems.push(Problem {
+                    fatal: true,
                         line: d.line,
                         message: "kubernetes plugin given twice in one server block".into(),
                     });
@@ -725,6 +745,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 let mut args = d.args.iter();
                 let Some(from) = args.next() else {
                     problems.push(Problem {
+                    fatal: true,
                         line: d.line,
                         message: format!("{} without a zone and targets", d.name),
                     });
@@ -733,6 +754,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 let to: Vec<String> = args.cloned().collect();
                 if to.is_empty() {
                     problems.push(Problem {
+                    fatal: true,
                         line: d.line,
                         message: format!("{} {from} has no target", d.name),
                     });
@@ -779,6 +801,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                     [f, t, ..] => (RewriteMatch::Exact, *f, *t),
                     _ => {
                         problems.push(Problem {
+                    fatal: true,
                             line: d.line,
                             message: format!("rewrite {} not understood", d.args.join(" ")),
                         });
@@ -787,6 +810,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 };
                 if kind == RewriteMatch::Regex {
                     problems.push(Problem {
+                    fatal: false,
                         line: d.line,
                         message: format!(
                             "rewrite name regex {from} {to} is not simulated (names it matches are looked up unchanged)"
