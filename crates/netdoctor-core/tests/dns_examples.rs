@@ -25,7 +25,6 @@ fn dns_findings(c: &Cluster) -> Vec<String> {
 #[test]
 fn seed_shows_dns004_and_dns006_only() {
     let c = example("seed-cluster");
-    eprintln!("pods {} services {} unreadable {:?}", c.pods.len(), c.services.len(), c.unreadable);
     let found = dns_findings(&c);
     insta::assert_yaml_snapshot!("seed_dns_findings", found);
     assert!(found.iter().any(|f| f.starts_with("DNS004 production/pod/debug-shell")));

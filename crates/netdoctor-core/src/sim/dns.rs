@@ -1516,7 +1516,7 @@ pub fn resolve(
                     if *cand != bare {
                         "a search-domain candidate"
                     } else {
-                        "its last label is a namespace or a private suffix"
+                        "a single label, or its last label is a namespace or a private suffix"
                     }
                 ));
             }
