@@ -9,7 +9,9 @@ use netdoctor_core::sim::dns::{resolve, ClusterDns, Libc, QType, Request};
 use std::path::{Path, PathBuf};
 
 fn example(name: &str) -> Cluster {
-    let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(name);
+    let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
     let loaded = load_paths(&[dir]).expect("example readable");
     Cluster::build(loaded, &BuildOptions::default())
 }
@@ -27,8 +29,12 @@ fn seed_shows_dns004_and_dns006_only() {
     let c = example("seed-cluster");
     let found = dns_findings(&c);
     insta::assert_yaml_snapshot!("seed_dns_findings", found);
-    assert!(found.iter().any(|f| f.starts_with("DNS004 production/pod/debug-shell")));
-    assert!(found.iter().any(|f| f.starts_with("DNS006 production/service/legacy-db")));
+    assert!(found
+        .iter()
+        .any(|f| f.starts_with("DNS004 production/pod/debug-shell")));
+    assert!(found
+        .iter()
+        .any(|f| f.starts_with("DNS006 production/service/legacy-db")));
     assert_eq!(found.len(), 2, "{found:#?}");
 }
 
@@ -53,19 +59,97 @@ fn seed_resolutions_snapshot() {
     let prom = first_pod(&c, "monitoring", "prometheus");
     let debug = first_pod(&c, "production", "debug-shell");
     let cases: Vec<(&str, &netdoctor_core::model::Pod, &str, Request, Libc)> = vec![
-        ("short-glibc", web, "api-service", Request::Type(QType::A), Libc::Glibc),
-        ("short-unspec-musl", web, "api-service", Request::Addresses, Libc::Musl),
-        ("short-other-ns", prom, "api-service", Request::Type(QType::A), Libc::Glibc),
-        ("two-label", prom, "api-service.production", Request::Type(QType::A), Libc::Glibc),
-        ("fqdn-no-dot", web, "api-service.production.svc.cluster.local", Request::Addresses, Libc::Glibc),
-        ("fqdn-dot", web, "api-service.production.svc.cluster.local.", Request::Addresses, Libc::Glibc),
-        ("external", web, "example.com", Request::Type(QType::A), Libc::Glibc),
-        ("headless", web, "postgres", Request::Type(QType::A), Libc::Glibc),
-        ("statefulset-pod", web, "postgres-0.postgres", Request::Type(QType::A), Libc::Glibc),
-        ("srv", web, "_http._tcp.api-service", Request::Type(QType::Srv), Libc::Glibc),
-        ("ptr", web, "10.102.45.67", Request::Type(QType::Ptr), Libc::Glibc),
-        ("externalname", web, "legacy-db", Request::Addresses, Libc::Musl),
-        ("hostnetwork", debug, "api-service", Request::Type(QType::A), Libc::Glibc),
+        (
+            "short-glibc",
+            web,
+            "api-service",
+            Request::Type(QType::A),
+            Libc::Glibc,
+        ),
+        (
+            "short-unspec-musl",
+            web,
+            "api-service",
+            Request::Addresses,
+            Libc::Musl,
+        ),
+        (
+            "short-other-ns",
+            prom,
+            "api-service",
+            Request::Type(QType::A),
+            Libc::Glibc,
+        ),
+        (
+            "two-label",
+            prom,
+            "api-service.production",
+            Request::Type(QType::A),
+            Libc::Glibc,
+        ),
+        (
+            "fqdn-no-dot",
+            web,
+            "api-service.production.svc.cluster.local",
+            Request::Addresses,
+            Libc::Glibc,
+        ),
+        (
+            "fqdn-dot",
+            web,
+            "api-service.production.svc.cluster.local.",
+            Request::Addresses,
+            Libc::Glibc,
+        ),
+        (
+            "external",
+            web,
+            "example.com",
+            Request::Type(QType::A),
+            Libc::Glibc,
+        ),
+        (
+            "headless",
+            web,
+            "postgres",
+            Request::Type(QType::A),
+            Libc::Glibc,
+        ),
+        (
+            "statefulset-pod",
+            web,
+            "postgres-0.postgres",
+            Request::Type(QType::A),
+            Libc::Glibc,
+        ),
+        (
+            "srv",
+            web,
+            "_http._tcp.api-service",
+            Request::Type(QType::Srv),
+            Libc::Glibc,
+        ),
+        (
+            "ptr",
+            web,
+            "10.102.45.67",
+            Request::Type(QType::Ptr),
+            Libc::Glibc,
+        ),
+        (
+            "externalname",
+            web,
+            "legacy-db",
+            Request::Addresses,
+            Libc::Musl,
+        ),
+        (
+            "hostnetwork",
+            debug,
+            "api-service",
+            Request::Type(QType::A),
+            Libc::Glibc,
+        ),
     ];
     for (label, pod, name, req, libc) in cases {
         let r = resolve(&c, &dns, pod, name, req, libc);

@@ -38,6 +38,8 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
     Snapshot(SnapshotArgs),
+    /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
+    Dns(crate::commands::dns::DnsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -417,7 +417,7 @@ impl Parser {
             let Some(t) = self.peek().cloned() else {
                 if nested {
                     problems.push(Problem {
-                    fatal: true,
+                        fatal: true,
                         line: self.toks.last().map_or(1, |t| t.line),
                         message: "a block is not closed (missing '}')".into(),
                     });
@@ -431,7 +431,7 @@ impl Parser {
                 }
                 Tok::Open => {
                     problems.push(Problem {
-                    fatal: true,
+                        fatal: true,
                         line: t.line,
                         message: "'{' without a directive before it".into(),
                     });
@@ -477,7 +477,7 @@ pub fn parse(text: &str) -> Corefile {
     for (i, l) in text.lines().enumerate() {
         if l.contains("{$") || l.contains("{%") {
             problems.push(Problem {
-                    fatal: false,
+                fatal: false,
                 line: i + 1,
                 message: format!("environment substitution not understood: {}", l.trim()),
             });
@@ -510,7 +510,7 @@ pub fn parse(text: &str) -> Corefile {
                 }
                 Tok::Close => {
                     problems.push(Problem {
-                    fatal: true,
+                        fatal: true,
                         line: n.line,
                         message: "unexpected '}'".into(),
                     });
@@ -532,7 +532,7 @@ pub fn parse(text: &str) -> Corefile {
         }
         if keys.first().is_some_and(|k| k == "import") {
             problems.push(Problem {
-                    fatal: false,
+                fatal: false,
                 line,
                 message: format!("import not understood: {}", keys[1..].join(" ")),
             });
@@ -540,7 +540,7 @@ pub fn parse(text: &str) -> Corefile {
         }
         if keys.first().is_some_and(|k| k.starts_with('(')) {
             problems.push(Problem {
-                    fatal: false,
+                fatal: false,
                 line,
                 message: format!(
                     "snippet {} not understood (its plugins are not applied)",
@@ -559,7 +559,7 @@ pub fn parse(text: &str) -> Corefile {
             p.directives(&mut problems, false)
         } else {
             problems.push(Problem {
-                    fatal: true,
+                fatal: true,
                 line,
                 message: format!("expected '{{' after {}", keys.join(" ")),
             });
@@ -733,7 +733,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 }
                 if cfg.kubernetes.is_some() {
                     problems.push(Problem {
-                    fatal: true,
+                        fatal: true,
                         line: d.line,
                         message: "kubernetes plugin given twice in one server block".into(),
                     });
@@ -745,7 +745,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 let mut args = d.args.iter();
                 let Some(from) = args.next() else {
                     problems.push(Problem {
-                    fatal: true,
+                        fatal: true,
                         line: d.line,
                         message: format!("{} without a zone and targets", d.name),
                     });
@@ -754,7 +754,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 let to: Vec<String> = args.cloned().collect();
                 if to.is_empty() {
                     problems.push(Problem {
-                    fatal: true,
+                        fatal: true,
                         line: d.line,
                         message: format!("{} {from} has no target", d.name),
                     });
@@ -801,7 +801,7 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                     [f, t, ..] => (RewriteMatch::Exact, *f, *t),
                     _ => {
                         problems.push(Problem {
-                    fatal: true,
+                            fatal: true,
                             line: d.line,
                             message: format!("rewrite {} not understood", d.args.join(" ")),
                         });

@@ -1419,7 +1419,7 @@ pub fn resolve(
                 pod.namespace, dns.domain
             ));
         }
-        if host_names.iter().any(|h| *h == short) {
+        if host_names.contains(&short) {
             let answers: Vec<String> = if short == "localhost" {
                 vec!["127.0.0.1".into(), "::1".into()]
             } else {
@@ -1556,12 +1556,11 @@ pub fn resolve(
             match libc {
                 // glibc: the first answer's rcode unless it is NOERROR, then the second's.
                 Libc::Glibc => {
-                    let pick = if outcomes.len() > 1 && outcomes[0].1 == Rcode::NoError {
+                    if outcomes.len() > 1 && outcomes[0].1 == Rcode::NoError {
                         outcomes[1].0
                     } else {
                         outcomes[0].0
-                    };
-                    pick
+                    }
                 }
                 // musl: any NXDOMAIN → try the next name; SERVFAIL → EAI_AGAIN.
                 Libc::Musl => {
@@ -1589,10 +1588,16 @@ pub fn resolve(
             } else {
                 Rcode::NoError
             };
-            steps.push(
-                format!("{cand}: answered ({} ), lookup done", answers.join(", "))
-                    .replace(" )", ")"),
-            );
+            if answers.is_empty() {
+                steps.push(format!(
+                    "{cand}: forwarded upstream (answer outside the model, presumed to exist), lookup ends"
+                ));
+            } else {
+                steps.push(format!(
+                    "{cand}: answered ({}), lookup done",
+                    answers.join(", ")
+                ));
+            }
             result = Some((rcode, answers, start));
             break;
         }

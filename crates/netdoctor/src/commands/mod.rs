@@ -1,6 +1,7 @@
 //! One file per command.
 
 mod alerts;
+pub mod dns;
 mod doctor;
 mod explain;
 mod rules;
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Explain(args) => explain::run(args, format),
         Command::Alerts(args) => alerts::run(args, format),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
+        Command::Dns(args) => dns::run(args, format, verbose),
     }
 }

@@ -77,7 +77,9 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         }
         return;
     };
-    let Some(svc) = cluster.service(&ns, &name) else { return };
+    let Some(svc) = cluster.service(&ns, &name) else {
+        return;
+    };
     let object = ObjectRef::namespaced("Service", &ns, &name);
     let svc_label = format!("{ns}/{name}");
     if svc.headless {
@@ -90,8 +92,16 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             .with_fix(Fix::new("Recreate the Service with kubelet's clusterDNS address as its ClusterIP").yaml(service_yaml("10.96.0.10"))),
         );
     }
-    if !svc.ports.iter().any(|p| p.port == 53 && p.protocol == Protocol::Udp) {
-        let ports: Vec<String> = svc.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
+    if !svc
+        .ports
+        .iter()
+        .any(|p| p.port == 53 && p.protocol == Protocol::Udp)
+    {
+        let ports: Vec<String> = svc
+            .ports
+            .iter()
+            .map(|p| format!("{}/{}", p.port, p.protocol))
+            .collect();
         out.push(
             Finding::new(
                 &RULE,
@@ -156,9 +166,19 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         );
     }
     if !dns.kubelet_cluster_dns.is_empty() && !svc.headless {
-        let nodelocal: Vec<String> = dns.nodelocal.as_ref().map(|n| n.addresses.clone()).unwrap_or_default();
-        let served = |a: &String| svc.cluster_ips.iter().any(|ip| ip.to_string() == *a) || nodelocal.contains(a);
-        let missing: Vec<&String> = dns.kubelet_cluster_dns.iter().filter(|a| !served(a)).collect();
+        let nodelocal: Vec<String> = dns
+            .nodelocal
+            .as_ref()
+            .map(|n| n.addresses.clone())
+            .unwrap_or_default();
+        let served = |a: &String| {
+            svc.cluster_ips.iter().any(|ip| ip.to_string() == *a) || nodelocal.contains(a)
+        };
+        let missing: Vec<&String> = dns
+            .kubelet_cluster_dns
+            .iter()
+            .filter(|a| !served(a))
+            .collect();
         if !missing.is_empty() {
             out.push(
                 Finding::new(
@@ -184,7 +204,11 @@ fn ip_list(svc: &crate::model::Service) -> String {
     if svc.cluster_ips.is_empty() {
         "None".into()
     } else {
-        svc.cluster_ips.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+        svc.cluster_ips
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -158,7 +158,12 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                     .pods
                     .iter()
                     .map(|&i| &cluster.pods[i])
-                    .filter(|p| matches!(p.dns_policy.as_str(), "ClusterFirst" | "ClusterFirstWithHostNet") && !(p.host_network && p.dns_policy == "ClusterFirst"))
+                    .filter(|p| {
+                        matches!(
+                            p.dns_policy.as_str(),
+                            "ClusterFirst" | "ClusterFirstWithHostNet"
+                        ) && !(p.host_network && p.dns_policy == "ClusterFirst")
+                    })
                     .map(|p| p.name.as_str())
                     .collect();
                 if let Some(first) = self_dns.first() {

@@ -59,7 +59,10 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         if a.answered() || aaaa.answered() {
             continue;
         }
-        let why = a.note.clone().unwrap_or_else(|| a.rcode.as_str().to_string());
+        let why = a
+            .note
+            .clone()
+            .unwrap_or_else(|| a.rcode.as_str().to_string());
         out.push(
             Finding::new(
                 &RULE,

@@ -37,7 +37,12 @@ pub(crate) fn dns_server_pods(cluster: &Cluster, dns: &ClusterDns) -> BTreeSet<(
     let mut out: BTreeSet<(String, String)> = dns
         .pods
         .iter()
-        .map(|&i| (cluster.pods[i].namespace.clone(), cluster.pods[i].name.clone()))
+        .map(|&i| {
+            (
+                cluster.pods[i].namespace.clone(),
+                cluster.pods[i].name.clone(),
+            )
+        })
         .collect();
     for p in &cluster.pods {
         let app = p

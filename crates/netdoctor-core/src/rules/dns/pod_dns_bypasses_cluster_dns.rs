@@ -80,13 +80,19 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             && bypasses(&dns, p).is_some()
     });
     for (object, pods) in group_by_owner(pods) {
-        let Some(reason) = bypasses(&dns, pods[0]) else { continue };
+        let Some(reason) = bypasses(&dns, pods[0]) else {
+            continue;
+        };
         let who = if object.kind == "Pod" {
             format!("pod {}", object.name)
         } else {
             format!("{} {} (pods {})", object.kind, object.name, pod_list(&pods))
         };
-        let nameserver = dns.nameservers().first().cloned().unwrap_or_else(|| "10.96.0.10".into());
+        let nameserver = dns
+            .nameservers()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "10.96.0.10".into());
         let ns = object.namespace.clone().unwrap_or_default();
         out.push(
             Finding::new(
