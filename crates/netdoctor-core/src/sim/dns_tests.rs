@@ -558,3 +558,30 @@ fn reverse_names_round_trip() {
         assert_eq!(reverse_to_ip(&ip_to_reverse(ip)), Some(ip));
     }
 }
+
+#[test]
+fn nodelocal_dnscache_is_detected_and_shown() {
+    let text = format!(
+        "{CLUSTER}- apiVersion: apps/v1\n  kind: DaemonSet\n  metadata: {{name: node-local-dns, namespace: kube-system}}\n  spec:\n    selector: {{matchLabels: {{k8s-app: node-local-dns}}}}\n    template:\n      metadata: {{labels: {{k8s-app: node-local-dns}}}}\n      spec:\n        hostNetwork: true\n        dnsPolicy: Default\n        containers: [{{name: node-cache}}]\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: node-local-dns, namespace: kube-system}}\n  data:\n    Corefile: |\n      cluster.local:53 {{\n          errors\n          cache 30\n          bind 169.254.20.10 10.96.0.10\n          forward . __PILLAR__CLUSTER__DNS__ {{\n                  force_tcp\n          }}\n      }}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: kubelet-config, namespace: kube-system}}\n  data:\n    kubelet: |\n      clusterDNS: [169.254.20.10]\n      clusterDomain: cluster.local\n"
+    );
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    let dns = ClusterDns::of(&c);
+    let nl = dns.nodelocal.clone().expect("node-local-dns detected");
+    assert_eq!(nl.addresses, ["169.254.20.10", "10.96.0.10"]);
+    let r = resolv_conf(&c, &dns, pod(&c, "production", "web-frontend-7c9d"));
+    assert_eq!(r.nameservers, ["169.254.20.10"]);
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.contains("NodeLocal DNSCache detected")));
+    // Queries to the link-local cache still get cluster answers.
+    let res = resolve(
+        &c,
+        &dns,
+        pod(&c, "production", "web-frontend-7c9d"),
+        "api-service",
+        Request::Type(QType::A),
+        Libc::Glibc,
+    );
+    assert_eq!(res.result.answers, ["10.102.45.67"]);
+}

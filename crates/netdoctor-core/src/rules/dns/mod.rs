@@ -72,3 +72,105 @@ pub(crate) fn pod_list(pods: &[&Pod]) -> String {
         names.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::load::load_text;
+    use crate::model::{BuildOptions, Cluster};
+    use crate::rules::{self, RunOptions};
+
+    const BASE: &str = include_str!("../../../tests/fixtures/rules/DNS001/quiet.yaml");
+
+    fn messages(text: &str, code: &str) -> Vec<String> {
+        let c = Cluster::build(load_text("t.yaml", text), &BuildOptions::default());
+        rules::run(
+            &c,
+            &RunOptions {
+                namespaces: vec![],
+                only: vec![code.to_string()],
+            },
+        )
+        .into_iter()
+        .map(|f| format!("{}: {}", f.object, f.message))
+        .collect()
+    }
+
+    #[test]
+    fn quiet_base_is_quiet_for_every_dns_rule() {
+        for code in ["DNS001", "DNS002", "DNS003", "DNS004", "DNS005", "DNS006"] {
+            assert_eq!(messages(BASE, code), Vec::<String>::new(), "{code}");
+        }
+    }
+
+    #[test]
+    fn dns001_scaled_to_zero() {
+        let text = BASE
+            .replace("  spec:\n    replicas: 1\n    selector: {matchLabels: {k8s-app: kube-dns}}\n    template:\n      metadata: {labels: {k8s-app: kube-dns}}\n      spec:\n        dnsPolicy: Default\n        containers: [{name: coredns, image", "  spec:\n    replicas: 0\n    selector: {matchLabels: {k8s-app: kube-dns}}\n    template:\n      metadata: {labels: {k8s-app: kube-dns}}\n      spec:\n        dnsPolicy: Default\n        containers: [{name: coredns, image");
+        // Drop the running pod and its ReplicaSet: the Deployment has none.
+        let cut = text
+            .find("- apiVersion: apps/v1\n  kind: ReplicaSet")
+            .unwrap();
+        let end = text
+            .find("- apiVersion: v1\n  kind: Service\n  metadata: {name: api-service")
+            .unwrap();
+        let text = format!("{}{}", &text[..cut], &text[end..]);
+        let m = messages(&text, "DNS001");
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("scaled to 0 replicas"), "{m:?}");
+    }
+
+    #[test]
+    fn dns002_kubelet_nameserver_is_not_the_service_ip() {
+        let text = format!(
+            "{BASE}- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: kubelet-config, namespace: kube-system}}\n  data:\n    kubelet: |\n      apiVersion: kubelet.config.k8s.io/v1beta1\n      kind: KubeletConfiguration\n      clusterDNS:\n      - 10.96.0.53\n      clusterDomain: cluster.local\n"
+        );
+        let m = messages(&text, "DNS002");
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains("nameserver 10.96.0.53") && m[0].contains("ClusterIP 10.96.0.10"),
+            "{m:?}"
+        );
+        // NodeLocal DNSCache's address is a valid nameserver.
+        let text = text.replace("- 10.96.0.53", "- 169.254.20.10")
+            + "- apiVersion: apps/v1\n  kind: DaemonSet\n  metadata: {name: node-local-dns, namespace: kube-system}\n  spec:\n    selector: {matchLabels: {k8s-app: node-local-dns}}\n    template:\n      metadata: {labels: {k8s-app: node-local-dns}}\n      spec:\n        hostNetwork: true\n        dnsPolicy: Default\n        containers: [{name: node-cache}]\n";
+        assert_eq!(messages(&text, "DNS002"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn dns003_domain_typo_against_kubelet_and_parse_errors() {
+        let kubelet = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: kubelet-config, namespace: kube-system}\n  data:\n    kubelet: |\n      clusterDomain: cluster.local\n";
+        let text = format!(
+            "{}{kubelet}",
+            BASE.replace(
+                "kubernetes cluster.local in-addr.arpa",
+                "kubernetes cluster.lcoal in-addr.arpa"
+            )
+        );
+        let m = messages(&text, "DNS003");
+        assert!(
+            m.iter()
+                .any(|x| x.contains("no kubernetes plugin for cluster.local")),
+            "{m:?}"
+        );
+        let text = BASE.replace("          reload\n      }", "          reload\n");
+        let m = messages(&text, "DNS003");
+        assert!(m.iter().any(|x| x.contains("not closed")), "{m:?}");
+        // An import is not an error.
+        let text = BASE.replace(
+            "          reload\n",
+            "          reload\n          import /etc/coredns/custom/*.override\n",
+        );
+        assert_eq!(messages(&text, "DNS003"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn dns004_and_dns005_skip_dns_servers_and_group_by_workload() {
+        let text = format!(
+            "{BASE}- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: batch, namespace: production}}\n  spec:\n    replicas: 3\n    selector: {{matchLabels: {{app: batch}}}}\n    template:\n      metadata: {{labels: {{app: batch}}}}\n      spec:\n        dnsPolicy: Default\n        containers: [{{name: c}}]\n"
+        );
+        let m = messages(&text, "DNS005");
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("production/deployment/batch"), "{m:?}");
+        assert_eq!(messages(BASE, "DNS005"), Vec::<String>::new());
+    }
+}
