@@ -43,6 +43,8 @@ pub enum Command {
     Ingress(IngressCommand),
     /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
     Policy(crate::commands::policy::PolicyArgs),
+    /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
+    Dns(crate::commands::dns::DnsArgs),
 }
 
 #[derive(Debug, Args)]
