@@ -197,7 +197,9 @@ fn load_json(file: &Arc<str>, text: &str, result: &mut LoadResult) {
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<JsonObjects>();
     let mut document = 0;
     loop {
-        let start_line = line_of_offset(text, stream.byte_offset());
+        let offset = stream.byte_offset();
+        let skipped = text[offset..].len() - text[offset..].trim_start().len();
+        let start_line = line_of_offset(text, offset + skipped);
         let Some(next) = stream.next() else { break };
         document += 1;
         match next {
@@ -305,21 +307,26 @@ pub fn split_yaml_documents<'a>(text: &'a str) -> Vec<YamlDocument<'a>> {
     let mut start = 0usize;
     let mut start_line = 1usize;
     let mut offset = 0usize;
-    let mut line_no = 1usize;
-    let push = |docs: &mut Vec<YamlDocument<'a>>, from: usize, to: usize, first_line: usize| {
+    // Documents are numbered as a reader counts them in the file: every segment between
+    // markers, except an empty one before a leading `---`.
+    let mut index = 0usize;
+    let mut push = |docs: &mut Vec<YamlDocument<'a>>, from: usize, to: usize, first_line: usize| {
         let body = &text[from..to];
         let has_content = body.lines().any(|l| {
             !l.trim().is_empty() && !l.trim_start().starts_with('#') && !l.starts_with('%')
         });
+        if has_content || from > 0 {
+            index += 1;
+        }
         if has_content {
             docs.push(YamlDocument {
-                index: docs.len() + 1,
+                index,
                 first_line,
                 text: body,
             });
         }
     };
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1usize..).zip(text.split_inclusive('\n')) {
         let content = line.trim_end_matches(['\n', '\r']);
         let is_start =
             content == "---" || content.starts_with("--- ") || content.starts_with("---\t");
@@ -336,7 +343,6 @@ pub fn split_yaml_documents<'a>(text: &'a str) -> Vec<YamlDocument<'a>> {
             }
         }
         offset += line.len();
-        line_no += 1;
     }
     push(&mut docs, start, text.len(), start_line);
     docs
@@ -354,6 +360,9 @@ fn yaml_options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.legacy_octal_numbers = true;
+    // YAML 1.2 booleans only: a namespace or label value `n`, `y`, `on` or `no` is text
+    // (the Norway problem), also when a document is buffered before its `kind`.
+    options.strict_booleans = true;
     options
 }
 

@@ -207,6 +207,11 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
         let mut api_version = String::new();
         let mut kind: Option<String> = None;
         let mut buffered = serde_json::Map::new();
+        // kubectl prints `items` before `kind` (keys in alphabetical order), so a List is
+        // recognised by its `items` and they are read in place, never buffered. Items that
+        // carry no `kind` of their own wait in `pending` until the list's kind is known.
+        let mut saw_items = false;
+        let mut pending: Vec<serde_json::Value> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "apiVersion" => {
@@ -214,9 +219,17 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
                 }
                 "kind" => {
                     kind = map.next_value::<Option<String>>()?;
-                    if kind.is_some() {
+                    if kind.is_some() && !saw_items {
                         break;
                     }
+                }
+                "items" if kind.is_none() => {
+                    saw_items = true;
+                    map.next_value_seed(ItemsSeed {
+                        out: &mut *self.out,
+                        item_kind: None,
+                        pending: Some(&mut pending),
+                    })?;
                 }
                 _ => {
                     let v: serde_json::Value = map.next_value()?;
@@ -224,10 +237,44 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
                 }
             }
         }
-        let kind = match kind.or(self.default_kind) {
+        if saw_items {
+            let item_kind = kind
+                .as_deref()
+                .and_then(|k| k.strip_suffix("List"))
+                .filter(|k| !k.is_empty())
+                .map(str::to_string);
+            if !pending.is_empty() {
+                let Some(item_kind) = item_kind else {
+                    return Err(de::Error::custom("a list item has no `kind`"));
+                };
+                for item in pending {
+                    ObjectsSeed {
+                        out: &mut *self.out,
+                        default_kind: Some(item_kind.clone()),
+                    }
+                    .deserialize(item)
+                    .map_err(de::Error::custom)?;
+                }
+            }
+            return Ok(());
+        }
+        let kind = match kind.or_else(|| self.default_kind.clone()) {
             Some(k) if !k.is_empty() => k,
             _ => return Err(de::Error::custom("the object has no `kind`")),
         };
+        self.dispatch(kind, api_version, map, buffered)
+    }
+}
+
+impl ObjectsSeed<'_> {
+    /// The kind is known: read the rest of the map as that kind's type.
+    fn dispatch<'de, A: MapAccess<'de>>(
+        self,
+        kind: String,
+        api_version: String,
+        map: A,
+        buffered: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), A::Error> {
         let rest = Rest { map, buffered };
         if kind == "List" || kind.ends_with("List") {
             let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
@@ -307,6 +354,9 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
         item_kind: Option<String>,
     ) -> Result<(), A::Error> {
         if let Some(items) = self.buffered.remove("items") {
+            while self.map.next_key::<IgnoredAny>()?.is_some() {
+                self.map.next_value::<IgnoredAny>()?;
+            }
             return buffered_items(items, out, item_kind).map_err(de::Error::custom);
         }
         while let Some(key) = self.map.next_key::<String>()? {
@@ -314,6 +364,7 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
                 self.map.next_value_seed(ItemsSeed {
                     out: &mut *out,
                     item_kind: item_kind.clone(),
+                    pending: None,
                 })?;
             } else {
                 self.map.next_value::<IgnoredAny>()?;
@@ -328,12 +379,19 @@ fn buffered_items(
     out: &mut Vec<ApiObject>,
     item_kind: Option<String>,
 ) -> Result<(), serde_json::Error> {
-    ItemsSeed { out, item_kind }.deserialize(items)
+    ItemsSeed {
+        out,
+        item_kind,
+        pending: None,
+    }
+    .deserialize(items)
 }
 
 struct ItemsSeed<'a> {
     out: &'a mut Vec<ApiObject>,
     item_kind: Option<String>,
+    /// Where items without a `kind` go while the list's own kind is not yet known.
+    pending: Option<&'a mut Vec<serde_json::Value>>,
 }
 
 impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
@@ -354,14 +412,76 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
         Ok(())
     }
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        while seq
-            .next_element_seed(ObjectsSeed {
-                out: &mut *self.out,
-                default_kind: self.item_kind.clone(),
-            })?
-            .is_some()
-        {}
+    fn visit_seq<S: SeqAccess<'de>>(mut self, mut seq: S) -> Result<(), S::Error> {
+        match self.pending.take() {
+            None => {
+                while seq
+                    .next_element_seed(ObjectsSeed {
+                        out: &mut *self.out,
+                        default_kind: self.item_kind.clone(),
+                    })?
+                    .is_some()
+                {}
+            }
+            Some(pending) => {
+                while seq
+                    .next_element_seed(PendingSeed {
+                        out: &mut *self.out,
+                        pending: &mut *pending,
+                    })?
+                    .is_some()
+                {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A list item read before the list's kind is known: typed at once when it has its own
+/// `kind` (the usual case), kept as JSON otherwise.
+struct PendingSeed<'a> {
+    out: &'a mut Vec<ApiObject>,
+    pending: &'a mut Vec<serde_json::Value>,
+}
+
+impl<'de> DeserializeSeed<'de> for PendingSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PendingSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Kubernetes object")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut buffered = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "kind" {
+                let kind: Option<String> = map.next_value()?;
+                if let Some(kind) = kind.filter(|k| !k.is_empty()) {
+                    // Hand the rest to the normal path with what was read so far.
+                    let api_version = match buffered.remove("apiVersion") {
+                        Some(serde_json::Value::String(v)) => v,
+                        _ => String::new(),
+                    };
+                    return ObjectsSeed {
+                        out: self.out,
+                        default_kind: None,
+                    }
+                    .dispatch(kind, api_version, map, buffered);
+                }
+                continue;
+            }
+            let v: serde_json::Value = map.next_value()?;
+            buffered.insert(key, v);
+        }
+        self.pending.push(serde_json::Value::Object(buffered));
         Ok(())
     }
 }

@@ -1,0 +1,106 @@
+//! The command line. Doc comments are the help text.
+
+use crate::input::InputArgs;
+use crate::output::OutputFormat;
+use clap::{Args, Parser, Subcommand};
+
+/// Finds out why pods in a Kubernetes cluster cannot talk to each other, and proves it.
+///
+/// Reads cluster state from files (-f) or a live cluster (kubeconfig), models its DNS,
+/// Services, NetworkPolicies and Ingresses, and explains what is broken and how to fix it.
+#[derive(Debug, Parser)]
+#[command(name = "netdoctor", version, max_term_width = 100)]
+pub struct Cli {
+    /// Output format: table, json, yaml, md (some commands also html, txt, csv, dot).
+    #[arg(short = 'o', long = "output", global = true, default_value = "table")]
+    pub output: OutputFormat,
+
+    /// Print what was read (files, objects per kind, skipped kinds) on stderr.
+    #[arg(short = 'v', long = "verbose", global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every check over the scope, or everything that concerns one object.
+    ///
+    /// OBJECT: a pod `NS/POD`, a workload `NS/KIND/NAME`, a Service `NS/service/NAME`, or any
+    /// other object `NS/KIND/NAME` (ingress, networkpolicy).
+    Doctor(DoctorArgs),
+    /// List the catalogue of checks.
+    Rules,
+    /// Show the documentation of one check.
+    Explain(ExplainArgs),
+    /// Alert rules (PrometheusRule) for the metrics netdoctor's monitor and CoreDNS export.
+    Alerts(AlertsArgs),
+    /// Print the cluster state that was read as one List document (Secret data never included).
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The object to examine (default: everything in scope).
+    pub object: Option<String>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Exit 1 when a finding has at least this severity: error, warning, info, or none.
+    #[arg(long = "fail-on", default_value = "error")]
+    pub fail_on: FailOn,
+
+    /// Only run these checks (codes, comma-separated).
+    #[arg(long = "only", value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<netdoctor_core::Severity> {
+        use netdoctor_core::Severity;
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule code (SVC001) or name (service-selects-no-pods).
+    pub code: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// A plain Prometheus rules file (what `promtool check rules` takes) instead of a
+    /// PrometheusRule object.
+    #[arg(long)]
+    pub plain: bool,
+
+    /// Namespace of the PrometheusRule object.
+    #[arg(long = "rule-namespace", default_value = "monitoring")]
+    pub namespace: String,
+
+    /// Value of the `release` label the Prometheus operator selects rules by.
+    #[arg(long = "release-label", default_value = "prometheus")]
+    pub release_label: String,
+}

@@ -1,0 +1,130 @@
+//! `netdoctor doctor [OBJECT]`: every check over the scope, or what concerns one object.
+
+use crate::cli::DoctorArgs;
+use crate::output::{emit, render_findings, OutputFormat};
+use crate::target::{not_found, ObjectArg};
+use crate::{CliError, CmdResult};
+use netdoctor_core::model::{Cluster, IngressBackend};
+use netdoctor_core::rules::{self, RunOptions};
+use netdoctor_core::{Finding, ObjectRef};
+use std::collections::HashSet;
+
+pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    let input = args.input.read(verbose)?;
+    let cluster = &input.cluster;
+    let options = RunOptions {
+        namespaces: input.scope.clone(),
+        only: args.only.clone(),
+    };
+    let mut findings = rules::run(cluster, &options);
+    if let Some(object) = &args.object {
+        let arg = ObjectArg::parse(object)?;
+        let related = related_objects(cluster, &arg)?;
+        findings.retain(|f| related.contains(&f.object));
+    }
+    let text = render_findings(format, &findings)?;
+    emit(&text)?;
+    Ok(exit_code(&findings, args.fail_on.threshold()))
+}
+
+pub fn exit_code(findings: &[Finding], threshold: Option<netdoctor_core::Severity>) -> u8 {
+    match threshold {
+        Some(t) if findings.iter().any(|f| f.severity >= t) => crate::exit::FINDINGS,
+        _ => crate::exit::OK,
+    }
+}
+
+/// The objects whose findings concern `arg`: the object itself, and what traffic to or from
+/// it depends on (its workload, the Services that select it, the policies that select it,
+/// the Ingresses that route to those Services).
+pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<ObjectRef>, CliError> {
+    let mut out = HashSet::new();
+    let Some(me) = arg.object_ref() else {
+        return Err(CliError::usage(
+            "doctor takes an object (NS/POD, NS/KIND/NAME), not an IP",
+        ));
+    };
+    let ns = me.namespace.clone().unwrap_or_default();
+    let pods = match arg {
+        ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => arg.pods(cluster)?,
+        ObjectArg::Service { namespace, name } => {
+            let svc = cluster
+                .service(namespace, name)
+                .ok_or_else(|| not_found(cluster, "service", namespace, name))?;
+            svc.selector()
+                .map(|sel| cluster.pods_matching(namespace, &sel))
+                .unwrap_or_default()
+        }
+        ObjectArg::Ingress { namespace, name } => {
+            if !cluster
+                .ingresses
+                .iter()
+                .any(|i| &i.namespace == namespace && &i.name == name)
+            {
+                return Err(not_found(cluster, "ingress", namespace, name));
+            }
+            Vec::new()
+        }
+        ObjectArg::NetworkPolicy { namespace, name } => {
+            if !cluster
+                .policies
+                .iter()
+                .any(|p| &p.namespace == namespace && &p.name == name)
+            {
+                return Err(not_found(cluster, "networkpolicy", namespace, name));
+            }
+            Vec::new()
+        }
+        ObjectArg::Ip(_) => Vec::new(),
+    };
+    out.insert(me.clone());
+    let mut services: HashSet<String> = HashSet::new();
+    if let ObjectArg::Service { name, .. } = arg {
+        services.insert(name.clone());
+    }
+    for &pi in &pods {
+        let pod = &cluster.pods[pi];
+        out.insert(ObjectRef::namespaced("Pod", &pod.namespace, &pod.name));
+        if let Some(wi) = pod.workload {
+            let w = &cluster.workloads[wi];
+            out.insert(ObjectRef::namespaced(
+                w.kind.as_str(),
+                &w.namespace,
+                &w.name,
+            ));
+        }
+        for svc in cluster
+            .services
+            .iter()
+            .filter(|s| s.namespace == pod.namespace)
+        {
+            if svc.selector().is_some_and(|sel| sel.matches(&pod.labels)) {
+                services.insert(svc.name.clone());
+            }
+        }
+        for pol in cluster.policies_in(&pod.namespace) {
+            if pol.pod_selector.matches(&pod.labels) {
+                out.insert(ObjectRef::namespaced(
+                    "NetworkPolicy",
+                    &pol.namespace,
+                    &pol.name,
+                ));
+            }
+        }
+    }
+    for s in &services {
+        out.insert(ObjectRef::namespaced("Service", &ns, s));
+    }
+    for ing in cluster.ingresses.iter().filter(|i| i.namespace == ns) {
+        let routes_here = ing
+            .rules
+            .iter()
+            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+            .chain(ing.default_backend.iter())
+            .any(|b| matches!(b, IngressBackend::Service { name, .. } if services.contains(name)));
+        if routes_here {
+            out.insert(ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name));
+        }
+    }
+    Ok(out)
+}

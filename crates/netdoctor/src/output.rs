@@ -1,0 +1,223 @@
+//! Output formats and the one way every command writes to stdout.
+
+use crate::CliError;
+use anstream::stream::IsTerminal;
+use netdoctor_core::{Finding, Severity, Summary};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Yaml,
+    Md,
+    Html,
+    Txt,
+    Csv,
+    Dot,
+}
+
+impl OutputFormat {
+    /// The usage error for a format a command does not offer.
+    pub fn unsupported(self, command: &str) -> CliError {
+        CliError::usage(format!(
+            "`{command}` does not support -o {}",
+            format!("{self:?}").to_ascii_lowercase()
+        ))
+    }
+}
+
+/// Writes to stdout. A closed pipe (`netdoctor … | head`) ends the program quietly.
+pub fn emit(text: &str) -> Result<(), CliError> {
+    let mut out = anstream::stdout().lock();
+    let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError {
+            code: crate::exit::OK,
+            message: String::new(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::usage(format!("cannot render JSON: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, CliError> {
+    serde_saphyr::to_string(value).map_err(|e| CliError::usage(format!("cannot render YAML: {e}")))
+}
+
+/// JSON or YAML of a value; `None` for the other formats.
+pub fn structured<T: Serialize>(
+    format: OutputFormat,
+    value: &T,
+) -> Option<Result<String, CliError>> {
+    match format {
+        OutputFormat::Json => Some(to_json(value)),
+        OutputFormat::Yaml => Some(to_yaml(value)),
+        _ => None,
+    }
+}
+
+/// Whether stdout is a terminal (for progress lines and the like; colour is handled by
+/// anstream, which also honours NO_COLOR).
+#[allow(dead_code)]
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+pub mod style {
+    use anstream::adapter::strip_str;
+    use anstyle::{AnsiColor, Style};
+
+    pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+    pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+    pub const INFO: Style = AnsiColor::Cyan.on_default().bold();
+    pub const BOLD: Style = Style::new().bold();
+    pub const DIM: Style = Style::new().dimmed();
+    pub const GOOD: Style = AnsiColor::Green.on_default().bold();
+
+    pub fn paint(style: Style, text: &str) -> String {
+        format!("{style}{text}{style:#}")
+    }
+
+    /// Text without escape sequences (for width computations in tests).
+    #[allow(dead_code)]
+    pub fn plain(text: &str) -> String {
+        strip_str(text).to_string()
+    }
+}
+
+fn severity_style(s: Severity) -> anstyle::Style {
+    match s {
+        Severity::Error => style::ERROR,
+        Severity::Warning => style::WARNING,
+        Severity::Info => style::INFO,
+    }
+}
+
+/// The doctor JSON of INTERFACE.md.
+#[derive(Serialize)]
+pub struct FindingsReport<'a> {
+    pub findings: &'a [Finding],
+    pub summary: Summary,
+}
+
+/// Findings the way a good linter prints them: severity and code, the object, one specific
+/// sentence, the evidence, then the fix.
+pub fn findings_table(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let head = format!("{}[{}]", f.severity, f.code);
+        let _ = writeln!(
+            s,
+            "{} {}: {}",
+            style::paint(severity_style(f.severity), &head),
+            style::paint(style::BOLD, &f.rule),
+            f.object
+        );
+        let _ = writeln!(s, "  {}", f.message);
+        for e in &f.evidence {
+            let _ = writeln!(s, "  {} {}", style::paint(style::DIM, "·"), e);
+        }
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(s, "  {} {}", style::paint(style::GOOD, "fix:"), fix.title);
+            for c in &fix.commands {
+                let _ = writeln!(s, "    $ {c}");
+            }
+            if let Some(y) = &fix.yaml {
+                for line in y.lines() {
+                    let _ = writeln!(s, "    {line}");
+                }
+            }
+        }
+        s.push('\n');
+    }
+    s.push_str(&summary_line(&Summary::of(findings)));
+    s
+}
+
+pub fn summary_line(sum: &Summary) -> String {
+    if sum.error + sum.warning + sum.info == 0 {
+        return format!("{}\n", style::paint(style::GOOD, "No problems found."));
+    }
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {}\n",
+        style::paint(style::ERROR, &plural(sum.error, "error")),
+        style::paint(style::WARNING, &plural(sum.warning, "warning")),
+        style::paint(style::INFO, &format!("{} info", sum.info)),
+    )
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', "<br>")
+}
+
+pub fn findings_markdown(findings: &[Finding]) -> String {
+    let sum = Summary::of(findings);
+    let mut s = format!(
+        "# netdoctor report\n\n**{} errors, {} warnings, {} info**\n\n",
+        sum.error, sum.warning, sum.info
+    );
+    if findings.is_empty() {
+        s.push_str("No problems found.\n");
+        return s;
+    }
+    s.push_str("| severity | code | rule | object | message |\n|---|---|---|---|---|\n");
+    for f in findings {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | `{}` | {} |",
+            f.severity,
+            f.code,
+            f.rule,
+            f.object,
+            md_cell(&f.message)
+        );
+    }
+    s.push_str("\n## Fixes\n");
+    for f in findings {
+        let Some(fix) = &f.fix else { continue };
+        let _ = writeln!(
+            s,
+            "\n### {} `{}`\n\n{}\n",
+            f.code,
+            f.object,
+            md_cell(&fix.title)
+        );
+        for e in &f.evidence {
+            let _ = writeln!(s, "- {e}");
+        }
+        if !fix.commands.is_empty() {
+            let _ = writeln!(s, "\n```sh\n{}\n```", fix.commands.join("\n"));
+        }
+        if let Some(y) = &fix.yaml {
+            let _ = writeln!(s, "\n```yaml\n{}\n```", y.trim_end());
+        }
+    }
+    s
+}
+
+/// Findings in any of the formats `doctor` offers (not html).
+pub fn render_findings(format: OutputFormat, findings: &[Finding]) -> Result<String, CliError> {
+    let report = FindingsReport {
+        findings,
+        summary: Summary::of(findings),
+    };
+    if let Some(r) = structured(format, &report) {
+        return r;
+    }
+    match format {
+        OutputFormat::Table | OutputFormat::Txt => Ok(findings_table(findings)),
+        OutputFormat::Md => Ok(findings_markdown(findings)),
+        other => Err(other.unsupported("doctor")),
+    }
+}
