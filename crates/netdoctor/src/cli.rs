@@ -38,6 +38,8 @@ pub enum Command {
     Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
     Snapshot(SnapshotArgs),
+    /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
+    Probe(crate::commands::probe::ProbeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -406,3 +406,74 @@ pub(crate) fn io_reason(err: &std::io::Error) -> String {
         _ => err.to_string(),
     }
 }
+
+/// Parses a Go-style duration (`500ms`, `10s`, `1m`, `1m30s`, `1.5s`, `250us`, `2h`); a
+/// bare number is seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("empty duration".to_string());
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs).map_err(|e| format!("{s:?}: {e}"));
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("{s:?}: missing unit (ms, s, m, h)"))?;
+        if num_len == 0 {
+            return Err(format!("{s:?}: expected a number before {rest:?}"));
+        }
+        let value: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("{s:?}: bad number {:?}", &rest[..num_len]))?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            u => return Err(format!("{s:?}: unknown unit {u:?} (ns, us, ms, s, m, h)")),
+        };
+        total += value * scale;
+        rest = &rest[unit_len..];
+    }
+    Duration::try_from_secs_f64(total).map_err(|e| format!("{s:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        assert!(parse_duration("10").is_ok());
+        assert!(parse_duration("ms").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn socket_errors_classified() {
+        use std::io::{Error, ErrorKind};
+        assert_eq!(classify_io(&Error::from(ErrorKind::ConnectionRefused)), ErrorClass::Refused);
+        assert_eq!(classify_io(&Error::from(ErrorKind::TimedOut)), ErrorClass::Timeout);
+        assert_eq!(classify_io(&Error::from_raw_os_error(113)), ErrorClass::Unreachable);
+        assert_eq!(classify_io(&Error::from_raw_os_error(101)), ErrorClass::Unreachable);
+        assert_eq!(classify_io(&Error::from(ErrorKind::ConnectionReset)), ErrorClass::Other);
+    }
+}

@@ -3,6 +3,7 @@
 mod alerts;
 mod doctor;
 mod explain;
+pub mod probe;
 mod rules;
 mod snapshot;
 
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Explain(args) => explain::run(args, format),
         Command::Alerts(args) => alerts::run(args, format),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
+        Command::Probe(args) => probe::run(args, format),
     }
 }
