@@ -53,7 +53,11 @@ fn curl_times(args: &[String]) -> [f64; 5] {
         .args(args)
         .output()
         .expect("curl runs");
-    assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "curl failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).replace(',', ".");
     let v: Vec<f64> = text
         .split_whitespace()
@@ -71,7 +75,11 @@ async fn compare(url: &str, curl_args: Vec<String>, opts: HttpOptions, tls: bool
     let mut curl: Vec<[f64; 5]> = Vec::new();
     for _ in 0..RUNS {
         let args = curl_args.clone();
-        curl.push(tokio::task::spawn_blocking(move || curl_times(&args)).await.unwrap());
+        curl.push(
+            tokio::task::spawn_blocking(move || curl_times(&args))
+                .await
+                .unwrap(),
+        );
     }
     let o = RunOptions {
         count: RUNS as u32,
@@ -80,12 +88,21 @@ async fn compare(url: &str, curl_args: Vec<String>, opts: HttpOptions, tls: bool
         concurrency: 1,
         ..Default::default()
     };
-    let r = run(Arc::new(Probe::Http(HttpProbe::new(url, &opts).unwrap())), &o, |_| {}).await;
+    let r = run(
+        Arc::new(Probe::Http(HttpProbe::new(url, &opts).unwrap())),
+        &o,
+        |_| {},
+    )
+    .await;
     assert_eq!(r.ok, RUNS as u64, "{r:?}");
     let col = |i: usize| median(curl.iter().map(|t| t[i]).collect());
     let (c_connect, c_tls, c_ttfb, c_total) = (col(1), col(2), col(3), col(4));
     let p = &r.phases_ms;
-    let (n_connect, n_ttfb, n_total) = (p.connect.unwrap().p50, p.ttfb.unwrap().p50, p.total.unwrap().p50);
+    let (n_connect, n_ttfb, n_total) = (
+        p.connect.unwrap().p50,
+        p.ttfb.unwrap().p50,
+        p.total.unwrap().p50,
+    );
     println!("agreement {url} (medians of {RUNS}, ms, injected delay {DELAY_MS} ms, tolerance {TOLERANCE_MS} ms)");
     println!("  phase     curl      netdoctor");
     println!("  connect   {c_connect:8.3}  {n_connect:8.3}");
@@ -95,19 +112,34 @@ async fn compare(url: &str, curl_args: Vec<String>, opts: HttpOptions, tls: bool
     println!("  ttfb      {c_ttfb:8.3}  {n_ttfb:8.3}");
     println!("  total     {c_total:8.3}  {n_total:8.3}");
     let delay = DELAY_MS as f64;
-    assert!(c_ttfb >= delay && n_ttfb >= delay, "both include the delay: curl {c_ttfb}, netdoctor {n_ttfb}");
-    assert!((n_ttfb - c_ttfb).abs() <= TOLERANCE_MS, "ttfb: curl {c_ttfb} vs netdoctor {n_ttfb}");
-    assert!((n_total - c_total).abs() <= TOLERANCE_MS, "total: curl {c_total} vs netdoctor {n_total}");
+    assert!(
+        c_ttfb >= delay && n_ttfb >= delay,
+        "both include the delay: curl {c_ttfb}, netdoctor {n_ttfb}"
+    );
+    assert!(
+        (n_ttfb - c_ttfb).abs() <= TOLERANCE_MS,
+        "ttfb: curl {c_ttfb} vs netdoctor {n_ttfb}"
+    );
+    assert!(
+        (n_total - c_total).abs() <= TOLERANCE_MS,
+        "total: curl {c_total} vs netdoctor {n_total}"
+    );
     if tls {
         let n_tls = p.tls.unwrap().p50;
         assert!(c_tls > 0.0 && n_tls > 0.0);
-        assert!((n_tls - c_tls).abs() <= TOLERANCE_MS, "tls: curl {c_tls} vs netdoctor {n_tls}");
+        assert!(
+            (n_tls - c_tls).abs() <= TOLERANCE_MS,
+            "tls: curl {c_tls} vs netdoctor {n_tls}"
+        );
         // Neither counts the delay in the handshake, and the time from the end of the
         // handshake to the first byte (the server's delay plus the request) agrees.
         assert!(c_tls < delay && n_tls < delay);
         let (c_wait, n_wait) = (c_ttfb - c_tls, n_ttfb - n_tls);
         println!("  ttfb-tls  {c_wait:8.3}  {n_wait:8.3}");
-        assert!((n_wait - c_wait).abs() <= TOLERANCE_MS, "ttfb after tls: curl {c_wait} vs netdoctor {n_wait}");
+        assert!(
+            (n_wait - c_wait).abs() <= TOLERANCE_MS,
+            "ttfb after tls: curl {c_wait} vs netdoctor {n_wait}"
+        );
     }
 }
 

@@ -112,7 +112,14 @@ impl Netns {
         let exe = std::env::current_exe().expect("test binary path");
         let exe = exe.to_str().expect("utf-8 path");
         let o = self
-            .exec(&[exe, "--ignored", "--exact", test, "--nocapture", "--test-threads=1"])
+            .exec(&[
+                exe,
+                "--ignored",
+                "--exact",
+                test,
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &self.name)
             .output()
             .expect("child runs");
@@ -121,7 +128,11 @@ impl Netns {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
-        assert!(o.status.success(), "child {test} failed in {}:\n{out}", self.name);
+        assert!(
+            o.status.success(),
+            "child {test} failed in {}:\n{out}",
+            self.name
+        );
         assert!(out.contains("1 passed"), "child {test} did not run:\n{out}");
         out
     }
@@ -199,16 +210,28 @@ async fn child_drop_and_reject() {
     if !in_child() {
         return;
     }
-    let r = probe(Probe::Tcp(TcpProbe::new("127.0.0.1:7001").unwrap()), &opts(2, 300)).await;
+    let r = probe(
+        Probe::Tcp(TcpProbe::new("127.0.0.1:7001").unwrap()),
+        &opts(2, 300),
+    )
+    .await;
     assert_eq!((r.ok, r.errors.timeout), (0, 2), "{r:?}");
     assert!(r.last_error.as_deref().unwrap().contains("timed out"));
     assert_eq!(r.exit_code(), 1);
 
-    let r = probe(Probe::Tcp(TcpProbe::new("127.0.0.1:7002").unwrap()), &opts(2, 1000)).await;
+    let r = probe(
+        Probe::Tcp(TcpProbe::new("127.0.0.1:7002").unwrap()),
+        &opts(2, 1000),
+    )
+    .await;
     assert_eq!((r.ok, r.errors.unreachable), (0, 2), "{r:?}");
 
     let url = "http://127.0.0.1:7001/";
-    let r = probe(Probe::Http(HttpProbe::new(url, &HttpOptions::default()).unwrap()), &opts(1, 300)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(url, &HttpOptions::default()).unwrap()),
+        &opts(1, 300),
+    )
+    .await;
     assert_eq!(r.errors.timeout, 1, "{r:?}");
     assert!(r.phases_ms.connect.is_none(), "timed out during connect");
     println!("netns child: timeout and unreachable classified");
@@ -230,7 +253,10 @@ async fn child_system_resolver() {
     )
     .await;
     assert_eq!(r.ok, 2, "{r:?}");
-    let (dns, connect) = (r.phases_ms.dns.unwrap().p50, r.phases_ms.connect.unwrap().p50);
+    let (dns, connect) = (
+        r.phases_ms.dns.unwrap().p50,
+        r.phases_ms.connect.unwrap().p50,
+    );
     assert!(dns > 0.0 && connect >= dns, "{dns} {connect}");
 
     let r = probe(
@@ -242,7 +268,9 @@ async fn child_system_resolver() {
     assert!(r.phases_ms.connect.is_none());
 
     let r = probe(
-        Probe::Http(HttpProbe::new("http://missing.nd-probe.test/", &HttpOptions::default()).unwrap()),
+        Probe::Http(
+            HttpProbe::new("http://missing.nd-probe.test/", &HttpOptions::default()).unwrap(),
+        ),
         &opts(1, 2000),
     )
     .await;

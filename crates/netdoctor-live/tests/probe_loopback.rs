@@ -37,7 +37,11 @@ fn json(r: &Report) -> serde_json::Value {
 #[tokio::test]
 async fn tcp_connects_to_a_listener() {
     let server = http_server(HttpBehaviour::default()).await;
-    let r = probe(Probe::Tcp(TcpProbe::new(&server.addr.to_string()).unwrap()), &opts(5, 1000)).await;
+    let r = probe(
+        Probe::Tcp(TcpProbe::new(&server.addr.to_string()).unwrap()),
+        &opts(5, 1000),
+    )
+    .await;
     assert_eq!((r.count, r.ok), (5, 5), "{r:?}");
     assert_eq!(r.errors.total(), 0);
     assert_eq!(r.verdict, Verdict::Ok);
@@ -73,10 +77,18 @@ async fn tcp_refused_on_ipv6_loopback_too() {
         return;
     };
     let port = l.local_addr().unwrap().port();
-    let ok = probe(Probe::Tcp(TcpProbe::new(&format!("[::1]:{port}")).unwrap()), &opts(1, 1000)).await;
+    let ok = probe(
+        Probe::Tcp(TcpProbe::new(&format!("[::1]:{port}")).unwrap()),
+        &opts(1, 1000),
+    )
+    .await;
     assert_eq!(ok.ok, 1, "{ok:?}");
     drop(l);
-    let refused = probe(Probe::Tcp(TcpProbe::new(&format!("[::1]:{port}")).unwrap()), &opts(1, 1000)).await;
+    let refused = probe(
+        Probe::Tcp(TcpProbe::new(&format!("[::1]:{port}")).unwrap()),
+        &opts(1, 1000),
+    )
+    .await;
     assert_eq!(refused.errors.refused, 1, "{refused:?}");
 }
 
@@ -107,7 +119,10 @@ async fn dns_direct_query_answers() {
     let v = json(&r);
     assert_eq!(v["kind"], "dns");
     assert!(v["phases_ms"]["total"]["p90"].is_number());
-    assert!(v["phases_ms"].get("connect").is_none(), "dns reports total only");
+    assert!(
+        v["phases_ms"].get("connect").is_none(),
+        "dns reports total only"
+    );
     // The responder really got the packets (the 10.x answer is data, never contacted).
     assert_eq!(dns.seen.lock().unwrap().len(), 4);
 }
@@ -115,16 +130,37 @@ async fn dns_direct_query_answers() {
 #[tokio::test]
 async fn dns_search_expansion_sends_each_candidate_like_glibc() {
     let dns = dns_server(&[("api-service.svc.cluster.local.", Entry::a([10, 96, 0, 20]))]).await;
-    let p = DnsProbe::new("api-service", RecordType::A, Some(dns.addr), Some(pod_resolv_conf())).unwrap();
+    let p = DnsProbe::new(
+        "api-service",
+        RecordType::A,
+        Some(dns.addr),
+        Some(pod_resolv_conf()),
+    )
+    .unwrap();
     let r = probe(Probe::Dns(p), &opts(2, 1000)).await;
     assert_eq!(r.ok, 2, "{r:?}");
     // The first search domain NXDOMAINs, the second answers; the rest is never sent.
     let names: Vec<&str> = r.queries.iter().map(|q| q.name.as_str()).collect();
-    assert_eq!(names, vec!["api-service.production.svc.cluster.local.", "api-service.svc.cluster.local."]);
+    assert_eq!(
+        names,
+        vec![
+            "api-service.production.svc.cluster.local.",
+            "api-service.svc.cluster.local."
+        ]
+    );
     assert_eq!(r.queries[0].rcodes.get("NXDOMAIN"), Some(&2));
     assert_eq!(r.queries[1].rcodes.get("NOERROR"), Some(&2));
-    assert!(r.queries.iter().all(|q| q.ms.is_some()), "each query timed alone");
-    let seen: Vec<String> = dns.seen.lock().unwrap().iter().map(|s| s.name.clone()).collect();
+    assert!(
+        r.queries.iter().all(|q| q.ms.is_some()),
+        "each query timed alone"
+    );
+    let seen: Vec<String> = dns
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
     assert_eq!(seen.len(), 4);
     assert_eq!(seen[0], "api-service.production.svc.cluster.local.");
     assert_eq!(seen[1], "api-service.svc.cluster.local.");
@@ -137,7 +173,13 @@ async fn dns_search_expansion_sends_each_candidate_like_glibc() {
 #[tokio::test]
 async fn dns_nxdomain_after_the_whole_search_list() {
     let dns = dns_server(&[]).await;
-    let p = DnsProbe::new("missing", RecordType::A, Some(dns.addr), Some(pod_resolv_conf())).unwrap();
+    let p = DnsProbe::new(
+        "missing",
+        RecordType::A,
+        Some(dns.addr),
+        Some(pod_resolv_conf()),
+    )
+    .unwrap();
     let r = probe(Probe::Dns(p), &opts(3, 1000)).await;
     assert_eq!((r.ok, r.errors.nxdomain), (0, 3), "{r:?}");
     assert_eq!(r.verdict, Verdict::Failing);
@@ -153,8 +195,13 @@ async fn dns_nxdomain_after_the_whole_search_list() {
 #[tokio::test]
 async fn dns_enough_dots_goes_as_is_first() {
     let dns = dns_server(&[("db-0.db.data.svc.cluster.local.", Entry::a([10, 0, 0, 5]))]).await;
-    let p = DnsProbe::new("db-0.db.data.svc.cluster.local", RecordType::A, Some(dns.addr), Some(pod_resolv_conf()))
-        .unwrap();
+    let p = DnsProbe::new(
+        "db-0.db.data.svc.cluster.local",
+        RecordType::A,
+        Some(dns.addr),
+        Some(pod_resolv_conf()),
+    )
+    .unwrap();
     let r = probe(Probe::Dns(p), &opts(1, 1000)).await;
     assert_eq!(r.ok, 1);
     assert_eq!(r.queries.len(), 1, "answered as is, no search");
@@ -176,7 +223,14 @@ async fn dns_delay_makes_the_verdict_slow() {
     assert_eq!(r.exit_code(), 0, "slow is not a failure");
     assert!(r.reasons[0].starts_with("DNS p90"), "{:?}", r.reasons);
     // A higher threshold makes it ok.
-    let dns2 = dns_server(&[("slow.example.test.", Entry { delay: Duration::from_millis(150), ..Entry::a([10, 0, 0, 1]) })]).await;
+    let dns2 = dns_server(&[(
+        "slow.example.test.",
+        Entry {
+            delay: Duration::from_millis(150),
+            ..Entry::a([10, 0, 0, 1])
+        },
+    )])
+    .await;
     let mut o = opts(1, 2000);
     o.thresholds.dns_slow_ms = 1000.0;
     let p = DnsProbe::new("slow.example.test", RecordType::A, Some(dns2.addr), None).unwrap();
@@ -202,11 +256,21 @@ async fn dns_truncated_udp_falls_back_to_tcp() {
 
 #[tokio::test]
 async fn dns_servfail_is_a_dns_error_and_search_goes_on() {
-    let dns = dns_server(&[
-        ("api.production.svc.cluster.local.", Entry { rcode: Some(ResponseCode::ServFail), ..Default::default() }),
-    ])
+    let dns = dns_server(&[(
+        "api.production.svc.cluster.local.",
+        Entry {
+            rcode: Some(ResponseCode::ServFail),
+            ..Default::default()
+        },
+    )])
     .await;
-    let p = DnsProbe::new("api", RecordType::A, Some(dns.addr), Some(pod_resolv_conf())).unwrap();
+    let p = DnsProbe::new(
+        "api",
+        RecordType::A,
+        Some(dns.addr),
+        Some(pod_resolv_conf()),
+    )
+    .unwrap();
     let r = probe(Probe::Dns(p), &opts(1, 1000)).await;
     assert_eq!(r.errors.dns, 1, "{r:?}");
     // glibc goes on after SERVFAIL; the final error is SERVFAIL (got_servfail), not NXDOMAIN.
@@ -218,7 +282,13 @@ async fn dns_servfail_is_a_dns_error_and_search_goes_on() {
 async fn dns_nodata_is_reported_as_such() {
     // The name exists but has no AAAA.
     let dns = dns_server(&[("v4only.example.test.", Entry::a([10, 0, 0, 1]))]).await;
-    let p = DnsProbe::new("v4only.example.test", RecordType::AAAA, Some(dns.addr), None).unwrap();
+    let p = DnsProbe::new(
+        "v4only.example.test",
+        RecordType::AAAA,
+        Some(dns.addr),
+        None,
+    )
+    .unwrap();
     let r = probe(Probe::Dns(p), &opts(1, 1000)).await;
     assert_eq!((r.errors.dns, r.errors.nxdomain), (1, 0), "{r:?}");
     assert!(r.last_error.unwrap().contains("NOERROR but no AAAA"));
@@ -226,7 +296,14 @@ async fn dns_nodata_is_reported_as_such() {
 
 #[tokio::test]
 async fn dns_dropped_query_times_out() {
-    let dns = dns_server(&[("black.hole.test.", Entry { drop: true, ..Default::default() })]).await;
+    let dns = dns_server(&[(
+        "black.hole.test.",
+        Entry {
+            drop: true,
+            ..Default::default()
+        },
+    )])
+    .await;
     let p = DnsProbe::new("black.hole.test", RecordType::A, Some(dns.addr), None).unwrap();
     let r = probe(Probe::Dns(p), &opts(2, 200)).await;
     assert_eq!((r.ok, r.errors.timeout), (0, 2), "{r:?}");
@@ -262,12 +339,19 @@ fn phases(r: &Report) -> (f64, f64, Option<f64>, f64, f64) {
 async fn http_phases_in_order_and_status_kept() {
     let server = http_server(HttpBehaviour::default()).await;
     let url = format!("http://{}/health", server.addr);
-    let r = probe(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()), &opts(5, 2000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()),
+        &opts(5, 2000),
+    )
+    .await;
     assert_eq!((r.count, r.ok), (5, 5), "{r:?}");
     assert_eq!(r.status_codes.get("200"), Some(&5));
     let (dns, connect, tls, ttfb, total) = phases(&r);
     assert!(tls.is_none());
-    assert!(dns <= connect && connect <= ttfb && ttfb <= total, "{dns} {connect} {ttfb} {total}");
+    assert!(
+        dns <= connect && connect <= ttfb && ttfb <= total,
+        "{dns} {connect} {ttfb} {total}"
+    );
     let v = json(&r);
     assert_eq!(v["kind"], "http");
     assert_eq!(v["target"], url);
@@ -276,42 +360,84 @@ async fn http_phases_in_order_and_status_kept() {
     }
     let req = server.requests.lock().unwrap()[0].clone();
     assert!(req.starts_with("GET /health HTTP/1.1\r\n"), "{req}");
-    assert!(req.to_ascii_lowercase().contains(&format!("host: {}", server.addr)), "{req}");
+    assert!(
+        req.to_ascii_lowercase()
+            .contains(&format!("host: {}", server.addr)),
+        "{req}"
+    );
 }
 
 #[tokio::test]
 async fn http_injected_delay_shows_in_ttfb() {
-    let server = http_server(HttpBehaviour { delay: Duration::from_millis(200), ..Default::default() }).await;
+    let server = http_server(HttpBehaviour {
+        delay: Duration::from_millis(200),
+        ..Default::default()
+    })
+    .await;
     let url = format!("http://{}/", server.addr);
-    let r = probe(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()), &opts(3, 3000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()),
+        &opts(3, 3000),
+    )
+    .await;
     assert_eq!(r.ok, 3, "{r:?}");
     let (_, connect, _, ttfb, total) = phases(&r);
     assert!(ttfb >= 200.0, "ttfb {ttfb} must include the 200 ms delay");
-    assert!(connect < 200.0, "the delay is after the connect: connect {connect}");
+    assert!(
+        connect < 200.0,
+        "the delay is after the connect: connect {connect}"
+    );
     assert!(total >= ttfb);
 }
 
 #[tokio::test]
 async fn http_error_status_is_failing() {
-    let server = http_server(HttpBehaviour { status: 503, ..Default::default() }).await;
+    let server = http_server(HttpBehaviour {
+        status: 503,
+        ..Default::default()
+    })
+    .await;
     let url = format!("http://{}/", server.addr);
-    let r = probe(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()), &opts(2, 2000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()),
+        &opts(2, 2000),
+    )
+    .await;
     assert_eq!((r.ok, r.errors.http), (0, 2), "{r:?}");
     assert_eq!(r.status_codes.get("503"), Some(&2));
     assert_eq!(r.verdict, Verdict::Failing);
-    assert!(r.phases_ms.ttfb.is_some(), "a response arrived: its phases are measured");
+    assert!(
+        r.phases_ms.ttfb.is_some(),
+        "a response arrived: its phases are measured"
+    );
     // 3xx is a success (the Kubernetes probe rule: 200 <= status < 400).
-    let redirect = http_server(HttpBehaviour { status: 302, ..Default::default() }).await;
+    let redirect = http_server(HttpBehaviour {
+        status: 302,
+        ..Default::default()
+    })
+    .await;
     let url = format!("http://{}/", redirect.addr);
-    let r = probe(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()), &opts(1, 2000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()),
+        &opts(1, 2000),
+    )
+    .await;
     assert_eq!(r.ok, 1, "{r:?}");
 }
 
 #[tokio::test]
 async fn http_server_that_never_answers_times_out_after_connect() {
-    let server = http_server(HttpBehaviour { silent: true, ..Default::default() }).await;
+    let server = http_server(HttpBehaviour {
+        silent: true,
+        ..Default::default()
+    })
+    .await;
     let url = format!("http://{}/", server.addr);
-    let r = probe(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()), &opts(2, 300)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()),
+        &opts(2, 300),
+    )
+    .await;
     assert_eq!((r.ok, r.errors.timeout), (0, 2), "{r:?}");
     assert!(r.phases_ms.connect.is_some(), "connected before timing out");
     assert!(r.phases_ms.ttfb.is_none());
@@ -321,7 +447,11 @@ async fn http_server_that_never_answers_times_out_after_connect() {
 #[tokio::test]
 async fn http_closed_port_is_refused() {
     let url = format!("http://127.0.0.1:{}/", closed_port());
-    let r = probe(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()), &opts(2, 1000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()),
+        &opts(2, 1000),
+    )
+    .await;
     assert_eq!((r.ok, r.errors.refused), (0, 2), "{r:?}");
 }
 
@@ -335,10 +465,17 @@ async fn http_resolve_and_headers_like_curl() {
         headers: vec!["X-Probe: 1".to_string()],
         ..Default::default()
     };
-    let r = probe(Probe::Http(HttpProbe::new(&url, &o).unwrap()), &opts(1, 2000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &o).unwrap()),
+        &opts(1, 2000),
+    )
+    .await;
     assert_eq!(r.ok, 1, "{r:?}");
     let req = server.requests.lock().unwrap()[0].to_ascii_lowercase();
-    assert!(req.contains(&format!("host: app.example.test:{port}\r\n")), "{req}");
+    assert!(
+        req.contains(&format!("host: app.example.test:{port}\r\n")),
+        "{req}"
+    );
     assert!(req.contains("x-probe: 1\r\n"), "{req}");
     // A Host header replaces the default one.
     let o = HttpOptions {
@@ -346,7 +483,11 @@ async fn http_resolve_and_headers_like_curl() {
         ..Default::default()
     };
     let url = format!("http://{}/", server.addr);
-    let r = probe(Probe::Http(HttpProbe::new(&url, &o).unwrap()), &opts(1, 2000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &o).unwrap()),
+        &opts(1, 2000),
+    )
+    .await;
     assert_eq!(r.ok, 1);
     let req = server.requests.lock().unwrap()[1].to_ascii_lowercase();
     assert_eq!(req.matches("host:").count(), 1, "{req}");
@@ -355,7 +496,11 @@ async fn http_resolve_and_headers_like_curl() {
 
 #[tokio::test]
 async fn https_with_test_ca_measures_the_handshake() {
-    let server = https_server(HttpBehaviour { delay: Duration::from_millis(50), ..Default::default() }).await;
+    let server = https_server(HttpBehaviour {
+        delay: Duration::from_millis(50),
+        ..Default::default()
+    })
+    .await;
     let ca = TempFile::new("ca.pem", server.cert_pem.as_deref().unwrap());
     let port = server.addr.port();
     let url = format!("https://localhost:{port}/secure");
@@ -364,7 +509,11 @@ async fn https_with_test_ca_measures_the_handshake() {
         resolve: vec![format!("localhost:{port}:127.0.0.1")],
         ..Default::default()
     };
-    let r = probe(Probe::Http(HttpProbe::new(&url, &o).unwrap()), &opts(3, 3000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &o).unwrap()),
+        &opts(3, 3000),
+    )
+    .await;
     assert_eq!(r.ok, 3, "{r:?}");
     let (dns, connect, tls, ttfb, total) = phases(&r);
     let tls = tls.expect("tls phase");
@@ -372,8 +521,15 @@ async fn https_with_test_ca_measures_the_handshake() {
     assert!(ttfb - tls >= 50.0, "the 50 ms delay is after the handshake");
     // By IP: the certificate carries 127.0.0.1 as an IP SAN.
     let url = format!("https://127.0.0.1:{port}/");
-    let o = HttpOptions { cacert: Some(ca.path().to_string()), ..Default::default() };
-    let r = probe(Probe::Http(HttpProbe::new(&url, &o).unwrap()), &opts(1, 3000)).await;
+    let o = HttpOptions {
+        cacert: Some(ca.path().to_string()),
+        ..Default::default()
+    };
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &o).unwrap()),
+        &opts(1, 3000),
+    )
+    .await;
     assert_eq!(r.ok, 1, "{r:?}");
 }
 
@@ -381,11 +537,22 @@ async fn https_with_test_ca_measures_the_handshake() {
 async fn https_untrusted_certificate_is_a_tls_error_unless_insecure() {
     let server = https_server(HttpBehaviour::default()).await;
     let url = format!("https://{}/", server.addr);
-    let r = probe(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()), &opts(1, 3000)).await;
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap()),
+        &opts(1, 3000),
+    )
+    .await;
     assert_eq!(r.errors.tls, 1, "{r:?}");
     assert!(r.phases_ms.connect.is_some() && r.phases_ms.tls.is_none());
-    let o = HttpOptions { insecure: true, ..Default::default() };
-    let r = probe(Probe::Http(HttpProbe::new(&url, &o).unwrap()), &opts(1, 3000)).await;
+    let o = HttpOptions {
+        insecure: true,
+        ..Default::default()
+    };
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &o).unwrap()),
+        &opts(1, 3000),
+    )
+    .await;
     assert_eq!(r.ok, 1, "{r:?}");
     assert!(r.phases_ms.tls.is_some());
 }
@@ -394,8 +561,15 @@ async fn https_untrusted_certificate_is_a_tls_error_unless_insecure() {
 async fn https_to_a_plain_http_port_is_a_tls_error() {
     let server = http_server(HttpBehaviour::default()).await;
     let url = format!("https://{}/", server.addr);
-    let o = HttpOptions { insecure: true, ..Default::default() };
-    let r = probe(Probe::Http(HttpProbe::new(&url, &o).unwrap()), &opts(1, 2000)).await;
+    let o = HttpOptions {
+        insecure: true,
+        ..Default::default()
+    };
+    let r = probe(
+        Probe::Http(HttpProbe::new(&url, &o).unwrap()),
+        &opts(1, 2000),
+    )
+    .await;
     assert_eq!(r.errors.tls, 1, "{r:?}");
 }
 
@@ -403,7 +577,11 @@ async fn https_to_a_plain_http_port_is_a_tls_error() {
 
 #[tokio::test]
 async fn count_concurrency_and_progress() {
-    let server = http_server(HttpBehaviour { delay: Duration::from_millis(100), ..Default::default() }).await;
+    let server = http_server(HttpBehaviour {
+        delay: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
     let url = format!("http://{}/", server.addr);
     let o = RunOptions {
         count: 6,
@@ -414,9 +592,13 @@ async fn count_concurrency_and_progress() {
     };
     let mut seen = Vec::new();
     let start = std::time::Instant::now();
-    let r = run(Arc::new(Probe::Http(HttpProbe::new(&url, &HttpOptions::default()).unwrap())), &o, |p| {
-        seen.push((p.done, p.count))
-    })
+    let r = run(
+        Arc::new(Probe::Http(
+            HttpProbe::new(&url, &HttpOptions::default()).unwrap(),
+        )),
+        &o,
+        |p| seen.push((p.done, p.count)),
+    )
     .await;
     let elapsed = start.elapsed();
     assert_eq!((r.count, r.ok), (6, 6), "{r:?}");
@@ -438,7 +620,15 @@ async fn interval_spaces_the_attempts() {
         ..Default::default()
     };
     let start = std::time::Instant::now();
-    let r = run(Arc::new(Probe::Tcp(TcpProbe::new(&server.addr.to_string()).unwrap())), &o, |_| {}).await;
+    let r = run(
+        Arc::new(Probe::Tcp(TcpProbe::new(&server.addr.to_string()).unwrap())),
+        &o,
+        |_| {},
+    )
+    .await;
     assert_eq!(r.ok, 3);
-    assert!(start.elapsed() >= Duration::from_millis(200), "two intervals between three attempts");
+    assert!(
+        start.elapsed() >= Duration::from_millis(200),
+        "two intervals between three attempts"
+    );
 }

@@ -326,8 +326,16 @@ impl DnsProbe {
         // else NODATA if any candidate had the name, else SERVFAIL, else the last one's.
         let deciding = match (&first_result, got_nodata, got_servfail) {
             (Some(r), _, _) => Some(r.clone()),
-            (None, true, _) => sample.queries.iter().find(|q| q.rcode == "NOERROR").cloned(),
-            (None, false, true) => sample.queries.iter().find(|q| q.rcode == "SERVFAIL").cloned(),
+            (None, true, _) => sample
+                .queries
+                .iter()
+                .find(|q| q.rcode == "NOERROR")
+                .cloned(),
+            (None, false, true) => sample
+                .queries
+                .iter()
+                .find(|q| q.rcode == "SERVFAIL")
+                .cloned(),
             _ => last,
         };
         let Some(deciding) = deciding else {
@@ -406,21 +414,26 @@ impl DnsProbe {
             match tokio::time::timeout_at(deadline, udp_exchange(self.server, &bytes, id)).await {
                 Err(_) => Err(Failure::new(
                     ErrorClass::Timeout,
-                    format!("{what}: no response (timed out; packets dropped or the server is down)"),
+                    format!(
+                        "{what}: no response (timed out; packets dropped or the server is down)"
+                    ),
                 )),
                 Ok(r) => r.map_err(|e| io_failure(&what, &e)),
             };
         if matches!(&response, Ok(m) if m.metadata.truncation) {
             result.tcp_fallback = true;
-            response =
-                match tokio::time::timeout_at(deadline, tcp_exchange(self.server, &bytes, id)).await
-                {
-                    Err(_) => Err(Failure::new(
-                        ErrorClass::Timeout,
-                        format!("{what}: truncated over UDP, and no response over TCP (timed out)"),
-                    )),
-                    Ok(r) => r.map_err(|e| io_failure(&format!("{what} over TCP"), &e)),
-                };
+            response = match tokio::time::timeout_at(
+                deadline,
+                tcp_exchange(self.server, &bytes, id),
+            )
+            .await
+            {
+                Err(_) => Err(Failure::new(
+                    ErrorClass::Timeout,
+                    format!("{what}: truncated over UDP, and no response over TCP (timed out)"),
+                )),
+                Ok(r) => r.map_err(|e| io_failure(&format!("{what} over TCP"), &e)),
+            };
         }
         match response {
             Err(f) => {
@@ -462,7 +475,9 @@ fn stops_search(r: &QueryResult) -> bool {
 fn io_failure(what: &str, e: &std::io::Error) -> Failure {
     let class = classify_io(e);
     let reason = match class {
-        ErrorClass::Refused => "connection refused (ICMP port unreachable: no DNS server listens there)".to_string(),
+        ErrorClass::Refused => {
+            "connection refused (ICMP port unreachable: no DNS server listens there)".to_string()
+        }
         _ => io_reason(e),
     };
     Failure::new(class, format!("{what}: {reason}"))
@@ -620,7 +635,10 @@ options ndots:5
     #[test]
     fn trailing_dot_is_only_queried_as_is() {
         let c = ResolvConf::parse(POD_RESOLV_CONF);
-        assert_eq!(c.candidates("kubernetes.default.svc.cluster.local."), vec!["kubernetes.default.svc.cluster.local."]);
+        assert_eq!(
+            c.candidates("kubernetes.default.svc.cluster.local."),
+            vec!["kubernetes.default.svc.cluster.local."]
+        );
     }
 
     #[test]
@@ -647,7 +665,9 @@ options ndots:5
             "api",
             RecordType::A,
             None,
-            Some(ResolvConf::parse("search ns.svc.cluster.local\noptions ndots:5")),
+            Some(ResolvConf::parse(
+                "search ns.svc.cluster.local\noptions ndots:5",
+            )),
         )
         .unwrap();
         // No nameserver line: glibc's default server.

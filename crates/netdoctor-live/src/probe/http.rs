@@ -98,7 +98,10 @@ fn resolve_override(
         let mut ips = Vec::new();
         for a in addrs.split(',') {
             let ip: IpAddr = lookup::ip_literal(a.trim()).ok_or_else(|| {
-                bad_option("--resolve", format!("{entry:?}: {a:?} is not an IP address"))
+                bad_option(
+                    "--resolve",
+                    format!("{entry:?}: {a:?} is not an IP address"),
+                )
             })?;
             ips.push(SocketAddr::new(ip, port));
         }
@@ -222,7 +225,12 @@ impl HttpProbe {
         let https = match uri.scheme_str() {
             Some("http") => false,
             Some("https") => true,
-            Some(other) => return Err(bad_target(url, format!("scheme {other:?} is not http or https"))),
+            Some(other) => {
+                return Err(bad_target(
+                    url,
+                    format!("scheme {other:?} is not http or https"),
+                ))
+            }
             None => return Err(bad_target(url, "the URL needs http:// or https://")),
         };
         let authority = uri
@@ -232,9 +240,7 @@ impl HttpProbe {
         if host.is_empty() {
             return Err(bad_target(url, "the URL has no host"));
         }
-        let port = authority
-            .port_u16()
-            .unwrap_or(if https { 443 } else { 80 });
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
         let path = uri
             .path_and_query()
             .map(|p| p.as_str().to_string())
@@ -258,9 +264,13 @@ impl HttpProbe {
         let resolved = resolve_override(&opts.resolve, &host, port)?;
         let tls = if https {
             let config = tls_config(opts.insecure, opts.cacert.as_deref())?;
-            let sni = host.trim_start_matches('[').trim_end_matches(']').to_string();
-            let name = ServerName::try_from(sni)
-                .map_err(|e| bad_target(url, format!("host is not a valid TLS server name: {e}")))?;
+            let sni = host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string();
+            let name = ServerName::try_from(sni).map_err(|e| {
+                bad_target(url, format!("host is not a valid TLS server name: {e}"))
+            })?;
             Some((TlsConnector::from(Arc::new(config)), name))
         } else {
             None
@@ -350,7 +360,12 @@ impl HttpProbe {
         };
         let handshake = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(io));
         let (mut sender, conn) = match tokio::time::timeout_at(deadline, handshake).await {
-            Err(_) => return Err(Failure::new(ErrorClass::Timeout, format!("{what}: timed out"))),
+            Err(_) => {
+                return Err(Failure::new(
+                    ErrorClass::Timeout,
+                    format!("{what}: timed out"),
+                ))
+            }
             Ok(Err(e)) => return Err(hyper_failure(&what, &e)),
             Ok(Ok(x)) => x,
         };
@@ -460,7 +475,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for FirstByteIo<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for FirstByteIo<S> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
 
@@ -491,12 +510,26 @@ mod tests {
 
     #[test]
     fn url_parts_and_host_header() {
-        let p = HttpProbe::new("http://127.0.0.1:8080/health?x=1", &HttpOptions::default()).unwrap();
-        assert_eq!((p.host.as_str(), p.port, p.path.as_str()), ("127.0.0.1", 8080, "/health?x=1"));
+        let p =
+            HttpProbe::new("http://127.0.0.1:8080/health?x=1", &HttpOptions::default()).unwrap();
+        assert_eq!(
+            (p.host.as_str(), p.port, p.path.as_str()),
+            ("127.0.0.1", 8080, "/health?x=1")
+        );
         assert_eq!(p.host_header, "127.0.0.1:8080");
         let p = HttpProbe::new("http://api-service", &HttpOptions::default()).unwrap();
-        assert_eq!((p.port, p.path.as_str(), p.host_header.as_str()), (80, "/", "api-service"));
-        let p = HttpProbe::new("https://[::1]/", &HttpOptions { insecure: true, ..Default::default() }).unwrap();
+        assert_eq!(
+            (p.port, p.path.as_str(), p.host_header.as_str()),
+            (80, "/", "api-service")
+        );
+        let p = HttpProbe::new(
+            "https://[::1]/",
+            &HttpOptions {
+                insecure: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(p.port, 443);
         assert!(p.tls.is_some());
         assert!(HttpProbe::new("ftp://x/", &HttpOptions::default()).is_err());
@@ -519,9 +552,15 @@ mod tests {
 
     #[test]
     fn headers_are_validated() {
-        let bad = HttpOptions { headers: vec!["NoColon".into()], ..Default::default() };
+        let bad = HttpOptions {
+            headers: vec!["NoColon".into()],
+            ..Default::default()
+        };
         assert!(HttpProbe::new("http://h/", &bad).is_err());
-        let good = HttpOptions { headers: vec!["Host: app.example.com".into(), "X-A: 1".into()], ..Default::default() };
+        let good = HttpOptions {
+            headers: vec!["Host: app.example.com".into(), "X-A: 1".into()],
+            ..Default::default()
+        };
         assert_eq!(HttpProbe::new("http://h/", &good).unwrap().headers.len(), 2);
     }
 }

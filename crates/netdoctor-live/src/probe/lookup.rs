@@ -136,7 +136,9 @@ mod tests {
 
     #[test]
     fn lookup_errors_by_text() {
-        let nx = std::io::Error::other("failed to lookup address information: Name or service not known");
+        let nx = std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        );
         assert_eq!(classify_lookup_error("x", &nx).class, ErrorClass::Nxdomain);
         let again = std::io::Error::other(
             "failed to lookup address information: Temporary failure in name resolution",

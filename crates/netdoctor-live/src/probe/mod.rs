@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 
-pub use stats::{ErrorClass, ErrorCounts, Percentiles, PhaseStats, PhaseTimes, Thresholds, Verdict};
+pub use stats::{
+    ErrorClass, ErrorCounts, Percentiles, PhaseStats, PhaseTimes, Thresholds, Verdict,
+};
 
 /// A failed attempt: its class and a one-line message naming the address and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,10 +472,25 @@ mod tests {
     #[test]
     fn socket_errors_classified() {
         use std::io::{Error, ErrorKind};
-        assert_eq!(classify_io(&Error::from(ErrorKind::ConnectionRefused)), ErrorClass::Refused);
-        assert_eq!(classify_io(&Error::from(ErrorKind::TimedOut)), ErrorClass::Timeout);
-        assert_eq!(classify_io(&Error::from_raw_os_error(113)), ErrorClass::Unreachable);
-        assert_eq!(classify_io(&Error::from_raw_os_error(101)), ErrorClass::Unreachable);
-        assert_eq!(classify_io(&Error::from(ErrorKind::ConnectionReset)), ErrorClass::Other);
+        assert_eq!(
+            classify_io(&Error::from(ErrorKind::ConnectionRefused)),
+            ErrorClass::Refused
+        );
+        assert_eq!(
+            classify_io(&Error::from(ErrorKind::TimedOut)),
+            ErrorClass::Timeout
+        );
+        assert_eq!(
+            classify_io(&Error::from_raw_os_error(113)),
+            ErrorClass::Unreachable
+        );
+        assert_eq!(
+            classify_io(&Error::from_raw_os_error(101)),
+            ErrorClass::Unreachable
+        );
+        assert_eq!(
+            classify_io(&Error::from(ErrorKind::ConnectionReset)),
+            ErrorClass::Other
+        );
     }
 }

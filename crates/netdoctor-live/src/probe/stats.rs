@@ -107,7 +107,7 @@ impl ErrorCounts {
         .into_iter()
         .filter(|(_, n)| *n > 0)
         .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v.sort_by_key(|x| std::cmp::Reverse(x.1));
         v
     }
 }
@@ -410,7 +410,10 @@ mod tests {
     fn nearest_rank_percentiles_of_one_to_hundred() {
         let v: Vec<f64> = (1..=100).map(f64::from).collect();
         let p = Percentiles::of(&v).unwrap();
-        assert_eq!((p.p50, p.p90, p.p99, p.max, p.n), (50.0, 90.0, 99.0, 100.0, 100));
+        assert_eq!(
+            (p.p50, p.p90, p.p99, p.max, p.n),
+            (50.0, 90.0, 99.0, 100.0, 100)
+        );
     }
 
     #[test]
@@ -483,7 +486,10 @@ mod tests {
         );
         let (v, reasons) = judge(&flaky, Some(1.0), &t);
         assert_eq!(v, Verdict::Failing);
-        assert_eq!(reasons, vec!["1 of 10 attempts failed (1 refused)".to_string()]);
+        assert_eq!(
+            reasons,
+            vec!["1 of 10 attempts failed (1 refused)".to_string()]
+        );
         assert_eq!(flaky.errors.refused, 1);
         assert_eq!(flaky.ok, 9);
         // The DNS phase counts the failed attempt too (it got that far), connect does not.

@@ -20,12 +20,10 @@ pub struct TcpProbe {
 impl TcpProbe {
     /// `target` is `HOST:PORT` or `[V6]:PORT`.
     pub fn new(target: &str) -> Result<Self, SetupError> {
-        let (host, port) =
-            lookup::split_host_port(target).ok_or_else(|| SetupError::Target {
-                target: target.to_string(),
-                reason: "expected HOST:PORT (or [IPV6]:PORT) with a port from 1 to 65535"
-                    .to_string(),
-            })?;
+        let (host, port) = lookup::split_host_port(target).ok_or_else(|| SetupError::Target {
+            target: target.to_string(),
+            reason: "expected HOST:PORT (or [IPV6]:PORT) with a port from 1 to 65535".to_string(),
+        })?;
         if port == 0 {
             return Err(SetupError::Target {
                 target: target.to_string(),

@@ -57,7 +57,11 @@ impl Drop for DnsServer {
     }
 }
 
-fn answer(query: &Message, zone: &HashMap<String, Entry>, tcp: bool) -> Option<(Message, Duration)> {
+fn answer(
+    query: &Message,
+    zone: &HashMap<String, Entry>,
+    tcp: bool,
+) -> Option<(Message, Duration)> {
     let q = query.queries.first()?;
     let name = q.name().to_ascii().to_ascii_lowercase();
     let mut resp = Message::response(query.metadata.id, OpCode::Query);
@@ -101,7 +105,9 @@ pub async fn dns_server_on(port: u16, zone: &[(&str, Entry)]) -> DnsServer {
     );
     // Find a port free for both UDP and TCP.
     let (udp, tcp) = loop {
-        let udp = UdpSocket::bind(("127.0.0.1", port)).await.expect("bind udp");
+        let udp = UdpSocket::bind(("127.0.0.1", port))
+            .await
+            .expect("bind udp");
         let p = udp.local_addr().expect("addr").port();
         match TcpListener::bind(("127.0.0.1", p)).await {
             Ok(tcp) => break (udp, tcp),
@@ -116,15 +122,24 @@ pub async fn dns_server_on(port: u16, zone: &[(&str, Entry)]) -> DnsServer {
     let udp_task = tokio::spawn(async move {
         let mut buf = vec![0u8; 4096];
         loop {
-            let Ok((n, peer)) = udp.recv_from(&mut buf).await else { return };
-            let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+            let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+                return;
+            };
+            let Ok(query) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
             if query.metadata.message_type != MessageType::Query {
                 continue;
             }
             if let Some(q) = query.queries.first() {
-                s1.lock().unwrap().push(Seen { name: q.name().to_ascii().to_ascii_lowercase(), tcp: false });
+                s1.lock().unwrap().push(Seen {
+                    name: q.name().to_ascii().to_ascii_lowercase(),
+                    tcp: false,
+                });
             }
-            let Some((resp, delay)) = answer(&query, &z1, false) else { continue };
+            let Some((resp, delay)) = answer(&query, &z1, false) else {
+                continue;
+            };
             let udp = udp.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
@@ -135,17 +150,26 @@ pub async fn dns_server_on(port: u16, zone: &[(&str, Entry)]) -> DnsServer {
     let (z2, s2) = (zone.clone(), seen.clone());
     let tcp_task = tokio::spawn(async move {
         loop {
-            let Ok((mut stream, _)) = tcp.accept().await else { return };
+            let Ok((mut stream, _)) = tcp.accept().await else {
+                return;
+            };
             let (z, s) = (z2.clone(), s2.clone());
             tokio::spawn(async move {
-                let Ok(len) = stream.read_u16().await else { return };
+                let Ok(len) = stream.read_u16().await else {
+                    return;
+                };
                 let mut buf = vec![0u8; usize::from(len)];
                 if stream.read_exact(&mut buf).await.is_err() {
                     return;
                 }
-                let Ok(query) = Message::from_vec(&buf) else { return };
+                let Ok(query) = Message::from_vec(&buf) else {
+                    return;
+                };
                 if let Some(q) = query.queries.first() {
-                    s.lock().unwrap().push(Seen { name: q.name().to_ascii().to_ascii_lowercase(), tcp: true });
+                    s.lock().unwrap().push(Seen {
+                        name: q.name().to_ascii().to_ascii_lowercase(),
+                        tcp: true,
+                    });
                 }
                 let Some((resp, delay)) = answer(&query, &z, true) else {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -217,14 +241,19 @@ async fn serve_one<S: AsyncRead + AsyncWrite + Unpin>(
         }
         if !head[0].is_ascii_uppercase() {
             // Not HTTP (a TLS ClientHello, say): answer as a real server would.
-            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n").await;
+            let _ = s
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
             return;
         }
         if head.len() > 64 * 1024 {
             return;
         }
     }
-    requests.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
+    requests
+        .lock()
+        .unwrap()
+        .push(String::from_utf8_lossy(&head).into_owned());
     if b.silent {
         tokio::time::sleep(Duration::from_secs(3600)).await;
         return;
@@ -248,21 +277,30 @@ pub async fn http_server(b: HttpBehaviour) -> HttpServer {
     let r = requests.clone();
     let task = tokio::spawn(async move {
         loop {
-            let Ok((s, _)) = listener.accept().await else { return };
+            let Ok((s, _)) = listener.accept().await else {
+                return;
+            };
             let (b, r) = (b.clone(), r.clone());
             tokio::spawn(async move { serve_one(s, &b, &r).await });
         }
     });
-    HttpServer { addr, requests, cert_pem: None, task }
+    HttpServer {
+        addr,
+        requests,
+        cert_pem: None,
+        task,
+    }
 }
 
 /// An HTTPS server on 127.0.0.1 with a certificate for `localhost` and 127.0.0.1 made here.
 pub async fn https_server(b: HttpBehaviour) -> HttpServer {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-        .expect("rcgen");
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .expect("rcgen");
     let cert_pem = cert.cert.pem();
     let cert_der = cert.cert.der().clone();
-    let key_der = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).expect("key");
+    let key_der =
+        rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).expect("key");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -277,7 +315,9 @@ pub async fn https_server(b: HttpBehaviour) -> HttpServer {
     let r = requests.clone();
     let task = tokio::spawn(async move {
         loop {
-            let Ok((s, _)) = listener.accept().await else { return };
+            let Ok((s, _)) = listener.accept().await else {
+                return;
+            };
             let (b, r, acceptor) = (b.clone(), r.clone(), acceptor.clone());
             tokio::spawn(async move {
                 if let Ok(tls) = acceptor.accept(s).await {
@@ -286,7 +326,12 @@ pub async fn https_server(b: HttpBehaviour) -> HttpServer {
             });
         }
     });
-    HttpServer { addr, requests, cert_pem: Some(cert_pem), task }
+    HttpServer {
+        addr,
+        requests,
+        cert_pem: Some(cert_pem),
+        task,
+    }
 }
 
 /// A loopback port nothing listens on (bound, then released).

@@ -9,8 +9,8 @@ use netdoctor_live::probe::dns::{self, DnsProbe, ResolvConf};
 use netdoctor_live::probe::http::{HttpOptions, HttpProbe};
 use netdoctor_live::probe::tcp::TcpProbe;
 use netdoctor_live::probe::{
-    parse_duration, run as run_probe, Percentiles, Probe, Progress, Report, RunOptions,
-    SetupError, Thresholds, Verdict,
+    parse_duration, run as run_probe, Percentiles, Probe, Progress, Report, RunOptions, SetupError,
+    Thresholds, Verdict,
 };
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -324,11 +324,17 @@ fn table(r: &Report) -> String {
         let _ = writeln!(s, "  status:  {}", codes.join(", "));
     }
     if let Some(d) = &r.dns {
-        let _ = writeln!(s, "  server:  {} ({}, type {})", d.server, d.mode, d.record_type);
+        let _ = writeln!(
+            s,
+            "  server:  {} ({}, type {})",
+            d.server, d.mode, d.record_type
+        );
     }
     for q in &r.queries {
         let rcodes: Vec<String> = q.rcodes.iter().map(|(c, n)| format!("{c} x{n}")).collect();
-        let ms = q.ms.map(|p| format!("p50 {:.3} ms", p.p50)).unwrap_or_default();
+        let ms =
+            q.ms.map(|p| format!("p50 {:.3} ms", p.p50))
+                .unwrap_or_default();
         let tcp = if q.tcp_fallback > 0 {
             format!("  (TCP after truncation x{})", q.tcp_fallback)
         } else {
