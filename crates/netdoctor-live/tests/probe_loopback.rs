@@ -9,7 +9,7 @@ use hickory_proto::rr::RecordType;
 use netdoctor_live::probe::dns::{DnsProbe, ResolvConf};
 use netdoctor_live::probe::http::{HttpOptions, HttpProbe};
 use netdoctor_live::probe::tcp::TcpProbe;
-use netdoctor_live::probe::{run, Probe, Report, RunOptions, Verdict};
+use netdoctor_live::probe::{run, run_until, Probe, Report, RunOptions, Verdict};
 use std::sync::Arc;
 use std::time::Duration;
 use support::*;
@@ -630,5 +630,33 @@ async fn interval_spaces_the_attempts() {
     assert!(
         start.elapsed() >= Duration::from_millis(200),
         "two intervals between three attempts"
+    );
+}
+
+#[tokio::test]
+async fn stop_ends_the_run_early_with_a_report() {
+    let server = http_server(HttpBehaviour::default()).await;
+    let o = RunOptions {
+        count: 1000,
+        interval: Duration::from_millis(50),
+        timeout: Duration::from_secs(2),
+        concurrency: 1,
+        ..Default::default()
+    };
+    let stop = tokio::time::sleep(Duration::from_millis(200));
+    let r = run_until(
+        Arc::new(Probe::Tcp(TcpProbe::new(&server.addr.to_string()).unwrap())),
+        &o,
+        |_| {},
+        stop,
+    )
+    .await;
+    assert!(r.count >= 1 && r.count < 1000, "{}", r.count);
+    assert_eq!(r.ok, r.count);
+    assert_eq!(r.verdict, Verdict::Ok);
+    assert!(
+        r.reasons.iter().any(|x| x.starts_with("stopped after")),
+        "{:?}",
+        r.reasons
     );
 }

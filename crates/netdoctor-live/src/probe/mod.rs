@@ -335,10 +335,18 @@ impl Collector {
 
 /// Runs `opts.count` attempts and returns the report. `progress` is called after every
 /// attempt (in completion order). Needs a tokio runtime with time and I/O enabled.
-pub async fn run(
+pub async fn run(probe: Arc<Probe>, opts: &RunOptions, progress: impl FnMut(&Progress)) -> Report {
+    run_until(probe, opts, progress, std::future::pending()).await
+}
+
+/// [`run`], stopping early when `stop` completes (Ctrl-C at the CLI, like `ping`): no new
+/// attempt starts, the ones in flight finish (each is bounded by the timeout), and the
+/// report covers the attempts made, with a reason saying so.
+pub async fn run_until(
     probe: Arc<Probe>,
     opts: &RunOptions,
     mut progress: impl FnMut(&Progress),
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Report {
     let count = opts.count.max(1);
     let (tx, mut rx) = mpsc::unbounded_channel::<Sample>();
@@ -346,7 +354,7 @@ pub async fn run(
     let interval = opts.interval;
     let timeout = opts.timeout;
     let scheduler_probe = probe.clone();
-    let scheduler = tokio::spawn(async move {
+    let schedule = async move {
         let mut ticker = (!interval.is_zero()).then(|| {
             let mut t = tokio::time::interval(interval);
             t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -367,14 +375,28 @@ pub async fn run(
                 let _ = tx.send(sample);
             });
         }
+    };
+    // `true` when stopped before every attempt was started.
+    let scheduler = tokio::spawn(async move {
+        tokio::select! {
+            _ = schedule => false,
+            _ = stop => true,
+        }
     });
     let mut collector = Collector::new();
     while let Some(sample) = rx.recv().await {
         collector.add(&sample);
         progress(&collector.progress(u64::from(count), &sample));
     }
-    let _ = scheduler.await;
-    collector.finish(&probe, &opts.thresholds)
+    let interrupted = scheduler.await.unwrap_or(false);
+    let mut report = collector.finish(&probe, &opts.thresholds);
+    if interrupted {
+        report.reasons.push(format!(
+            "stopped after {} of {count} attempts",
+            report.count
+        ));
+    }
+    report
 }
 
 /// Milliseconds since `start`.

@@ -9,7 +9,7 @@ use netdoctor_live::probe::dns::{self, DnsProbe, ResolvConf};
 use netdoctor_live::probe::http::{HttpOptions, HttpProbe};
 use netdoctor_live::probe::tcp::TcpProbe;
 use netdoctor_live::probe::{
-    parse_duration, run as run_probe, Percentiles, Probe, Progress, Report, RunOptions, SetupError,
+    parse_duration, run_until, Percentiles, Probe, Progress, Report, RunOptions, SetupError,
     Thresholds, Verdict,
 };
 use std::fmt::Write as _;
@@ -211,11 +211,20 @@ pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
         .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))?;
     let label = format!("{} {}", probe.kind(), probe.target());
     let live = std::io::stderr().is_terminal();
-    let report = runtime.block_on(run_probe(Arc::new(probe), &opts, |p| {
-        if live {
-            progress_line(&label, p);
-        }
-    }));
+    // Ctrl-C stops starting attempts and still prints the report of those made, like ping.
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let report = runtime.block_on(run_until(
+        Arc::new(probe),
+        &opts,
+        |p| {
+            if live {
+                progress_line(&label, p);
+            }
+        },
+        interrupt,
+    ));
     if live {
         // Clear the progress line.
         eprint!("\r\x1b[2K");
