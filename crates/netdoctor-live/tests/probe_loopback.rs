@@ -6,7 +6,7 @@ mod support;
 
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::RecordType;
-use netdoctor_live::probe::dns::{DnsProbe, ResolvConf};
+use netdoctor_live::probe::dns::{DnsProbe, Libc, ResolvConf};
 use netdoctor_live::probe::http::{HttpOptions, HttpProbe};
 use netdoctor_live::probe::tcp::TcpProbe;
 use netdoctor_live::probe::{run, run_until, Probe, Report, RunOptions, Verdict};
@@ -276,6 +276,44 @@ async fn dns_servfail_is_a_dns_error_and_search_goes_on() {
     // glibc goes on after SERVFAIL; the final error is SERVFAIL (got_servfail), not NXDOMAIN.
     assert_eq!(r.queries.len(), 4);
     assert_eq!(r.rcodes.get("SERVFAIL"), Some(&1));
+}
+
+#[tokio::test]
+async fn dns_musl_stops_the_search_at_servfail() {
+    let dns = dns_server(&[
+        (
+            "api.production.svc.cluster.local.",
+            Entry {
+                rcode: Some(ResponseCode::ServFail),
+                ..Default::default()
+            },
+        ),
+        ("api.svc.cluster.local.", Entry::a([10, 0, 0, 7])),
+    ])
+    .await;
+    // glibc goes past the SERVFAIL and finds the answer in the next domain.
+    let glibc = DnsProbe::new(
+        "api",
+        RecordType::A,
+        Some(dns.addr),
+        Some(pod_resolv_conf()),
+    )
+    .unwrap();
+    let r = probe(Probe::Dns(glibc), &opts(1, 1000)).await;
+    assert_eq!(r.ok, 1, "{r:?}");
+    // musl returns the SERVFAIL (EAI_AGAIN) at once.
+    let musl = DnsProbe::new_with_libc(
+        "api",
+        RecordType::A,
+        Some(dns.addr),
+        Some(pod_resolv_conf()),
+        Libc::Musl,
+    )
+    .unwrap();
+    let r = probe(Probe::Dns(musl), &opts(1, 1000)).await;
+    assert_eq!((r.ok, r.errors.dns), (0, 1), "{r:?}");
+    assert_eq!(r.queries.len(), 1);
+    assert_eq!(json(&r)["dns"]["libc"], "musl");
 }
 
 #[tokio::test]

@@ -129,12 +129,67 @@ impl ResolvConf {
     }
 }
 
+/// Whose resolver's search rules to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Libc {
+    /// glibc (Debian, Ubuntu, RHEL images).
+    #[default]
+    Glibc,
+    /// musl (Alpine images): no search at all when the name has `ndots` dots or more, none
+    /// for types other than A/AAAA, and the search stops at the first SERVFAIL or timeout.
+    Musl,
+}
+
+impl Libc {
+    pub fn parse(s: &str) -> Result<Libc, SetupError> {
+        match s.to_ascii_lowercase().as_str() {
+            "glibc" => Ok(Libc::Glibc),
+            "musl" => Ok(Libc::Musl),
+            _ => Err(SetupError::Option {
+                option: "--libc".to_string(),
+                reason: format!("{s:?} is not glibc or musl"),
+            }),
+        }
+    }
+}
+
+impl ResolvConf {
+    /// The names the given libc's resolver queries for `name` and `record_type`, in order.
+    pub fn candidates_for(&self, name: &str, libc: Libc, record_type: RecordType) -> Vec<String> {
+        match libc {
+            Libc::Glibc => self.candidates(name),
+            Libc::Musl => {
+                let as_is = if name.ends_with('.') {
+                    name.to_string()
+                } else {
+                    format!("{name}.")
+                };
+                let searches = !name.ends_with('.')
+                    && name.matches('.').count() < usize::from(self.ndots)
+                    && matches!(record_type, RecordType::A | RecordType::AAAA);
+                let mut out: Vec<String> = if searches {
+                    self.search.iter().map(|d| format!("{name}.{d}.")).collect()
+                } else {
+                    Vec::new()
+                };
+                out.retain(|c| c != &as_is);
+                out.push(as_is);
+                out
+            }
+        }
+    }
+}
+
 /// The server and the expansion of a dns probe (reported in the JSON).
 #[derive(Debug, Clone, Serialize)]
 pub struct DnsSetup {
     pub server: String,
     /// `search` (resolv.conf expansion) or `direct`.
     pub mode: &'static str,
+    /// Whose search rules were followed (search mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub libc: Option<Libc>,
     #[serde(rename = "type")]
     pub record_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -167,6 +222,7 @@ pub struct DnsProbe {
     candidates: Vec<Name>,
     as_is_first: bool,
     edns0: bool,
+    libc: Libc,
     setup: DnsSetup,
 }
 
@@ -211,6 +267,17 @@ impl DnsProbe {
         server: Option<SocketAddr>,
         resolv_conf: Option<ResolvConf>,
     ) -> Result<Self, SetupError> {
+        Self::new_with_libc(name, record_type, server, resolv_conf, Libc::Glibc)
+    }
+
+    /// [`DnsProbe::new`] following `libc`'s search rules.
+    pub fn new_with_libc(
+        name: &str,
+        record_type: RecordType,
+        server: Option<SocketAddr>,
+        resolv_conf: Option<ResolvConf>,
+        libc: Libc,
+    ) -> Result<Self, SetupError> {
         if name.is_empty() {
             return Err(SetupError::Target {
                 target: String::new(),
@@ -235,9 +302,9 @@ impl DnsProbe {
                 });
                 (
                     server,
-                    conf.candidates(query_name),
+                    conf.candidates_for(query_name, libc, record_type),
                     "search",
-                    conf.as_is_first(query_name),
+                    libc == Libc::Glibc && conf.as_is_first(query_name),
                     conf.edns0,
                 )
             }
@@ -261,6 +328,7 @@ impl DnsProbe {
         let setup = DnsSetup {
             server: server.to_string(),
             mode,
+            libc: resolv_conf.as_ref().map(|_| libc),
             record_type: record_type.to_string(),
             resolv_conf: resolv_conf.clone(),
             candidates: names,
@@ -273,6 +341,7 @@ impl DnsProbe {
             candidates,
             as_is_first,
             edns0,
+            libc,
             setup,
         })
     }
@@ -286,6 +355,9 @@ impl DnsProbe {
     }
 
     pub(crate) async fn attempt(&self, start: Instant, deadline: tokio::time::Instant) -> Sample {
+        if self.libc == Libc::Musl {
+            return self.attempt_musl(start, deadline).await;
+        }
         let mut sample = Sample::default();
         let mut first_result: Option<QueryResult> = None;
         let mut got_nodata = false;
@@ -338,43 +410,29 @@ impl DnsProbe {
                 .cloned(),
             _ => last,
         };
-        let Some(deciding) = deciding else {
-            sample.failure = Some(Failure::new(ErrorClass::Other, "no query was sent"));
-            return sample;
-        };
-        if deciding.ms.is_some() {
-            // Every query that was sent got a response: the resolution completed (negatively).
-            if sample.queries.iter().all(|q| q.ms.is_some()) {
+        finish_failed(sample, deciding, start)
+    }
+
+    /// musl's `name_from_dns_search`: the candidates in order, going on only after NXDOMAIN
+    /// or NODATA; any other outcome (SERVFAIL, timeout, refused) ends the lookup with it.
+    async fn attempt_musl(&self, start: Instant, deadline: tokio::time::Instant) -> Sample {
+        let mut sample = Sample::default();
+        let mut last = None;
+        for name in &self.candidates {
+            let r = self.query(name, deadline).await;
+            sample.queries.push(r.clone());
+            if !r.answers.is_empty() && r.failure.is_none() {
                 sample.times.total = Some(ms_since(start));
+                sample.rcode = Some(r.rcode);
+                return sample;
+            }
+            let goes_on = matches!(r.rcode.as_str(), "NXDOMAIN" | "NOERROR");
+            last = Some(r);
+            if !goes_on {
+                break;
             }
         }
-        sample.rcode = Some(deciding.rcode.clone());
-        sample.failure = Some(match deciding.failure {
-            Some(f) => f,
-            None => Failure::new(
-                ErrorClass::Dns,
-                format!(
-                    "{} {}: NOERROR but no {} record",
-                    deciding.name, deciding.record_type, deciding.record_type
-                ),
-            ),
-        });
-        if sample.queries.len() > 1 {
-            if let Some(f) = sample.failure.as_mut() {
-                f.message = format!(
-                    "{} (after {} queries: {})",
-                    f.message,
-                    sample.queries.len(),
-                    sample
-                        .queries
-                        .iter()
-                        .map(|q| format!("{} {}", q.name, q.rcode))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
-        }
-        sample
+        finish_failed(sample, last, start)
     }
 
     /// One query: UDP, then TCP when the UDP response is truncated.
@@ -464,6 +522,48 @@ impl DnsProbe {
         }
         result
     }
+}
+
+/// Fills the failure of a resolution that found no answer; `deciding` is the query whose
+/// outcome the resolver returns.
+fn finish_failed(mut sample: Sample, deciding: Option<QueryResult>, start: Instant) -> Sample {
+    let Some(deciding) = deciding else {
+        sample.failure = Some(Failure::new(ErrorClass::Other, "no query was sent"));
+        return sample;
+    };
+    if deciding.ms.is_some() {
+        // Every query that was sent got a response: the resolution completed (negatively).
+        if sample.queries.iter().all(|q| q.ms.is_some()) {
+            sample.times.total = Some(ms_since(start));
+        }
+    }
+    sample.rcode = Some(deciding.rcode.clone());
+    sample.failure = Some(match deciding.failure {
+        Some(f) => f,
+        None => Failure::new(
+            ErrorClass::Dns,
+            format!(
+                "{} {}: NOERROR but no {} record",
+                deciding.name, deciding.record_type, deciding.record_type
+            ),
+        ),
+    });
+    if sample.queries.len() > 1 {
+        if let Some(f) = sample.failure.as_mut() {
+            f.message = format!(
+                "{} (after {} queries: {})",
+                f.message,
+                sample.queries.len(),
+                sample
+                    .queries
+                    .iter()
+                    .map(|q| format!("{} {}", q.name, q.rcode))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    sample
 }
 
 /// Whether a failed candidate ends glibc's search loop (anything but NXDOMAIN, NODATA and
@@ -639,6 +739,34 @@ options ndots:5
             c.candidates("kubernetes.default.svc.cluster.local."),
             vec!["kubernetes.default.svc.cluster.local."]
         );
+    }
+
+    #[test]
+    fn musl_candidates() {
+        let c = ResolvConf::parse(POD_RESOLV_CONF);
+        let a = RecordType::A;
+        assert_eq!(
+            c.candidates_for("api-service", Libc::Musl, a),
+            vec![
+                "api-service.production.svc.cluster.local.",
+                "api-service.svc.cluster.local.",
+                "api-service.cluster.local.",
+                "api-service.",
+            ]
+        );
+        // ndots or more dots: musl never searches.
+        assert_eq!(
+            c.candidates_for("db-0.db.data.svc.cluster.local", Libc::Musl, a),
+            vec!["db-0.db.data.svc.cluster.local."]
+        );
+        // Not an address type: res_query, no search.
+        assert_eq!(
+            c.candidates_for("_http._tcp.api", Libc::Musl, RecordType::SRV),
+            vec!["_http._tcp.api."]
+        );
+        assert_eq!(c.candidates_for("x", Libc::Glibc, a), c.candidates("x"));
+        assert_eq!(Libc::parse("MUSL").unwrap(), Libc::Musl);
+        assert!(Libc::parse("bionic").is_err());
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub struct DnsArgs {
     #[arg(long = "type", short = 't', default_value = "A")]
     pub record_type: String,
 
+    /// Whose search rules to follow with a resolv.conf: glibc or musl (Alpine).
+    #[arg(long, default_value = "glibc")]
+    pub libc: String,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -176,7 +180,9 @@ fn build(kind: ProbeKind) -> Result<(Probe, RunOptions), CliError> {
                 (None, Some(_)) => None,
                 (None, None) => Some(ResolvConf::load("/etc/resolv.conf").map_err(setup_error)?),
             };
-            let p = DnsProbe::new(&a.name, rtype, server, conf).map_err(setup_error)?;
+            let libc = dns::Libc::parse(&a.libc).map_err(setup_error)?;
+            let p =
+                DnsProbe::new_with_libc(&a.name, rtype, server, conf, libc).map_err(setup_error)?;
             Ok((Probe::Dns(p), run_options(&a.common)?))
         }
         ProbeKind::Tcp(a) => {
