@@ -26,3 +26,20 @@ pub const BUILD_INFO: &str = "netdoctor_build_info";
 pub const DNS_SLOW_SECONDS: f64 = 0.1;
 pub const SAME_NODE_RTT_SECONDS: f64 = 0.005;
 pub const CROSS_NODE_RTT_SECONDS: f64 = 0.02;
+
+// The monitor's own health (not used by the alerts of `netdoctor alerts` yet).
+
+/// Counter of successful probes that crossed a configured threshold (`thresholds.dns_ms` for
+/// the DNS lookup, `thresholds.connect_ms` for the TCP handshake). Labels: `kind`, `target`.
+pub const PROBE_SLOW_TOTAL: &str = "netdoctor_probe_slow_total";
+/// Gauge: 1 when the last (re)load of the config file succeeded, 0 when it was rejected (the
+/// previous config stays in force).
+pub const CONFIG_RELOAD_SUCCESS: &str = "netdoctor_config_last_reload_successful";
+/// Gauge: Unix time of the last successful config (re)load.
+pub const CONFIG_RELOAD_TIMESTAMP: &str = "netdoctor_config_last_reload_success_timestamp_seconds";
+/// Gauge: targets in the config in force.
+pub const TARGETS: &str = "netdoctor_monitor_targets";
+/// Gauge: peer monitor pods found at the last discovery.
+pub const PEERS: &str = "netdoctor_monitor_peers";
+/// Counter of failed peer discoveries (the API could not be read).
+pub const PEER_DISCOVERY_FAILURES_TOTAL: &str = "netdoctor_peer_discovery_failures_total";
