@@ -47,6 +47,9 @@ pub enum Command {
     Dns(crate::commands::dns::DnsArgs),
     /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
     Probe(crate::commands::probe::ProbeArgs),
+    /// Long-running agent: probes the config's targets on a schedule, serves Prometheus
+    /// metrics on /metrics, /healthz and /readyz.
+    Monitor(crate::commands::monitor::MonitorArgs),
 }
 
 #[derive(Debug, Args)]

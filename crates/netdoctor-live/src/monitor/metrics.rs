@@ -168,67 +168,67 @@ impl Metrics {
             .set(1);
         registry.register(
             names::DNS_LOOKUP_SECONDS,
-            "Time of one DNS resolution (every query the resolver sends), by target, server and result.",
+            "Time of one DNS resolution (every query the resolver sends), by target, server and result",
             dns.clone(),
         );
         registry.register(
             names::TCP_CONNECT_SECONDS,
-            "Time of one TCP handshake (name lookup excluded), by target and result; for a failure, the time until it failed.",
+            "Time of one TCP handshake (name lookup excluded), by target and result; for a failure, the time until it failed",
             tcp.clone(),
         );
         registry.register(
             names::HTTP_PHASE_SECONDS,
-            "Phases of one HTTP request, each measured from the start of the request as curl -w reports them (dns, connect, tls, ttfb, total), by target and result.",
+            "Phases of one HTTP request, each measured from the start of the request as curl -w reports them (dns, connect, tls, ttfb, total), by target and result",
             http.clone(),
         );
         registry.register(
             names::PEER_RTT_SECONDS,
-            "TCP handshake round trip to another monitor pod, by source and destination node.",
+            "TCP handshake round trip to another monitor pod, by source and destination node",
             peer_rtt.clone(),
         );
         registry.register(
             counter_name(names::PROBES_TOTAL),
-            "Probe attempts, by kind, target and result.",
+            "Probe attempts, by kind, target and result",
             probes.clone(),
         );
         registry.register(
             counter_name(names::PROBE_FAILURES_TOTAL),
-            "Failed probe attempts, by kind, target and reason.",
+            "Failed probe attempts, by kind, target and reason",
             failures.clone(),
         );
         registry.register(
             counter_name(names::PROBE_SLOW_TOTAL),
-            "Successful probe attempts slower than the configured threshold (thresholds.dns_ms, thresholds.connect_ms).",
+            "Successful probe attempts slower than the configured threshold (thresholds.dns_ms, thresholds.connect_ms)",
             slow.clone(),
         );
         registry.register(
             names::CONFIG_RELOAD_SUCCESS,
-            "1 when the last load of the config file succeeded, 0 when it was rejected and the previous config kept.",
+            "1 when the last load of the config file succeeded, 0 when it was rejected and the previous config kept",
             reload_ok.clone(),
         );
         registry.register(
             names::CONFIG_RELOAD_TIMESTAMP,
-            "Unix time of the last successful config load.",
+            "Unix time of the last successful config load",
             reload_time.clone(),
         );
         registry.register(
             names::TARGETS,
-            "Targets in the config in force.",
+            "Targets in the config in force",
             targets.clone(),
         );
         registry.register(
             names::PEERS,
-            "Peer monitor pods found at the last discovery.",
+            "Peer monitor pods found at the last discovery",
             peers.clone(),
         );
         registry.register(
             counter_name(names::PEER_DISCOVERY_FAILURES_TOTAL),
-            "Peer discoveries that failed (the API could not be read).",
+            "Peer discoveries that failed (the API could not be read)",
             peer_discovery_failures.clone(),
         );
         registry.register(
             names::BUILD_INFO,
-            "Always 1; the labels say which netdoctor runs.",
+            "Always 1; the labels say which netdoctor runs",
             build,
         );
         Metrics {

@@ -5,6 +5,7 @@ pub mod dns;
 mod doctor;
 mod explain;
 mod ingress;
+pub mod monitor;
 pub mod policy;
 pub mod probe;
 mod rules;
@@ -27,5 +28,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Policy(args) => policy::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
         Command::Probe(args) => probe::run(args, format),
+        Command::Monitor(args) => monitor::run(args),
     }
 }

@@ -1,0 +1,98 @@
+//! `netdoctor monitor --listen ADDR --config FILE [--peers]`: the long-running agent.
+//!
+//! Prints `listening on http://ADDR` on stderr once the port is bound (with `--listen
+//! 127.0.0.1:0` the line gives the port chosen), then logs config loads and target state
+//! changes. SIGTERM/SIGINT stop it (exit 0); SIGHUP reloads the config.
+
+use crate::{exit, CliError, CmdResult};
+use clap::Args;
+use netdoctor_live::monitor::peers::{ApiPeerSource, PeerSource};
+use netdoctor_live::monitor::{self, MonitorOptions, Shared};
+use netdoctor_live::probe::parse_duration;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Address to serve /metrics, /healthz and /readyz on (port 0: any free port).
+    #[arg(long, default_value = "0.0.0.0:9464", value_name = "ADDR")]
+    pub listen: String,
+
+    /// The monitor configuration (YAML: interval, timeout, thresholds, targets, peers).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Measure the round trip to the other monitor pods (the config's `peers` section), found
+    /// through the Kubernetes API (in-cluster service account, or --api-server).
+    #[arg(long)]
+    pub peers: bool,
+
+    /// With --peers outside a pod: a plain-HTTP API endpoint such as `kubectl proxy`'s
+    /// (http://127.0.0.1:8001).
+    #[arg(long = "api-server", value_name = "URL", requires = "peers")]
+    pub api_server: Option<String>,
+
+    /// Probe attempts in flight at once (all targets and peers together).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// How often the config file is checked for a change (Go-style duration).
+    #[arg(long = "config-poll", default_value = "2s", value_parser = parse_duration)]
+    pub config_poll: Duration,
+}
+
+fn log_line(msg: &str) {
+    // One write per line so that lines of concurrent tasks do not interleave.
+    let line = format!("netdoctor monitor: {msg}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+pub fn run(args: MonitorArgs) -> CmdResult {
+    let listen: std::net::SocketAddr = args.listen.parse().map_err(|e| {
+        CliError::usage(format!("--listen {:?}: not IP:PORT ({e})", args.listen))
+    })?;
+    let config = monitor::load_initial(&args.config).map_err(CliError::usage)?;
+    let peers: Option<Arc<dyn PeerSource>> = if args.peers {
+        let source = match &args.api_server {
+            Some(url) => ApiPeerSource::http(url),
+            None => ApiPeerSource::in_cluster(),
+        }
+        .map_err(CliError::usage)?;
+        Some(Arc::new(source))
+    } else {
+        None
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let opts = MonitorOptions {
+        config_path: args.config.clone(),
+        concurrency: args.concurrency as usize,
+        config_poll: args.config_poll,
+        peers,
+        node_name: env("NODE_NAME").unwrap_or_else(|| "unknown".to_string()),
+        pod_name: env("POD_NAME"),
+        pod_ip: env("POD_IP").and_then(|ip| ip.parse().ok()),
+    };
+    if args.peers && env("NODE_NAME").is_none() {
+        log_line("NODE_NAME is not set (downward API spec.nodeName): peer RTTs are labelled source_node=\"unknown\"");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| CliError::usage(format!("cannot listen on {listen}: {e}")))?;
+        let bound = listener.local_addr()?;
+        let signals = monitor::unix_signals()
+            .map_err(|e| CliError::usage(format!("cannot install signal handlers: {e}")))?;
+        log_line(&format!("listening on http://{bound}"));
+        let shared = Arc::new(Shared::new(Arc::new(log_line)));
+        monitor::run(opts, config, listener, shared, signals).await;
+        Ok::<_, CliError>(())
+    })?;
+    Ok(exit::OK)
+}
