@@ -1,2 +1,2 @@
-pub mod probe;
 pub mod monitor;
+pub mod probe;

@@ -59,7 +59,9 @@ fn dns_server() -> SocketAddr {
     std::thread::spawn(move || {
         let mut buf = [0u8; 512];
         loop {
-            let Ok((n, from)) = sock.recv_from(&mut buf) else { return };
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                return;
+            };
             if n < 12 {
                 continue;
             }
@@ -124,7 +126,9 @@ impl Agent {
         };
         let line = agent.wait_log("listening on http://", Duration::from_secs(20));
         let addr = line.rsplit("http://").next().unwrap().trim();
-        agent.addr = addr.parse().unwrap_or_else(|_| panic!("address in {line:?}"));
+        agent.addr = addr
+            .parse()
+            .unwrap_or_else(|_| panic!("address in {line:?}"));
         agent
     }
 
@@ -143,7 +147,10 @@ impl Agent {
                         return line;
                     }
                 }
-                Err(_) => panic!("no log line with {needle:?}; got:\n{}", self.lines.join("\n")),
+                Err(_) => panic!(
+                    "no log line with {needle:?}; got:\n{}",
+                    self.lines.join("\n")
+                ),
             }
         }
     }
@@ -164,7 +171,10 @@ impl Agent {
             if pred(&m) {
                 return m;
             }
-            assert!(Instant::now() < end, "timed out waiting for {what}; /metrics:\n{m}");
+            assert!(
+                Instant::now() < end,
+                "timed out waiting for {what}; /metrics:\n{m}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -207,8 +217,14 @@ impl Drop for Agent {
 fn http_get(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u16, String, String) {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let accept = accept.map(|a| format!("Accept: {a}\r\n")).unwrap_or_default();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n").unwrap();
+    let accept = accept
+        .map(|a| format!("Accept: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).to_string();
@@ -222,7 +238,8 @@ fn http_get(addr: SocketAddr, path: &str, accept: Option<&str>) -> (u16, String,
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-type").then(|| v.trim().to_string())
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_string())
         })
         .unwrap_or_default();
     (status, ctype, body.to_string())
@@ -283,7 +300,7 @@ fn metrics_of_loopback_targets() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let m = agent.wait_metrics("two attempts of each target", |m| {
-        value(m, &format!("netdoctor_probes_total{{kind=\"dns\",target=\"kubernetes.default.svc.cluster.local\",result=\"ok\"}}"))
+        value(m, "netdoctor_probes_total{kind=\"dns\",target=\"kubernetes.default.svc.cluster.local\",result=\"ok\"}")
             .is_some_and(|v| v >= 2.0)
             && value(m, &format!("netdoctor_probes_total{{kind=\"http\",target=\"http://{http}/health\",result=\"ok\"}}"))
                 .is_some_and(|v| v >= 2.0)
@@ -309,7 +326,9 @@ fn metrics_of_loopback_targets() {
         assert!(m.contains(&want), "missing {want:?} in\n{m}");
     }
     // Refused attempts are failures, never successes.
-    assert!(!m.contains(&format!("netdoctor_probe_failures_total{{kind=\"tcp\",target=\"{tcp}\"")));
+    assert!(!m.contains(&format!(
+        "netdoctor_probe_failures_total{{kind=\"tcp\",target=\"{tcp}\""
+    )));
 
     // Content negotiation: Prometheus text by default, OpenMetrics when asked.
     let (status, ctype, body) = agent.get("/metrics", None);
@@ -334,7 +353,10 @@ fn metrics_of_loopback_targets() {
 
     let (status, lines) = agent.stop();
     assert!(status.success(), "exit {status:?}\n{}", lines.join("\n"));
-    assert!(lines.iter().any(|l| l.contains("SIGTERM: stopping")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("SIGTERM: stopping")),
+        "{lines:?}"
+    );
     assert!(lines.iter().any(|l| l.ends_with("stopped")), "{lines:?}");
     // The failing target was logged once, with its reason.
     let failing: Vec<_> = lines
@@ -359,19 +381,28 @@ fn sighup_reloads_and_removes_dropped_targets() {
     // Polling effectively off: only SIGHUP reloads in this test.
     let mut agent = Agent::start(&config, &["--config-poll", "1h"], &[]);
     agent.wait_metrics("target a probed", |m| {
-        m.contains(&format!("netdoctor_tcp_connect_duration_seconds_count{{target=\"{a}\",result=\"ok\"}}"))
+        m.contains(&format!(
+            "netdoctor_tcp_connect_duration_seconds_count{{target=\"{a}\",result=\"ok\"}}"
+        ))
     });
     write_config(
         &config,
         &format!("interval: 200ms\ntargets: [{{kind: tcp, target: \"{b}\"}}]\n"),
     );
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!agent.metrics().contains(&b.to_string()), "reloaded without SIGHUP");
+    assert!(
+        !agent.metrics().contains(&b.to_string()),
+        "reloaded without SIGHUP"
+    );
     agent.signal("HUP");
-    agent.wait_log("config reloaded (SIGHUP): 1 targets", Duration::from_secs(10));
+    agent.wait_log(
+        "config reloaded (SIGHUP): 1 targets",
+        Duration::from_secs(10),
+    );
     let m = agent.wait_metrics("b probed and a's series gone", |m| {
-        m.contains(&format!("netdoctor_tcp_connect_duration_seconds_count{{target=\"{b}\",result=\"ok\"}}"))
-            && !m.contains(&format!("target=\"{a}\""))
+        m.contains(&format!(
+            "netdoctor_tcp_connect_duration_seconds_count{{target=\"{b}\",result=\"ok\"}}"
+        )) && !m.contains(&format!("target=\"{a}\""))
     });
     assert!(m.contains("netdoctor_config_last_reload_successful 1"));
     let (status, _) = agent.stop();
@@ -391,7 +422,11 @@ fn bad_config_keeps_the_old_one_and_says_why() {
     );
     let mut agent = Agent::start(&config, &["--config-poll", "100ms"], &[]);
     let count = |m: &str| {
-        value(m, &format!("netdoctor_probes_total{{kind=\"tcp\",target=\"{a}\",result=\"ok\"}}")).unwrap_or(0.0)
+        value(
+            m,
+            &format!("netdoctor_probes_total{{kind=\"tcp\",target=\"{a}\",result=\"ok\"}}"),
+        )
+        .unwrap_or(0.0)
     };
     agent.wait_metrics("a probed", |m| count(m) >= 1.0);
     // An unknown key: rejected by the file-change poll, named in the log.
@@ -399,7 +434,10 @@ fn bad_config_keeps_the_old_one_and_says_why() {
         &config,
         &format!("interval: 200ms\ntargetz: []\ntargets: [{{kind: tcp, target: \"{b}\"}}]\n"),
     );
-    let line = agent.wait_log("rejected, keeping the previous config", Duration::from_secs(10));
+    let line = agent.wait_log(
+        "rejected, keeping the previous config",
+        Duration::from_secs(10),
+    );
     assert!(line.contains("targetz"), "{line}");
     assert!(line.contains("file change"), "{line}");
     let m = agent.wait_metrics("reload gauge at 0", |m| {
@@ -421,7 +459,9 @@ fn bad_config_keeps_the_old_one_and_says_why() {
     agent.wait_log("config reloaded (file change)", Duration::from_secs(10));
     agent.wait_metrics("b probed, gauge back to 1", |m| {
         m.contains("netdoctor_config_last_reload_successful 1")
-            && m.contains(&format!("netdoctor_tcp_connect_duration_seconds_count{{target=\"{b}\",result=\"ok\"}}"))
+            && m.contains(&format!(
+                "netdoctor_tcp_connect_duration_seconds_count{{target=\"{b}\",result=\"ok\"}}"
+            ))
     });
     let (status, _) = agent.stop();
     assert!(status.success());
@@ -440,7 +480,10 @@ fn bad_config_at_start_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("timeuot") && err.contains("monitor.yaml"), "{err}");
+    assert!(
+        err.contains("timeuot") && err.contains("monitor.yaml"),
+        "{err}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_netdoctor"))
         .args(["monitor", "--listen", "127.0.0.1:0", "--config"])
         .arg(dir.join("missing.yaml"))
@@ -475,10 +518,17 @@ fn hanging_target_does_not_stall_the_others() {
     let agent = Agent::start(&config, &["--concurrency", "2"], &[]);
     let started = Instant::now();
     agent.wait_metrics("fast target probed 5 times while the other hangs", |m| {
-        value(m, &format!("netdoctor_probes_total{{kind=\"tcp\",target=\"{fast}\",result=\"ok\"}}"))
-            .is_some_and(|v| v >= 5.0)
+        value(
+            m,
+            &format!("netdoctor_probes_total{{kind=\"tcp\",target=\"{fast}\",result=\"ok\"}}"),
+        )
+        .is_some_and(|v| v >= 5.0)
     });
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     agent.wait_metrics("the hanging attempt ends as a timeout", |m| {
         m.contains(&format!("netdoctor_probe_failures_total{{kind=\"http\",target=\"http://{hang_addr}/\",reason=\"timeout\"}}"))
     });
@@ -519,11 +569,11 @@ fn fake_api(pods_json: String) -> (SocketAddr, mpsc::Receiver<String>) {
 #[test]
 fn peers_rtt_by_node_pair() {
     let peer = tcp_listener();
-    let pods = format!(
-        r#"{{"kind":"PodList","items":[
-        {{"metadata":{{"name":"monitor-self"}},"spec":{{"nodeName":"node-a"}},"status":{{"phase":"Running","podIP":"127.0.0.9"}}}},
-        {{"metadata":{{"name":"monitor-a2"}},"spec":{{"nodeName":"node-a"}},"status":{{"phase":"Running","podIP":"127.0.0.1"}}}},
-        {{"metadata":{{"name":"monitor-b"}},"spec":{{"nodeName":"node-b"}},"status":{{"phase":"Running","podIP":"127.0.0.1"}}}}]}}"#
+    let pods = String::from(
+        r#"{"kind":"PodList","items":[
+        {"metadata":{"name":"monitor-self"},"spec":{"nodeName":"node-a"},"status":{"phase":"Running","podIP":"127.0.0.9"}},
+        {"metadata":{"name":"monitor-a2"},"spec":{"nodeName":"node-a"},"status":{"phase":"Running","podIP":"127.0.0.1"}},
+        {"metadata":{"name":"monitor-b"},"spec":{"nodeName":"node-b"},"status":{"phase":"Running","podIP":"127.0.0.1"}}]}"#,
     );
     let (api, requests) = fake_api(pods);
     let dir = temp_dir("peers");
@@ -544,7 +594,10 @@ fn peers_rtt_by_node_pair() {
         m.contains("netdoctor_peer_rtt_seconds_count{source_node=\"node-a\",destination_node=\"node-a\",same_node=\"true\"}")
             && m.contains("netdoctor_peer_rtt_seconds_count{source_node=\"node-a\",destination_node=\"node-b\",same_node=\"false\"}")
     });
-    assert!(m.contains("netdoctor_monitor_peers 2"), "itself left out:\n{m}");
+    assert!(
+        m.contains("netdoctor_monitor_peers 2"),
+        "itself left out:\n{m}"
+    );
     let req = requests.recv_timeout(Duration::from_secs(5)).unwrap();
     assert_eq!(
         req,
@@ -621,12 +674,18 @@ fn prometheus() -> Option<&'static str> {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
 fn real_prometheus_scrapes_the_agent() {
-    let Some(prometheus) = prometheus() else { return };
+    let Some(prometheus) = prometheus() else {
+        return;
+    };
     let tcp = tcp_listener();
     let http = http_server("ok");
     let dns = dns_server();
@@ -653,11 +712,19 @@ fn real_prometheus_scrapes_the_agent() {
         attempt += 1;
         let port = free_port();
         let mut child = Command::new(prometheus)
-            .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.join("prometheus.log")).unwrap()))
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("prometheus.log")).unwrap(),
+            ))
             .spawn()
             .expect("prometheus starts");
         std::thread::sleep(Duration::from_millis(500));
@@ -676,7 +743,13 @@ fn real_prometheus_scrapes_the_agent() {
     let prom_guard = Kill(&mut prom);
     let prom_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let query = |q: &str| -> serde_json::Value {
-        let path = format!("/api/v1/query?query={}", q.replace('{', "%7B").replace('}', "%7D").replace('"', "%22").replace('=', "%3D"));
+        let path = format!(
+            "/api/v1/query?query={}",
+            q.replace('{', "%7B")
+                .replace('}', "%7D")
+                .replace('"', "%22")
+                .replace('=', "%3D")
+        );
         let Ok(_) = TcpStream::connect_timeout(&prom_addr, Duration::from_secs(1)) else {
             return serde_json::Value::Null;
         };
@@ -702,10 +775,26 @@ fn real_prometheus_scrapes_the_agent() {
     assert_eq!(s["result"], "ok");
     // The other histograms and the counters arrived too, with their labels.
     for (q, label, want) in [
-        ("netdoctor_http_phase_duration_seconds_count{phase=\"ttfb\"}", "target", format!("http://{http}/")),
-        ("netdoctor_dns_lookup_duration_seconds_count", "server", dns.to_string()),
-        ("netdoctor_probes_total{kind=\"tcp\"}", "result", "ok".to_string()),
-        ("netdoctor_build_info", "version", env!("CARGO_PKG_VERSION").to_string()),
+        (
+            "netdoctor_http_phase_duration_seconds_count{phase=\"ttfb\"}",
+            "target",
+            format!("http://{http}/"),
+        ),
+        (
+            "netdoctor_dns_lookup_duration_seconds_count",
+            "server",
+            dns.to_string(),
+        ),
+        (
+            "netdoctor_probes_total{kind=\"tcp\"}",
+            "result",
+            "ok".to_string(),
+        ),
+        (
+            "netdoctor_build_info",
+            "version",
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
     ] {
         let v = query(q);
         let series = v["data"]["result"].as_array().cloned().unwrap_or_default();

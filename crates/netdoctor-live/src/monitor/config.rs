@@ -150,7 +150,10 @@ pub const RESOLV_CONF: &str = "/etc/resolv.conf";
 
 /// Parses and validates a config file's text. `resolv_conf` is used by dns targets without
 /// a `server` (the pod's own resolver, search list and ndots).
-pub fn parse(text: &str, resolv_conf: &dyn Fn() -> Result<ResolvConf, String>) -> Result<Config, String> {
+pub fn parse(
+    text: &str,
+    resolv_conf: &dyn Fn() -> Result<ResolvConf, String>,
+) -> Result<Config, String> {
     let raw: RawConfig = if text.trim().is_empty() {
         return Err("the file is empty (it needs at least `targets` or `peers`)".to_string());
     } else {
@@ -166,7 +169,11 @@ pub fn parse(text: &str, resolv_conf: &dyn Fn() -> Result<ResolvConf, String>) -
     if let Some(t) = raw.thresholds {
         for (name, value, slot) in [
             ("thresholds.dns_ms", t.dns_ms, &mut thresholds.dns_slow_ms),
-            ("thresholds.connect_ms", t.connect_ms, &mut thresholds.connect_slow_ms),
+            (
+                "thresholds.connect_ms",
+                t.connect_ms,
+                &mut thresholds.connect_slow_ms,
+            ),
         ] {
             if let Some(v) = value {
                 if !v.is_finite() || v < 0.0 {
@@ -239,7 +246,10 @@ pub fn parse(text: &str, resolv_conf: &dyn Fn() -> Result<ResolvConf, String>) -
                 return Err("peers.namespace: empty".to_string());
             }
             if p.selector.trim().is_empty() {
-                return Err("peers.selector: empty (it would select every pod of the namespace)".to_string());
+                return Err(
+                    "peers.selector: empty (it would select every pod of the namespace)"
+                        .to_string(),
+                );
             }
             if p.port == 0 {
                 return Err("peers.port: 0 cannot be connected to".to_string());
@@ -272,9 +282,12 @@ fn check_interval(name: &str, d: Duration) -> Result<(), String> {
 
 /// Reads and parses the file at `path`; dns targets without a server read /etc/resolv.conf.
 pub fn load(path: &std::path::Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    parse(&text, &|| ResolvConf::load(RESOLV_CONF).map_err(|e| e.to_string()))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse(&text, &|| {
+        ResolvConf::load(RESOLV_CONF).map_err(|e| e.to_string())
+    })
+    .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -313,7 +326,10 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
         assert_eq!(c.targets[0].server, "10.96.0.10:53");
         assert_eq!(c.targets[1].interval, Duration::from_secs(10));
         assert_eq!(c.targets[2].interval, Duration::from_secs(30));
-        assert_eq!(c.targets[2].target, "http://api-service.production:8080/health");
+        assert_eq!(
+            c.targets[2].target,
+            "http://api-service.production:8080/health"
+        );
         assert_eq!(
             c.peers,
             Some(PeersConfig {
@@ -412,9 +428,17 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
 
     #[test]
     fn dns_without_server_uses_the_pods_resolver() {
-        let err = parse("targets: [{kind: dns, target: kubernetes.default}]", &no_resolv).unwrap_err();
+        let err = parse(
+            "targets: [{kind: dns, target: kubernetes.default}]",
+            &no_resolv,
+        )
+        .unwrap_err();
         assert!(err.contains("resolver configuration"), "{err}");
-        let c = parse("targets: [{kind: dns, target: kubernetes.default}]", &pod_resolv).unwrap();
+        let c = parse(
+            "targets: [{kind: dns, target: kubernetes.default}]",
+            &pod_resolv,
+        )
+        .unwrap();
         assert_eq!(c.targets[0].server, "10.96.0.10:53");
         match &*c.targets[0].probe {
             Probe::Dns(p) => assert_eq!(p.setup().mode, "search"),
@@ -424,11 +448,19 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
 
     #[test]
     fn peers_are_checked() {
-        let err = parse("peers: {namespace: n, selector: '', port: 9464}", &no_resolv).unwrap_err();
+        let err = parse(
+            "peers: {namespace: n, selector: '', port: 9464}",
+            &no_resolv,
+        )
+        .unwrap_err();
         assert!(err.contains("peers.selector"), "{err}");
         let err = parse("peers: {namespace: n, selector: a=b, port: 0}", &no_resolv).unwrap_err();
         assert!(err.contains("peers.port"), "{err}");
-        let c = parse("peers: {namespace: n, selector: a=b, port: 9464}", &no_resolv).unwrap();
+        let c = parse(
+            "peers: {namespace: n, selector: a=b, port: 9464}",
+            &no_resolv,
+        )
+        .unwrap();
         assert!(c.targets.is_empty());
     }
 }

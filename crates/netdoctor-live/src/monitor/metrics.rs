@@ -27,7 +27,14 @@ pub const RTT_BUCKETS: [f64; 14] = [
 
 /// `result` label values (netdoctor_core::metrics): ok, timeout, refused, nxdomain,
 /// unreachable, error.
-pub const RESULTS: [&str; 6] = ["ok", "timeout", "refused", "nxdomain", "unreachable", "error"];
+pub const RESULTS: [&str; 6] = [
+    "ok",
+    "timeout",
+    "refused",
+    "nxdomain",
+    "unreachable",
+    "error",
+];
 /// `reason` label values of the failure counter: the probe's error classes.
 pub const REASONS: [ErrorClass; 8] = [
     ErrorClass::Timeout,
@@ -315,7 +322,11 @@ impl Metrics {
         let mut slow = false;
         match t.kind {
             Kind::Dns => {
-                let v = if class.is_none() { secs(sample.times.total) } else { None };
+                let v = if class.is_none() {
+                    secs(sample.times.total)
+                } else {
+                    None
+                };
                 let v = v.unwrap_or(elapsed);
                 slow = class.is_none() && v * 1000.0 > thresholds.dns_slow_ms;
                 self.dns
@@ -328,7 +339,9 @@ impl Metrics {
             }
             Kind::Tcp => {
                 let handshake = match (sample.times.connect, class) {
-                    (Some(c), None) => Some((c - sample.times.dns.unwrap_or(0.0)).max(0.0) / 1000.0),
+                    (Some(c), None) => {
+                        Some((c - sample.times.dns.unwrap_or(0.0)).max(0.0) / 1000.0)
+                    }
                     _ => None,
                 };
                 if let Some(h) = handshake {

@@ -297,7 +297,9 @@ pub async fn run(
             }
         }
     };
-    log(&format!("{why}: stopping; waiting for the probes in flight"));
+    log(&format!(
+        "{why}: stopping; waiting for the probes in flight"
+    ));
     let _ = current.stop.send(true);
     let drain = current.config.timeout + Duration::from_secs(2);
     let started = Instant::now();
@@ -314,7 +316,10 @@ pub async fn run(
 
 fn peers_note(c: &Config, enabled: bool) -> String {
     match (&c.peers, enabled) {
-        (Some(p), true) => format!(", peers {} in {} on port {}", p.selector, p.namespace, p.port),
+        (Some(p), true) => format!(
+            ", peers {} in {} on port {}",
+            p.selector, p.namespace, p.port
+        ),
         (Some(_), false) => ", peers configured but --peers not given".to_string(),
         (None, true) => ", --peers given but the config has no peers section".to_string(),
         (None, false) => String::new(),
@@ -428,7 +433,9 @@ impl TargetJob {
                         f.class,
                         f.message
                     )),
-                    None => (self.shared.log)(&format!("{} {} ok again", t.kind.as_str(), t.target)),
+                    None => {
+                        (self.shared.log)(&format!("{} {} ok again", t.kind.as_str(), t.target))
+                    }
                 }
             }
             was_ok = Some(ok);
@@ -487,7 +494,10 @@ impl PeerJob {
                             .collect();
                         self.shared.metrics.peers.set(peers.len() as i64);
                         if last_error.take().is_some() {
-                            log(&format!("peer discovery works again: {} peers", peers.len()));
+                            log(&format!(
+                                "peer discovery works again: {} peers",
+                                peers.len()
+                            ));
                         }
                     }
                     Err(e) => {
@@ -513,7 +523,9 @@ impl PeerJob {
             let mut round = tokio::task::JoinSet::new();
             for p in &peers {
                 let addr = std::net::SocketAddr::new(p.ip, self.port).to_string();
-                let Ok(probe) = crate::probe::tcp::TcpProbe::new(&addr) else { continue };
+                let Ok(probe) = crate::probe::tcp::TcpProbe::new(&addr) else {
+                    continue;
+                };
                 let sem = self.semaphore.clone();
                 let timeout = self.timeout;
                 let node = p.node.clone();

@@ -58,8 +58,9 @@ pub struct ApiPeerSource {
 impl ApiPeerSource {
     /// In a pod: `KUBERNETES_SERVICE_HOST`/`_PORT`, the service account's CA and token.
     pub fn in_cluster() -> Result<Self, String> {
-        let host = std::env::var("KUBERNETES_SERVICE_HOST")
-            .map_err(|_| "KUBERNETES_SERVICE_HOST is not set (not in a pod?); use --api-server".to_string())?;
+        let host = std::env::var("KUBERNETES_SERVICE_HOST").map_err(|_| {
+            "KUBERNETES_SERVICE_HOST is not set (not in a pod?); use --api-server".to_string()
+        })?;
         let port: u16 = std::env::var("KUBERNETES_SERVICE_PORT")
             .ok()
             .and_then(|p| p.parse().ok())
@@ -78,7 +79,9 @@ impl ApiPeerSource {
 
     /// A plain-HTTP API endpoint without credentials (`kubectl proxy`: `http://127.0.0.1:8001`).
     pub fn http(url: &str) -> Result<Self, String> {
-        let uri: Uri = url.parse().map_err(|e| format!("--api-server {url:?}: {e}"))?;
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| format!("--api-server {url:?}: {e}"))?;
         if uri.scheme_str() != Some("http") {
             return Err(format!(
                 "--api-server {url:?}: only http:// (kubectl proxy); in a pod the service account is used"
@@ -186,7 +189,9 @@ pub fn parse_pod_list(body: &[u8]) -> Result<Vec<PeerPod>, String> {
             .and_then(|s| s.parse::<IpAddr>().ok());
         let phase = item.pointer("/status/phase").and_then(|n| n.as_str());
         let deleting = item.pointer("/metadata/deletionTimestamp").is_some();
-        if let (Some(name), Some(node), Some(ip), Some("Running"), false) = (name, node, ip, phase, deleting) {
+        if let (Some(name), Some(node), Some(ip), Some("Running"), false) =
+            (name, node, ip, phase, deleting)
+        {
             pods.push(PeerPod {
                 name: name.to_string(),
                 node: node.to_string(),
@@ -248,7 +253,10 @@ mod tests {
 
     #[test]
     fn selectors_are_encoded() {
-        assert_eq!(encode_query("app=netdoctor-monitor"), "app%3Dnetdoctor-monitor");
+        assert_eq!(
+            encode_query("app=netdoctor-monitor"),
+            "app%3Dnetdoctor-monitor"
+        );
         assert_eq!(encode_query("a in (x,y)"), "a%20in%20%28x%2Cy%29");
     }
 }

@@ -24,16 +24,14 @@ const MAX_CONNECTIONS: usize = 64;
 
 /// Whether the Accept header asks for OpenMetrics (what Prometheus sends first).
 pub fn wants_openmetrics(accept: Option<&HeaderValue>) -> bool {
-    accept
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| {
-            a.split(',').any(|part| {
-                let mut fields = part.split(';').map(str::trim);
-                let media = fields.next().unwrap_or("");
-                let q_zero = fields.any(|f| f.replace(' ', "") == "q=0");
-                media.eq_ignore_ascii_case("application/openmetrics-text") && !q_zero
-            })
+    accept.and_then(|v| v.to_str().ok()).is_some_and(|a| {
+        a.split(',').any(|part| {
+            let mut fields = part.split(';').map(str::trim);
+            let media = fields.next().unwrap_or("");
+            let q_zero = fields.any(|f| f.replace(' ', "") == "q=0");
+            media.eq_ignore_ascii_case("application/openmetrics-text") && !q_zero
         })
+    })
 }
 
 fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
@@ -67,13 +65,19 @@ pub fn respond(shared: &Shared, req: &Request<Incoming>) -> Response<Full<Bytes>
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" => match shared.not_ready_reason() {
             None => text(StatusCode::OK, "ready\n"),
-            Some(why) => text(StatusCode::SERVICE_UNAVAILABLE, &format!("not ready: {why}\n")),
+            Some(why) => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("not ready: {why}\n"),
+            ),
         },
         "/" => text(
             StatusCode::OK,
             "netdoctor monitor: /metrics (Prometheus), /healthz, /readyz\n",
         ),
-        _ => text(StatusCode::NOT_FOUND, "not found: /metrics, /healthz, /readyz\n"),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "not found: /metrics, /healthz, /readyz\n",
+        ),
     }
 }
 
@@ -134,6 +138,8 @@ mod tests {
         assert!(!wants_openmetrics(Some(&v("text/plain;version=0.0.4"))));
         assert!(!wants_openmetrics(Some(&v("*/*"))));
         assert!(!wants_openmetrics(None));
-        assert!(!wants_openmetrics(Some(&v("application/openmetrics-text; q=0"))));
+        assert!(!wants_openmetrics(Some(&v(
+            "application/openmetrics-text; q=0"
+        ))));
     }
 }

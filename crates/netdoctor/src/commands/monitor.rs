@@ -50,9 +50,10 @@ fn log_line(msg: &str) {
 }
 
 pub fn run(args: MonitorArgs) -> CmdResult {
-    let listen: std::net::SocketAddr = args.listen.parse().map_err(|e| {
-        CliError::usage(format!("--listen {:?}: not IP:PORT ({e})", args.listen))
-    })?;
+    let listen: std::net::SocketAddr = args
+        .listen
+        .parse()
+        .map_err(|e| CliError::usage(format!("--listen {:?}: not IP:PORT ({e})", args.listen)))?;
     let config = monitor::load_initial(&args.config).map_err(CliError::usage)?;
     let peers: Option<Arc<dyn PeerSource>> = if args.peers {
         let source = match &args.api_server {
