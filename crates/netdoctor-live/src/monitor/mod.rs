@@ -41,6 +41,9 @@ pub struct Shared {
     pub metrics: Metrics,
     config_loaded: AtomicBool,
     first_round_done: AtomicBool,
+    /// Destination nodes with peer series, kept across reloads so that the series of a node
+    /// gone (or of peers turned off) are deleted.
+    peer_nodes: std::sync::Mutex<BTreeSet<String>>,
     pub log: Log,
 }
 
@@ -50,6 +53,7 @@ impl Shared {
             metrics: Metrics::new(),
             config_loaded: AtomicBool::new(false),
             first_round_done: AtomicBool::new(false),
+            peer_nodes: std::sync::Mutex::new(BTreeSet::new()),
             log,
         }
     }
@@ -218,13 +222,21 @@ impl Runner {
             .filter(|t| !keep.contains(&(t.kind, t.target.clone(), t.server.clone())))
             .cloned()
             .collect();
+        let peers_off = new.peers.is_none() || self.opts.peers.is_none();
         let shared = self.shared.clone();
+        let me = self.opts.node_name.clone();
         tokio::spawn(async move {
             for t in old.tasks {
                 let _ = t.await;
             }
             for t in &removed {
                 shared.metrics.remove_target(t);
+            }
+            if peers_off {
+                let nodes = std::mem::take(&mut *lock(&shared.peer_nodes));
+                for n in &nodes {
+                    shared.metrics.remove_peer(&me, n);
+                }
             }
         });
     }
@@ -289,6 +301,8 @@ pub async fn run(
                 set_reload_ok(&shared.metrics, true);
             }
             Err(e) => {
+                // One log line: the parser's source snippet (lines after the first) is left out.
+                let e = e.lines().next().unwrap_or_default();
                 log(&format!(
                     "config reload ({cause}) rejected, keeping the previous config ({} targets): {e}",
                     current.config.targets.len()
@@ -335,6 +349,11 @@ fn set_reload_ok(m: &Metrics, ok: bool) {
             .unwrap_or(0.0);
         m.reload_time.set(now);
     }
+}
+
+/// Locks a mutex, recovering from poisoning (the data is a plain set).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Completes when the stop flag turns true (or its sender is gone).
@@ -473,7 +492,6 @@ impl PeerJob {
         let me = self.opts.node_name.clone();
         let log = self.shared.log.clone();
         let mut peers: Vec<PeerPod> = Vec::new();
-        let mut probed_nodes: BTreeSet<String> = BTreeSet::new();
         let mut last_discovery: Option<Instant> = None;
         let mut last_error: Option<String> = None;
         let mut ticker = tokio::time::interval(self.interval);
@@ -515,10 +533,11 @@ impl PeerJob {
                 }
                 // Series of nodes that have no peer any more are deleted.
                 let nodes: BTreeSet<String> = peers.iter().map(|p| p.node.clone()).collect();
-                for gone in probed_nodes.difference(&nodes) {
+                let mut probed = lock(&self.shared.peer_nodes);
+                for gone in probed.difference(&nodes) {
                     self.shared.metrics.remove_peer(&me, gone);
                 }
-                probed_nodes.retain(|n| nodes.contains(n));
+                probed.retain(|n| nodes.contains(n));
             }
             let mut round = tokio::task::JoinSet::new();
             for p in &peers {
@@ -550,7 +569,7 @@ impl PeerJob {
             while let Some(done) = round.join_next().await {
                 if let Ok((node, rtt)) = done {
                     self.shared.metrics.record_peer(&me, &node, rtt);
-                    probed_nodes.insert(node);
+                    lock(&self.shared.peer_nodes).insert(node);
                 }
             }
         }
