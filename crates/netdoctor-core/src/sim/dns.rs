@@ -1346,7 +1346,7 @@ fn outside_answer(dns: &ClusterDns, name: &str, who: &str) -> Answer {
 /// Whether a name forwarded upstream is presumed to exist there: at least two labels and a
 /// last label that is neither a namespace of the cluster (`api.production.` is a Service
 /// name typed with too few labels) nor a private suffix.
-fn presumed_public(cluster: &Cluster, name: &str) -> bool {
+pub fn presumed_public(cluster: &Cluster, name: &str) -> bool {
     let n = fqdn(name);
     let labels: Vec<&str> = n.trim_end_matches('.').split('.').collect();
     let Some(last) = labels.last() else {
