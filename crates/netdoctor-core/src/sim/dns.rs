@@ -283,6 +283,31 @@ impl ClusterDns {
                 .is_some_and(|n| n.addresses.iter().any(|a| a == ns))
     }
 
+    /// Ready endpoints of the kube-dns Service: from its EndpointSlices, else from the ready
+    /// pods its selector matches. `None`: no Service, or one without a selector (managed by
+    /// hand; not judged).
+    pub fn service_ready_endpoints(&self, cluster: &Cluster) -> Option<usize> {
+        let (ns, name) = self.service.as_ref()?;
+        let svc = cluster.service(ns, name)?;
+        let mut slices = cluster.slices_of(ns, name).peekable();
+        if slices.peek().is_some() {
+            return Some(
+                slices
+                    .flat_map(|s| s.endpoints.iter())
+                    .filter(|e| e.ready || svc.publish_not_ready_addresses)
+                    .count(),
+            );
+        }
+        let sel = svc.selector().filter(|s| !s.is_empty())?;
+        Some(
+            cluster
+                .pods_matching(ns, &sel)
+                .into_iter()
+                .filter(|&i| cluster.pods[i].ready)
+                .count(),
+        )
+    }
+
     /// Ready cluster DNS pods (derived template pods count as ready).
     pub fn ready_pods<'a>(&self, cluster: &'a Cluster) -> Vec<&'a Pod> {
         self.pods
@@ -1215,6 +1240,10 @@ pub struct Query {
 pub struct ResultView {
     pub rcode: Rcode,
     pub answers: Vec<String>,
+    /// The nameserver never replied (cluster DNS down or unreachable): the client sees a
+    /// timeout (`EAI_AGAIN`, "Temporary failure in name resolution").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub timeout: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1310,12 +1339,21 @@ fn server_answer(
     if !dns.is_cluster_nameserver(first) {
         return outside_answer(dns, name, &format!("nameserver {first}"));
     }
-    if !dns.pods.is_empty() && dns.ready_pods(cluster).is_empty() {
+    let down = if !dns.pods.is_empty() && dns.ready_pods(cluster).is_empty() {
+        Some(format!("no cluster DNS pod is ready behind {first}"))
+    } else if dns.service_ips.iter().any(|ip| ip.to_string() == *first)
+        && dns.service_ready_endpoints(cluster) == Some(0)
+    {
+        Some(format!("the Service behind {first} has no ready endpoints"))
+    } else {
+        None
+    };
+    if let Some(why) = down {
         return Answer {
             rcode: Rcode::ServFail,
             answers: Vec::new(),
             note: Some(format!(
-                "no reply: no cluster DNS pod is ready behind {first}; the query times out (the client sees EAI_AGAIN / SERVFAIL)"
+                "no reply: {why}; the query times out (the client sees EAI_AGAIN / SERVFAIL)"
             )),
             timeout: true,
         };
@@ -1438,6 +1476,7 @@ pub fn resolve(
                 result: ResultView {
                     rcode: Rcode::NoError,
                     answers,
+                    timeout: false,
                 },
                 wasted: 0,
                 steps,
@@ -1643,7 +1682,11 @@ pub fn resolve(
             for q in &mut queries[..start] {
                 q.wasted = true;
             }
-            ResultView { rcode, answers }
+            ResultView {
+                rcode,
+                answers,
+                timeout: false,
+            }
         }
         None => {
             for q in &mut queries {
@@ -1660,6 +1703,7 @@ pub fn resolve(
                 Libc::Musl => last_outcome,
             };
             ResultView {
+                timeout: final_outcome == Outcome::Timeout,
                 rcode: match final_outcome {
                     Outcome::NoData | Outcome::Success => Rcode::NoError,
                     Outcome::NxDomain => Rcode::NxDomain,

@@ -585,3 +585,24 @@ fn nodelocal_dnscache_is_detected_and_shown() {
     );
     assert_eq!(res.result.answers, ["10.102.45.67"]);
 }
+
+#[test]
+fn kube_dns_service_without_endpoints_times_out() {
+    let text = CLUSTER.replace(
+        "  endpoints:\n  - addresses: [192.168.0.2]\n    conditions: {ready: true}\n    targetRef: {kind: Pod, name: coredns-1, namespace: kube-system}\n",
+        "  endpoints: []\n",
+    );
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    let dns = ClusterDns::of(&c);
+    assert_eq!(dns.service_ready_endpoints(&c), Some(0));
+    let r = resolve(
+        &c,
+        &dns,
+        pod(&c, "production", "web-frontend-7c9d"),
+        "api-service",
+        Request::Addresses,
+        Libc::Musl,
+    );
+    assert!(r.result.timeout);
+    assert_eq!(r.queries.len(), 2);
+}
