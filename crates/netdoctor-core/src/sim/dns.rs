@@ -1143,10 +1143,14 @@ pub fn cluster_answer(cluster: &Cluster, dns: &ClusterDns, name: &str, qtype: QT
                 );
             }
             if !h.fallthrough.as_ref().is_some_and(|f| f.covers(&qname)) {
-                return add_notes(&notes, Answer::nx(format!(
-                    "the hosts plugin (Corefile line {}) answers NXDOMAIN for names in its zones it does not list (no fallthrough)",
-                    h.line
-                )));
+                return add_notes(&notes, Answer::new(
+                    Rcode::ServFail,
+                    Vec::new(),
+                    format!(
+                        "the hosts plugin (Corefile line {}) answers SERVFAIL for names in its zones that its entries do not list (no fallthrough)",
+                        h.line
+                    ),
+                ));
             }
         }
     }

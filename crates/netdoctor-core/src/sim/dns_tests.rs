@@ -606,3 +606,57 @@ fn kube_dns_service_without_endpoints_times_out() {
     assert!(r.result.timeout);
     assert_eq!(r.queries.len(), 2);
 }
+
+#[test]
+fn rewrite_hosts_stub_domains_and_fallthrough() {
+    let text = CLUSTER.replace(
+        "          prometheus :9153\n",
+        "          prometheus :9153\n          rewrite name exact db.old.example.com api-service.production.svc.cluster.local\n          hosts {\n             10.0.0.5 legacy.example.com\n             fallthrough\n          }\n",
+    )
+    .replace(
+        "      .:53 {\n",
+        "      consul.local:53 {\n          errors\n          forward . 10.150.0.1\n      }\n      .:53 {\n",
+    );
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "db.old.example.com.",
+        QType::A,
+        Rcode::NoError,
+        &["10.102.45.67"],
+    );
+    check(
+        &c,
+        "legacy.example.com.",
+        QType::A,
+        Rcode::NoError,
+        &["10.0.0.5"],
+    );
+    check(&c, "legacy.example.com.", QType::Aaaa, Rcode::NoError, &[]);
+    let a = ask(&c, "web.service.consul.local.", QType::A);
+    assert_eq!(a.rcode, Rcode::Forwarded);
+    assert!(a.note.unwrap_or_default().contains("10.150.0.1"));
+    // Without fallthrough the hosts plugin answers every other name itself.
+    let text = text.replace("             fallthrough\n          }\n", "          }\n");
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "api-service.production.svc.cluster.local.",
+        QType::A,
+        Rcode::ServFail,
+        &[],
+    );
+}
+
+#[test]
+fn kubernetes_plugin_without_fallthrough_answers_nxdomain_for_unknown_reverse_names() {
+    let text = CLUSTER.replace("             fallthrough in-addr.arpa ip6.arpa\n", "");
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "7.113.0.203.in-addr.arpa.",
+        QType::Ptr,
+        Rcode::NxDomain,
+        &[],
+    );
+}
