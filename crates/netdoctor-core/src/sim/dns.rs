@@ -173,6 +173,9 @@ pub struct ClusterDns {
     pub servers: Vec<ServerConfig>,
     /// No Corefile in the snapshot: the kubeadm default is assumed.
     pub corefile_assumed: bool,
+    /// The port CoreDNS receives the pods' queries on: the kube-dns Service's targetPort
+    /// for 53/UDP (53 unless the Service maps it elsewhere).
+    pub listen_port: u16,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -250,7 +253,18 @@ impl ClusterDns {
                 true,
             ),
         };
+        let listen_port = svc
+            .and_then(|s| s.port_by_number(53, crate::model::Protocol::Udp))
+            .and_then(|p| match &p.target_port {
+                crate::model::PortRef::Number(0) => None,
+                crate::model::PortRef::Number(n) => Some(*n),
+                crate::model::PortRef::Name(name) => pods.iter().find_map(|&i| {
+                    cluster.pods[i].resolve_named_port(name, crate::model::Protocol::Udp)
+                }),
+            })
+            .unwrap_or(53);
         ClusterDns {
+            listen_port,
             service: svc.map(|s| (s.namespace.clone(), s.name.clone())),
             service_ips: svc.map(|s| s.cluster_ips.clone()).unwrap_or_default(),
             kubelet_cluster_dns: kubelet.cluster_dns,
@@ -317,11 +331,12 @@ impl ClusterDns {
             .collect()
     }
 
-    /// The server block a query for `name` on port 53 reaches (most specific zone).
+    /// The server block a query for `name` reaches on the port CoreDNS receives pods'
+    /// queries on (most specific zone).
     pub fn server_for(&self, name: &str) -> Option<&ServerConfig> {
         self.servers
             .iter()
-            .filter(|s| s.port == 53)
+            .filter(|s| s.port == self.listen_port)
             .flat_map(|s| s.zones.iter().map(move |z| (z, s)))
             .filter(|(z, _)| in_zone(name, z))
             .max_by_key(|(z, _)| if z.as_str() == "." { 0 } else { z.len() })
@@ -1097,7 +1112,10 @@ pub fn cluster_answer(cluster: &Cluster, dns: &ClusterDns, name: &str, qtype: QT
         return Answer::new(
             Rcode::ServFail,
             Vec::new(),
-            format!("no server block of the Corefile serves {name} on port 53 (REFUSED)"),
+            format!(
+                "no server block of the Corefile serves {name} on port {} (REFUSED)",
+                dns.listen_port
+            ),
         );
     };
     let mut qname = name.clone();

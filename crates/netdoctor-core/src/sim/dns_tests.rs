@@ -660,3 +660,26 @@ fn kubernetes_plugin_without_fallthrough_answers_nxdomain_for_unknown_reverse_na
         &[],
     );
 }
+
+#[test]
+fn coredns_on_another_port_behind_the_service() {
+    let text = CLUSTER
+        .replace("      .:53 {\n", "      .:5353 {\n")
+        .replace(
+            "    - {name: dns, port: 53, protocol: UDP, targetPort: 53}",
+            "    - {name: dns, port: 53, protocol: UDP, targetPort: 5353}",
+        );
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "api-service.production.svc.cluster.local.",
+        QType::A,
+        Rcode::NoError,
+        &["10.102.45.67"],
+    );
+    // The Service still targets 53: nothing listens there.
+    let text = CLUSTER.replace("      .:53 {\n", "      .:5353 {\n");
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    let a = ask(&c, "api-service.production.svc.cluster.local.", QType::A);
+    assert_eq!(a.rcode, Rcode::ServFail);
+}
