@@ -1331,7 +1331,9 @@ pub fn candidates(name: &str, rc: &ResolvConf, libc: Libc, request: Request) -> 
                 out.push(bare.clone());
             }
             out.extend(search.iter().map(with));
-            if !as_is_first {
+            // `options no-tld-query`: a single-label name is never sent as-is.
+            let no_tld = dots == 0 && rc.options.iter().any(|o| o == "no-tld-query");
+            if !as_is_first && !no_tld {
                 out.push(bare);
             }
         }

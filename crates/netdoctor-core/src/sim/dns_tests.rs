@@ -98,6 +98,22 @@ fn search_order_truth_table() {
             );
         }
     }
+    // glibc's `options no-tld-query`: a single label is not sent bare.
+    let mut no_tld = rc(5);
+    no_tld.options.push("no-tld-query".into());
+    assert_eq!(
+        candidates("api-service", &no_tld, Glibc, Request::Addresses),
+        expand("api-service", &["1", "2", "3"])
+    );
+    // ndots:0: every name is tried as-is first.
+    assert_eq!(
+        candidates("api-service", &rc(0), Glibc, Request::Addresses),
+        expand("api-service", &[".", "1", "2", "3"])
+    );
+    assert_eq!(
+        candidates("api-service", &rc(0), Musl, Request::Addresses),
+        expand("api-service", &["."])
+    );
     // musl's res_search does not search.
     assert_eq!(
         candidates(

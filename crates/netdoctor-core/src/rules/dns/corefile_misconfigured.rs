@@ -106,6 +106,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     let listening: Vec<u16> = servers.iter().map(|s| s.port).collect();
     if !servers.is_empty() && !listening.contains(&dns.listen_port) {
         let mut ports: Vec<String> = listening.iter().map(u16::to_string).collect();
+        ports.sort();
         ports.dedup();
         out.push(
             Finding::new(
