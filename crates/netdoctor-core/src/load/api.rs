@@ -422,6 +422,7 @@ pub struct Condition {
 pub struct ContainerStatus {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
+    pub image: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub ready: bool,
     pub started: Option<bool>,

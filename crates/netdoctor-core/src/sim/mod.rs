@@ -3,3 +3,6 @@
 
 pub mod corefile;
 pub mod dns;
+pub mod ingress;
+pub mod netpol;
+pub mod service;
