@@ -217,12 +217,37 @@ int main(int argc, char **argv) {
 }
 "#;
 
+/// A client pod with `options ndots:1` (dnsConfig), added to the seed for the predictions;
+/// the server answers from the seed alone (the pod changes no record).
+const NDOTS1_POD: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: ndots1-client, namespace: production, labels: {app: ndots1-client}}
+spec:
+  containers: [{name: c}]
+  dnsConfig:
+    options: [{name: ndots, value: \"1\"}]
+status:
+  phase: Running
+  podIP: 192.168.1.99
+  conditions: [{type: Ready, status: \"True\"}]
+";
+
+fn extra_pod() -> PathBuf {
+    let p = std::env::temp_dir().join(format!("netdoctor-netns-pod-{}.yaml", std::process::id()));
+    if !p.exists() {
+        std::fs::write(&p, NDOTS1_POD).expect("extra pod file");
+    }
+    p
+}
+
 fn predicted(name: &str, from: &str, libc: &str) -> (Vec<String>, serde_json::Value) {
     let o = Command::new(env!("CARGO_BIN_EXE_netdoctor"))
         .args([
             "dns", "resolve", name, "--from", from, "--libc", libc, "-o", "json", "-f",
         ])
         .arg(seed())
+        .arg("-f")
+        .arg(extra_pod())
         .env("NO_COLOR", "1")
         .output()
         .expect("netdoctor runs");
@@ -375,6 +400,10 @@ fn real_glibc_and_musl_send_the_predicted_queries() {
         ("api-service.production.svc.cluster.local.", from),
         ("example.com", from),
         ("legacy-db", from),
+        // ndots:1: glibc tries a dotted name as-is first, musl only as-is.
+        ("api-service.production", "production/ndots1-client"),
+        ("example.com", "production/ndots1-client"),
+        ("api-service", "production/ndots1-client"),
     ];
     let mut failures = Vec::new();
     for (qname, src) in cases {
@@ -454,5 +483,6 @@ fn real_glibc_and_musl_send_the_predicted_queries() {
     }
     drop(ns);
     let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_file(extra_pod());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

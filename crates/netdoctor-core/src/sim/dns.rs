@@ -1555,6 +1555,17 @@ pub fn resolve(
             libc.as_str()
         ));
     }
+    if dns.servers.iter().any(|s| s.autopath)
+        && rc
+            .nameservers
+            .first()
+            .is_some_and(|n| dns.is_cluster_nameserver(n))
+    {
+        steps.push(
+            "the Corefile enables autopath: CoreDNS may answer the first search-domain query itself with a CNAME to the name it finds (not simulated; the client-side sequence is shown)"
+                .into(),
+        );
+    }
     let bare = fqdn(&qname);
     let qtypes = request.qtypes();
     let mut result: Option<(Rcode, Vec<String>, usize)> = None; // (rcode, answers, first query index of the winner)
