@@ -34,6 +34,9 @@ pub enum Command {
     Rules,
     /// Show the documentation of one check.
     Explain(ExplainArgs),
+    /// The whole path from a pod (or an outside address) to a target, hop by hop: the first hop
+    /// that fails, the symptom the client sees, and the fix.
+    Trace(crate::commands::trace::TraceArgs),
     /// Alert rules (PrometheusRule) for the metrics netdoctor's monitor and CoreDNS export.
     Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).

@@ -6,3 +6,4 @@ pub mod dns;
 pub mod ingress;
 pub mod netpol;
 pub mod service;
+pub mod trace;
