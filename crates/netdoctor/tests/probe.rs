@@ -53,7 +53,17 @@ fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-const FAST: [&str; 4] = ["--count", "3", "--interval", "0s"];
+/// Generous thresholds: a loaded CI machine must not turn a loopback `ok` into `slow`.
+const FAST: [&str; 8] = [
+    "--count",
+    "3",
+    "--interval",
+    "0s",
+    "--dns-slow-ms",
+    "1000",
+    "--connect-slow-ms",
+    "1000",
+];
 
 #[test]
 fn probe_http_json_follows_the_interface() {
