@@ -392,7 +392,7 @@ async fn http_phases_in_order_and_status_kept() {
     assert_eq!((r.count, r.ok), (5, 5), "{r:?}");
     assert_eq!(r.status_codes.get("200"), Some(&5));
     let (dns, connect, tls, ttfb, total) = phases(&r);
-    assert!(tls.is_none());
+    assert_eq!(tls, Some(0.0), "no TLS: 0 like curl's time_appconnect");
     assert!(
         dns <= connect && connect <= ttfb && ttfb <= total,
         "{dns} {connect} {ttfb} {total}"
@@ -400,7 +400,7 @@ async fn http_phases_in_order_and_status_kept() {
     let v = json(&r);
     assert_eq!(v["kind"], "http");
     assert_eq!(v["target"], url);
-    for phase in ["dns", "connect", "ttfb", "total"] {
+    for phase in ["dns", "connect", "tls", "ttfb", "total"] {
         assert!(v["phases_ms"][phase]["p99"].is_number(), "{phase}");
     }
     let req = server.requests.lock().unwrap()[0].clone();

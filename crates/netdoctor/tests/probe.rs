@@ -86,7 +86,7 @@ fn probe_http_json_follows_the_interface() {
     for k in ["timeout", "refused", "nxdomain", "other"] {
         assert_eq!(v["errors"][k], 0, "errors.{k}");
     }
-    for phase in ["dns", "connect", "ttfb", "total"] {
+    for phase in ["dns", "connect", "tls", "ttfb", "total"] {
         for q in ["p50", "p90", "p99", "max"] {
             assert!(
                 v["phases_ms"][phase][q].is_number(),
@@ -94,7 +94,10 @@ fn probe_http_json_follows_the_interface() {
             );
         }
     }
-    assert!(v["phases_ms"].get("tls").is_none(), "no TLS over http");
+    assert_eq!(
+        v["phases_ms"]["tls"]["max"], 0.0,
+        "no TLS over http: 0 as in curl"
+    );
     assert_eq!(v["verdict"], "ok");
     assert!(
         o.stderr.is_empty(),
