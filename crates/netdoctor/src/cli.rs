@@ -43,6 +43,8 @@ pub enum Command {
     Ingress(IngressCommand),
     /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
     Policy(crate::commands::policy::PolicyArgs),
+    /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
+    Dns(crate::commands::dns::DnsArgs),
     /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
     ///
     /// Percentiles (p50/p90/p99/max) per phase, failures by class (timeout, refused, nxdomain,
