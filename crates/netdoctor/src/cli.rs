@@ -49,6 +49,10 @@ pub enum Command {
     /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
     Dns(crate::commands::dns::DnsArgs),
     /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
+    ///
+    /// Percentiles (p50/p90/p99/max) per phase, failures by class (timeout, refused, nxdomain,
+    /// unreachable, ...) and a verdict: `failing` when any attempt failed, `slow` when DNS p90
+    /// or TCP connect p90 crosses its threshold, else `ok`. Exit 0 for ok and slow, 1 for failing.
     Probe(crate::commands::probe::ProbeArgs),
 }
 
