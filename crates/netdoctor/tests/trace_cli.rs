@@ -110,3 +110,45 @@ fn bad_target_is_a_usage_error() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn doctor_pod_is_the_emergency_report() {
+    let snap = netdoctor(&[
+        "doctor",
+        "monitoring/deployment/prometheus",
+        "-f",
+        "examples/seed-cluster",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(snap.status.code(), Some(1));
+    // Find the pod name, then ask for the pod itself.
+    let o = netdoctor(&["snapshot", "-f", "examples/seed-cluster/cluster.yaml"]);
+    let v = json(&o);
+    let pod = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "Pod" && i["metadata"]["namespace"] == "monitoring")
+        .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+        .unwrap();
+    let o = netdoctor(&[
+        "doctor",
+        &format!("monitoring/{pod}"),
+        "-f",
+        "examples/seed-cluster",
+        "-o",
+        "json",
+    ]);
+    let v = json(&o);
+    let n = &v["network"];
+    assert_eq!(n["dns"]["reachable_from_pod"], false);
+    assert_eq!(n["egress_policies"][0], "monitoring/default-deny-egress");
+    assert_eq!(n["resolv_conf"]["nameservers"][0], "10.96.0.10");
+    assert!(n["can_reach"].as_array().unwrap().is_empty());
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "NP001"));
+}
