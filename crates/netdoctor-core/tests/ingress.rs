@@ -85,7 +85,10 @@ fn seed_routes() {
 fn render(findings: &[netdoctor_core::Finding]) -> String {
     let mut out = String::new();
     for f in findings {
-        out.push_str(&format!("{}[{}] {} {}\n", f.severity, f.code, f.object, f.message));
+        out.push_str(&format!(
+            "{}[{}] {} {}\n",
+            f.severity, f.code, f.object, f.message
+        ));
         for e in &f.evidence {
             out.push_str(&format!("  evidence: {e}\n"));
         }

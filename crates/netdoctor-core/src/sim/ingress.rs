@@ -42,7 +42,10 @@
 //! `/foo/bar`, not `/foobar`). ingress-nginx realises Prefix `/foo` as `location /foo/` plus
 //! `location = /foo` (only `/foo/` when an Exact `/foo` exists); for Prefix `/foo/` it
 //! answers a request for `/foo` with a 301 to `/foo/`. `ImplementationSpecific` is, in
-//! ingress-nginx, a plain nginx prefix location: a string prefix (`/foo` matches `/foobar`).
+//! ingress-nginx (since 0.41, `SetDefaultNGINXPathType`), turned into `Prefix` before anything
+//! else, so it matches element-wise too and conflicts with a Prefix path of the same string;
+//! older releases emitted a plain nginx prefix location (a string prefix, `/foo` matching
+//! `/foobar`), which is also what it becomes under `use-regex`.
 //! Precedence: an exact match first, then the longest matching prefix. When any Ingress
 //! contributing to a host sets `nginx.ingress.kubernetes.io/use-regex: "true"` or a
 //! `rewrite-target`, every location of that host (Exact ones too) becomes a case-insensitive
@@ -395,7 +398,7 @@ pub fn host_matches(rule_host: Option<&str>, request_host: &str) -> bool {
 }
 
 /// Whether a path of the given type matches a request path, per the Ingress API (and, for
-/// ImplementationSpecific, ingress-nginx without `use-regex`: a string prefix).
+/// ImplementationSpecific, as ingress-nginx without `use-regex` treats it: as Prefix).
 pub fn path_matches(path_type: PathType, path: &str, request: &str) -> bool {
     match path_type {
         PathType::Exact => path == request,
@@ -404,7 +407,20 @@ pub fn path_matches(path_type: PathType, path: &str, request: &str) -> bool {
             let r = elements(request);
             p.len() <= r.len() && p.iter().zip(&r).all(|(a, b)| a == b)
         }
-        PathType::ImplementationSpecific => request.starts_with(path),
+        PathType::ImplementationSpecific => path_matches(
+            nginx_path_type(PathType::ImplementationSpecific),
+            path,
+            request,
+        ),
+    }
+}
+
+/// The pathType ingress-nginx works with: `ImplementationSpecific` (and a missing pathType)
+/// becomes `Prefix` when the Ingress is read (`SetDefaultNGINXPathType`).
+pub fn nginx_path_type(t: PathType) -> PathType {
+    match t {
+        PathType::ImplementationSpecific => PathType::Prefix,
+        other => other,
     }
 }
 
@@ -910,8 +926,8 @@ pub fn select_server(ingresses: &[&Ingress], request_host: &str) -> ServerKey {
 enum LocKind {
     /// `location = P`.
     Exact,
-    /// `location P` (a string prefix): normalised Prefix paths (ending in `/`),
-    /// ImplementationSpecific paths and the root `/`.
+    /// `location P` (a string prefix): normalised Prefix paths (ending in `/`), regex-mode
+    /// paths and the root `/`.
     Prefix,
 }
 
@@ -1018,7 +1034,7 @@ fn build_server<'a>(ordered: &[&'a Ingress], key: ServerKey) -> Server<'a> {
                 }
                 match defined
                     .iter()
-                    .find(|(path, t, _)| *path == p.path && *t == p.path_type)
+                    .find(|(path, t, _)| *path == p.path && *t == nginx_path_type(p.path_type))
                     .map(|(_, _, i)| *i)
                 {
                     Some(i) if locations[i].default => {
@@ -1036,10 +1052,14 @@ fn build_server<'a>(ordered: &[&'a Ingress], key: ServerKey) -> Server<'a> {
                         winner: locations[i].ingress.map(ing_key).unwrap_or_default(),
                     }),
                     None => {
-                        defined.push((p.path.clone(), p.path_type, locations.len()));
+                        defined.push((
+                            p.path.clone(),
+                            nginx_path_type(p.path_type),
+                            locations.len(),
+                        ));
                         locations.push(Location {
                             path: p.path.clone(),
-                            kind: if p.path_type == PathType::Exact {
+                            kind: if nginx_path_type(p.path_type) == PathType::Exact {
                                 LocKind::Exact
                             } else {
                                 LocKind::Prefix
@@ -1063,7 +1083,9 @@ fn build_server<'a>(ordered: &[&'a Ingress], key: ServerKey) -> Server<'a> {
         .collect();
     let mut out = Vec::with_capacity(locations.len() * 2);
     for mut loc in locations {
-        let is_prefix_path = loc.source.is_some_and(|s| s.path_type == PathType::Prefix);
+        let is_prefix_path = loc
+            .source
+            .is_some_and(|s| nginx_path_type(s.path_type) == PathType::Prefix);
         let own_regex = loc
             .ingress
             .zip(loc.source)

@@ -251,7 +251,7 @@ fn prefix_with_trailing_slash_is_reached_through_a_301() {
 }
 
 #[test]
-fn implementation_specific_is_a_string_prefix_in_ingress_nginx() {
+fn implementation_specific_is_prefix_in_ingress_nginx() {
     let c = cluster(
         &["svc"],
         &ingress(
@@ -261,20 +261,59 @@ fn implementation_specific_is_a_string_prefix_in_ingress_nginx() {
             &[("ImplementationSpecific", "/foo", "svc")],
         ),
     );
-    assert_eq!(
-        served_by(&c, "http://foo.com/foobar").as_deref(),
-        Some("svc")
-    );
+    assert_eq!(served_by(&c, "http://foo.com/foo").as_deref(), Some("svc"));
     assert_eq!(
         served_by(&c, "http://foo.com/foo/x").as_deref(),
         Some("svc")
     );
-    assert_eq!(get(&c, "http://foo.com/fo").symptom, Symptom::Http404);
-    assert!(path_matches(
+    assert_eq!(get(&c, "http://foo.com/foobar").symptom, Symptom::Http404);
+    assert!(!path_matches(
         PathType::ImplementationSpecific,
         "/foo",
         "/foobar"
     ));
+    // Under use-regex it is a case-insensitive string prefix.
+    let ing = ingress(
+        "ing",
+        "2024-01-01T00:00:00Z",
+        Some("foo.com"),
+        &[("ImplementationSpecific", "/foo", "svc")],
+    )
+    .replace(
+        "  creationTimestamp:",
+        "  annotations: {nginx.ingress.kubernetes.io/use-regex: \"true\"}\n  creationTimestamp:",
+    );
+    let c = cluster(&["svc"], &ing);
+    assert_eq!(
+        served_by(&c, "http://foo.com/foobar").as_deref(),
+        Some("svc")
+    );
+    assert_eq!(served_by(&c, "http://foo.com/FOO").as_deref(), Some("svc"));
+}
+
+#[test]
+fn implementation_specific_and_prefix_of_the_same_path_conflict() {
+    let extra = [
+        ingress(
+            "older",
+            "2024-01-01T00:00:00Z",
+            Some("foo.com"),
+            &[("ImplementationSpecific", "/api", "old")],
+        ),
+        ingress(
+            "newer",
+            "2024-02-01T00:00:00Z",
+            Some("foo.com"),
+            &[("Prefix", "/api", "new")],
+        ),
+    ]
+    .concat();
+    let c = cluster(&["old", "new"], &extra);
+    assert_eq!(
+        served_by(&c, "http://foo.com/api/x").as_deref(),
+        Some("old")
+    );
+    assert_eq!(shadowed_paths(&c).len(), 1);
 }
 
 #[test]
