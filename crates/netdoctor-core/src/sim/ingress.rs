@@ -1181,20 +1181,27 @@ pub fn shadowed_paths(cluster: &Cluster) -> Vec<ShadowedPath> {
     let mut out = Vec::new();
     for ings in by_class.values() {
         let ordered = nginx_order(ings.iter().copied());
-        let mut keys: Vec<ServerKey> = Vec::new();
-        for ing in ordered.iter().filter(|i| !is_canary(i)) {
-            for r in &ing.rules {
-                let k = match &r.host {
-                    Some(h) => ServerKey::Host(h.to_ascii_lowercase()),
-                    None => ServerKey::CatchAll,
-                };
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
+        // Ingresses per host (in order), so each server is built from its own members only.
+        let mut hosts: std::collections::BTreeMap<Option<String>, Vec<&Ingress>> =
+            Default::default();
+        for ing in ordered.iter().copied().filter(|i| !is_canary(i)) {
+            let mut mine: Vec<Option<String>> = ing
+                .rules
+                .iter()
+                .map(|r| r.host.as_ref().map(|h| h.to_ascii_lowercase()))
+                .collect();
+            mine.sort();
+            mine.dedup();
+            for h in mine {
+                hosts.entry(h).or_default().push(ing);
             }
         }
-        for k in keys {
-            out.extend(build_server(&ordered, k).shadowed);
+        for (host, members) in hosts {
+            let server = match host {
+                Some(h) => build_server(&members, ServerKey::Host(h)),
+                None => build_server(&ordered, ServerKey::CatchAll),
+            };
+            out.extend(server.shadowed);
         }
     }
     out
