@@ -41,6 +41,10 @@ pub enum Command {
     /// Ingress routing: which rule and backend serve a URL, or why none does.
     #[command(subcommand)]
     Ingress(IngressCommand),
+    /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
+    Policy(crate::commands::policy::PolicyArgs),
+    /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
+    Dns(crate::commands::dns::DnsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub mod service_workload_scaled_to_zero;
 
 use crate::finding::{Fix, ObjectRef};
 use crate::model::{Cluster, Pod, Selector, Service, ServiceType, Workload};
+pub(crate) use crate::sim::service::edit_distance;
 use crate::sim::service::{pod_is_ready, pod_not_ready_reason};
 
 /// How many pods a message or evidence list names before it says "and N more".
@@ -209,22 +210,6 @@ pub(crate) fn is_top_level(cluster: &Cluster, w: &Workload) -> bool {
     w.owner
         .as_ref()
         .is_none_or(|o| cluster.workload(&o.kind, &w.namespace, &o.name).is_none())
-}
-
-/// Levenshtein distance (characters).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// "1 pod", "3 pods".

@@ -1,10 +1,11 @@
 use super::{
-    count, edit_distance, is_top_level, json_str, selector_services, svc_name, svc_object,
-    workload_group, workloads_matching, MAX_LISTED,
+    count, is_top_level, json_str, selector_services, svc_name, svc_object, workload_group,
+    workloads_matching, MAX_LISTED,
 };
 use crate::finding::{Finding, Fix, Severity};
 use crate::model::{Cluster, Labels, Selector, Service};
 use crate::rules::Rule;
+use crate::sim::service::{label_near_miss, LabelMiss};
 use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
@@ -52,31 +53,12 @@ error[SVC001] service-selects-no-pods: production/service/payments
     check,
 };
 
-/// How a candidate's labels differ from the selector in its one missing label.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Miss {
-    /// The key is there with another value.
-    Value {
-        key: String,
-        want: String,
-        have: String,
-    },
-    /// The value is there under another key.
-    Key {
-        want: String,
-        have: String,
-        value: String,
-    },
-    /// The key is absent (only for selectors of two labels or more).
-    Missing { key: String, want: String },
-}
-
 /// A near-miss: a set of pods (one workload) or a workload template.
 struct NearMiss {
     /// `ns/name[Kind]`.
     who: String,
     pods: Vec<String>,
-    miss: Miss,
+    miss: LabelMiss,
     /// Lower is closer.
     score: usize,
     /// Only the workload's template matched (no pods in the input).
@@ -85,138 +67,52 @@ struct NearMiss {
     workload_selector: Option<Selector>,
 }
 
-/// Keys that name the same thing in common labelling conventions.
-fn similar_keys(a: &str, b: &str) -> bool {
-    let base = |k: &str| -> String {
-        let k = k.rsplit('/').next().unwrap_or(k);
-        match k {
-            "app" | "k8s-app" | "name" => "name".into(),
-            other => other.to_string(),
-        }
-    };
-    base(a) == base(b) || edit_distance(a, b) <= 2
+/// Fix helpers for a label near-miss.
+trait MissFix {
+    fn selector_patch(&self) -> String;
+    fn needed_label(&self) -> String;
+    fn their_label(&self) -> Option<String>;
+    fn key(&self) -> &str;
 }
 
-fn value_close(want: &str, have: &str) -> Option<usize> {
-    let d = edit_distance(want, have);
-    let longest = want.chars().count().max(have.chars().count());
-    let prefix =
-        !want.is_empty() && !have.is_empty() && (want.contains(have) || have.contains(want));
-    (d <= 2.max(longest / 3) || prefix).then_some(d)
-}
-
-/// The one way `labels` fails the selector, with a closeness score, when it fails in one
-/// label only and that label is close.
-fn one_miss(selector: &Labels, labels: &Labels) -> Option<(Miss, usize)> {
-    let mut miss = None;
-    for (k, v) in selector {
-        if labels.get(k) == Some(v) {
-            continue;
-        }
-        if miss.is_some() {
-            return None;
-        }
-        let m = if let Some(have) = labels.get(k) {
-            match value_close(v, have) {
-                Some(d) => (
-                    Miss::Value {
-                        key: k.clone(),
-                        want: v.clone(),
-                        have: have.clone(),
-                    },
-                    d,
-                ),
-                // A different value in a multi-label selector where the rest matches.
-                None if selector.len() > 1 => (
-                    Miss::Value {
-                        key: k.clone(),
-                        want: v.clone(),
-                        have: have.clone(),
-                    },
-                    20 + edit_distance(v, have),
-                ),
-                None => return None,
-            }
-        } else if let Some((k2, _)) = labels
-            .iter()
-            .filter(|(k2, v2)| *v2 == v && !selector.contains_key(*k2))
-            .min_by_key(|(k2, _)| (!similar_keys(k, k2), edit_distance(k, k2)))
-        {
-            let score = if similar_keys(k, k2) { 1 } else { 6 };
-            (
-                Miss::Key {
-                    want: k.clone(),
-                    have: k2.clone(),
-                    value: v.clone(),
-                },
-                score,
-            )
-        } else if selector.len() > 1 {
-            (
-                Miss::Missing {
-                    key: k.clone(),
-                    want: v.clone(),
-                },
-                10,
-            )
-        } else {
-            return None;
-        };
-        miss = Some(m);
-    }
-    miss
-}
-
-impl Miss {
-    fn describe(&self) -> String {
-        match self {
-            Miss::Value { key, want, have } => {
-                format!("has {key}={have} instead of {key}={want}")
-            }
-            Miss::Key { want, have, value } => {
-                format!("has {have}={value} but not {want}={value} (the key differs)")
-            }
-            Miss::Missing { key, want } => {
-                format!("matches every other label but has no {key} label (selector wants {key}={want})")
-            }
-        }
-    }
-
+impl MissFix for LabelMiss {
     /// The selector patch that makes the Service select the candidate.
     fn selector_patch(&self) -> String {
         match self {
-            Miss::Value { key, have, .. } => format!("{}:{}", json_str(key), json_str(have)),
-            Miss::Key { want, have, value } => format!(
+            LabelMiss::Value { key, have, .. } => format!("{}:{}", json_str(key), json_str(have)),
+            LabelMiss::Key { want, have, value } => format!(
                 "{}:null,{}:{}",
                 json_str(want),
                 json_str(have),
                 json_str(value)
             ),
-            Miss::Missing { key, .. } => format!("{}:null", json_str(key)),
+            LabelMiss::Missing { key, .. } => format!("{}:null", json_str(key)),
         }
     }
 
     /// The label (`key=value`) the pods need to match the selector.
     fn needed_label(&self) -> String {
         match self {
-            Miss::Value { key, want, .. } | Miss::Missing { key, want } => format!("{key}={want}"),
-            Miss::Key { want, value, .. } => format!("{want}={value}"),
+            LabelMiss::Value { key, want, .. } | LabelMiss::Missing { key, want } => {
+                format!("{key}={want}")
+            }
+            LabelMiss::Key { want, value, .. } => format!("{want}={value}"),
         }
     }
 
     /// The label (`key=value`) that identifies the candidate's pods in place of the missing one.
     fn their_label(&self) -> Option<String> {
         match self {
-            Miss::Value { key, have, .. } => Some(format!("{key}={have}")),
-            Miss::Key { have, value, .. } => Some(format!("{have}={value}")),
-            Miss::Missing { .. } => None,
+            LabelMiss::Value { key, have, .. } => Some(format!("{key}={have}")),
+            LabelMiss::Key { have, value, .. } => Some(format!("{have}={value}")),
+            LabelMiss::Missing { .. } => None,
         }
     }
 
     fn key(&self) -> &str {
         match self {
-            Miss::Value { key, .. } | Miss::Missing { key, .. } => key,
-            Miss::Key { want, .. } => want,
+            LabelMiss::Value { key, .. } | LabelMiss::Missing { key, .. } => key,
+            LabelMiss::Key { want, .. } => want,
         }
     }
 }
@@ -224,7 +120,7 @@ impl Miss {
 fn near_misses(cluster: &Cluster, svc: &Service, selector: &Labels) -> Vec<NearMiss> {
     let mut by_who: BTreeMap<String, NearMiss> = BTreeMap::new();
     for g in cluster.label_groups_in(&svc.namespace) {
-        let Some((miss, score)) = one_miss(selector, &g.labels) else {
+        let Some((miss, score)) = label_near_miss(selector, &g.labels) else {
             continue;
         };
         for &pi in &g.pods {
@@ -255,7 +151,7 @@ fn near_misses(cluster: &Cluster, svc: &Service, selector: &Labels) -> Vec<NearM
         if by_who.contains_key(&who) {
             continue;
         }
-        if let Some((miss, score)) = one_miss(selector, &w.template_labels) {
+        if let Some((miss, score)) = label_near_miss(selector, &w.template_labels) {
             by_who.insert(
                 who.clone(),
                 NearMiss {
@@ -378,7 +274,7 @@ fn fix_for(svc: &Service, sel: &Selector, best: &NearMiss) -> Fix {
     } else {
         parts.join(",")
     };
-    let overwrite = if matches!(best.miss, Miss::Value { .. }) {
+    let overwrite = if matches!(best.miss, LabelMiss::Value { .. }) {
         " --overwrite"
     } else {
         ""
