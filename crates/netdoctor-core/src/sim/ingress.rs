@@ -67,7 +67,7 @@
 //! Service's named targetPort does not resolve on them: 502.
 
 use crate::model::{
-    Cluster, Ingress, IngressBackend, IngressClass, IngressPath, PathType, Pod, PortRef, Protocol,
+    Cluster, Ingress, IngressBackend, IngressClass, IngressPath, PathType, PortRef, Protocol,
     Service, ServicePort, ServiceType,
 };
 use serde::Serialize;
@@ -611,6 +611,8 @@ pub enum ControllerStatus {
     Pods {
         running: usize,
         total: usize,
+        /// Indexes (into `Cluster::pods`) of the running ones.
+        running_pods: Vec<usize>,
         /// `ns/name` of the first few.
         names: Vec<String>,
         /// The label sets looked for, in words.
@@ -651,31 +653,38 @@ pub fn controller_status(cluster: &Cluster, controller: &str) -> ControllerStatu
     if !input_covers_cluster(cluster) {
         return ControllerStatus::NotCovered;
     }
-    let mut pods: Vec<&Pod> = Vec::new();
+    let mut pods: Vec<usize> = Vec::new();
     for group in cluster.label_groups() {
         if sets.iter().any(|set| {
             set.iter()
                 .all(|(k, v)| group.labels.get(*k).map(String::as_str) == Some(*v))
         }) {
-            pods.extend(group.pods.iter().map(|&i| &cluster.pods[i]));
+            pods.extend(group.pods.iter().copied());
         }
     }
     let looked_for = looked_for(sets);
     if pods.is_empty() {
         return ControllerStatus::NoPods { looked_for };
     }
-    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let key = |i: &usize| (&cluster.pods[*i].namespace, &cluster.pods[*i].name);
+    pods.sort_by(|a, b| key(a).cmp(&key(b)));
+    let running: Vec<usize> = pods
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let p = &cluster.pods[i];
+            (p.phase == "Running" || p.derived || p.assumed) && !p.terminating
+        })
+        .collect();
     ControllerStatus::Pods {
-        running: pods
-            .iter()
-            .filter(|p| (p.phase == "Running" || p.derived || p.assumed) && !p.terminating)
-            .count(),
+        running: running.len(),
         total: pods.len(),
         names: pods
             .iter()
             .take(3)
-            .map(|p| format!("{}/{}", p.namespace, p.name))
+            .map(|&i| format!("{}/{}", cluster.pods[i].namespace, cluster.pods[i].name))
             .collect(),
+        running_pods: running,
         looked_for,
     }
 }
@@ -778,6 +787,8 @@ pub fn describe_service_ports(svc: &Service) -> String {
 pub struct BackendState {
     /// Ready endpoints of the port.
     pub ready: usize,
+    /// The ready endpoints that are pods: (pod index, target port).
+    pub ready_pods: Vec<(usize, u16)>,
     /// Endpoints of the port that are not ready, each `pod: reason`.
     pub not_ready: Vec<String>,
     /// Ready pods left out of the port because its named targetPort does not resolve on them
@@ -805,6 +816,9 @@ pub fn backend_state(cluster: &Cluster, svc: &Service, sp: &ServicePort) -> Back
     for b in &port.backends {
         if b.ready {
             state.ready += 1;
+            if let (Some(pod), Some(tp)) = (b.pod, b.target_port) {
+                state.ready_pods.push((pod, tp));
+            }
         } else {
             let name = b
                 .pod_name
@@ -1556,7 +1570,11 @@ pub fn route(cluster: &Cluster, req: &RouteRequest, opts: &RouteOptions) -> Rout
     // Canary Ingresses of the same host and path.
     let (backend, backend_ing) =
         canary_backend(&ordered, &server.key, loc, req, &mut r.notes).unwrap_or((backend, ing));
-    backend_hops(cluster, backend_ing, backend, &mut r);
+    let controller_pods = match &status {
+        ControllerStatus::Pods { running_pods, .. } => running_pods.clone(),
+        _ => Vec::new(),
+    };
+    backend_hops(cluster, backend_ing, backend, &controller_pods, &mut r);
     r
 }
 
@@ -1725,7 +1743,13 @@ fn tls_hop(
     })
 }
 
-fn backend_hops(cluster: &Cluster, ing: &Ingress, backend: &IngressBackend, r: &mut Route) {
+fn backend_hops(
+    cluster: &Cluster,
+    ing: &Ingress,
+    backend: &IngressBackend,
+    controller_pods: &[usize],
+    r: &mut Route,
+) {
     let (name, port) = match backend {
         IngressBackend::Service { name, port } => (name, port),
         IngressBackend::Resource { kind, name } => {
@@ -1885,6 +1909,112 @@ fn backend_hops(cluster: &Cluster, ing: &Ingress, backend: &IngressBackend, r: &
         );
     }
     r.hops.push(hop);
+    policy_hops(cluster, controller_pods, &state, r);
+}
+
+/// NetworkPolicy between the controller's pods and the backend's ready pods: when no
+/// controller pod may open a connection to any ready backend pod, the controller's connect
+/// times out and the client gets 504.
+fn policy_hops(cluster: &Cluster, controller_pods: &[usize], state: &BackendState, r: &mut Route) {
+    use crate::sim::netpol::{Endpoint, Engine};
+    if state.ready_pods.is_empty() {
+        return;
+    }
+    let Some(&first_ctl) = controller_pods.first() else {
+        r.hops.push(Hop::new(
+            "ingress-policy",
+            HopStatus::Skip,
+            "the controller's pods are not known: NetworkPolicy between controller and backend not checked",
+        ));
+        return;
+    };
+    if cluster.policies.is_empty() {
+        r.hops.push(Hop::new(
+            "ingress-policy",
+            HopStatus::Pass,
+            "no NetworkPolicy in the cluster: the controller reaches the backend pods",
+        ));
+        return;
+    }
+    let engine = Engine::new(cluster);
+    let mut allowed = 0;
+    let mut first_block = None;
+    for &(pod, port) in &state.ready_pods {
+        // Any controller replica that gets through is enough for this backend pod.
+        let mut verdicts = controller_pods
+            .iter()
+            .map(|&c| engine.check(Endpoint::Pod(c), Endpoint::Pod(pod), port, Protocol::Tcp));
+        match verdicts.find(|v| v.allowed) {
+            Some(_) => allowed += 1,
+            None => {
+                if first_block.is_none() {
+                    first_block = Some((
+                        pod,
+                        port,
+                        engine.check(
+                            Endpoint::Pod(first_ctl),
+                            Endpoint::Pod(pod),
+                            port,
+                            Protocol::Tcp,
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let ctl = &cluster.pods[first_ctl];
+    let Some((pod, port, v)) = first_block else {
+        r.hops.push(Hop::new(
+            "ingress-policy",
+            HopStatus::Pass,
+            format!(
+                "NetworkPolicy lets the controller ({}/{}) reach the {allowed} ready backend pod(s)",
+                ctl.namespace, ctl.name
+            ),
+        ));
+        return;
+    };
+    let backend = &cluster.pods[pod];
+    let blocked = state.ready_pods.len() - allowed;
+    let (step, why) = if !v.egress.allowed {
+        (
+            "egress-policy",
+            format!(
+                "egress of the controller {}/{} is isolated by {} and no rule allows {}/{} port {port}/TCP",
+                ctl.namespace,
+                ctl.name,
+                v.egress.policies.join(", "),
+                backend.namespace,
+                backend.name
+            ),
+        )
+    } else {
+        (
+            "ingress-policy",
+            format!(
+                "ingress of {}/{} is isolated by {} and no rule admits the controller {}/{} on port {port}/TCP",
+                backend.namespace,
+                backend.name,
+                v.ingress.policies.join(", "),
+                ctl.namespace,
+                ctl.name
+            ),
+        )
+    };
+    if allowed == 0 {
+        r.hops.push(Hop::new(
+            step,
+            HopStatus::Fail,
+            format!("{why}; no ready backend pod is reachable, the controller's connection times out: 504 Gateway Timeout"),
+        ));
+        r.symptom = Symptom::Http504;
+    } else {
+        r.hops.push(Hop::new(
+            step,
+            HopStatus::Warn,
+            format!("{blocked} of {} ready backend pod(s) unreachable: {why}; requests balanced to them time out (504)", state.ready_pods.len()),
+        ));
+    }
 }
 
 fn not_ready_suffix(state: &BackendState) -> String {

@@ -83,6 +83,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 total,
                 names,
                 looked_for,
+                ..
             } => (
                 format!(
                     "0 of {total} controller pod(s) running ({})",

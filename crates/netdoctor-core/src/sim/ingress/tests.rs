@@ -839,3 +839,47 @@ fn json_shape_matches_the_interface() {
     assert_eq!(v["hops"][0]["step"], "ingress-class");
     assert!(v.get("gateway").is_none());
 }
+
+// ----- NetworkPolicy between controller and backend -----
+
+#[test]
+fn policy_blocking_the_controller_is_504() {
+    let deny = r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-ingress, namespace: default}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+"#;
+    let ing = ingress(
+        "i",
+        "2024-01-01T00:00:00Z",
+        Some("a.com"),
+        &[("Prefix", "/", "web")],
+    );
+    let c = cluster(&["web"], &format!("{ing}{deny}"));
+    let r = get(&c, "http://a.com/");
+    assert_eq!(r.symptom, Symptom::Http504, "{r:#?}");
+    let hop = r.failing_hop().unwrap();
+    assert_eq!(hop.step, "ingress-policy");
+    assert!(
+        hop.detail.contains("default/default-deny-ingress"),
+        "{}",
+        hop.detail
+    );
+
+    let allow = r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingress-nginx, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
+---
+"#;
+    let c = cluster(&["web"], &format!("{ing}{deny}{allow}"));
+    let r = get(&c, "http://a.com/");
+    assert_eq!(r.symptom, Symptom::Ok, "{r:#?}");
+    assert_eq!(r.hops.last().unwrap().step, "ingress-policy");
+    assert_eq!(r.hops.last().unwrap().status, HopStatus::Pass);
+}
