@@ -532,7 +532,7 @@ pub fn resolve_class(cluster: &Cluster, ing: &Ingress) -> ClassResolution {
             controller: None,
             source: None,
             problem: Some(format!(
-                "it sets no ingressClassName and no {ANNOTATION_CLASS} annotation, and no IngressClass is marked default ({}), so no controller serves it",
+                "it sets no ingressClassName and no {ANNOTATION_CLASS} annotation, and no IngressClass is marked default ({}), so no controller serves it (unless one runs with --watch-ingress-without-class)",
                 class_names(cluster)
             )),
         },
@@ -1182,14 +1182,27 @@ fn select_location<'s, 'a>(server: &'s Server<'a>, path: &str) -> Option<(&'s Lo
         .map(|l| (l, false))
 }
 
+/// Which controller instance serves an Ingress: its controller (`spec.controller` of the
+/// class), or the class name when the controller is unknown (annotation without class).
+fn serving_key(res: &ClassResolution) -> String {
+    serving_key_of(res.class.as_deref().unwrap_or_default(), &res.controller)
+}
+
+fn serving_key_of(class: &str, controller: &Option<String>) -> String {
+    match controller {
+        Some(c) if !c.is_empty() => format!("controller:{c}"),
+        _ => format!("class:{class}"),
+    }
+}
+
 /// Paths that ingress-nginx ignores because an older Ingress of the same class (or an earlier
 /// entry of the same Ingress) defines the same host, path and pathType. (ING008)
 pub fn shadowed_paths(cluster: &Cluster) -> Vec<ShadowedPath> {
     let mut by_class: std::collections::BTreeMap<String, Vec<&Ingress>> = Default::default();
     for ing in &cluster.ingresses {
         let res = resolve_class(cluster, ing);
-        if let (Some(class), None) = (res.class, res.problem) {
-            by_class.entry(class).or_default().push(ing);
+        if res.is_resolved() {
+            by_class.entry(serving_key(&res)).or_default().push(ing);
         }
     }
     let mut out = Vec::new();
@@ -1380,17 +1393,21 @@ pub fn route(cluster: &Cluster, req: &RouteRequest, opts: &RouteOptions) -> Rout
             }
         }
     };
-    let members: Vec<&Ingress> = all
-        .iter()
-        .filter(|x| x.res.is_resolved() && x.res.class.as_deref() == Some(class.as_str()))
-        .map(|x| x.ing)
-        .collect();
     let ic = cluster.ingress_class(&class);
     let controller = ic.map(|c| c.controller.clone()).or_else(|| {
         all.iter()
             .find(|x| x.res.class.as_deref() == Some(class.as_str()))
             .and_then(|x| x.res.controller.clone())
     });
+    // A controller serves every IngressClass that names it (ingress-nginx with its default
+    // flags watches all classes whose spec.controller is its --controller-class).
+    let members: Vec<&Ingress> = all
+        .iter()
+        .filter(|x| {
+            x.res.is_resolved() && serving_key(&x.res) == serving_key_of(&class, &controller)
+        })
+        .map(|x| x.ing)
+        .collect();
     r.class = Some(class.clone());
     r.controller = controller.clone();
     let status = match &controller {

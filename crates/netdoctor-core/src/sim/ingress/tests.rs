@@ -883,3 +883,16 @@ spec:
     assert_eq!(r.hops.last().unwrap().step, "ingress-policy");
     assert_eq!(r.hops.last().unwrap().status, HopStatus::Pass);
 }
+
+#[test]
+fn classes_of_one_controller_are_merged() {
+    let extra = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {{name: nginx-b}}\nspec: {{controller: k8s.io/ingress-nginx}}\n---\n{}{}",
+        ingress("older", "2024-01-01T00:00:00Z", Some("foo.com"), &[("Prefix", "/api", "old")]),
+        ingress("newer", "2024-02-01T00:00:00Z", Some("foo.com"), &[("Prefix", "/api", "new")])
+            .replace("ingressClassName: nginx", "ingressClassName: nginx-b"),
+    );
+    let c = cluster(&["old", "new"], &extra);
+    assert_eq!(served_by(&c, "http://foo.com/api").as_deref(), Some("old"));
+    assert_eq!(shadowed_paths(&c).len(), 1);
+}
