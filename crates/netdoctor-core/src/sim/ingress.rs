@@ -1684,8 +1684,12 @@ fn tls_hop(
         ServerKey::Host(h) => h.clone(),
         ServerKey::CatchAll => String::new(),
     };
-    // The oldest member Ingress with a tls section decides the certificate.
-    let source = server.members.iter().find(|i| !i.tls.is_empty());
+    // The oldest member Ingress with a tls section decides the certificate; the catch-all
+    // server always presents the controller's default certificate.
+    let source = match server.key {
+        ServerKey::Host(_) => server.members.iter().find(|i| !i.tls.is_empty()),
+        ServerKey::CatchAll => None,
+    };
     let entry = source.and_then(|ing| {
         ing.tls
             .iter()
