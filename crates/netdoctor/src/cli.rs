@@ -45,6 +45,8 @@ pub enum Command {
     Policy(crate::commands::policy::PolicyArgs),
     /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
     Dns(crate::commands::dns::DnsArgs),
+    /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
+    Probe(crate::commands::probe::ProbeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod doctor;
 mod explain;
 mod ingress;
 pub mod policy;
+pub mod probe;
 mod rules;
 mod snapshot;
 mod svc_report;
@@ -25,5 +26,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
         Command::Policy(args) => policy::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
+        Command::Probe(args) => probe::run(args, format),
     }
 }
