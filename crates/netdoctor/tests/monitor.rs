@@ -653,6 +653,60 @@ fn deploy_configmap_holds_a_valid_config() {
     assert!(parsed.peers.is_some());
 }
 
+#[test]
+fn deploy_manifests_pass_netdoctors_own_checks() {
+    let out = Command::new(env!("CARGO_BIN_EXE_netdoctor"))
+        .args(["doctor", "-o", "json", "-f"])
+        .arg(repo_root().join("deploy"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let monitor: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["object"]["namespace"] == "netdoctor")
+        .filter(|f| {
+            f["object"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .contains("monitor")
+        })
+        .collect();
+    assert!(monitor.is_empty(), "{monitor:#?}");
+}
+
+#[test]
+fn monitor_rbac_grants_only_listing_pods_in_its_namespace() {
+    let text = std::fs::read_to_string(repo_root().join("deploy/monitor-rbac.yaml")).unwrap();
+    let docs: Vec<serde_json::Value> = text
+        .split("\n---\n")
+        .map(|d| serde_saphyr::from_str(d).unwrap())
+        .collect();
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert!(!kinds.contains(&"ClusterRole") && !kinds.contains(&"ClusterRoleBinding"));
+    let role = docs.iter().find(|d| d["kind"] == "Role").unwrap();
+    assert_eq!(role["metadata"]["namespace"], "netdoctor");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}])
+    );
+    let ds = std::fs::read_to_string(repo_root().join("deploy/monitor-daemonset.yaml")).unwrap();
+    let ds: serde_json::Value = serde_saphyr::from_str(&ds).unwrap();
+    let pod = &ds["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], "netdoctor-monitor");
+    assert_eq!(pod["hostNetwork"], false);
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    let c = &pod["containers"][0];
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(c["env"][0]["name"], "NODE_NAME");
+    assert_eq!(
+        c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"],
+        "spec.nodeName"
+    );
+    assert_eq!(c["ports"][0]["containerPort"], 9464);
+}
+
 // ---------------------------------------------------------------- real Prometheus
 
 /// The prometheus binary, or None with the reason. On CI (CI=true) a missing one is a
