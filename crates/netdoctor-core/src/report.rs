@@ -14,18 +14,21 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const AREAS: [&str; 6] = ["SVC", "DNS", "NP", "ING", "GW", "INP"];
 
 /// Node geometry (pixels of the SVG user space).
-pub const NODE_W: f64 = 190.0;
+pub const NODE_W: f64 = 180.0;
 pub const NODE_H: f64 = 30.0;
 const GAP_X: f64 = 14.0;
 const GAP_Y: f64 = 12.0;
-const PAD: f64 = 12.0;
-const HEADER: f64 = 26.0;
-const BOX_GAP: f64 = 36.0;
+pub const PAD: f64 = 12.0;
+pub const HEADER: f64 = 26.0;
+const BOX_GAP: f64 = 64.0;
 const MAX_COLS: usize = 6;
-const ROW_WIDTH: f64 = 1700.0;
+const ROW_WIDTH: f64 = 1400.0;
+/// Rows of a namespace column before it gets another column.
+const ROWS_PER_COL: usize = 12;
 
-/// The name of the group that holds external ranges and the ingress controller.
-pub const OUTSIDE: &str = "(outside the pod network)";
+/// The name of the group that holds external ranges and the ingress controller (outside the
+/// pod network).
+pub const OUTSIDE: &str = "external peers";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -89,6 +92,11 @@ pub struct ReportFinding {
 pub struct Graph {
     pub width: f64,
     pub height: f64,
+    /// The geometry constants the page's script needs to redraw edges.
+    pub node_w: f64,
+    pub node_h: f64,
+    pub pad: f64,
+    pub header: f64,
     pub groups: Vec<GraphGroup>,
     pub nodes: Vec<GraphNode>,
     pub edges: Vec<GraphEdge>,
@@ -426,18 +434,36 @@ pub fn graph(
     let mut new_index = vec![0usize; drafts.len()];
     let mut nodes: Vec<GraphNode> = Vec::with_capacity(drafts.len());
     let mut groups: Vec<GraphGroup> = Vec::with_capacity(ordered.len());
+    // Box sizes first: columns of nodes, so flows between neighbouring boxes fan out
+    // instead of running along one line.
+    let sizes: Vec<(usize, f64, f64)> = ordered
+        .iter()
+        .map(|(_, is_outside, members)| {
+            let n = members.len().max(1);
+            let cols = if *is_outside {
+                1
+            } else {
+                n.div_ceil(ROWS_PER_COL).clamp(1, MAX_COLS)
+            };
+            let rows = n.div_ceil(cols);
+            let w = PAD * 2.0 + cols as f64 * NODE_W + (cols - 1) as f64 * GAP_X;
+            let h = HEADER + PAD + rows as f64 * NODE_H + (rows - 1) as f64 * GAP_Y + PAD;
+            (cols, w, h)
+        })
+        .collect();
+    // Shelves about as wide as a square of the boxes' area (a grid of boxes rather than one
+    // long row), within [widest box, ROW_WIDTH].
+    let area: f64 = sizes
+        .iter()
+        .map(|(_, w, h)| (w + BOX_GAP) * (h + BOX_GAP))
+        .sum();
+    let widest = sizes.iter().map(|s| s.1).fold(0.0, f64::max);
+    let row_width = (area.sqrt() * 1.5).clamp(widest, ROW_WIDTH.max(widest)) + BOX_GAP;
     let (mut cx, mut cy, mut shelf_h, mut width) = (BOX_GAP / 2.0, BOX_GAP / 2.0, 0.0f64, 0.0f64);
-    for (gi, (name, is_outside, members)) in ordered.into_iter().enumerate() {
-        let n = members.len().max(1);
-        let cols = if is_outside {
-            1
-        } else {
-            ((n as f64).sqrt().ceil() as usize).clamp(1, MAX_COLS)
-        };
-        let rows = n.div_ceil(cols);
-        let w = PAD * 2.0 + cols as f64 * NODE_W + (cols - 1) as f64 * GAP_X;
-        let h = HEADER + PAD + rows as f64 * NODE_H + (rows - 1) as f64 * GAP_Y + PAD;
-        if cx > BOX_GAP && cx + w > ROW_WIDTH {
+    for (gi, ((name, is_outside, members), (cols, w, h))) in
+        ordered.into_iter().zip(sizes).enumerate()
+    {
+        if cx > BOX_GAP && cx + w > row_width {
             cx = BOX_GAP / 2.0;
             cy += shelf_h + BOX_GAP;
             shelf_h = 0.0;
@@ -483,6 +509,10 @@ pub fn graph(
         e.dst = new_index[e.dst];
     }
     Graph {
+        node_w: NODE_W,
+        node_h: NODE_H,
+        pad: PAD,
+        header: HEADER,
         width: width + BOX_GAP / 2.0,
         height: cy + shelf_h + BOX_GAP / 2.0,
         groups,

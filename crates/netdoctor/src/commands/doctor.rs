@@ -27,6 +27,18 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         arg = Some(a);
     }
     let text = match &arg {
+        _ if format == OutputFormat::Html => {
+            let title = match &args.object {
+                Some(o) => format!("netdoctor report: {o}"),
+                None => "netdoctor report".to_string(),
+            };
+            crate::report::render(&crate::report::build(
+                cluster,
+                &input.scope,
+                &findings,
+                &title,
+            ))
+        }
         Some(ObjectArg::Service { namespace, name }) => match cluster.service(namespace, name) {
             Some(svc) => svc_report::render_service(
                 format,

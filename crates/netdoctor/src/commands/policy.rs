@@ -422,7 +422,13 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             s
         }
         OutputFormat::Dot => dot(&conns),
-        OutputFormat::Html => html(&rows),
+        OutputFormat::Html => crate::report::render(&crate::report::build_from(
+            &engine,
+            &conns,
+            &input.scope,
+            None,
+            "netdoctor policy map",
+        )),
         OutputFormat::Table => table(&rows),
     };
     emit(&text)?;
@@ -451,34 +457,6 @@ fn table(rows: &[MapRow<'_>]) -> String {
         let _ = writeln!(s, "{:w1$}  {:w2$}  {}", r.src, r.dst, r.conn);
     }
     let _ = writeln!(s, "{} connection(s)", rows.len());
-    s
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn html(rows: &[MapRow<'_>]) -> String {
-    let mut s = String::from(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netdoctor policy map</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4}</style></head><body>\n<h1>Allowed connections</h1>\n<table><tr><th>src</th><th>dst</th><th>conn</th></tr>\n",
-    );
-    for r in rows {
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            html_escape(r.src),
-            html_escape(r.dst),
-            html_escape(&r.conn)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "</table>\n<p>{} connection(s)</p></body></html>",
-        rows.len()
-    );
     s
 }
 
