@@ -149,7 +149,9 @@ pub struct GraphEdge {
 
 /// The area of a rule code: its letters (`SVC001` → `SVC`).
 pub fn area_of(code: &str) -> String {
-    code.chars().take_while(|c| c.is_ascii_alphabetic()).collect()
+    code.chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect()
 }
 
 fn worst(a: Severity, b: Severity) -> Severity {
@@ -187,8 +189,8 @@ pub fn findings_section(findings: &[Finding]) -> FindingsSection {
         .collect();
     areas.extend(by_area.into_values());
 
-    let mut grouped: BTreeMap<Option<String>, BTreeMap<(String, String), Vec<&Finding>>> =
-        BTreeMap::new();
+    type ByObject<'f> = BTreeMap<(String, String), Vec<&'f Finding>>;
+    let mut grouped: BTreeMap<Option<String>, ByObject<'_>> = BTreeMap::new();
     for f in findings {
         grouped
             .entry(f.object.namespace.clone())
@@ -310,7 +312,11 @@ fn external_label(name: &str) -> String {
 /// Splits a connlist name into (namespace, label, kind).
 fn split_name(name: &str) -> (Option<String>, String, String) {
     if name == INGRESS_CONTROLLER {
-        return (None, "ingress controller".into(), "IngressController".into());
+        return (
+            None,
+            "ingress controller".into(),
+            "IngressController".into(),
+        );
     }
     if name.ends_with("[External]") {
         return (None, external_label(name), "External".into());
@@ -425,8 +431,16 @@ pub fn graph(
     ordered.extend(group_names.into_iter().map(|(n, v)| (n, false, v)));
     for (_, _, members) in ordered.iter_mut() {
         members.sort_by(|&a, &b| {
-            let ka = (drafts[a].kind == "External", &drafts[a].label, &drafts[a].name);
-            let kb = (drafts[b].kind == "External", &drafts[b].label, &drafts[b].name);
+            let ka = (
+                drafts[a].kind == "External",
+                &drafts[a].label,
+                &drafts[a].name,
+            );
+            let kb = (
+                drafts[b].kind == "External",
+                &drafts[b].label,
+                &drafts[b].name,
+            );
             ka.cmp(&kb)
         });
     }
@@ -612,7 +626,10 @@ spec:
             external_label("0.0.0.0-255.255.255.255[External]"),
             "0.0.0.0/0"
         );
-        assert_eq!(external_label("10.0.0.0-10.0.0.255[External]"), "10.0.0.0/24");
+        assert_eq!(
+            external_label("10.0.0.0-10.0.0.255[External]"),
+            "10.0.0.0/24"
+        );
         assert_eq!(
             external_label("10.0.0.0-10.0.0.2[External]"),
             "10.0.0.0 – 10.0.0.2"

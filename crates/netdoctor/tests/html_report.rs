@@ -244,7 +244,9 @@ fn names_from_the_cluster_are_escaped_everywhere() {
         .filter_map(|n| n["name"].as_str())
         .collect();
     assert!(
-        names.iter().any(|n| n.contains("<img src=x onerror=alert(1)>")),
+        names
+            .iter()
+            .any(|n| n.contains("<img src=x onerror=alert(1)>")),
         "the data block keeps the names intact: {names:?}"
     );
 }
@@ -434,10 +436,7 @@ fn run_chromium(browser: &Path, profile: &Path, extra: &[&str], url: &str) -> (S
             }
         }
     }
-    (
-        t1.join().unwrap_or_default(),
-        t2.join().unwrap_or_default(),
-    )
+    (t1.join().unwrap_or_default(), t2.join().unwrap_or_default())
 }
 
 fn unescape(s: &str) -> String {
@@ -459,7 +458,9 @@ struct PageResult {
 fn open_page(browser: &Path, html_path: &Path, profile: &Path) -> PageResult {
     let url = format!("file://{}#selftest", html_path.display());
     let (dom, stderr) = run_chromium(browser, profile, &["--dump-dom"], &url);
-    let tag = dom.find("<pre id=\"selftest\"").expect("selftest element in the DOM");
+    let tag = dom
+        .find("<pre id=\"selftest\"")
+        .expect("selftest element in the DOM");
     let a = tag + dom[tag..].find('>').expect("tag end") + 1;
     let b = a + dom[a..].find("</pre>").expect("selftest end");
     let selftest: Value = serde_json::from_str(&unescape(&dom[a..b]))
@@ -499,7 +500,11 @@ fn screenshot(browser: &Path, html_path: &Path, profile: &Path, png: &Path) {
         &url,
     );
     let len = std::fs::metadata(png).map(|m| m.len()).unwrap_or(0);
-    assert!(len > 10_000, "screenshot {} is missing or blank", png.display());
+    assert!(
+        len > 10_000,
+        "screenshot {} is missing or blank",
+        png.display()
+    );
     eprintln!("screenshot: {}", png.display());
 }
 
@@ -545,7 +550,11 @@ fn check_selftest(r: &PageResult, map: &[(String, String, String)], what: &str) 
     let expect_out: Vec<String> = out.iter().map(|(d, c)| format!("{d} {c}")).collect();
     let expect_in: Vec<String> = inc.iter().map(|(s, c)| format!("{s} {c}")).collect();
     assert_eq!(listed("can_reach"), expect_out, "{what}: can reach");
-    assert_eq!(listed("reachable_from"), expect_in, "{what}: reachable from");
+    assert_eq!(
+        listed("reachable_from"),
+        expect_in,
+        "{what}: reachable from"
+    );
     assert_eq!(
         t["panel"]["highlighted_edges"],
         out.len() + inc.len(),
@@ -572,7 +581,12 @@ fn reports_render_in_headless_chromium() {
     std::fs::write(&doctor_html, &html).expect("write");
     let r = open_page(&browser, &doctor_html, &profile);
     check_selftest(&r, &map, "doctor -o html");
-    screenshot(&browser, &doctor_html, &profile, &dir.join("seed-doctor-graph.png"));
+    screenshot(
+        &browser,
+        &doctor_html,
+        &profile,
+        &dir.join("seed-doctor-graph.png"),
+    );
 
     let (_, html, _) = netdoctor(&["policy", "map", "-f", SEED, "-o", "html"]);
     let map_html = dir.join("seed-policy-map.html");
@@ -649,5 +663,10 @@ fn hundreds_of_workloads_stay_usable_in_chromium() {
         started.elapsed()
     );
     check_selftest(&r, &map, "big policy map");
-    screenshot(&browser, &page, &profile, &dir.join("big-policy-map-graph.png"));
+    screenshot(
+        &browser,
+        &page,
+        &profile,
+        &dir.join("big-policy-map-graph.png"),
+    );
 }

@@ -7,8 +7,8 @@
 
 use netdoctor_core::model::Cluster;
 use netdoctor_core::report::{
-    edge_curve, findings_section, graph, FindingsSection, Graph, GraphNode, Report, HEADER,
-    NODE_H, NODE_W, PAD,
+    edge_curve, findings_section, graph, FindingsSection, Graph, GraphNode, Report, HEADER, NODE_H,
+    NODE_W, PAD,
 };
 use netdoctor_core::sim::netpol::{connectivity_map, Connection, Engine, MapOptions};
 use netdoctor_core::Finding;
@@ -136,7 +136,9 @@ pub fn render(report: &Report) -> String {
     if report.findings.is_some() {
         s.push_str("<a href=\"#summary\">Summary</a><a href=\"#findings\">Findings</a>");
     }
-    s.push_str("<a href=\"#connectivity\">Connectivity</a><a href=\"#flows\">Flows</a></nav></header>\n");
+    s.push_str(
+        "<a href=\"#connectivity\">Connectivity</a><a href=\"#flows\">Flows</a></nav></header>\n",
+    );
     if let Some(f) = &report.findings {
         summary_html(&mut s, f);
         findings_html(&mut s, f);
@@ -253,13 +255,13 @@ fn finding_html(s: &mut String, id: &str, f: &Finding) {
         s.push_str("</ul>");
     }
     if let Some(fix) = &f.fix {
-        let _ = write!(
-            s,
-            "<div class=\"fix\"><b>Fix:</b> {}",
-            esc(&fix.title)
-        );
+        let _ = write!(s, "<div class=\"fix\"><b>Fix:</b> {}", esc(&fix.title));
         if !fix.commands.is_empty() {
-            let cmds: Vec<String> = fix.commands.iter().map(|c| format!("$ {}", esc(c))).collect();
+            let cmds: Vec<String> = fix
+                .commands
+                .iter()
+                .map(|c| format!("$ {}", esc(c)))
+                .collect();
             let _ = write!(s, "<pre class=\"cmd\">{}</pre>", cmds.join("\n"));
         }
         if let Some(y) = &fix.yaml {
@@ -333,7 +335,11 @@ fn node_svg(s: &mut String, i: usize, node: &GraphNode, has_flow: bool) {
         title.push_str("\nno allowed flow in or out");
     }
     let tag = kind_tag(&node.kind);
-    let max = if tag.is_empty() { 25 } else { 24 - tag.len().min(8) };
+    let max = if tag.is_empty() {
+        25
+    } else {
+        24 - tag.len().min(8)
+    };
     let _ = write!(
         s,
         "<g class=\"{classes}\" data-i=\"{i}\" transform=\"translate({},{})\"><title>{}</title><rect class=\"b\" width=\"{}\" height=\"{}\" rx=\"5\"/>",
@@ -434,9 +440,9 @@ fn graph_html(s: &mut String, g: &Graph) {
             if grp.outside { String::new() } else { format!("({})", grp.nodes.len()) },
         );
         // The node standing for the whole group when it is collapsed.
-        let _ = write!(
+        let _ = writeln!(
             s,
-            "<g class=\"cnode gone\" transform=\"translate({},{})\"><title>{} (collapsed: click to expand)</title><rect width=\"{}\" height=\"{}\" rx=\"5\"/><text x=\"10\" y=\"{}\">{} workload{}</text></g></g>\n",
+            "<g class=\"cnode gone\" transform=\"translate({},{})\"><title>{} (collapsed: click to expand)</title><rect width=\"{}\" height=\"{}\" rx=\"5\"/><text x=\"10\" y=\"{}\">{} workload{}</text></g></g>",
             n(grp.x + PAD),
             n(grp.y + HEADER + PAD),
             esc(&grp.name),
@@ -504,10 +510,10 @@ fn graph_html(s: &mut String, g: &Graph) {
         "</g>\n<g id=\"labels\">\n{label_svg}</g>\n<g id=\"dyn-edges\"></g>\n</svg></div>\n<aside id=\"panel\" hidden></aside></div>\n"
     );
     s.push_str(
-        "<p class=\"legend\"><span>▭ workload (deploy, sts, ds, pod…)</span><span>┆ dashed box: outside the pod network (IP ranges, ingress controller)</span>\
-         <span><b style=\"color:var(--iso)\">▌</b> ingress isolated by a policy</span><span><b style=\"color:var(--iso)\">▐</b> egress isolated</span>\
-         <span>dotted red outline: no allowed flow</span><span>── flow limited to the ports shown</span><span>- - - all connections</span>\
-         <span><b style=\"color:var(--err)\">●</b> has findings</span><span>Click a workload for what it can reach; click a namespace title to collapse it.</span></p>\n</section>\n",
+        "<p class=\"legend\"><span>▭ workload (deploy, sts, ds, pod…)</span> <span>┆ dashed box: outside the pod network (IP ranges, ingress controller)</span> \
+         <span><b style=\"color:var(--iso)\">▌</b> ingress isolated by a policy</span> <span><b style=\"color:var(--iso)\">▐</b> egress isolated</span> \
+         <span>dotted red outline: no allowed flow</span> <span>── flow limited to the ports shown</span> <span>- - - all connections</span> \
+         <span><b style=\"color:var(--err)\">●</b> has findings</span> <span>Click a workload for what it can reach; click a namespace title to collapse it.</span></p>\n</section>\n",
     );
 }
 
