@@ -137,9 +137,14 @@
   function reveal(i) {
     var g = G.nodes[i].group;
     if (hiddenGroup[g] || collapsed[g]) { delete hiddenGroup[g]; delete collapsed[g]; syncFilter(); refresh(); }
-    var el = nodeEls[i];
-    if (el.scrollIntoView) el.scrollIntoView({ block: "center", inline: "center" });
+    center(i);
     select(i);
+  }
+  // Scrolls the graph (not the page) so node i is in the middle of the view.
+  function center(i) {
+    var p = pos(i), c = document.getElementById("canvas");
+    c.scrollLeft = Math.max(0, (p[0] + NW / 2) * scale - c.clientWidth / 2);
+    c.scrollTop = Math.max(0, (p[1] + NH / 2) * scale - c.clientHeight / 2);
   }
   svg.addEventListener("click", function (ev) {
     var t = ev.target.closest ? ev.target.closest(".node,.gname,.cnode") : null;
@@ -231,7 +236,7 @@
       search.dispatchEvent(new Event("input"));
       r.search_hits = svg.querySelectorAll(".node.hit").length;
       search.value = ""; search.dispatchEvent(new Event("input"));
-      select(best);
+      reveal(best);
     }
     var el = document.getElementById("selftest");
     el.textContent = JSON.stringify(r);
