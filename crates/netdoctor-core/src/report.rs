@@ -37,6 +37,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub findings: Option<FindingsSection>,
     pub graph: Graph,
+    /// The node the page selects when it opens (`doctor NS/POD`: the pod's workload).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

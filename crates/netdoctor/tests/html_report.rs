@@ -597,6 +597,25 @@ fn reports_render_in_headless_chromium() {
     let r = open_page(&browser, &map_html, &profile);
     check_selftest(&r, &map, "policy map -o html");
 
+    // `doctor NS/KIND/NAME -o html` opens on that workload.
+    let (_, html, _) = netdoctor(&[
+        "doctor",
+        "production/deployment/api-service",
+        "-f",
+        SEED,
+        "-o",
+        "html",
+    ]);
+    let one_html = dir.join("seed-doctor-api-service.html");
+    std::fs::write(&one_html, &html).expect("write");
+    let r = open_page(&browser, &one_html, &profile);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(
+        r.selftest["opened_on"], "production/api-service[Deployment]",
+        "{}",
+        r.selftest
+    );
+
     // Hostile names: nothing injected runs, the page still works.
     let hostile = write_hostile(&dir);
     let hostile = hostile.to_str().expect("path");

@@ -97,6 +97,7 @@ pub fn build_from(
         title: title.to_string(),
         findings: section,
         graph,
+        focus: None,
     }
 }
 

@@ -211,6 +211,8 @@
   function selftest() {
     var r = { nodes: svg.querySelectorAll(".node").length, edges: svg.querySelectorAll("#edges .edge").length,
       groups: svg.querySelectorAll(".grp").length, data_nodes: G.nodes.length, data_edges: G.edges.length };
+    var ft = document.getElementById("panel-title");
+    if (ft && !document.getElementById("panel").hidden) r.opened_on = ft.textContent;
     var best = -1, deg = -1;
     G.nodes.forEach(function (n, i) {
       var d = out[i].length + inc[i].length;
@@ -244,6 +246,9 @@
   }
   // URL fragment flags, comma-separated: `graph` shows the graph alone (for screenshots),
   // `selftest` runs the self-test.
+  if (data.focus) {
+    for (var fi = 0; fi < G.nodes.length; fi++) if (G.nodes[fi].name === data.focus) { reveal(fi); break; }
+  }
   var flags = location.hash.replace(/^#/, "").split(",");
   if (flags.indexOf("graph") >= 0) document.body.classList.add("graph-only");
   if (flags.indexOf("selftest") >= 0) selftest();
