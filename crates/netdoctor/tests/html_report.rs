@@ -374,8 +374,10 @@ fn browser_or_skip(test: &str) -> Option<PathBuf> {
                 !ci,
                 "{test}: Chromium is not installed, and CI is set: .ci/run must install the `chromium` package"
             );
-            eprintln!(
-                "SKIPPED {test}: Chromium is not installed (apt-get install chromium); set CI=true to make this a failure"
+            // Straight to stderr, past the test harness's capture, so the skip is seen.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("SKIPPED {test}: Chromium is not installed (apt-get install chromium); with CI=true this fails\n").as_bytes(),
             );
             None
         }
