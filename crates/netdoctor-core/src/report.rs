@@ -570,7 +570,15 @@ pub fn edge_curve(src: &GraphNode, dst: &GraphNode) -> (Point, Point, Point) {
     let b = (dst.x + NODE_W / 2.0, dst.y + NODE_H / 2.0);
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
-    let bend = (len * 0.12).min(60.0);
+    // Bent enough to pass beside, not under, the nodes between the ends when both sit in
+    // one column or one row (a quadratic curve strays half its control offset).
+    let bend = if dx.abs() < NODE_W / 2.0 {
+        2.0 * (NODE_W / 2.0 + 14.0) + (len * 0.1).min(60.0)
+    } else if dy.abs() < NODE_H / 2.0 {
+        (len * 0.12).clamp(2.0 * (NODE_H / 2.0 + 8.0), 80.0)
+    } else {
+        (len * 0.12).min(60.0)
+    };
     let ctrl = (
         (a.0 + b.0) / 2.0 - dy / len * bend,
         (a.1 + b.1) / 2.0 + dx / len * bend,

@@ -30,7 +30,10 @@
     var p = pos(e.src), q = pos(e.dst);
     var a = [p[0] + NW / 2, p[1] + NH / 2], b = [q[0] + NW / 2, q[1] + NH / 2];
     var dx = b[0] - a[0], dy = b[1] - a[1], len = Math.max(1, Math.sqrt(dx * dx + dy * dy));
-    var bend = Math.min(len * 0.12, 60);
+    // The same bend as the Rust side (report.rs edge_curve).
+    var bend = Math.abs(dx) < NW / 2 ? 2 * (NW / 2 + 14) + Math.min(len * 0.1, 60)
+      : Math.abs(dy) < NH / 2 ? Math.max(2 * (NH / 2 + 8), Math.min(len * 0.12, 80))
+      : Math.min(len * 0.12, 60);
     var c = [(a[0] + b[0]) / 2 - dy / len * bend, (a[1] + b[1]) / 2 + dx / len * bend];
     return [border(p, c), c, border(q, c)];
   }
