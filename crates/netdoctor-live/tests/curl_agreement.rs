@@ -23,6 +23,9 @@ const DELAY_MS: u64 = 120;
 const TOLERANCE_MS: f64 = 30.0;
 const RUNS: usize = 7;
 
+/// The two comparisons run one after the other, not side by side on two cores.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn curl_available() -> bool {
     let ok = Command::new("curl")
         .arg("--version")
@@ -145,6 +148,7 @@ async fn compare(url: &str, curl_args: Vec<String>, opts: HttpOptions, tls: bool
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_ttfb_agrees_with_curl() {
+    let _serial = SERIAL.lock().await;
     if !curl_available() {
         return;
     }
@@ -160,6 +164,7 @@ async fn http_ttfb_agrees_with_curl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_phases_agree_with_curl() {
+    let _serial = SERIAL.lock().await;
     if !curl_available() {
         return;
     }

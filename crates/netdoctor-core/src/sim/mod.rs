@@ -5,4 +5,6 @@ pub mod corefile;
 pub mod dns;
 pub mod ingress;
 pub mod netpol;
+pub mod pod_report;
 pub mod service;
+pub mod trace;

@@ -3,6 +3,8 @@
 //! (`time_appconnect`), first response byte (`time_starttransfer`) and the whole body read
 //! (`time_total`). Every value is milliseconds since the start of the attempt, as curl's are.
 //!
+//! For plain http `tls` is 0, as curl reports `time_appconnect` without TLS.
+//!
 //! Each attempt opens a new connection (no keep-alive, no TLS session resumption), as separate
 //! curl runs do. A response counts as a success when its status is 200-399, the rule of
 //! Kubernetes HTTP probes.
@@ -316,7 +318,11 @@ impl HttpProbe {
         sample.times.connect = Some(ms_since(start));
         let addr = sample.address.clone().unwrap_or_default();
         let result = match &self.tls {
-            None => self.exchange(tcp, start, deadline, &mut sample).await,
+            None => {
+                // No TLS: 0, as curl reports time_appconnect for plain http.
+                sample.times.tls = Some(0.0);
+                self.exchange(tcp, start, deadline, &mut sample).await
+            }
             Some((connector, name)) => {
                 let handshake = connector.connect(name.clone(), tcp);
                 match tokio::time::timeout_at(deadline, handshake).await {

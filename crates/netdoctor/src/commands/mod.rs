@@ -10,6 +10,7 @@ pub mod probe;
 mod rules;
 mod snapshot;
 mod svc_report;
+pub mod trace;
 
 use crate::cli::{Cli, Command};
 use crate::CmdResult;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Rules => rules::run(format),
         Command::Explain(args) => explain::run(args, format),
         Command::Alerts(args) => alerts::run(args, format),
+        Command::Trace(args) => trace::run(args, format, verbose),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
         Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
         Command::Policy(args) => policy::run(args, format, verbose),

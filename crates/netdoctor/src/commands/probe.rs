@@ -42,7 +42,8 @@ pub enum ProbeKind {
     ///
     /// dns (time_namelookup), connect (time_connect), tls (time_appconnect), ttfb
     /// (time_starttransfer) and total (time_total), each in milliseconds from the start of
-    /// the attempt. A status outside 200-399 is a failure (the Kubernetes probe rule).
+    /// the attempt (tls is 0 for plain http, as in curl). A status outside 200-399 is a failure
+    /// (the Kubernetes probe rule).
     Http(HttpArgs),
 }
 
