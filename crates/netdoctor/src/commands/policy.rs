@@ -158,6 +158,27 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let to_arg = ObjectArg::parse(&args.to)?;
     let input = args.input.read(verbose)?;
     let c = &input.cluster;
+    // An IP that belongs to a pod is that pod; a ClusterIP is its Service (DNAT).
+    let resolve_ip = |arg: ObjectArg, as_dst: bool| -> ObjectArg {
+        let ObjectArg::Ip(ip) = arg else { return arg };
+        if as_dst {
+            if let Some(svc) = c.service_by_cluster_ip(ip) {
+                return ObjectArg::Service {
+                    namespace: svc.namespace.clone(),
+                    name: svc.name.clone(),
+                };
+            }
+        }
+        match c.pods_by_ip(ip).next() {
+            Some(p) => ObjectArg::Pod {
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+            },
+            None => arg,
+        }
+    };
+    let from_arg = resolve_ip(from_arg, false);
+    let to_arg = resolve_ip(to_arg, true);
     let engine = Engine::new(c);
     let sources = endpoints(c, &engine, &from_arg)?;
     let mut pairs = Vec::new();
