@@ -213,6 +213,18 @@ impl Cluster {
         !self.unreadable_kinds.iter().any(|k| k == kind)
     }
 
+    /// Whether a live read could list this kind in namespace `ns`: a namespace-scoped read
+    /// records a helper namespace it could not list (kube-system, an ingress controller's)
+    /// as `Kind -n NS`, without making the kind unreadable everywhere.
+    pub fn can_read_in(&self, kind: &str, ns: &str) -> bool {
+        self.can_read(kind)
+            && !self.unreadable_kinds.iter().any(|k| {
+                k.strip_prefix(kind)
+                    .and_then(|rest| rest.strip_prefix(" -n "))
+                    .is_some_and(|n| n == ns)
+            })
+    }
+
     /// Rule codes the object silences with the `netdoctor.io/ignore` annotation.
     pub fn ignored_codes(&self, object: &ObjectRef) -> &[String] {
         self.index
@@ -229,3 +241,22 @@ impl Cluster {
 
 /// The annotation that silences findings on an object: `netdoctor.io/ignore: "SVC006,NP002"`.
 pub const IGNORE_ANNOTATION: &str = "netdoctor.io/ignore";
+
+#[cfg(test)]
+mod can_read_tests {
+    use super::Cluster;
+
+    #[test]
+    fn kinds_and_kinds_in_one_namespace() {
+        let c = Cluster {
+            unreadable_kinds: vec!["NetworkPolicy".into(), "Pod -n kube-system".into()],
+            ..Cluster::default()
+        };
+        assert!(!c.can_read("NetworkPolicy"));
+        assert!(!c.can_read_in("NetworkPolicy", "prod"));
+        assert!(c.can_read("Pod"));
+        assert!(c.can_read_in("Pod", "prod"));
+        assert!(!c.can_read_in("Pod", "kube-system"));
+        assert!(c.can_read_in("PodX", "kube-system"));
+    }
+}

@@ -69,10 +69,25 @@ fn find_kubeconfig(options: &ConnectOptions) -> Result<Option<(Kubeconfig, Strin
         })?;
         return Ok(Some((config, path.display().to_string())));
     }
-    match Kubeconfig::from_env() {
-        Ok(Some(config)) => return Ok(Some((config, "$KUBECONFIG".to_string()))),
-        Ok(None) => {}
-        Err(e) => return Err(config_error(format_args!("$KUBECONFIG: {}", chain(&e)))),
+    if let Some(value) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        // As kubectl: the files are merged in order (the first to set a value wins), and
+        // files of the list that do not exist are ignored.
+        let mut merged: Option<Kubeconfig> = None;
+        for path in std::env::split_paths(&value).filter(|p| !p.as_os_str().is_empty()) {
+            if !path.exists() {
+                continue;
+            }
+            let config = Kubeconfig::read_from(&path).map_err(|e| {
+                config_error(format_args!("kubeconfig {}: {}", path.display(), chain(&e)))
+            })?;
+            merged = Some(match merged {
+                None => config,
+                Some(m) => m.merge(config).map_err(|e| {
+                    config_error(format_args!("$KUBECONFIG {}: {}", path.display(), chain(&e)))
+                })?,
+            });
+        }
+        return Ok(merged.map(|m| (m, "$KUBECONFIG".to_string())));
     }
     match default_kubeconfig_path() {
         Some(path) if path.exists() => {
@@ -85,6 +100,27 @@ fn find_kubeconfig(options: &ConnectOptions) -> Result<Option<(Kubeconfig, Strin
     }
 }
 
+/// Where a kubeconfig was looked for, for the message that says none was found.
+fn where_looked() -> String {
+    match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(v) => format!("no file of $KUBECONFIG={} exists", v.to_string_lossy()),
+        None => format!(
+            "$KUBECONFIG is unset and {} does not exist",
+            default_kubeconfig_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "~/.kube/config".into())
+        ),
+    }
+}
+
+fn context_names(k: &Kubeconfig) -> String {
+    if k.contexts.is_empty() {
+        return "it has no contexts".to_string();
+    }
+    let names: Vec<&str> = k.contexts.iter().map(|c| c.name.as_str()).collect();
+    format!("contexts: {}", names.join(", "))
+}
+
 /// Builds the client and checks that the server answers.
 pub async fn connect(options: &ConnectOptions) -> Result<Connection, LiveError> {
     let timeout = options.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
@@ -94,6 +130,18 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, LiveError> 
                 .context
                 .clone()
                 .or_else(|| kubeconfig.current_context.clone());
+            let Some(name) = context.clone().filter(|c| !c.is_empty()) else {
+                return Err(config_error(format_args!(
+                    "{source} sets no current-context; choose one with --context ({})",
+                    context_names(&kubeconfig)
+                )));
+            };
+            if !kubeconfig.contexts.iter().any(|c| c.name == name) {
+                return Err(config_error(format_args!(
+                    "context {name:?} is not in {source} ({})",
+                    context_names(&kubeconfig)
+                )));
+            }
             let kube_options = KubeConfigOptions {
                 context: options.context.clone(),
                 ..KubeConfigOptions::default()
@@ -105,20 +153,16 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, LiveError> 
         }
         None if options.context.is_some() => {
             return Err(config_error(format_args!(
-                "no kubeconfig found ($KUBECONFIG is unset and {} does not exist), so context {:?} cannot be used",
-                default_kubeconfig_path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "~/.kube/config".into()),
+                "no kubeconfig found ({}), so context {:?} cannot be used",
+                where_looked(),
                 options.context.as_deref().unwrap_or_default()
             )))
         }
         None => {
             let config = Config::incluster().map_err(|e| {
                 config_error(format_args!(
-                    "no kubeconfig found ($KUBECONFIG is unset, {} does not exist) and not running in a pod with a service account ({}); give --kubeconfig, or read files with -f",
-                    default_kubeconfig_path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| "~/.kube/config".into()),
+                    "no kubeconfig found ({}) and not running in a pod with a service account ({}); give --kubeconfig, or read files with -f",
+                    where_looked(),
                     chain(&e)
                 ))
             })?;
@@ -185,11 +229,12 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
             .or_else(|| text.strip_prefix("HyperError: "))
             .unwrap_or(&text)
             .to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+        // hyper-util's wrapper says only that connecting failed; its source says how.
+        let generic = text == "client error (Connect)" && err.source().is_some();
+        if !generic && !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         cur = err.source();
     }
-    // Keep the most specific causes: the outer ones are often just "client error (Connect)".
     parts.join(": ")
 }

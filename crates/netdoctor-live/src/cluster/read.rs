@@ -351,6 +351,20 @@ async fn read_inner(
             }
         });
     }
+    // A kind unreadable in the scope makes its helper-namespace failures redundant.
+    let whole: BTreeSet<&str> = problems
+        .iter()
+        .filter(|p| !p.what.contains(" -n "))
+        .map(|p| p.what.as_str())
+        .collect();
+    let problems: Vec<ReadProblem> = problems
+        .iter()
+        .filter(|p| match p.what.split_once(" -n ") {
+            Some((kind, _)) => !whole.contains(kind),
+            None => true,
+        })
+        .cloned()
+        .collect();
     for p in &problems {
         if !live.unreadable_kinds.contains(&p.what) {
             live.unreadable_kinds.push(p.what.clone());
