@@ -39,7 +39,9 @@ async fn main() {
             _ => files.push(a),
         }
     }
-    let Some(kubeconfig) = kubeconfig else { usage() };
+    let Some(kubeconfig) = kubeconfig else {
+        usage()
+    };
     let mut objects = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap_or_else(|e| {
@@ -58,7 +60,10 @@ async fn main() {
     }
     for s in &slow {
         let (r, ms) = s.split_once('=').unwrap_or_else(|| usage());
-        server = server.slow(r, Duration::from_millis(ms.parse().unwrap_or_else(|_| usage())));
+        server = server.slow(
+            r,
+            Duration::from_millis(ms.parse().unwrap_or_else(|_| usage())),
+        );
     }
     if let Some(n) = page_cap {
         server = server.page_cap(n);
@@ -90,7 +95,10 @@ async fn main() {
         eprintln!("{kubeconfig}: {e}");
         std::process::exit(2)
     }
-    println!("serving {count} objects on {} (kubeconfig {kubeconfig}) for {lifetime}s", running.url());
+    println!(
+        "serving {count} objects on {} (kubeconfig {kubeconfig}) for {lifetime}s",
+        running.url()
+    );
     tokio::time::sleep(Duration::from_secs(lifetime)).await;
     eprintln!("served {} requests", running.requests().len());
 }

@@ -186,7 +186,10 @@ impl InputArgs {
             );
             report_kinds(&read.loaded);
             if !read.not_served.is_empty() {
-                eprintln!("  not served by this cluster: {}", read.not_served.join(", "));
+                eprintln!(
+                    "  not served by this cluster: {}",
+                    read.not_served.join(", ")
+                );
             }
         }
         Ok(Loaded {

@@ -83,7 +83,11 @@ fn find_kubeconfig(options: &ConnectOptions) -> Result<Option<(Kubeconfig, Strin
             merged = Some(match merged {
                 None => config,
                 Some(m) => m.merge(config).map_err(|e| {
-                    config_error(format_args!("$KUBECONFIG {}: {}", path.display(), chain(&e)))
+                    config_error(format_args!(
+                        "$KUBECONFIG {}: {}",
+                        path.display(),
+                        chain(&e)
+                    ))
                 })?,
             });
         }
@@ -173,7 +177,11 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection, LiveError> 
     config.default_retry = false;
     config.connect_timeout = Some(timeout);
     config.read_timeout = None;
-    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
     let default_namespace = config.default_namespace.clone();
     let client = Client::try_from(config).map_err(|e| {
         config_error(format_args!(

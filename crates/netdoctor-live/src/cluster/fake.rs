@@ -518,9 +518,11 @@ async fn respond(state: &State, req: &Request) -> (u16, Vec<u8>) {
     if server.not_served.contains(&resource) || (is_crd && objects.is_none()) {
         return not_found();
     }
-    let forbidden_here = namespace
-        .as_ref()
-        .is_some_and(|ns| server.forbidden_in.contains(&(resource.clone(), ns.clone())));
+    let forbidden_here = namespace.as_ref().is_some_and(|ns| {
+        server
+            .forbidden_in
+            .contains(&(resource.clone(), ns.clone()))
+    });
     if server.forbidden.contains(&resource) || forbidden_here {
         let scope = match &namespace {
             Some(ns) => format!("in the namespace \"{ns}\""),
@@ -540,7 +542,11 @@ async fn respond(state: &State, req: &Request) -> (u16, Vec<u8>) {
         if first {
             return (
                 503,
-                status_body(503, "ServiceUnavailable", "the server is currently unable to handle the request"),
+                status_body(
+                    503,
+                    "ServiceUnavailable",
+                    "the server is currently unable to handle the request",
+                ),
             );
         }
     }
@@ -553,7 +559,9 @@ async fn respond(state: &State, req: &Request) -> (u16, Vec<u8>) {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let selector = param("labelSelector").map(parse_selector).unwrap_or_default();
+    let selector = param("labelSelector")
+        .map(parse_selector)
+        .unwrap_or_default();
     let fields = param("fieldSelector").map(parse_fields).unwrap_or_default();
     let matching: Vec<&Value> = objects
         .into_iter()
@@ -564,7 +572,12 @@ async fn respond(state: &State, req: &Request) -> (u16, Vec<u8>) {
             _ => true,
         })
         .filter(|o| selector.iter().all(|r| r.matches(&o["metadata"]["labels"])))
-        .filter(|o| fields.iter().all(|(path, value, equal)| field(o, path) == value.as_str() && *equal || field(o, path) != value.as_str() && !*equal))
+        .filter(|o| {
+            fields.iter().all(|(path, value, equal)| {
+                field(o, path) == value.as_str() && *equal
+                    || field(o, path) != value.as_str() && !*equal
+            })
+        })
         .collect();
     let offset: usize = match param("continue") {
         Some(t) => match t.strip_prefix("c").and_then(|t| t.strip_suffix("==")) {

@@ -86,26 +86,103 @@ pub const KINDS: &[KindSpec] = &[
     spec("Pod", "", &["v1"], "pods", true, Full),
     spec("Service", "", &["v1"], "services", true, Full),
     spec("Endpoints", "", &["v1"], "endpoints", true, Full),
-    spec("EndpointSlice", "discovery.k8s.io", &["v1"], "endpointslices", true, Full),
-    spec("NetworkPolicy", "networking.k8s.io", &["v1"], "networkpolicies", true, Full),
-    spec("Ingress", "networking.k8s.io", &["v1"], "ingresses", true, Full),
-    spec("IngressClass", "networking.k8s.io", &["v1"], "ingressclasses", false, Full),
+    spec(
+        "EndpointSlice",
+        "discovery.k8s.io",
+        &["v1"],
+        "endpointslices",
+        true,
+        Full,
+    ),
+    spec(
+        "NetworkPolicy",
+        "networking.k8s.io",
+        &["v1"],
+        "networkpolicies",
+        true,
+        Full,
+    ),
+    spec(
+        "Ingress",
+        "networking.k8s.io",
+        &["v1"],
+        "ingresses",
+        true,
+        Full,
+    ),
+    spec(
+        "IngressClass",
+        "networking.k8s.io",
+        &["v1"],
+        "ingressclasses",
+        false,
+        Full,
+    ),
     // Secret values never leave the API server: netdoctor needs only names and metadata.
     spec("Secret", "", &["v1"], "secrets", true, Metadata),
-    spec("ConfigMap", "", &["v1"], "configmaps", true, FullInKubeSystem),
+    spec(
+        "ConfigMap",
+        "",
+        &["v1"],
+        "configmaps",
+        true,
+        FullInKubeSystem,
+    ),
     spec("Deployment", "apps", &["v1"], "deployments", true, Full),
     spec("StatefulSet", "apps", &["v1"], "statefulsets", true, Full),
     spec("DaemonSet", "apps", &["v1"], "daemonsets", true, Full),
     spec("ReplicaSet", "apps", &["v1"], "replicasets", true, Full),
-    spec("ReplicationController", "", &["v1"], "replicationcontrollers", true, Full),
+    spec(
+        "ReplicationController",
+        "",
+        &["v1"],
+        "replicationcontrollers",
+        true,
+        Full,
+    ),
     spec("Job", "batch", &["v1"], "jobs", true, Full),
     spec("CronJob", "batch", &["v1"], "cronjobs", true, Full),
     // Gateway API: custom resources, absent from many clusters (404: skipped silently).
-    spec("GatewayClass", GATEWAY, &["v1", "v1beta1"], "gatewayclasses", false, Full),
-    spec("Gateway", GATEWAY, &["v1", "v1beta1"], "gateways", true, Full),
-    spec("HTTPRoute", GATEWAY, &["v1", "v1beta1"], "httproutes", true, Full),
-    spec("GRPCRoute", GATEWAY, &["v1", "v1alpha2"], "grpcroutes", true, Full),
-    spec("ReferenceGrant", GATEWAY, &["v1", "v1beta1"], "referencegrants", true, Full),
+    spec(
+        "GatewayClass",
+        GATEWAY,
+        &["v1", "v1beta1"],
+        "gatewayclasses",
+        false,
+        Full,
+    ),
+    spec(
+        "Gateway",
+        GATEWAY,
+        &["v1", "v1beta1"],
+        "gateways",
+        true,
+        Full,
+    ),
+    spec(
+        "HTTPRoute",
+        GATEWAY,
+        &["v1", "v1beta1"],
+        "httproutes",
+        true,
+        Full,
+    ),
+    spec(
+        "GRPCRoute",
+        GATEWAY,
+        &["v1", "v1alpha2"],
+        "grpcroutes",
+        true,
+        Full,
+    ),
+    spec(
+        "ReferenceGrant",
+        GATEWAY,
+        &["v1", "v1beta1"],
+        "referencegrants",
+        true,
+        Full,
+    ),
 ];
 
 /// The verbs a live read uses: `list` only (every kind is read as a list, never by name).
@@ -200,9 +277,7 @@ mod tests {
         assert_eq!(roles.len(), 1, "one ClusterRole");
         let mut granted = Vec::new();
         for rule in roles[0]["rules"].as_array().expect("rules") {
-            assert!(
-                rule.get("nonResourceURLs").is_none() && rule.get("resourceNames").is_none()
-            );
+            assert!(rule.get("nonResourceURLs").is_none() && rule.get("resourceNames").is_none());
             for g in rule["apiGroups"].as_array().expect("apiGroups") {
                 for r in rule["resources"].as_array().expect("resources") {
                     for v in rule["verbs"].as_array().expect("verbs") {

@@ -632,9 +632,9 @@ async fn run_job(conn: &Connection, job: &Job, page_size: u32, progress: &Progre
                     restarted = true;
                     continue;
                 }
-                Err(ListError::Gone) => {
-                    Outcome::Failed("the list changed faster than it could be read (410 Gone twice)".into())
-                }
+                Err(ListError::Gone) => Outcome::Failed(
+                    "the list changed faster than it could be read (410 Gone twice)".into(),
+                ),
                 Err(ListError::Forbidden(m)) => Outcome::Forbidden(m),
                 Err(ListError::Unauthorized(m)) => Outcome::Unauthorized(m),
                 Err(ListError::Failed(m)) => Outcome::Failed(m),
@@ -758,7 +758,9 @@ mod tests {
         }
         // kube-system named once although it is also a helper namespace.
         assert_eq!(
-            jobs.iter().filter(|j| *j == "Pod -n kube-system helper").count(),
+            jobs.iter()
+                .filter(|j| *j == "Pod -n kube-system helper")
+                .count(),
             1
         );
         assert!(!jobs.iter().any(|j| j.starts_with("Pod -n other")));

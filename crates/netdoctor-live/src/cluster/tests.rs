@@ -17,10 +17,8 @@ fn example(name: &str) -> String {
 }
 
 fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "netdoctor-live-test-{}-{name}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("netdoctor-live-test-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("kubeconfig");
     std::fs::write(&path, text).unwrap();
@@ -54,7 +52,11 @@ async fn setup(name: &str, server: FakeApiServer, pki: Option<&TestPki>, token: 
     .unwrap();
     let kubeconfig = temp_file(
         name,
-        &server.kubeconfig(pki.map(|p| p.ca_pem.as_str()), Some(token), Some("production")),
+        &server.kubeconfig(
+            pki.map(|p| p.ca_pem.as_str()),
+            Some(token),
+            Some("production"),
+        ),
     );
     Setup { server, kubeconfig }
 }
@@ -126,7 +128,9 @@ async fn live_read_equals_file_read_over_tls_with_pagination() {
         assert!(requests
             .iter()
             .any(|r| r.path == "/api/v1/pods" && r.param("continue").is_some()));
-        assert!(requests.iter().all(|r| r.authorization.as_deref() == Some("Bearer t0ken")));
+        assert!(requests
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer t0ken")));
         // Secrets only ever through the metadata-only API.
         let secrets: Vec<_> = requests
             .iter()
@@ -143,7 +147,9 @@ async fn live_read_equals_file_read_over_tls_with_pagination() {
                 r.path
             );
         }
-        assert!(requests.iter().all(|r| r.param("limit") == Some("4") || r.path == "/version"));
+        assert!(requests
+            .iter()
+            .all(|r| r.param("limit") == Some("4") || r.path == "/version"));
     }
 }
 
@@ -385,13 +391,7 @@ async fn kubeconfig_context_and_missing_file() {
     .await
     .unwrap_err();
     assert!(err.is_usage(), "{err}");
-    let s = setup(
-        "context",
-        FakeApiServer::new(Vec::new()),
-        None,
-        "t",
-    )
-    .await;
+    let s = setup("context", FakeApiServer::new(Vec::new()), None, "t").await;
     let err = connect(&ConnectOptions {
         context: Some("nope".into()),
         ..connect_options(&s, 1000)
