@@ -52,6 +52,10 @@ pub struct Loaded {
     pub result: LoadResult,
     /// Kinds a live read could not list (INP003).
     pub unreadable_kinds: Vec<String>,
+    /// Read from a live cluster (`Cluster::live`).
+    pub live: bool,
+    /// The namespaces a namespace-scoped live read listed (`None`: all).
+    pub read_namespaces: Option<Vec<String>>,
     /// Empty: every namespace.
     pub scope: Vec<String>,
 }
@@ -74,6 +78,8 @@ impl InputArgs {
             },
         );
         cluster.unreadable_kinds = loaded.unreadable_kinds;
+        cluster.live = loaded.live;
+        cluster.read_namespaces = loaded.read_namespaces;
         Ok(Input {
             cluster,
             scope: loaded.scope,
@@ -120,6 +126,8 @@ impl InputArgs {
         Ok(Loaded {
             result: loaded,
             unreadable_kinds: Vec::new(),
+            live: false,
+            read_namespaces: None,
             scope,
         })
     }
@@ -195,6 +203,8 @@ impl InputArgs {
         Ok(Loaded {
             result: read.loaded,
             unreadable_kinds: read.unreadable_kinds,
+            live: true,
+            read_namespaces: read.namespaces,
             scope,
         })
     }

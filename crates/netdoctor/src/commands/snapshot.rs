@@ -14,7 +14,12 @@ pub fn run(args: SnapshotArgs, format: OutputFormat, verbose: bool) -> CmdResult
         .iter()
         .map(|o| o.object.to_json())
         .collect();
-    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    let mut list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+    if loaded.live {
+        // Status fields of a live read are current (Cluster::live); the marker lets a
+        // loader that honours it read the snapshot back as live state.
+        list["metadata"] = serde_json::json!({"annotations": {"netdoctor.io/live": "true"}});
+    }
     let text = match format {
         OutputFormat::Table | OutputFormat::Json => to_json(&list)?,
         OutputFormat::Yaml => to_yaml(&list)?,
