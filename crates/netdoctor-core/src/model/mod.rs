@@ -58,6 +58,10 @@ pub struct Cluster {
     /// The state was read from a live cluster (set by the live reader), so `status` fields
     /// are current: e.g. an empty Ingress `status.loadBalancer` means the address is pending.
     pub live: bool,
+    /// The namespaces a namespace-scoped live read listed (its scope, kube-system, the
+    /// ingress controllers'); `None` when every namespace was read (files, `-A`). Objects of
+    /// other namespaces are unknown, not absent: see `can_read_in`.
+    pub read_namespaces: Option<Vec<String>>,
 
     index: Index,
 }
@@ -216,6 +220,28 @@ impl Cluster {
         !self.unreadable_kinds.iter().any(|k| k == kind)
     }
 
+    /// Whether a live read could list this kind in namespace `ns`: a namespace-scoped read
+    /// records a helper namespace it could not list (kube-system, an ingress controller's)
+    /// as `Kind -n NS`, without making the kind unreadable everywhere.
+    /// A namespace the read did not cover (`read_namespaces`) is not readable either.
+    pub fn can_read_in(&self, kind: &str, ns: &str) -> bool {
+        let cluster_scoped = matches!(kind, "Namespace" | "Node" | "IngressClass" | "GatewayClass");
+        if !cluster_scoped
+            && self
+                .read_namespaces
+                .as_ref()
+                .is_some_and(|read| !read.iter().any(|n| n == ns))
+        {
+            return false;
+        }
+        self.can_read(kind)
+            && !self.unreadable_kinds.iter().any(|k| {
+                k.strip_prefix(kind)
+                    .and_then(|rest| rest.strip_prefix(" -n "))
+                    .is_some_and(|n| n == ns)
+            })
+    }
+
     /// Rule codes the object silences with the `netdoctor.io/ignore` annotation.
     pub fn ignored_codes(&self, object: &ObjectRef) -> &[String] {
         self.index
@@ -232,3 +258,29 @@ impl Cluster {
 
 /// The annotation that silences findings on an object: `netdoctor.io/ignore: "SVC006,NP002"`.
 pub const IGNORE_ANNOTATION: &str = "netdoctor.io/ignore";
+
+#[cfg(test)]
+mod can_read_tests {
+    use super::Cluster;
+
+    #[test]
+    fn kinds_and_kinds_in_one_namespace() {
+        let c = Cluster {
+            unreadable_kinds: vec!["NetworkPolicy".into(), "Pod -n kube-system".into()],
+            ..Cluster::default()
+        };
+        assert!(!c.can_read("NetworkPolicy"));
+        assert!(!c.can_read_in("NetworkPolicy", "prod"));
+        assert!(c.can_read("Pod"));
+        assert!(c.can_read_in("Pod", "prod"));
+        assert!(!c.can_read_in("Pod", "kube-system"));
+        assert!(c.can_read_in("PodX", "kube-system"));
+        let scoped = Cluster {
+            read_namespaces: Some(vec!["prod".into(), "kube-system".into()]),
+            ..c
+        };
+        assert!(scoped.can_read_in("Pod", "prod"));
+        assert!(!scoped.can_read_in("Pod", "monitoring"));
+        assert!(scoped.can_read_in("Namespace", "monitoring"));
+    }
+}

@@ -11,7 +11,15 @@ use netdoctor_core::{Finding, ObjectRef};
 use std::collections::HashSet;
 
 pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
-    let input = args.input.read(verbose)?;
+    // Live, without -n/-A: read the namespace of the object asked about.
+    let object_ns: Vec<String> = args
+        .object
+        .as_deref()
+        .and_then(|o| ObjectArg::parse(o).ok())
+        .and_then(|a| a.object_ref().and_then(|r| r.namespace.clone()))
+        .into_iter()
+        .collect();
+    let input = args.input.read_for(verbose, &object_ns)?;
     let cluster = &input.cluster;
     let options = RunOptions {
         namespaces: input.scope.clone(),
