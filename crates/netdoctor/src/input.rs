@@ -78,7 +78,8 @@ impl InputArgs {
             },
         );
         cluster.unreadable_kinds = loaded.unreadable_kinds;
-        cluster.live = loaded.live;
+        // A live read, or the snapshot of one (the loader saw its marker).
+        cluster.live |= loaded.live;
         cluster.read_namespaces = loaded.read_namespaces;
         Ok(Input {
             cluster,

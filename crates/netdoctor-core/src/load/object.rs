@@ -238,6 +238,9 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
             }
         }
         if saw_items {
+            if buffered.get("metadata").is_some_and(is_live_snapshot) {
+                self.out.push(live_marker());
+            }
             let item_kind = kind
                 .as_deref()
                 .and_then(|k| k.strip_suffix("List"))
@@ -311,6 +314,28 @@ impl ObjectsSeed<'_> {
     }
 }
 
+/// The annotation `netdoctor snapshot` puts on the List of a live read, so that the
+/// snapshot read back with `-f` is judged like the live cluster (status-based checks such as
+/// ING003 only run on live state).
+pub const LIVE_SNAPSHOT_ANNOTATION: &str = "netdoctor.io/live";
+
+/// The kind of the marker object a live snapshot's List yields (never a real kind).
+pub const LIVE_MARKER_KIND: &str = "netdoctor.io/LiveSnapshot";
+
+fn is_live_snapshot(meta: &serde_json::Value) -> bool {
+    meta.get("annotations")
+        .and_then(|a| a.get(LIVE_SNAPSHOT_ANNOTATION))
+        .and_then(|v| v.as_str())
+        == Some("true")
+}
+
+fn live_marker() -> ApiObject {
+    ApiObject::Other {
+        api_version: String::new(),
+        kind: LIVE_MARKER_KIND.to_string(),
+    }
+}
+
 /// `networking.k8s.io/v1` (and old `extensions/v1beta1`), not Calico's or Cilium's kinds of
 /// the same name, whose semantics differ.
 fn is_core_netpol(api_version: &str) -> bool {
@@ -360,7 +385,12 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
             return buffered_items(items, out, item_kind).map_err(de::Error::custom);
         }
         while let Some(key) = self.map.next_key::<String>()? {
-            if key == "items" {
+            if key == "metadata" {
+                let meta: serde_json::Value = self.map.next_value()?;
+                if is_live_snapshot(&meta) {
+                    out.push(live_marker());
+                }
+            } else if key == "items" {
                 self.map.next_value_seed(ItemsSeed {
                     out: &mut *out,
                     item_kind: item_kind.clone(),

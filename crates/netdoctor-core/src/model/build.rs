@@ -27,6 +27,7 @@ impl Cluster {
     pub fn build(input: LoadResult, options: &BuildOptions) -> Cluster {
         let mut b = Builder {
             c: Cluster {
+                live: input.live,
                 unreadable: input.unreadable,
                 skipped_kinds: input.skipped_kinds,
                 ..Cluster::default()

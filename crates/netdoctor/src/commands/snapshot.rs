@@ -18,7 +18,7 @@ pub fn run(args: SnapshotArgs, format: OutputFormat, verbose: bool) -> CmdResult
     if loaded.live {
         // Status fields of a live read are current (Cluster::live); the marker lets a
         // loader that honours it read the snapshot back as live state.
-        list["metadata"] = serde_json::json!({"annotations": {"netdoctor.io/live": "true"}});
+        list["metadata"] = serde_json::json!({"annotations": {netdoctor_core::load::LIVE_SNAPSHOT_ANNOTATION: "true"}});
     }
     let text = match format {
         OutputFormat::Table | OutputFormat::Json => to_json(&list)?,
