@@ -1,5 +1,6 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod gw;
 pub mod inp;
 
 use crate::finding::{Finding, Severity};
@@ -34,6 +35,14 @@ pub static RULES: &[&Rule] = &[
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,
+    &gw::gatewayclass_missing_or_not_accepted::RULE,
+    &gw::route_parent_not_found::RULE,
+    &gw::route_not_accepted::RULE,
+    &gw::route_backend_not_found::RULE,
+    &gw::route_backend_reference_not_permitted::RULE,
+    &gw::route_hostname_matches_no_listener::RULE,
+    &gw::route_backend_no_ready_endpoints::RULE,
+    &gw::route_not_handled_by_controller::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.
