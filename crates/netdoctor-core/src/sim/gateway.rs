@@ -406,10 +406,20 @@ pub fn attach<'a>(
             .iter()
             .map(|l| format!("{}: {}", l.name, l.hostname.as_deref().unwrap_or("*")))
             .collect();
+        // The classic surprise: a route for the apex under a wildcard listener.
+        let apex = allowed.iter().find_map(|l| {
+            let suffix = l.hostname.as_deref()?.strip_prefix("*.")?;
+            route
+                .hostnames
+                .iter()
+                .any(|h| h == suffix)
+                .then(|| format!("; listener hostname *.{suffix} covers sub-domains at any depth but not {suffix} itself"))
+        });
         return Err(AttachError::NoMatchingListenerHostname(format!(
-            "route hostnames [{}] intersect no listener hostname ({}); a wildcard *.example.com covers sub-domains at any depth but not example.com itself",
+            "route hostnames [{}] intersect no listener hostname ({}){}",
             route.hostnames.join(", "),
-            lh.join(", ")
+            lh.join(", "),
+            apex.unwrap_or_default()
         )));
     }
     Ok(Attachment {

@@ -61,7 +61,13 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                     p.name
                 );
                 if let Some(s) = status {
-                    m.push_str(&format!("; controller status: {}", describe_condition(s)));
+                    if s.reason == "NotAllowedByListeners" {
+                        if !s.message.is_empty() {
+                            m.push_str(&format!("; the controller agrees: {:?}", s.message));
+                        }
+                    } else {
+                        m.push_str(&format!("; controller status: {}", describe_condition(s)));
+                    }
                 }
                 m
             }
