@@ -249,7 +249,14 @@ impl Cluster {
         to_name: &str,
     ) -> bool {
         self.reference_grants_in(to_ns).any(|g| {
-            g.permits(GATEWAY_GROUP, from_kind, from_ns, to_group, to_kind, to_name)
+            g.permits(
+                GATEWAY_GROUP,
+                from_kind,
+                from_ns,
+                to_group,
+                to_kind,
+                to_name,
+            )
         })
     }
 

@@ -639,14 +639,28 @@ impl GwRequest {
         if authority.is_empty() {
             return Err(format!("{url:?} has no host"));
         }
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') && !h.is_empty() => {
-                let port: u16 = p
-                    .parse()
-                    .map_err(|_| format!("{url:?}: {p:?} is not a port"))?;
-                (h.to_string(), Some(port))
+        let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+            let (h, after) = rest
+                .split_once(']')
+                .ok_or_else(|| format!("{url:?}: unclosed '[' in the host"))?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => Some(
+                    p.parse::<u16>()
+                        .map_err(|_| format!("{url:?}: {p:?} is not a port"))?,
+                ),
+                None => None,
+            };
+            (h.to_string(), port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) if !h.contains(':') && !h.is_empty() => {
+                    let port: u16 = p
+                        .parse()
+                        .map_err(|_| format!("{url:?}: {p:?} is not a port"))?;
+                    (h.to_string(), Some(port))
+                }
+                _ => (authority.to_string(), None),
             }
-            _ => (authority.trim_matches(['[', ']']).to_string(), None),
         };
         let tail = tail.split('#').next().unwrap_or("");
         let (path, query) = match tail.split_once('?') {
@@ -976,17 +990,41 @@ fn listener_rank(l: &Listener, host: &str) -> Option<(u8, Reverse<usize>)> {
     }
 }
 
-/// Gateways that serve a host: a listener of theirs (right scheme) matches the host.
+/// Gateways that name the host: a listener (of the request's scheme) whose hostname matches
+/// it, or a route attached to such a listener whose hostnames match it. A Gateway whose
+/// listeners and routes name no hostname at all (a catch-all) is not counted: it would
+/// claim every host, Ingress ones included.
 pub fn gateways_for_host<'a>(cluster: &'a Cluster, req: &GwRequest) -> Vec<&'a Gateway> {
-    cluster
+    let mut out: Vec<&Gateway> = cluster
         .gateways
         .iter()
         .filter(|g| {
-            g.listeners
-                .iter()
-                .any(|l| protocol_serves(l, &req.scheme) && listener_rank(l, &req.host).is_some())
+            g.listeners.iter().any(|l| {
+                protocol_serves(l, &req.scheme)
+                    && l.hostname
+                        .as_deref()
+                        .is_some_and(|h| hostname_matches(h, &req.host))
+            })
         })
-        .collect()
+        .collect();
+    for r in &cluster.routes {
+        for p in r.parents.iter().filter(|p| p.is_gateway()) {
+            let Ok(att) = attach(cluster, r, p) else {
+                continue;
+            };
+            if out.iter().any(|g| std::ptr::eq(*g, att.gateway)) {
+                continue;
+            }
+            let names_host = att.listeners.iter().any(|al| {
+                protocol_serves(al.listener, &req.scheme)
+                    && al.hostnames.iter().any(|h| hostname_matches(h, &req.host))
+            });
+            if names_host {
+                out.push(att.gateway);
+            }
+        }
+    }
+    out
 }
 
 /// Routes a request through a Gateway (the one given, or the one whose listener serves the
@@ -1073,7 +1111,8 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
     if !gw.addresses.is_empty() {
         class_detail.push_str(&format!(", address {}", gw.addresses.join(", ")));
     }
-    r.hops.push(hop("ingress-class", class_status, class_detail));
+    r.hops
+        .push(hop("ingress-class", class_status, class_detail));
     if class_status == HopStatus::Fail {
         r.symptom = if gw.addresses.is_empty() {
             Symptom::NoAddress
@@ -1155,6 +1194,25 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
         return r;
     };
     r.listener = Some(listener.name.clone());
+    if let Some(p) = listener_condition(gw, listener, "Programmed").filter(|c| c.status == "False")
+    {
+        r.hops.push(hop(
+            "ingress-rule",
+            HopStatus::Fail,
+            format!(
+                "listener {} of Gateway {}/{} is not programmed: {}",
+                listener.name,
+                gw.namespace,
+                gw.name,
+                describe_condition(p)
+            ),
+        ));
+        r.symptom = Symptom::ConnectionRefused;
+        return r;
+    }
+    if listener.protocol == "HTTPS" {
+        r.hops.push(tls_hop(cluster, gw, listener));
+    }
 
     // 3. Routes attached to this listener whose hostnames match the request.
     let kind = if req.grpc {
@@ -1282,7 +1340,8 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
             candidates.len() - 1
         ));
     }
-    r.hops.push(hop("ingress-rule", HopStatus::Pass, rule_detail));
+    r.hops
+        .push(hop("ingress-rule", HopStatus::Pass, rule_detail));
     // The route's own status for this Gateway, when a controller wrote it.
     let status = route
         .status
@@ -1300,18 +1359,85 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
             }
         }
     }
-    for f in &rule.filters {
-        if f == "RequestRedirect" {
-            r.notes.push("the rule has a RequestRedirect filter: the client gets a redirect rather than a backend response".into());
-        }
-    }
 
-    // 4. Backends and their weights.
+    // 4. Backends and their weights (a redirect answers without calling any).
+    if rule.filters.iter().any(|f| f == "RequestRedirect") {
+        r.hops.push(hop(
+            "ingress-backend",
+            HopStatus::Pass,
+            "the rule's RequestRedirect filter answers with a redirect; no backend is called",
+        ));
+        return r;
+    }
     evaluate_backends(cluster, route, &rule.backends, &mut r);
     r
 }
 
-fn evaluate_backends(cluster: &Cluster, route: &GwRoute, backends: &[BackendRef], r: &mut GwRouteResult) {
+fn listener_condition<'a>(gw: &'a Gateway, l: &Listener, type_: &str) -> Option<&'a GwCondition> {
+    gw.listener_status(&l.name)
+        .and_then(|s| condition(&s.conditions, type_))
+}
+
+/// The HTTPS listener's certificate: the controller's ResolvedRefs verdict when it wrote
+/// one, else whether the Secrets exist (and, across namespaces, a ReferenceGrant allows
+/// the Gateway to use them).
+fn tls_hop(cluster: &Cluster, gw: &Gateway, l: &Listener) -> Hop {
+    if let Some(c) = listener_condition(gw, l, "ResolvedRefs").filter(|c| c.status == "False") {
+        return hop(
+            "tls",
+            HopStatus::Warn,
+            format!("listener {} certificate: {}", l.name, describe_condition(c)),
+        );
+    }
+    if l.certificate_refs.is_empty() {
+        return hop(
+            "tls",
+            HopStatus::Warn,
+            format!("HTTPS listener {} has no certificateRefs", l.name),
+        );
+    }
+    let mut problems = Vec::new();
+    for (ns, name) in &l.certificate_refs {
+        if *ns != gw.namespace
+            && !cluster.reference_granted("Gateway", &gw.namespace, "", "Secret", ns, name)
+        {
+            problems.push(format!(
+                "Secret {ns}/{name} is in another namespace and no ReferenceGrant there allows Gateways from {}",
+                gw.namespace
+            ));
+        } else if cluster.can_read("Secret")
+            && !cluster.secrets.is_empty()
+            && cluster.secret(ns, name).is_none()
+        {
+            problems.push(format!("Secret {ns}/{name} does not exist"));
+        }
+    }
+    if problems.is_empty() {
+        let names: Vec<String> = l
+            .certificate_refs
+            .iter()
+            .map(|(ns, n)| format!("{ns}/{n}"))
+            .collect();
+        hop(
+            "tls",
+            HopStatus::Pass,
+            format!(
+                "listener {} terminates TLS with {}",
+                l.name,
+                names.join(", ")
+            ),
+        )
+    } else {
+        hop("tls", HopStatus::Warn, problems.join("; "))
+    }
+}
+
+fn evaluate_backends(
+    cluster: &Cluster,
+    route: &GwRoute,
+    backends: &[BackendRef],
+    r: &mut GwRouteResult,
+) {
     let total: i64 = backends.iter().map(|b| b.weight).sum();
     if backends.is_empty() || total == 0 {
         r.hops.push(hop(
@@ -1347,12 +1473,18 @@ fn evaluate_backends(cluster: &Cluster, route: &GwRoute, backends: &[BackendRef]
                 hops.push(hop(
                     "ingress-backend",
                     HopStatus::Pass,
-                    format!("backendRef Service {name} port {} (weight {}, {percent:.0}% of requests)", sp.port, b.weight),
+                    format!(
+                        "backendRef Service {name} port {} (weight {}, {percent:.0}% of requests)",
+                        sp.port, b.weight
+                    ),
                 ));
                 hops.push(hop(
                     "service-port",
                     HopStatus::Pass,
-                    format!("Service {name} port {} → targetPort {}", sp.port, sp.target_port),
+                    format!(
+                        "Service {name} port {} → targetPort {}",
+                        sp.port, sp.target_port
+                    ),
                 ));
                 let (ready, all) = ready_endpoints(cluster, svc, sp);
                 if ready == 0 {

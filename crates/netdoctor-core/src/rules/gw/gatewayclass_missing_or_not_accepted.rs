@@ -84,7 +84,9 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         );
     }
     for class in &cluster.gateway_classes {
-        let Some(acc) = class.accepted() else { continue };
+        let Some(acc) = class.accepted() else {
+            continue;
+        };
         if acc.is_true() {
             continue;
         }

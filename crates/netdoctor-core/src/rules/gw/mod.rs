@@ -1,9 +1,9 @@
 //! GW: Gateway API (GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant).
 
+pub mod gatewayclass_missing_or_not_accepted;
 pub mod route_backend_no_ready_endpoints;
 pub mod route_backend_not_found;
 pub mod route_backend_reference_not_permitted;
-pub mod gatewayclass_missing_or_not_accepted;
 pub mod route_hostname_matches_no_listener;
 pub mod route_not_accepted;
 pub mod route_not_handled_by_controller;
@@ -31,7 +31,8 @@ pub(crate) fn parent_condition<'a>(
     p: &ParentRef,
     type_: &str,
 ) -> Option<&'a GwCondition> {
-    r.status_for(p).and_then(|s| condition(&s.conditions, type_))
+    r.status_for(p)
+        .and_then(|s| condition(&s.conditions, type_))
 }
 
 /// The Gateway carries status written by a controller (the input is a dump of a live

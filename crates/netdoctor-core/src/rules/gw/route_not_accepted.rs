@@ -76,10 +76,10 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 if computed.is_some_and(|e| e.reason() == s.reason) {
                     continue;
                 }
-                if s.reason == "NoMatchingParent" || s.reason == "NoMatchingListenerHostname" {
-                    if computed.is_some() {
-                        continue;
-                    }
+                if computed.is_some()
+                    && (s.reason == "NoMatchingParent" || s.reason == "NoMatchingListenerHostname")
+                {
+                    continue;
                 }
                 format!(
                     "{} {}/{} is not accepted by Gateway {}/{}: {}",

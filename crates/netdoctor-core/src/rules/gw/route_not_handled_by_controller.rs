@@ -45,8 +45,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             continue;
         }
         // Some controllers write the parentRef without the defaulted fields; match on name.
-        if r
-            .status
+        if r.status
             .iter()
             .any(|s| s.parent.name == p.name && s.parent.namespace == p.namespace)
         {

@@ -179,8 +179,14 @@ fn listener_and_route_hostnames_intersect_per_spec() {
     // Listener *.example.com: *.example.com, test.example.com, foo.test.example.com match;
     // example.com and test.example.net do not.
     let l = "*.example.com";
-    assert_eq!(intersect_hostnames(l, "*.example.com"), Some("*.example.com"));
-    assert_eq!(intersect_hostnames(l, "test.example.com"), Some("test.example.com"));
+    assert_eq!(
+        intersect_hostnames(l, "*.example.com"),
+        Some("*.example.com")
+    );
+    assert_eq!(
+        intersect_hostnames(l, "test.example.com"),
+        Some("test.example.com")
+    );
     assert_eq!(
         intersect_hostnames(l, "foo.test.example.com"),
         Some("foo.test.example.com")
@@ -192,7 +198,10 @@ fn listener_and_route_hostnames_intersect_per_spec() {
         intersect_hostnames("test.example.com", "*.example.com"),
         Some("test.example.com")
     );
-    assert_eq!(intersect_hostnames("test.example.com", "other.example.com"), None);
+    assert_eq!(
+        intersect_hostnames("test.example.com", "other.example.com"),
+        None
+    );
     // Two wildcards: the narrower one.
     assert_eq!(
         intersect_hostnames("*.example.com", "*.foo.example.com"),
@@ -229,7 +238,10 @@ fn wildcard_listener_serves_deep_subdomain_route() {
     assert_eq!(res.listener.as_deref(), Some("wild"));
     assert_eq!(res.route.as_deref(), Some("apps/r"));
     // Another host under the wildcard, not in the route: 404.
-    assert_eq!(run(&c, "http://baz.example.com:8080/").symptom, Symptom::Http404);
+    assert_eq!(
+        run(&c, "http://baz.example.com:8080/").symptom,
+        Symptom::Http404
+    );
 }
 
 // ----------------------------------------------------------------- attachment
@@ -243,11 +255,20 @@ fn section_name_and_port_must_name_a_listener() {
     );
     let c = cluster(&text);
     let r = &c.routes[0];
-    assert_eq!(attach(&c, r, &r.parents[0]).unwrap_err().reason(), "NoMatchingParent");
-    assert_eq!(attach(&c, r, &r.parents[1]).unwrap_err().reason(), "NoMatchingParent");
+    assert_eq!(
+        attach(&c, r, &r.parents[0]).unwrap_err().reason(),
+        "NoMatchingParent"
+    );
+    assert_eq!(
+        attach(&c, r, &r.parents[1]).unwrap_err().reason(),
+        "NoMatchingParent"
+    );
     let ok = attach(&c, r, &r.parents[2]).expect("attaches");
     assert_eq!(ok.listeners.len(), 1);
-    assert_eq!(attach(&c, r, &r.parents[3]).unwrap_err(), AttachError::GatewayNotFound);
+    assert_eq!(
+        attach(&c, r, &r.parents[3]).unwrap_err(),
+        AttachError::GatewayNotFound
+    );
 }
 
 #[test]
@@ -305,7 +326,11 @@ spec:
     let r = &c.routes[0];
     let e = attach(&c, r, &r.parents[0]).unwrap_err();
     assert_eq!(e.reason(), "NotAllowedByListeners");
-    assert!(e.detail().contains("does not accept HTTPRoute"), "{}", e.detail());
+    assert!(
+        e.detail().contains("does not accept HTTPRoute"),
+        "{}",
+        e.detail()
+    );
 }
 
 // ----------------------------------------------------------------- matching
@@ -362,11 +387,19 @@ fn header_query_and_method_matching() {
         text.push_str(&svc("infra", s, 1, 0));
     }
     let c = cluster(&text);
-    let be = |req: GwRequest| run_req(&c, req).backend.map(|b| b.service).unwrap_or_default();
+    let be = |req: GwRequest| {
+        run_req(&c, req)
+            .backend
+            .map(|b| b.service)
+            .unwrap_or_default()
+    };
     let get = |u: &str| GwRequest::parse(u).expect("url");
     // Header names are case-insensitive, values exact.
     assert_eq!(be(get("http://x/").with_header("version", "two")), "v2");
-    assert_eq!(be(get("http://x/").with_header("Version", "Two")), "default");
+    assert_eq!(
+        be(get("http://x/").with_header("Version", "Two")),
+        "default"
+    );
     // Query: name and value exact.
     assert_eq!(be(get("http://x/?animal=whale")), "whale");
     assert_eq!(be(get("http://x/?Animal=whale")), "default");
@@ -392,7 +425,10 @@ fn match_conditions_are_anded_and_matches_ored() {
     let c = cluster(&text);
     let get = |u: &str| GwRequest::parse(u).expect("url");
     assert_eq!(run_req(&c, get("http://x/a")).symptom, Symptom::Http404);
-    assert_eq!(run_req(&c, get("http://x/a").with_header("x", "1")).symptom, Symptom::Ok);
+    assert_eq!(
+        run_req(&c, get("http://x/a").with_header("x", "1")).symptom,
+        Symptom::Ok
+    );
     assert_eq!(run_req(&c, get("http://x/b")).symptom, Symptom::Ok);
 }
 
@@ -429,18 +465,27 @@ fn precedence_exact_then_longest_prefix_then_method_headers_query() {
     }
     let c = cluster(&text);
     let get = |u: &str| GwRequest::parse(u).expect("url");
-    let be = |req: GwRequest| run_req(&c, req).backend.map(|b| b.service).unwrap_or_default();
+    let be = |req: GwRequest| {
+        run_req(&c, req)
+            .backend
+            .map(|b| b.service)
+            .unwrap_or_default()
+    };
     assert_eq!(be(get("http://x/api/v1/users")), "exact");
     assert_eq!(be(get("http://x/api/v1/other")), "apiv1");
     assert_eq!(be(get("http://x/api/v2")), "apiget");
     assert_eq!(be(get("http://x/api/v2").with_method("PUT")), "api");
     assert_eq!(be(get("http://x/api/x").with_header("a", "1")), "apigeth");
     assert_eq!(
-        be(get("http://x/api/x").with_header("a", "1").with_header("b", "2")),
+        be(get("http://x/api/x")
+            .with_header("a", "1")
+            .with_header("b", "2")),
         "apigeth2"
     );
     assert_eq!(
-        be(get("http://x/api/x?q=1").with_header("a", "1").with_header("b", "2")),
+        be(get("http://x/api/x?q=1")
+            .with_header("a", "1")
+            .with_header("b", "2")),
         "apigethq"
     );
     assert_eq!(be(get("http://x/other")), "root");
@@ -461,8 +506,16 @@ fn precedence_across_routes_oldest_then_alphabetical_then_rule_order() {
     }
     let c = cluster(&text);
     let res = run(&c, "http://x/same");
-    assert_eq!(res.route.as_deref(), Some("infra/zeta"), "oldest route wins");
-    assert_eq!(res.backend.map(|b| b.service).as_deref(), Some("old"), "first rule");
+    assert_eq!(
+        res.route.as_deref(),
+        Some("infra/zeta"),
+        "oldest route wins"
+    );
+    assert_eq!(
+        res.backend.map(|b| b.service).as_deref(),
+        Some("old"),
+        "first rule"
+    );
 
     // Same timestamps: alphabetical namespace/name.
     let mut text = route("beta", "2024-06-01T00:00:00Z", "new-b");
@@ -471,7 +524,10 @@ fn precedence_across_routes_oldest_then_alphabetical_then_rule_order() {
         text.push_str(&svc("infra", s, 1, 0));
     }
     let c = cluster(&text);
-    assert_eq!(run(&c, "http://x/same").route.as_deref(), Some("infra/alpha"));
+    assert_eq!(
+        run(&c, "http://x/same").route.as_deref(),
+        Some("infra/alpha")
+    );
 }
 
 #[test]
@@ -516,7 +572,11 @@ fn cross_namespace_backend_needs_reference_grant() {
     let c = cluster(&text);
     let res = run(&c, "http://x/");
     assert_eq!(res.symptom, Symptom::Http500);
-    assert!(res.failing_hop().expect("fail").detail.contains("RefNotPermitted"));
+    assert!(res
+        .failing_hop()
+        .expect("fail")
+        .detail
+        .contains("RefNotPermitted"));
 
     // A grant for another kind or namespace does not help; the right one does.
     let grant = |from_kind: &str, from_ns: &str, to_name: &str| {
@@ -559,7 +619,11 @@ fn backend_not_found_invalid_kind_and_no_endpoints() {
     assert_eq!(run(&c, "http://x/badport").symptom, Symptom::Http500);
     let k = run(&c, "http://x/kind");
     assert_eq!(k.symptom, Symptom::Http500);
-    assert!(k.failing_hop().expect("fail").detail.contains("InvalidKind"));
+    assert!(k
+        .failing_hop()
+        .expect("fail")
+        .detail
+        .contains("InvalidKind"));
     let d = run(&c, "http://x/down");
     assert_eq!(d.symptom, Symptom::Http503);
     assert_eq!(d.failing_hop().expect("fail").step, "endpoints");
@@ -585,7 +649,11 @@ fn weights_split_traffic_and_weight_zero_gets_nothing() {
     text.push_str(&svc("infra", "b", 2, 0));
     let c = cluster(&text);
     let s = run(&c, "http://x/split");
-    assert_eq!(s.symptom, Symptom::Ok, "a weight-0 missing backend receives nothing");
+    assert_eq!(
+        s.symptom,
+        Symptom::Ok,
+        "a weight-0 missing backend receives nothing"
+    );
     let pct: Vec<(String, i64)> = s
         .backends
         .iter()
@@ -601,7 +669,11 @@ fn weights_split_traffic_and_weight_zero_gets_nothing() {
     );
     let b = run(&c, "http://x/broken");
     assert_eq!(b.symptom, Symptom::Http500);
-    assert!(b.notes.iter().any(|n| n.contains("25% of requests fail")), "{:?}", b.notes);
+    assert!(
+        b.notes.iter().any(|n| n.contains("25% of requests fail")),
+        "{:?}",
+        b.notes
+    );
     assert_eq!(run(&c, "http://x/zero").symptom, Symptom::Http500);
 }
 
@@ -620,7 +692,10 @@ fn listener_selection_by_port_protocol_and_hostname() {
     assert_eq!(h.listener.as_deref(), Some("https"));
     assert_eq!(h.symptom, Symptom::Ok, "{h:#?}");
     // HTTPS on a host no HTTPS listener names.
-    assert_eq!(run(&c, "https://other.example.com/").symptom, Symptom::Http404);
+    assert_eq!(
+        run(&c, "https://other.example.com/").symptom,
+        Symptom::Http404
+    );
     // A port no listener uses.
     assert_eq!(
         run(&c, "http://x.example.com:7777/").symptom,
@@ -657,7 +732,11 @@ spec:
     assert_eq!(res.symptom, Symptom::NoAddress);
     let f = res.failing_hop().expect("fail");
     assert_eq!(f.step, "ingress-class");
-    assert!(f.detail.contains("no controller has processed it yet"), "{}", f.detail);
+    assert!(
+        f.detail.contains("no controller has processed it yet"),
+        "{}",
+        f.detail
+    );
 }
 
 #[test]
@@ -716,4 +795,99 @@ fn conditions_are_explained_in_plain_words() {
     };
     let d = describe_condition(&c);
     assert!(d.contains("ReferenceGrant"), "{d}");
+}
+
+#[test]
+fn gateway_with_kind_before_api_version_is_read() {
+    let c = cluster(
+        r#"---
+kind: Gateway
+apiVersion: gateway.networking.k8s.io/v1beta1
+metadata: {name: late, namespace: infra}
+spec:
+  gatewayClassName: eg
+  listeners: [{name: h, protocol: HTTP, port: 80}]
+"#,
+    );
+    assert!(c.gateway("infra", "late").is_some());
+}
+
+#[test]
+fn request_redirect_rule_calls_no_backend() {
+    let text = httproute(
+        "infra",
+        "r",
+        r#"  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]"#,
+    );
+    let c = cluster(&text);
+    let res = run(&c, "http://x/anything");
+    assert_eq!(res.symptom, Symptom::Ok);
+    assert!(res.hops.iter().any(|h| h.detail.contains("redirect")));
+}
+
+#[test]
+fn catch_all_gateway_is_not_auto_detected_for_any_host() {
+    // A route without hostnames on the hostname-less `http` listener serves every host, but
+    // auto-detection only picks a Gateway that names the host.
+    let mut text = httproute(
+        "infra",
+        "r",
+        "  parentRefs: [{name: gw, sectionName: http}]\n  rules: [{backendRefs: [{name: a, port: 8080}]}]",
+    );
+    text.push_str(&svc("infra", "a", 1, 0));
+    let c = cluster(&text);
+    let req = GwRequest::parse("http://legacy.example.org/").expect("url");
+    assert!(route(&c, &req, &GwRouteOptions::default()).is_none());
+    // Given explicitly, it routes.
+    assert_eq!(run(&c, "http://legacy.example.org/").symptom, Symptom::Ok);
+    // A route hostname names the host: detected.
+    let mut text = httproute(
+        "infra",
+        "r",
+        "  parentRefs: [{name: gw, sectionName: http}]\n  hostnames: [app.example.org]\n  rules: [{backendRefs: [{name: a, port: 8080}]}]",
+    );
+    text.push_str(&svc("infra", "a", 1, 0));
+    let c = cluster(&text);
+    let req = GwRequest::parse("http://app.example.org/").expect("url");
+    assert!(route(&c, &req, &GwRouteOptions::default()).is_some());
+}
+
+#[test]
+fn https_listener_reports_its_certificate() {
+    let mut text = httproute(
+        "apps",
+        "r",
+        "  parentRefs: [{name: gw, namespace: infra, sectionName: https}]\n  rules: [{backendRefs: [{name: a, port: 8080}]}]",
+    );
+    text.push_str(&svc("apps", "a", 1, 0));
+    text.push_str("---\napiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: infra}\n");
+    let c = cluster(&text);
+    let res = run(&c, "https://secure.example.com/");
+    let tls = res.hops.iter().find(|h| h.step == "tls").expect("tls hop");
+    assert_eq!(tls.status, HopStatus::Warn);
+    assert!(
+        tls.detail.contains("infra/secure-cert does not exist"),
+        "{}",
+        tls.detail
+    );
+    text.push_str(
+        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: secure-cert, namespace: infra}\n",
+    );
+    let c = cluster(&text);
+    let res = run(&c, "https://secure.example.com/");
+    let tls = res.hops.iter().find(|h| h.step == "tls").expect("tls hop");
+    assert_eq!(tls.status, HopStatus::Pass);
+}
+
+#[test]
+fn ipv6_and_explicit_ports_parse() {
+    let r = GwRequest::parse("https://[2001:db8::1]:8443/a?b=c&d").expect("url");
+    assert_eq!(r.host, "2001:db8::1");
+    assert_eq!(r.port, 8443);
+    assert_eq!(r.query_param("b"), Some("c"));
+    assert_eq!(r.query_param("d"), Some(""));
+    assert!(GwRequest::parse("ftp://x/").is_err());
+    assert!(GwRequest::parse("http://x:notaport/").is_err());
 }
