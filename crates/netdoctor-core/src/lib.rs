@@ -3,8 +3,10 @@
 //! Pure: no sockets, no async runtime, no Kubernetes client. Files are read by `load`;
 //! everything else works on `model::Cluster`.
 
+pub mod alerts;
 pub mod finding;
 pub mod load;
+pub mod metrics;
 pub mod model;
 pub mod rules;
 pub mod sim;

@@ -14,7 +14,8 @@ fn fixture_dir(code: &str) -> PathBuf {
 }
 
 /// Loads a fixture; a fixture may name the kinds a live read was forbidden to list in a
-/// first-line comment `# forbidden: NetworkPolicy,Ingress` (for INP003-style rules).
+/// first-line comment `# forbidden: NetworkPolicy,Ingress` (for INP003-style rules), and a
+/// first-line `# live` marks the state as read from a live cluster (status is current).
 pub fn load_fixture(path: &Path) -> Cluster {
     let loaded = load_paths(&[path.to_path_buf()]).expect("fixture readable");
     let mut cluster = Cluster::build(loaded, &BuildOptions::default());
@@ -26,6 +27,7 @@ pub fn load_fixture(path: &Path) -> Cluster {
         {
             cluster.unreadable_kinds = rest.split(',').map(|s| s.trim().to_string()).collect();
         }
+        cluster.live = text.lines().next().is_some_and(|l| l.trim() == "# live");
     }
     cluster
 }

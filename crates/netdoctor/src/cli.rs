@@ -34,8 +34,17 @@ pub enum Command {
     Rules,
     /// Show the documentation of one check.
     Explain(ExplainArgs),
+    /// Alert rules (PrometheusRule) for the metrics netdoctor's monitor and CoreDNS export.
+    Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
     Snapshot(SnapshotArgs),
+    /// Ingress routing: which rule and backend serve a URL, or why none does.
+    #[command(subcommand)]
+    Ingress(IngressCommand),
+    /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
+    Policy(crate::commands::policy::PolicyArgs),
+    /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
+    Dns(crate::commands::dns::DnsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +92,53 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// A plain Prometheus rules file (what `promtool check rules` takes) instead of a
+    /// PrometheusRule object.
+    #[arg(long)]
+    pub plain: bool,
+
+    /// Namespace of the PrometheusRule object.
+    #[arg(long = "rule-namespace", default_value = "monitoring")]
+    pub namespace: String,
+
+    /// Value of the `release` label the Prometheus operator selects rules by.
+    #[arg(long = "release-label", default_value = "prometheus")]
+    pub release_label: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngressCommand {
+    /// Route a URL as the ingress controller would: the class and controller, the rule (host
+    /// and path), the backend Service, port and endpoints, and the status the client gets.
+    ///
+    /// Exit 0 when the request would be served, 1 when it fails (404, 502, 503, no address).
+    Route(IngressRouteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngressRouteArgs {
+    /// The URL as the client requests it: `https://app.example.com/api/users`.
+    pub url: String,
+
+    /// Route as the controller of this IngressClass (default: the class whose Ingresses name
+    /// the host, preferring the default class).
+    #[arg(long = "ingress-class", value_name = "CLASS")]
+    pub ingress_class: Option<String>,
+
+    /// A request header `'Name: value'` (repeatable); `Host` overrides the URL's host.
+    #[arg(short = 'H', long = "header", value_name = "'K: V'")]
+    pub headers: Vec<String>,
+
+    /// The request method.
+    #[arg(short = 'X', long = "method", default_value = "GET")]
+    pub method: String,
+
     #[command(flatten)]
     pub input: InputArgs,
 }

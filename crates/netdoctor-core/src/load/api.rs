@@ -161,7 +161,10 @@ fn annotations<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
 /// ConfigMap data: only the keys cluster DNS is configured by. Other data is never held.
 fn dns_config_data<'de, D: Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
     string_map_skipping(d, |k| {
-        matches!(k, "Corefile" | "stubDomains" | "upstreamNameservers")
+        matches!(
+            k,
+            "Corefile" | "stubDomains" | "upstreamNameservers" | "kubelet"
+        )
     })
 }
 
@@ -421,6 +424,7 @@ pub struct Condition {
 pub struct ContainerStatus {
     #[serde(deserialize_with = "nullable")]
     pub name: String,
+    pub image: Option<String>,
     #[serde(deserialize_with = "nullable")]
     pub ready: bool,
     pub started: Option<bool>,

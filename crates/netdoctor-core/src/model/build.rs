@@ -10,7 +10,8 @@ use std::net::IpAddr;
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
-    /// `--cluster-domain`; when absent, taken from the CoreDNS Corefile, else `cluster.local`.
+    /// `--cluster-domain`; when absent, kubelet-config's `clusterDomain`, else the CoreDNS
+    /// Corefile's `kubernetes` zone, else `cluster.local`.
     pub cluster_domain: Option<String>,
 }
 
@@ -936,6 +937,7 @@ impl Builder {
         c.cluster_domain = options
             .cluster_domain
             .clone()
+            .or_else(|| kubelet_cluster_domain(&c))
             .or_else(|| corefile_cluster_domain(&c))
             .unwrap_or_else(|| "cluster.local".into());
 
@@ -1233,22 +1235,33 @@ fn ingress_backend(b: &api::IngressBackend) -> Option<IngressBackend> {
     Some(IngressBackend::Service { name, port })
 }
 
-/// The zone of the Corefile's `kubernetes` plugin (the first that is not a reverse zone).
-/// The DNS engine parses the Corefile fully; this is only what the model needs.
+/// `clusterDomain` of the kubelet configuration (`kube-system/kubelet-config`, key `kubelet`):
+/// what kubelet writes into pods' search paths.
+fn kubelet_cluster_domain(c: &Cluster) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Kubelet {
+        cluster_domain: Option<String>,
+    }
+    let cm = c
+        .config_maps
+        .iter()
+        .find(|m| m.namespace == "kube-system" && m.name == "kubelet-config")?;
+    let k: Kubelet = serde_saphyr::from_str(cm.data.get("kubelet")?).ok()?;
+    k.cluster_domain
+        .map(|d| d.trim_end_matches('.').to_string())
+        .filter(|d| !d.is_empty())
+}
+
+/// The cluster domain from the Corefile's `kubernetes` plugin (its first zone that is not a
+/// reverse zone), parsed by `sim::corefile`.
 fn corefile_cluster_domain(c: &Cluster) -> Option<String> {
     let cm = c
         .config_maps
         .iter()
         .find(|m| m.namespace == "kube-system" && m.name == "coredns")?;
     let corefile = cm.data.get("Corefile")?;
-    for line in corefile.lines() {
-        let mut words = line.split_whitespace();
-        if words.next() == Some("kubernetes") {
-            return words
-                .take_while(|w| *w != "{")
-                .find(|z| !z.ends_with(".arpa") && !z.ends_with(".arpa."))
-                .map(|z| z.trim_end_matches('.').to_string());
-        }
-    }
-    None
+    crate::sim::corefile::parse(corefile)
+        .kubernetes()?
+        .cluster_domain()
 }

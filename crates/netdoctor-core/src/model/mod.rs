@@ -62,6 +62,9 @@ pub struct Cluster {
     /// Kinds that a live read was forbidden to list (INP003); rules that need them say
     /// "not checked".
     pub unreadable_kinds: Vec<String>,
+    /// The state was read from a live cluster (set by the live reader), so `status` fields
+    /// are current: e.g. an empty Ingress `status.loadBalancer` means the address is pending.
+    pub live: bool,
 
     index: Index,
 }

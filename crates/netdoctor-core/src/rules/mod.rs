@@ -1,7 +1,11 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod dns;
 pub mod gw;
+pub mod ing;
 pub mod inp;
+pub mod np;
+pub mod svc;
 
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
@@ -32,9 +36,35 @@ impl std::fmt::Debug for Rule {
 
 /// Every rule, in catalogue order.
 pub static RULES: &[&Rule] = &[
-    &inp::document_unreadable::RULE,
-    &inp::object_invalid::RULE,
-    &inp::kind_not_readable::RULE,
+    &svc::service_selects_no_pods::RULE,
+    &svc::service_workload_scaled_to_zero::RULE,
+    &svc::service_no_ready_endpoints::RULE,
+    &svc::service_some_endpoints_not_ready::RULE,
+    &svc::service_target_port_unresolved::RULE,
+    &svc::service_target_port_not_declared::RULE,
+    &svc::service_without_selector_has_no_endpoints::RULE,
+    &svc::service_selects_multiple_workloads::RULE,
+    &svc::endpointslice_stale::RULE,
+    &dns::cluster_dns_not_running::RULE,
+    &dns::cluster_dns_service_unreachable::RULE,
+    &dns::corefile_misconfigured::RULE,
+    &dns::host_network_pod_uses_node_dns::RULE,
+    &dns::pod_dns_bypasses_cluster_dns::RULE,
+    &dns::externalname_target_missing::RULE,
+    &np::egress_policy_blocks_dns::RULE,
+    &np::policy_selects_no_pods::RULE,
+    &np::policy_peer_selects_nothing::RULE,
+    &np::policy_named_port_unresolved::RULE,
+    &np::ingress_controller_blocked_by_policy::RULE,
+    &np::service_isolated_from_all_clients::RULE,
+    &ing::ingress_class_missing::RULE,
+    &ing::ingress_controller_not_running::RULE,
+    &ing::ingress_no_address::RULE,
+    &ing::ingress_backend_service_missing::RULE,
+    &ing::ingress_backend_port_missing::RULE,
+    &ing::ingress_backend_no_ready_endpoints::RULE,
+    &ing::ingress_tls_secret_missing::RULE,
+    &ing::ingress_rule_shadowed::RULE,
     &gw::gatewayclass_missing_or_not_accepted::RULE,
     &gw::route_parent_not_found::RULE,
     &gw::route_not_accepted::RULE,
@@ -43,6 +73,9 @@ pub static RULES: &[&Rule] = &[
     &gw::route_hostname_matches_no_listener::RULE,
     &gw::route_backend_no_ready_endpoints::RULE,
     &gw::route_not_handled_by_controller::RULE,
+    &inp::document_unreadable::RULE,
+    &inp::object_invalid::RULE,
+    &inp::kind_not_readable::RULE,
 ];
 
 /// Finds a rule by code (`svc001` works too) or by name.

@@ -1,3 +1,9 @@
 //! Simulations: each answers one question about the model (where does this packet go, what
 //! does this name resolve to) and returns a verdict with the ordered steps that explain it.
+
+pub mod corefile;
+pub mod dns;
 pub mod gateway;
+pub mod ingress;
+pub mod netpol;
+pub mod service;

@@ -1,5 +1,6 @@
 //! `netdoctor doctor [OBJECT]`: every check over the scope, or what concerns one object.
 
+use super::svc_report;
 use crate::cli::DoctorArgs;
 use crate::output::{emit, render_findings, OutputFormat};
 use crate::target::{not_found, ObjectArg};
@@ -17,12 +18,44 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         only: args.only.clone(),
     };
     let mut findings = rules::run(cluster, &options);
+    let all = findings.clone();
+    let mut arg = None;
     if let Some(object) = &args.object {
-        let arg = ObjectArg::parse(object)?;
-        let related = related_objects(cluster, &arg)?;
+        let a = ObjectArg::parse(object)?;
+        let related = related_objects(cluster, &a)?;
         findings.retain(|f| related.contains(&f.object));
+        arg = Some(a);
     }
-    let text = render_findings(format, &findings)?;
+    let text = match &arg {
+        Some(ObjectArg::Service { namespace, name }) => match cluster.service(namespace, name) {
+            Some(svc) => svc_report::render_service(
+                format,
+                &svc_report::service_report(cluster, svc),
+                &findings,
+            )?,
+            None => render_findings(format, &findings)?,
+        },
+        Some(ObjectArg::Pod { namespace, name }) => match cluster.pod_index(namespace, name) {
+            Some(pi) => {
+                let (pod, services, near) = svc_report::pod_services(cluster, pi);
+                // Findings of the Services that nearly select the pod explain why none does.
+                let near_refs: HashSet<ObjectRef> = near
+                    .iter()
+                    .filter_map(|n| n.service.split_once('/'))
+                    .map(|(ns, name)| ObjectRef::namespaced("Service", ns, name))
+                    .collect();
+                let extra: Vec<Finding> = all
+                    .into_iter()
+                    .filter(|f| near_refs.contains(&f.object) && !findings.contains(f))
+                    .collect();
+                findings.extend(extra);
+                rules::sort(&mut findings);
+                svc_report::render_pod(format, &pod, &services, &near, &findings)?
+            }
+            None => render_findings(format, &findings)?,
+        },
+        _ => render_findings(format, &findings)?,
+    };
     emit(&text)?;
     Ok(exit_code(&findings, args.fail_on.threshold()))
 }

@@ -1,9 +1,14 @@
 //! One file per command.
 
+mod alerts;
+pub mod dns;
 mod doctor;
 mod explain;
+mod ingress;
+pub mod policy;
 mod rules;
 mod snapshot;
+mod svc_report;
 
 use crate::cli::{Cli, Command};
 use crate::CmdResult;
@@ -15,6 +20,10 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Doctor(args) => doctor::run(args, format, verbose),
         Command::Rules => rules::run(format),
         Command::Explain(args) => explain::run(args, format),
+        Command::Alerts(args) => alerts::run(args, format),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
+        Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
+        Command::Policy(args) => policy::run(args, format, verbose),
+        Command::Dns(args) => dns::run(args, format, verbose),
     }
 }

@@ -1,0 +1,373 @@
+use super::{indent, match_labels_yaml, pod_label, pod_selector_yaml, short_list};
+use crate::finding::{Finding, Fix, ObjectRef, Severity};
+use crate::model::{Cluster, Labels, PortRef, Protocol};
+use crate::rules::Rule;
+use crate::sim::netpol::{Direction, Endpoint, Engine};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+pub static RULE: Rule = Rule {
+    code: "NP001",
+    name: "egress-policy-blocks-dns",
+    severity: Severity::Error,
+    summary: "an egress-isolated pod cannot reach the cluster DNS pods (or NodeLocal DNSCache address) on UDP 53 and TCP 53",
+    doc: r#"## What it checks
+For every pod that uses cluster DNS (`dnsPolicy: ClusterFirst`) and is isolated for egress
+(a NetworkPolicy with `policyTypes: [Egress]` selects it), netdoctor evaluates the egress
+rules against the cluster DNS pods (the pods the `kube-system/kube-dns` Service selects,
+else the pods labelled `k8s-app=kube-dns`) on the Service's DNS target ports, UDP and TCP,
+and, when NodeLocal DNSCache runs (`k8s-app=node-local-dns` pods), against its link-local
+address (169.254.20.10 unless its ConfigMap binds another). Pods are grouped: one finding per
+namespace and set of egress policies.
+
+## Why it breaks traffic
+Egress policies are evaluated after the Service DNAT, so the DNS query to the kube-dns
+ClusterIP must be allowed to the CoreDNS *pods* on their container port. A default-deny
+egress policy without a DNS rule makes every name lookup time out: clients see
+`dial tcp: lookup api-service: i/o timeout` or `Temporary failure in name resolution`, long
+before any connection is attempted. TCP 53 is needed for answers larger than 512 bytes
+(truncated UDP answers are retried over TCP).
+
+## How to fix
+Add an egress rule (in the same namespace, selecting the same pods) that allows UDP and TCP
+53 to the cluster DNS pods in `kube-system`, and to the NodeLocal DNSCache address when it is
+deployed. The finding carries the exact policy.
+
+## Example
+```
+error[NP001] egress-policy-blocks-dns: monitoring/networkpolicy/default-deny-egress
+  egress of 1 workload in monitoring (monitoring/prometheus[Deployment]) is isolated by
+  monitoring/default-deny-egress and no egress rule allows DNS to the cluster DNS pods
+  (kube-system, k8s-app=kube-dns): UDP 53 and TCP 53 are blocked
+```
+
+## References
+- Network policies: https://kubernetes.io/docs/concepts/services-networking/network-policies/
+- DNS for Services and Pods: https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/
+- NodeLocal DNSCache: https://kubernetes.io/docs/tasks/administer-cluster/nodelocaldns/
+"#,
+    check,
+};
+
+/// Where cluster DNS traffic goes after DNAT.
+struct DnsTargets {
+    /// (pod, protocol, target port) of every DNS backend.
+    backends: Vec<(usize, Protocol, u16)>,
+    /// The labels that select the DNS pods (the Service's selector).
+    selector: Labels,
+    /// The NodeLocal DNSCache address, when it runs.
+    nodelocal: Option<IpAddr>,
+}
+
+fn dns_targets(c: &Cluster) -> Option<DnsTargets> {
+    let svc = c.service("kube-system", "kube-dns");
+    let selector: Labels = match svc.and_then(|s| s.selector.clone()) {
+        Some(sel) => sel,
+        None => [("k8s-app".to_string(), "kube-dns".to_string())].into(),
+    };
+    let pods = c.pods_matching("kube-system", &crate::model::Selector::from_map(&selector));
+    let ports: Vec<(Protocol, PortRef)> = match svc {
+        Some(s) => s
+            .ports
+            .iter()
+            .filter(|p| p.port == 53 && matches!(p.protocol, Protocol::Udp | Protocol::Tcp))
+            .map(|p| (p.protocol, p.target_port.clone()))
+            .collect(),
+        None => vec![
+            (Protocol::Udp, PortRef::Number(53)),
+            (Protocol::Tcp, PortRef::Number(53)),
+        ],
+    };
+    let mut backends = Vec::new();
+    for &pod in &pods {
+        for (proto, target) in &ports {
+            let port = match target {
+                PortRef::Number(n) => Some(*n),
+                PortRef::Name(n) => c.pods[pod].resolve_named_port(n, *proto),
+            };
+            if let Some(port) = port {
+                backends.push((pod, *proto, port));
+            }
+        }
+    }
+    let nodelocal_runs = c.pods.iter().any(|p| {
+        p.labels
+            .get("k8s-app")
+            .is_some_and(|v| v == "node-local-dns")
+    });
+    let nodelocal = nodelocal_runs.then(|| nodelocal_address(c));
+    if backends.is_empty() && nodelocal.is_none() {
+        return None;
+    }
+    Some(DnsTargets {
+        backends,
+        selector,
+        nodelocal,
+    })
+}
+
+/// The link-local address NodeLocal DNSCache binds (its Corefile's `bind`), default
+/// 169.254.20.10.
+fn nodelocal_address(c: &Cluster) -> IpAddr {
+    let default = IpAddr::from([169, 254, 20, 10]);
+    let Some(cm) = c.config_map("kube-system", "node-local-dns") else {
+        return default;
+    };
+    cm.data
+        .values()
+        .flat_map(|v| v.lines())
+        .filter_map(|l| l.trim().strip_prefix("bind "))
+        .flat_map(|rest| rest.split_whitespace())
+        .filter_map(|w| w.parse::<IpAddr>().ok())
+        .find(|ip| matches!(ip, IpAddr::V4(v4) if v4.is_link_local()))
+        .unwrap_or(default)
+}
+
+/// Workloads affected, and what is blocked for them.
+type Blocked = (Vec<String>, Vec<String>);
+
+fn check(c: &Cluster, out: &mut Vec<Finding>) {
+    if !c.policies.iter().any(|p| p.isolates_egress) {
+        return;
+    }
+    let Some(dns) = dns_targets(c) else { return };
+    let engine = Engine::new(c);
+    // (namespace, egress policies) → (workloads, blocked what)
+    let mut groups: BTreeMap<(String, Vec<usize>), Blocked> = BTreeMap::new();
+    for (g, group) in c.label_groups().iter().enumerate() {
+        let pols = engine.policies_of_group(g, Direction::Egress);
+        if pols.is_empty() {
+            continue;
+        }
+        let users: Vec<usize> = group
+            .pods
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let p = &c.pods[i];
+                !p.host_network && p.dns_policy.starts_with("ClusterFirst")
+            })
+            .collect();
+        let Some(&rep) = users.first() else { continue };
+        let mut to_dns = Vec::new();
+        for proto in [Protocol::Udp, Protocol::Tcp] {
+            let targets: Vec<&(usize, Protocol, u16)> =
+                dns.backends.iter().filter(|b| b.1 == proto).collect();
+            if targets.is_empty() {
+                continue;
+            }
+            let ok = targets.iter().any(|&&(pod, _, port)| {
+                engine
+                    .check(Endpoint::Pod(rep), Endpoint::Pod(pod), port, proto)
+                    .egress
+                    .allowed
+            });
+            if !ok {
+                let mut ports: Vec<u16> = targets.iter().map(|t| t.2).collect();
+                ports.sort_unstable();
+                ports.dedup();
+                let ports: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+                to_dns.push(format!("{} {}", proto.as_str(), ports.join(",")));
+            }
+        }
+        let mut blocked = Vec::new();
+        if !to_dns.is_empty() {
+            blocked.push(format!("{} to the cluster DNS pods", to_dns.join(" and ")));
+        }
+        if let Some(addr) = dns.nodelocal {
+            let mut to_local = Vec::new();
+            for proto in [Protocol::Udp, Protocol::Tcp] {
+                let v = engine.check(Endpoint::Pod(rep), Endpoint::Ip(addr), 53, proto);
+                if !v.egress.allowed {
+                    to_local.push(format!("{} 53", proto.as_str()));
+                }
+            }
+            if !to_local.is_empty() {
+                blocked.push(format!(
+                    "{} to NodeLocal DNSCache {addr}",
+                    to_local.join(" and ")
+                ));
+            }
+        }
+        if blocked.is_empty() {
+            continue;
+        }
+        let mut key_pols = pols.to_vec();
+        key_pols.sort_by_key(|&i| (&c.policies[i].namespace, &c.policies[i].name));
+        let entry = groups
+            .entry((group.namespace.clone(), key_pols))
+            .or_default();
+        for &p in &users {
+            let name = pod_label(&c.pods[p]);
+            if !entry.0.contains(&name) {
+                entry.0.push(name);
+            }
+        }
+        for b in blocked {
+            if !entry.1.contains(&b) {
+                entry.1.push(b);
+            }
+        }
+    }
+    for ((ns, pols), (mut workloads, blocked)) in groups {
+        workloads.sort();
+        let Some(&first) = pols.first() else { continue };
+        let policy = &c.policies[first];
+        let names: Vec<String> = pols
+            .iter()
+            .map(|&i| format!("{}/{}", c.policies[i].namespace, c.policies[i].name))
+            .collect();
+        let selector_txt = dns
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let joined = blocked.join(" and ");
+        let verb = if joined.contains(" and ") {
+            "are dropped"
+        } else {
+            "is dropped"
+        };
+        let message = format!(
+            "egress of {} workload{} in {ns} ({}) is isolated by {} and no egress rule allows DNS (cluster DNS pods: kube-system, {selector_txt}): {} {verb}, so every name lookup times out",
+            workloads.len(),
+            if workloads.len() == 1 { "" } else { "s" },
+            short_list(&workloads, 5),
+            names.join(", "),
+            joined,
+        );
+        let yaml = fix_yaml(
+            c,
+            &ns,
+            if pols.len() == 1 { Some(first) } else { None },
+            &dns,
+        );
+        let mut f = Finding::new(
+            &RULE,
+            ObjectRef::namespaced("NetworkPolicy", &ns, &policy.name),
+            message,
+        )
+        .with_fix(
+            Fix::new(format!(
+                "Allow DNS egress from {ns}: apply this policy next to {}",
+                names.join(", ")
+            ))
+            .command(format!("kubectl apply -n {ns} -f allow-dns-egress.yaml"))
+            .yaml(yaml),
+        );
+        for w in workloads.iter().take(20) {
+            f = f.with_evidence(format!("{w}: egress isolated, DNS blocked"));
+        }
+        out.push(f);
+    }
+}
+
+fn fix_yaml(c: &Cluster, ns: &str, policy: Option<usize>, dns: &DnsTargets) -> String {
+    let selector = match policy {
+        Some(i) => pod_selector_yaml(&c.policies[i]),
+        None => "{}".to_string(),
+    };
+    let mut udp: Vec<u16> = dns
+        .backends
+        .iter()
+        .filter(|b| b.1 == Protocol::Udp)
+        .map(|b| b.2)
+        .collect();
+    let mut tcp: Vec<u16> = dns
+        .backends
+        .iter()
+        .filter(|b| b.1 == Protocol::Tcp)
+        .map(|b| b.2)
+        .collect();
+    if udp.is_empty() {
+        udp.push(53);
+    }
+    if tcp.is_empty() {
+        tcp.push(53);
+    }
+    udp.sort_unstable();
+    udp.dedup();
+    tcp.sort_unstable();
+    tcp.dedup();
+    let mut ports = String::new();
+    for p in &udp {
+        ports.push_str(&format!("- protocol: UDP\n  port: {p}\n"));
+    }
+    for p in &tcp {
+        ports.push_str(&format!("- protocol: TCP\n  port: {p}\n"));
+    }
+    let mut y = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns-egress\n  namespace: {ns}\nspec:\n  podSelector:{}\n  policyTypes:\n  - Egress\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: kube-system\n      podSelector:\n{}\n    ports:\n{}\n",
+        if selector == "{}" {
+            " {}".to_string()
+        } else {
+            format!("\n{}", indent(&selector, 4))
+        },
+        indent(&match_labels_yaml(&dns.selector), 8),
+        indent(ports.trim_end(), 4),
+    );
+    if let Some(addr) = dns.nodelocal {
+        y.push_str(&format!(
+            "  - to:\n    - ipBlock:\n        cidr: {addr}/32\n    ports:\n    - protocol: UDP\n      port: 53\n    - protocol: TCP\n      port: 53\n"
+        ));
+    }
+    y
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::load_paths;
+    use crate::model::{BuildOptions, Cluster};
+    use std::path::Path;
+
+    fn seed() -> Cluster {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed-cluster");
+        Cluster::build(load_paths(&[p]).expect("seed"), &BuildOptions::default())
+    }
+
+    #[test]
+    fn seed_monitoring_default_deny_egress_fires_once_with_the_fix() {
+        let c = seed();
+        let mut out = Vec::new();
+        super::check(&c, &mut out);
+        assert_eq!(out.len(), 1, "{out:#?}");
+        let f = &out[0];
+        assert_eq!(f.object.name, "default-deny-egress");
+        assert!(
+            f.message.contains("monitoring/prometheus[Deployment]"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("UDP 53") && f.message.contains("TCP 53"),
+            "{}",
+            f.message
+        );
+        let yaml = f
+            .fix
+            .as_ref()
+            .and_then(|x| x.yaml.clone())
+            .unwrap_or_default();
+        assert!(yaml.contains("k8s-app: kube-dns"), "{yaml}");
+        assert!(
+            yaml.contains("kubernetes.io/metadata.name: kube-system"),
+            "{yaml}"
+        );
+        // The fix parses and, applied, silences the rule.
+        let mut text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed-cluster/cluster.yaml"),
+        )
+        .expect("seed file");
+        text.push_str("\n---\n");
+        text.push_str(&yaml);
+        let fixed = Cluster::build(
+            crate::load::load_text("x.yaml", &text),
+            &BuildOptions::default(),
+        );
+        assert!(fixed.unreadable.is_empty(), "{:?}", fixed.unreadable);
+        let mut out = Vec::new();
+        super::check(&fixed, &mut out);
+        assert!(out.is_empty(), "{out:#?}");
+    }
+}

@@ -1,0 +1,222 @@
+use super::{indent, ingress_controller_pods, match_labels_yaml, pod_label, short_list};
+use crate::finding::{Finding, Fix, ObjectRef, Severity};
+use crate::model::{Cluster, IngressBackend, Labels, PortRef, Protocol};
+use crate::rules::Rule;
+use crate::sim::netpol::{Endpoint, Engine, Verdict};
+use std::collections::{BTreeSet, HashMap};
+
+pub static RULE: Rule = Rule {
+    code: "NP005",
+    name: "ingress-controller-blocked-by-policy",
+    severity: Severity::Error,
+    summary:
+        "the ingress controller's pods cannot reach an Ingress backend's pods on the target port",
+    doc: r#"## What it checks
+For every Ingress whose controller pods are known (the IngressClass's `spec.controller`,
+e.g. `k8s.io/ingress-nginx`, matched to the pods labelled `app.kubernetes.io/name:
+ingress-nginx`, preferring `app.kubernetes.io/component: controller`), every backend Service
+port is resolved to its target port on each backend pod, and the connection controller pod →
+backend pod is evaluated with NetworkPolicy (egress of the controller and ingress of the
+backend). The rule fires when no controller pod may reach a backend pod.
+
+## Why it breaks traffic
+The ingress controller proxies to the backend *pods* directly (it reads the EndpointSlices),
+so a default-deny ingress policy in the backend's namespace must admit the controller's
+namespace and pods on the container port. When it does not, the controller's connections
+time out: clients get `504 Gateway Timeout` (or `502` once the controller marks the upstream
+down), while the Service, endpoints and pods all look healthy.
+
+## How to fix
+Add an ingress rule that admits the controller's pods (by `namespaceSelector` on
+`kubernetes.io/metadata.name` AND `podSelector` on the controller labels, in one peer) on the
+backend's target port. The finding carries the policy. If the controller itself is
+egress-isolated, allow its egress to the backend too.
+
+## Example
+```
+error[NP005] ingress-controller-blocked-by-policy: production/ingress/app-ingress
+  backend web-frontend:80 → pods port 80/TCP: ingress of production/web-frontend[Deployment]
+  is isolated by production/default-deny-ingress and no rule admits
+  ingress-nginx/ingress-nginx-controller[Deployment]; requests get 504 Gateway Timeout
+```
+
+## References
+- Network policies: https://kubernetes.io/docs/concepts/services-networking/network-policies/
+- Ingress: https://kubernetes.io/docs/concepts/services-networking/ingress/
+"#,
+    check,
+};
+
+/// The labels that identify controller pods in a policy peer.
+fn controller_labels(labels: &Labels) -> Labels {
+    let keys = [
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/component",
+        "app.kubernetes.io/instance",
+    ];
+    let picked: Labels = keys
+        .iter()
+        .filter_map(|k| labels.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    if !picked.is_empty() {
+        return picked;
+    }
+    labels
+        .iter()
+        .filter(|(k, _)| k.as_str() == "app" || k.as_str() == "k8s-app")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn check(c: &Cluster, out: &mut Vec<Finding>) {
+    if c.policies.is_empty() || c.ingresses.is_empty() {
+        return;
+    }
+    let engine = Engine::new(c);
+    for ing in &c.ingresses {
+        let controllers = ingress_controller_pods(c, ing);
+        if controllers.is_empty() {
+            continue;
+        }
+        // One representative controller pod per label group.
+        let mut ctrl_reps: Vec<usize> = Vec::new();
+        let mut seen_groups = BTreeSet::new();
+        for &p in &controllers {
+            if seen_groups.insert(engine.group_of(p).unwrap_or(usize::MAX - p)) {
+                ctrl_reps.push(p);
+            }
+        }
+        let backends = ing.default_backend.iter().chain(
+            ing.rules
+                .iter()
+                .flat_map(|r| r.paths.iter().map(|p| &p.backend)),
+        );
+        let mut done = BTreeSet::new();
+        for b in backends {
+            let IngressBackend::Service { name, port } = b else {
+                continue;
+            };
+            if !done.insert((name.clone(), port.clone())) {
+                continue;
+            }
+            let Some(svc) = c.service(&ing.namespace, name) else {
+                continue;
+            };
+            let sp = match port {
+                PortRef::Number(n) => svc.ports.iter().find(|p| p.port == *n),
+                PortRef::Name(n) => svc.port_by_name(n),
+            };
+            let Some(sp) = sp.filter(|p| p.protocol == Protocol::Tcp) else {
+                continue;
+            };
+            let Some(sel) = svc.selector() else { continue };
+            // (backend group, target port) → verdict of the first controller that failed.
+            let mut cache: HashMap<(usize, u16), Option<Verdict>> = HashMap::new();
+            let mut blocked: Vec<(usize, u16, Verdict)> = Vec::new();
+            let mut total = 0;
+            for pod in c.pods_matching(&ing.namespace, &sel) {
+                let target = match &sp.target_port {
+                    PortRef::Number(n) => Some(*n),
+                    PortRef::Name(n) => c.pods[pod].resolve_named_port(n, Protocol::Tcp),
+                };
+                let Some(target) = target else { continue };
+                total += 1;
+                let key = (engine.group_of(pod).unwrap_or(usize::MAX - pod), target);
+                let verdict = cache
+                    .entry(key)
+                    .or_insert_with(|| {
+                        let mut last = None;
+                        for &ctl in &ctrl_reps {
+                            let v = engine.check(
+                                Endpoint::Pod(ctl),
+                                Endpoint::Pod(pod),
+                                target,
+                                Protocol::Tcp,
+                            );
+                            if v.allowed {
+                                return None;
+                            }
+                            last = Some(v);
+                        }
+                        last
+                    })
+                    .clone();
+                if let Some(v) = verdict {
+                    blocked.push((pod, target, v));
+                }
+            }
+            let Some((first_pod, target, verdict)) = blocked.first().cloned() else {
+                continue;
+            };
+            let ctrl = &c.pods[ctrl_reps[0]];
+            let backend_pod = &c.pods[first_pod];
+            let workloads: BTreeSet<String> = blocked
+                .iter()
+                .map(|(p, _, _)| pod_label(&c.pods[*p]))
+                .collect();
+            let workloads: Vec<String> = workloads.into_iter().collect();
+            let mut why = Vec::new();
+            if !verdict.egress.allowed {
+                why.push(format!(
+                    "egress of the controller is isolated by {} and no rule allows it",
+                    verdict.egress.policies.join(", ")
+                ));
+            }
+            if !verdict.ingress.allowed {
+                why.push(format!(
+                    "ingress of {} is isolated by {} and no rule admits {}",
+                    short_list(&workloads, 3),
+                    verdict.ingress.policies.join(", "),
+                    pod_label(ctrl)
+                ));
+            }
+            let message = format!(
+                "backend {name}:{port} → {}/{} pods port {target}/TCP: {} of {total} backend pods cannot be reached by the ingress controller ({}): {}; requests get 504 Gateway Timeout",
+                svc.namespace,
+                svc.name,
+                blocked.len(),
+                pod_label(ctrl),
+                why.join("; ")
+            );
+            let from = controller_labels(&ctrl.labels);
+            let selector: Labels = svc.selector.clone().unwrap_or_default();
+            let yaml = format!(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-ingress-controller-to-{}\n  namespace: {}\nspec:\n  podSelector:\n{}\n  policyTypes:\n  - Ingress\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {}\n      podSelector:\n{}\n    ports:\n    - protocol: TCP\n      port: {target}\n",
+                svc.name,
+                svc.namespace,
+                indent(&match_labels_yaml(&selector), 4),
+                ctrl.namespace,
+                indent(&match_labels_yaml(&from), 8),
+            );
+            let mut f = Finding::new(
+                &RULE,
+                ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name),
+                message,
+            )
+            .with_evidence(format!(
+                "checked: {}/{} → {}/{} TCP {target}",
+                ctrl.namespace, ctrl.name, backend_pod.namespace, backend_pod.name
+            ))
+            .with_fix(
+                Fix::new(format!(
+                    "Admit the ingress controller ({}) to {} on TCP {target}",
+                    pod_label(ctrl),
+                    short_list(&workloads, 3)
+                ))
+                .command(format!(
+                    "netdoctor policy check --from {}/{} --to {}/{} --port {target}/tcp",
+                    ctrl.namespace, ctrl.name, backend_pod.namespace, backend_pod.name
+                ))
+                .yaml(yaml),
+            );
+            let failing = [&verdict.ingress, &verdict.egress]
+                .into_iter()
+                .filter(|side| !side.allowed)
+                .flat_map(|side| side.explanation.iter());
+            for line in failing.take(10) {
+                f = f.with_evidence(line.clone());
+            }
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,700 @@
+//! NetworkPolicy semantics, exactly as the Kubernetes documentation states them.
+//!
+//! # What is evaluated
+//! * **Isolation per direction.** A pod is isolated for ingress (egress) once any policy
+//!   whose `policyTypes` contain Ingress (Egress) selects it. `policyTypes` defaulting
+//!   (Ingress always, Egress when the policy has egress rules) is done by the model.
+//!   A pod that is not isolated in a direction allows everything in that direction.
+//! * **Union.** An isolated pod allows what at least one rule of one selecting policy allows.
+//! * **Both sides.** A connection is allowed only when the egress side of the source and the
+//!   ingress side of the destination both allow it.
+//! * **Peers.** `podSelector` alone: pods of the policy's namespace. `namespaceSelector`
+//!   alone: every pod of the selected namespaces. Both in one peer: AND. Several peers: OR.
+//!   An empty selector selects everything; an absent `from`/`to` (no peers) allows every
+//!   source/destination, in-cluster or not; an empty rule `{}` allows everything, while no
+//!   rules at all allows nothing.
+//! * **ipBlock** (with `except`) matches external addresses and, as the upstream e2e tests
+//!   expect when they allow egress to one pod's /32, pod IPs too (see
+//!   [`Engine::ipblock_matches_pods`]).
+//! * **Ports.** By number, by name (resolved against the *destination* pod's container ports
+//!   of the same protocol: for ingress the selected pod, for egress the peer pod), `endPort`
+//!   ranges, protocol-only entries; TCP, UDP and SCTP. No ports means every port.
+//! * **hostNetwork pods** are not subject to pod policies: as a source or destination they are
+//!   treated as their (node) address, i.e. as an external endpoint that only ipBlocks match.
+//! * **Services** are evaluated after DNAT: [`Engine::check_service`] checks every backend pod
+//!   on its resolved target port.
+//!
+//! # Speed
+//! Selectors are evaluated once per label group (pods of one namespace with identical
+//! labels, `Cluster::label_groups`): [`Engine::new`] records, per group, the policies that
+//! isolate it in each direction. `check` then only looks at the policies of two groups.
+//! [`connectivity_map`] evaluates every peer once against the workloads' groups.
+//!
+//! # Callers
+//! `policy check` and `trace` call [`Engine::check`] (or [`check`] for a one-off question)
+//! with a pod index or an IP on each side, and read [`Verdict`]: `allowed`, and for each side
+//! whether it is isolated, which policies select it and which rule/peer/port allowed it (or
+//! that none did), plus human `explanation` lines.
+
+mod connset;
+mod map;
+
+pub use connset::{ConnSet, MAX_PORT};
+pub use map::{
+    connectivity_map, external_partition, format_txt, workload_name, Connection, MapOptions, Range,
+    INGRESS_CONTROLLER,
+};
+
+use crate::model::{
+    Cluster, Labels, NetworkPolicy, Peer, Pod, PolicyPort, PolicyRule, PortRef, Protocol,
+};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// One end of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// An index into `Cluster::pods`.
+    Pod(usize),
+    /// An address outside the pod network (or a node).
+    Ip(IpAddr),
+}
+
+/// Which side of a connection a policy rule governs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// A rule that allowed the connection: `rules[rule]` of `policy`, through `peer` (None: the
+/// rule lists no peers, so it admits every peer) on `port` (None: the rule lists no ports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleMatch {
+    pub policy: String,
+    pub rule: usize,
+    pub peer: Option<usize>,
+    pub port: Option<usize>,
+}
+
+/// The verdict of one side: the egress of the source or the ingress of the destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SideVerdict {
+    /// False when the endpoint is not a pod subject to policies (an IP, a hostNetwork pod).
+    pub subject_to_policies: bool,
+    pub isolated: bool,
+    pub allowed: bool,
+    /// The policies that select the pod for this direction (`ns/name`), sorted.
+    pub policies: Vec<String>,
+    /// Every rule that allows the connection (empty when none does or the side is open).
+    pub allowed_by: Vec<RuleMatch>,
+    /// One line per policy and rule: why it allows or not.
+    pub explanation: Vec<String>,
+}
+
+/// Whether NetworkPolicy allows a connection, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub allowed: bool,
+    pub port: u16,
+    #[serde(serialize_with = "ser_protocol")]
+    pub protocol: Protocol,
+    pub egress: SideVerdict,
+    pub ingress: SideVerdict,
+}
+
+fn ser_protocol<S: serde::Serializer>(p: &Protocol, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(p.as_str())
+}
+
+/// A candidate peer of a rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Subject<'a> {
+    Pod {
+        ns: &'a str,
+        ns_labels: &'a Labels,
+        labels: &'a Labels,
+        ips: &'a [IpAddr],
+    },
+    External(Option<IpAddr>),
+}
+
+/// The policy index of a cluster: which policies isolate each label group.
+#[derive(Debug)]
+pub struct Engine<'a> {
+    pub cluster: &'a Cluster,
+    /// Whether ipBlock peers also match pod IPs (default true, as the upstream e2e tests
+    /// expect and as CNI plugins such as Calico and Cilium implement).
+    pub ipblock_matches_pods: bool,
+    /// Treat hostNetwork pods like other pods (np-guard netpol-analyzer does; Kubernetes
+    /// leaves their policy behaviour undefined and CNIs treat them as node traffic).
+    /// Default false.
+    pub host_network_as_pods: bool,
+    group_of_pod: Vec<usize>,
+    ingress_of_group: Vec<Vec<usize>>,
+    egress_of_group: Vec<Vec<usize>>,
+    empty_labels: Labels,
+}
+
+pub(crate) fn ip_in_block(ip: IpAddr, cidr: &ipnet::IpNet, except: &[ipnet::IpNet]) -> bool {
+    cidr.contains(&ip) && !except.iter().any(|e| e.contains(&ip))
+}
+
+/// The connections a policy port entry admits towards `dst` (None: an external address,
+/// against which a named port resolves to nothing).
+pub fn port_conns(entry: &PolicyPort, dst: Option<&Pod>) -> ConnSet {
+    match &entry.port {
+        None => ConnSet::protocol(entry.protocol),
+        Some(PortRef::Number(n)) => {
+            ConnSet::range(entry.protocol, *n, entry.end_port.unwrap_or(*n))
+        }
+        Some(PortRef::Name(name)) => {
+            match dst.and_then(|p| p.resolve_named_port(name, entry.protocol)) {
+                Some(n) => ConnSet::single(entry.protocol, n),
+                None => ConnSet::empty(),
+            }
+        }
+    }
+}
+
+/// The connections a rule admits towards `dst` (every port when it lists none).
+pub fn rule_conns(rule: &PolicyRule, dst: Option<&Pod>) -> ConnSet {
+    if rule.ports.is_empty() {
+        return ConnSet::all();
+    }
+    let mut c = ConnSet::empty();
+    for p in &rule.ports {
+        c.union_with(&port_conns(p, dst));
+    }
+    c
+}
+
+/// `ns/name` of a policy.
+pub fn policy_id(p: &NetworkPolicy) -> String {
+    format!("{}/{}", p.namespace, p.name)
+}
+
+/// Describes a peer as a short phrase (`podSelector app=web in the policy's namespace`).
+pub fn describe_peer(peer: &Peer) -> String {
+    match peer {
+        Peer::Pods { namespaces, pods } => {
+            let ns = match namespaces {
+                None => "in the policy's namespace".to_string(),
+                Some(s) if s.is_empty() => "in every namespace".to_string(),
+                Some(s) => format!("in namespaces with {s}"),
+            };
+            match pods {
+                None => format!("every pod {ns}"),
+                Some(s) if s.is_empty() => format!("every pod {ns}"),
+                Some(s) => format!("pods with {s} {ns}"),
+            }
+        }
+        Peer::IpBlock { cidr, except } if except.is_empty() => format!("ipBlock {cidr}"),
+        Peer::IpBlock { cidr, except } => format!(
+            "ipBlock {cidr} except {}",
+            except
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+impl<'a> Engine<'a> {
+    /// Indexes the policies of `cluster` per label group.
+    pub fn new(cluster: &'a Cluster) -> Engine<'a> {
+        let groups = cluster.label_groups();
+        let mut group_of_pod = vec![usize::MAX; cluster.pods.len()];
+        for (g, group) in groups.iter().enumerate() {
+            for &p in &group.pods {
+                if let Some(slot) = group_of_pod.get_mut(p) {
+                    *slot = g;
+                }
+            }
+        }
+        let mut groups_by_ns: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        for (g, group) in groups.iter().enumerate() {
+            groups_by_ns
+                .entry(group.namespace.as_str())
+                .or_default()
+                .push(g);
+        }
+        let mut ingress_of_group = vec![Vec::new(); groups.len()];
+        let mut egress_of_group = vec![Vec::new(); groups.len()];
+        for (pi, p) in cluster.policies.iter().enumerate() {
+            if !p.isolates_ingress && !p.isolates_egress {
+                continue;
+            }
+            for &g in groups_by_ns.get(p.namespace.as_str()).into_iter().flatten() {
+                if p.pod_selector.matches(&groups[g].labels) {
+                    if p.isolates_ingress {
+                        ingress_of_group[g].push(pi);
+                    }
+                    if p.isolates_egress {
+                        egress_of_group[g].push(pi);
+                    }
+                }
+            }
+        }
+        Engine {
+            cluster,
+            ipblock_matches_pods: true,
+            host_network_as_pods: false,
+            group_of_pod,
+            ingress_of_group,
+            egress_of_group,
+            empty_labels: Labels::new(),
+        }
+    }
+
+    /// Whether pod policies govern this pod (false for hostNetwork pods).
+    pub fn governed(&self, p: &Pod) -> bool {
+        !p.host_network || self.host_network_as_pods
+    }
+
+    /// The label group of a pod.
+    pub fn group_of(&self, pod: usize) -> Option<usize> {
+        self.group_of_pod
+            .get(pod)
+            .copied()
+            .filter(|&g| g != usize::MAX)
+    }
+
+    /// Indexes (into `Cluster::policies`) of the policies that isolate a group in `dir`.
+    pub fn policies_of_group(&self, group: usize, dir: Direction) -> &[usize] {
+        let v = match dir {
+            Direction::Ingress => &self.ingress_of_group,
+            Direction::Egress => &self.egress_of_group,
+        };
+        v.get(group).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Policies isolating a pod in `dir` (empty for hostNetwork pods).
+    pub fn policies_of_pod(&self, pod: usize, dir: Direction) -> &[usize] {
+        match (self.cluster.pods.get(pod), self.group_of(pod)) {
+            (Some(p), Some(g)) if self.governed(p) => self.policies_of_group(g, dir),
+            _ => &[],
+        }
+    }
+
+    /// Whether a pod is isolated in `dir`.
+    pub fn isolated(&self, pod: usize, dir: Direction) -> bool {
+        !self.policies_of_pod(pod, dir).is_empty()
+    }
+
+    pub(crate) fn ns_labels(&self, ns: &str) -> &Labels {
+        self.cluster
+            .namespace(ns)
+            .map(|n| &n.labels)
+            .unwrap_or(&self.empty_labels)
+    }
+
+    pub(crate) fn subject(&self, e: Endpoint) -> Subject<'_> {
+        match e {
+            Endpoint::Ip(ip) => Subject::External(Some(ip)),
+            Endpoint::Pod(i) => match self.cluster.pods.get(i) {
+                Some(p) if !self.governed(p) => {
+                    Subject::External(p.ips.first().copied().or(p.host_ip))
+                }
+                Some(p) => Subject::Pod {
+                    ns: &p.namespace,
+                    ns_labels: self.ns_labels(&p.namespace),
+                    labels: &p.labels,
+                    ips: &p.ips,
+                },
+                None => Subject::External(None),
+            },
+        }
+    }
+
+    /// Whether `peer` of a policy in `policy_ns` matches `subject`.
+    pub(crate) fn peer_matches(&self, policy_ns: &str, peer: &Peer, subject: Subject<'_>) -> bool {
+        match (peer, subject) {
+            (
+                Peer::Pods { namespaces, pods },
+                Subject::Pod {
+                    ns,
+                    ns_labels,
+                    labels,
+                    ..
+                },
+            ) => {
+                let ns_ok = match namespaces {
+                    None => ns == policy_ns,
+                    Some(sel) => sel.matches(ns_labels),
+                };
+                ns_ok && pods.as_ref().is_none_or(|s| s.matches(labels))
+            }
+            (Peer::Pods { .. }, Subject::External(_)) => false,
+            (Peer::IpBlock { cidr, except }, Subject::Pod { ips, .. }) => {
+                self.ipblock_matches_pods && ips.iter().any(|ip| ip_in_block(*ip, cidr, except))
+            }
+            (Peer::IpBlock { cidr, except }, Subject::External(ip)) => {
+                ip.is_some_and(|ip| ip_in_block(ip, cidr, except))
+            }
+        }
+    }
+
+    fn pod(&self, e: Endpoint) -> Option<&'a Pod> {
+        match e {
+            Endpoint::Pod(i) => self.cluster.pods.get(i).filter(|p| self.governed(p)),
+            Endpoint::Ip(_) => None,
+        }
+    }
+
+    /// Evaluates one side: `me` is the pod whose policies apply, `peer` the other end,
+    /// `dst` the pod against which named ports resolve.
+    fn side(
+        &self,
+        dir: Direction,
+        me: Endpoint,
+        peer: Endpoint,
+        dst: Option<&Pod>,
+        proto: Protocol,
+        port: u16,
+    ) -> SideVerdict {
+        let mut out = SideVerdict {
+            subject_to_policies: false,
+            isolated: false,
+            allowed: true,
+            policies: Vec::new(),
+            allowed_by: Vec::new(),
+            explanation: Vec::new(),
+        };
+        let Endpoint::Pod(me_idx) = me else {
+            out.explanation.push(format!(
+                "{}: an external address is not subject to NetworkPolicy",
+                dir.as_str()
+            ));
+            return out;
+        };
+        let Some(me_pod) = self.cluster.pods.get(me_idx) else {
+            return out;
+        };
+        if !self.governed(me_pod) {
+            out.explanation.push(format!(
+                "{}: {}/{} uses hostNetwork, which pod NetworkPolicies do not govern",
+                dir.as_str(),
+                me_pod.namespace,
+                me_pod.name
+            ));
+            return out;
+        }
+        out.subject_to_policies = true;
+        let pols = self.policies_of_pod(me_idx, dir);
+        if pols.is_empty() {
+            out.explanation.push(format!(
+                "{}: no NetworkPolicy with policyType {} selects {}/{}: not isolated, everything allowed",
+                dir.as_str(),
+                match dir {
+                    Direction::Ingress => "Ingress",
+                    Direction::Egress => "Egress",
+                },
+                me_pod.namespace,
+                me_pod.name
+            ));
+            return out;
+        }
+        out.isolated = true;
+        let subject = self.subject(peer);
+        let role = match dir {
+            Direction::Ingress => "source",
+            Direction::Egress => "destination",
+        };
+        out.explanation.push(match (peer, subject) {
+            (
+                Endpoint::Pod(i),
+                Subject::Pod {
+                    ns,
+                    ns_labels,
+                    labels,
+                    ..
+                },
+            ) => format!(
+                "{role}: pod {ns}/{} with labels {} in namespace {ns} with labels {}",
+                self.cluster
+                    .pods
+                    .get(i)
+                    .map(|p| p.name.as_str())
+                    .unwrap_or_default(),
+                crate::model::format_labels(labels),
+                crate::model::format_labels(ns_labels)
+            ),
+            (_, Subject::External(Some(ip))) => {
+                format!("{role}: address {ip} (only ipBlock peers can match it)")
+            }
+            _ => format!("{role}: an endpoint with no address (only rules without peers match it)"),
+        });
+        let mut sorted: Vec<usize> = pols.to_vec();
+        sorted.sort_by(|&a, &b| {
+            let (pa, pb) = (&self.cluster.policies[a], &self.cluster.policies[b]);
+            (&pa.namespace, &pa.name).cmp(&(&pb.namespace, &pb.name))
+        });
+        for pi in sorted {
+            let p = &self.cluster.policies[pi];
+            let id = policy_id(p);
+            out.policies.push(id.clone());
+            let rules = match dir {
+                Direction::Ingress => &p.ingress,
+                Direction::Egress => &p.egress,
+            };
+            let field = match dir {
+                Direction::Ingress => "ingress",
+                Direction::Egress => "egress",
+            };
+            if rules.is_empty() {
+                out.explanation.push(format!(
+                    "{id}: no {field} rules: allows nothing ({field} default deny)"
+                ));
+                continue;
+            }
+            for (ri, rule) in rules.iter().enumerate() {
+                let peer_hit: Result<Option<usize>, ()> = if rule.peers.is_empty() {
+                    Ok(None)
+                } else {
+                    rule.peers
+                        .iter()
+                        .position(|pe| self.peer_matches(&p.namespace, pe, subject))
+                        .map(Some)
+                        .ok_or(())
+                };
+                let port_hit: Result<Option<usize>, ()> = if rule.ports.is_empty() {
+                    Ok(None)
+                } else {
+                    rule.ports
+                        .iter()
+                        .position(|pp| port_conns(pp, dst).contains(proto, port))
+                        .map(Some)
+                        .ok_or(())
+                };
+                match (peer_hit, port_hit) {
+                    (Ok(peer_i), Ok(port_i)) => {
+                        out.allowed_by.push(RuleMatch {
+                            policy: id.clone(),
+                            rule: ri,
+                            peer: peer_i,
+                            port: port_i,
+                        });
+                        let peer_txt = match peer_i {
+                            None => "every peer (no peers listed)".to_string(),
+                            Some(k) => format!("peer {k} ({})", describe_peer(&rule.peers[k])),
+                        };
+                        let port_txt = match port_i {
+                            None => "every port (no ports listed)".to_string(),
+                            Some(k) => format!(
+                                "port entry {k} ({})",
+                                describe_port(&rule.ports[k], dst, proto)
+                            ),
+                        };
+                        out.explanation.push(format!(
+                            "{id}: {field}[{ri}] allows it: {peer_txt}, {port_txt}"
+                        ));
+                    }
+                    (Err(()), _) => {
+                        let peers: Vec<String> = rule.peers.iter().map(describe_peer).collect();
+                        out.explanation.push(format!(
+                            "{id}: {field}[{ri}] does not match the {}: it admits {}",
+                            match dir {
+                                Direction::Ingress => "source",
+                                Direction::Egress => "destination",
+                            },
+                            peers.join(" or ")
+                        ));
+                    }
+                    (Ok(_), Err(())) => {
+                        let ports: Vec<String> = rule
+                            .ports
+                            .iter()
+                            .map(|pp| describe_port(pp, dst, proto))
+                            .collect();
+                        out.explanation.push(format!(
+                            "{id}: {field}[{ri}] matches the peer but not {}/{port}: it admits {}",
+                            proto.as_str(),
+                            ports.join(", ")
+                        ));
+                    }
+                }
+            }
+        }
+        out.allowed = !out.allowed_by.is_empty();
+        out
+    }
+
+    /// Is `src` allowed to open a `proto` connection to `dst` on `port`?
+    pub fn check(&self, src: Endpoint, dst: Endpoint, port: u16, proto: Protocol) -> Verdict {
+        let dst_pod = self.pod(dst);
+        let egress = self.side(Direction::Egress, src, dst, dst_pod, proto, port);
+        let ingress = self.side(Direction::Ingress, dst, src, dst_pod, proto, port);
+        Verdict {
+            allowed: egress.allowed && ingress.allowed,
+            port,
+            protocol: proto,
+            egress,
+            ingress,
+        }
+    }
+
+    /// Every connection NetworkPolicy allows from `src` to the pod `dst` (both sides).
+    pub fn allowed_conns(&self, src: Endpoint, dst: Endpoint) -> ConnSet {
+        let dst_pod = self.pod(dst);
+        let e = self.side_conns(Direction::Egress, src, dst, dst_pod);
+        if e.is_empty() {
+            return e;
+        }
+        let i = self.side_conns(Direction::Ingress, dst, src, dst_pod);
+        e.intersect(&i)
+    }
+
+    /// What one side allows, as a set.
+    pub fn side_conns(
+        &self,
+        dir: Direction,
+        me: Endpoint,
+        peer: Endpoint,
+        dst: Option<&Pod>,
+    ) -> ConnSet {
+        let Endpoint::Pod(me_idx) = me else {
+            return ConnSet::all();
+        };
+        let pols = self.policies_of_pod(me_idx, dir);
+        if pols.is_empty() {
+            return ConnSet::all();
+        }
+        let subject = self.subject(peer);
+        let mut c = ConnSet::empty();
+        for &pi in pols {
+            let p = &self.cluster.policies[pi];
+            let rules = match dir {
+                Direction::Ingress => &p.ingress,
+                Direction::Egress => &p.egress,
+            };
+            for rule in rules {
+                if rule.peers.is_empty()
+                    || rule
+                        .peers
+                        .iter()
+                        .any(|pe| self.peer_matches(&p.namespace, pe, subject))
+                {
+                    c.union_with(&rule_conns(rule, dst));
+                }
+            }
+        }
+        c
+    }
+
+    /// Checks a connection to a Service after DNAT: one verdict per backend pod, on the
+    /// target port the Service port resolves to for that pod. Errors name what is missing.
+    pub fn check_service(
+        &self,
+        src: Endpoint,
+        ns: &str,
+        name: &str,
+        port: u16,
+        proto: Protocol,
+    ) -> Result<Vec<ServiceBackendVerdict>, String> {
+        let svc = self
+            .cluster
+            .service(ns, name)
+            .ok_or_else(|| format!("Service {ns}/{name} does not exist"))?;
+        let sp = svc.port_by_number(port, proto).ok_or_else(|| {
+            format!(
+                "Service {ns}/{name} has no {}/{port} port (it has {})",
+                proto.as_str(),
+                svc.ports
+                    .iter()
+                    .map(|p| format!("{}/{}", p.port, p.protocol.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        let mut backends: Vec<usize> = match svc.selector() {
+            Some(sel) => self.cluster.pods_matching(ns, &sel),
+            None => self
+                .cluster
+                .slices_of(ns, name)
+                .flat_map(|s| s.endpoints.iter())
+                .filter_map(|e| e.pod.as_ref())
+                .filter_map(|(pns, pn)| self.cluster.pod_index(pns, pn))
+                .collect(),
+        };
+        backends.sort_unstable();
+        backends.dedup();
+        let mut out = Vec::new();
+        for b in backends {
+            let pod = &self.cluster.pods[b];
+            let target = match &sp.target_port {
+                PortRef::Number(n) => Some(*n),
+                PortRef::Name(n) => pod.resolve_named_port(n, proto),
+            };
+            let Some(target) = target else {
+                out.push(ServiceBackendVerdict {
+                    pod: b,
+                    target_port: None,
+                    verdict: None,
+                });
+                continue;
+            };
+            out.push(ServiceBackendVerdict {
+                pod: b,
+                target_port: Some(target),
+                verdict: Some(self.check(src, Endpoint::Pod(b), target, proto)),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The verdict for one backend of a Service.
+#[derive(Debug, Clone)]
+pub struct ServiceBackendVerdict {
+    pub pod: usize,
+    /// None: the named target port does not resolve on this pod.
+    pub target_port: Option<u16>,
+    pub verdict: Option<Verdict>,
+}
+
+fn describe_port(p: &PolicyPort, dst: Option<&Pod>, _proto: Protocol) -> String {
+    match (&p.port, p.end_port) {
+        (None, _) => format!("every {} port", p.protocol.as_str()),
+        (Some(PortRef::Number(n)), Some(e)) => format!("{} {n}-{e}", p.protocol.as_str()),
+        (Some(PortRef::Number(n)), None) => format!("{} {n}", p.protocol.as_str()),
+        (Some(PortRef::Name(name)), _) => {
+            match dst.and_then(|d| d.resolve_named_port(name, p.protocol)) {
+                Some(n) => format!(
+                    "{} {name:?} = {n} on the destination pod",
+                    p.protocol.as_str()
+                ),
+                None => format!(
+                    "{} {name:?}, which the destination declares no {} container port for",
+                    p.protocol.as_str(),
+                    p.protocol.as_str()
+                ),
+            }
+        }
+    }
+}
+
+/// One-off question: builds the index and checks one connection.
+pub fn check(
+    cluster: &Cluster,
+    src: Endpoint,
+    dst: Endpoint,
+    port: u16,
+    proto: Protocol,
+) -> Verdict {
+    Engine::new(cluster).check(src, dst, port, proto)
+}
+
+#[cfg(test)]
+mod tests;

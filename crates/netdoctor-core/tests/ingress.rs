@@ -1,0 +1,83 @@
+//! Ingress rules and routing on the example clusters.
+
+use netdoctor_core::load::load_paths;
+use netdoctor_core::model::{BuildOptions, Cluster};
+use netdoctor_core::rules::{self, RunOptions};
+use netdoctor_core::sim::ingress::{route, RouteOptions, RouteRequest, Symptom};
+use std::path::Path;
+
+fn example(name: &str) -> Cluster {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
+    let loaded = load_paths(&[dir]).expect("example readable");
+    Cluster::build(loaded, &BuildOptions::default())
+}
+
+fn ing_findings(c: &Cluster) -> Vec<(String, String, String)> {
+    rules::run(c, &RunOptions::default())
+        .into_iter()
+        .filter(|f| f.code.starts_with("ING"))
+        .map(|f| (f.code, f.object.name, f.message))
+        .collect()
+}
+
+#[test]
+fn seed_shows_the_ingress_faults() {
+    let c = example("seed-cluster");
+    let f = ing_findings(&c);
+    for (code, name, msg) in &f {
+        eprintln!("{code} {name}: {msg}");
+    }
+    let has = |code: &str, obj: &str, text: &str| {
+        f.iter()
+            .any(|(c, o, m)| c == code && o == obj && m.contains(text))
+    };
+    assert!(has("ING001", "legacy-ingress", "traefik"));
+    assert!(has("ING004", "shop-ingress", "shop-api"));
+    assert!(has("ING005", "shop-ingress", "api-service:9090"));
+    assert!(has("ING007", "shop-ingress", "shop-tls"));
+    // Files are not live: no ING003; the controller runs: no ING002.
+    assert!(!f
+        .iter()
+        .any(|(c, _, _)| c == "ING003" || c == "ING002" || c == "ING006" || c == "ING008"));
+}
+
+#[test]
+fn healthy_is_quiet() {
+    let c = example("healthy-cluster");
+    assert_eq!(ing_findings(&c), vec![]);
+}
+
+fn get(c: &Cluster, url: &str) -> netdoctor_core::sim::ingress::Route {
+    route(
+        c,
+        &RouteRequest::parse(url).unwrap(),
+        &RouteOptions::default(),
+    )
+}
+
+#[test]
+fn seed_routes() {
+    let c = example("seed-cluster");
+    let r = get(&c, "https://app.example.com/api/users");
+    assert_eq!(r.symptom, Symptom::Ok, "{r:#?}");
+    assert_eq!(r.ingress(), Some("production/app-ingress"));
+    assert_eq!(r.path.as_deref(), Some("/api"));
+    let b = r.backend.unwrap();
+    assert_eq!(
+        (b.service.as_str(), b.port.as_str()),
+        ("api-service", "8080")
+    );
+
+    let r = get(&c, "https://shop.example.com/");
+    assert_eq!(r.symptom, Symptom::Http503);
+    assert_eq!(r.failing_hop().unwrap().step, "ingress-backend");
+    let r = get(&c, "http://shop.example.com/internal/x");
+    assert_eq!(r.symptom, Symptom::Http503);
+    assert_eq!(r.failing_hop().unwrap().step, "service-port");
+    let r = get(&c, "http://legacy.example.com/");
+    assert_eq!(r.symptom, Symptom::NoAddress);
+    let r = get(&c, "http://unknown.example.com/");
+    assert_eq!(r.symptom, Symptom::Http404);
+}

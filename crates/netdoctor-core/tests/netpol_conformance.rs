@@ -1,0 +1,195 @@
+//! Conformance against the np-guard netpol-analyzer corpus (`shared/conformance/netpol-analyzer`,
+//! a sibling of the repository): every case of `starter_set_networkpolicy_only` must produce
+//! the expected connlist, line by line, or be listed in `DEVIATIONS` with the reason.
+//! A second test runs the other plain connlist cases whose kinds netdoctor reads and reports
+//! the pass rate.
+
+use netdoctor_core::load::load_paths;
+use netdoctor_core::model::{BuildOptions, Cluster};
+use netdoctor_core::sim::netpol::{connectivity_map, format_txt, Engine, MapOptions};
+use std::path::{Path, PathBuf};
+
+/// Cases of the starter set that deviate, with the reason (scenario folder, reason).
+const DEVIATIONS: &[(&str, &str)] = &[
+    (
+        "tests/example_pods_w_same_owner_and_labels_gap_no_policy",
+        OWNER_WITHOUT_KIND,
+    ),
+    (
+        "tests/example_pods_w_same_owner_and_labels_gap_with_policy_selector_not_in_gap",
+        OWNER_WITHOUT_KIND,
+    ),
+    (
+        "tests/example_pods_w_same_owner_and_labels_gap_with_good_match_expression",
+        OWNER_WITHOUT_KIND,
+    ),
+    (
+        "tests/example_pods_w_same_owner_and_labels_gap_with_good_match_expression2",
+        OWNER_WITHOUT_KIND,
+    ),
+];
+
+/// The pods carry `ownerReferences` with a name but no `kind` (and no apiVersion/uid), which
+/// the API server rejects. netdoctor ignores such a reference and lists each pod under its
+/// own name; upstream groups them as `ns/<owner name>[Pod]`. The connections themselves agree.
+const OWNER_WITHOUT_KIND: &str = "ownerReference without kind: pods listed under their own names";
+
+/// `shared/conformance/netpol-analyzer` next to the repository (`CARGO_MANIFEST_DIR/../../../`),
+/// or next to any ancestor (a worktree nested deeper than the main clone).
+fn corpus() -> Option<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(3)
+        .map(|a| a.join("shared/conformance/netpol-analyzer"))
+        .find(|p| p.join("index.json").exists())
+}
+
+fn connlist(dir: &Path, ipblock_matches_pods: bool) -> String {
+    let loaded = load_paths(&[dir.to_path_buf()]).expect("scenario readable");
+    let cluster = Cluster::build(loaded, &BuildOptions::default());
+    let mut engine = Engine::new(&cluster);
+    engine.ipblock_matches_pods = ipblock_matches_pods;
+    // Upstream analyses hostNetwork pods like any pod; Kubernetes leaves their policy
+    // behaviour undefined and netdoctor by default treats them as node traffic. Many corpus
+    // scenarios are dumps whose pods all have hostNetwork: true, so compare in upstream mode.
+    engine.host_network_as_pods = true;
+    format_txt(&connectivity_map(&engine, &MapOptions::default()))
+}
+
+/// Compares line by line; returns the first differences.
+fn compare(got: &str, want: &str) -> Option<String> {
+    let g: Vec<&str> = got.lines().filter(|l| !l.trim().is_empty()).collect();
+    let w: Vec<&str> = want
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    if g == w {
+        return None;
+    }
+    let gs: std::collections::BTreeSet<&str> = g.iter().copied().collect();
+    let ws: std::collections::BTreeSet<&str> = w.iter().copied().collect();
+    let mut msg = format!("{} lines, expected {}\n", g.len(), w.len());
+    for l in ws.difference(&gs).take(8) {
+        msg.push_str(&format!("  missing: {l}\n"));
+    }
+    for l in gs.difference(&ws).take(8) {
+        msg.push_str(&format!("  extra:   {l}\n"));
+    }
+    Some(msg)
+}
+
+fn index(root: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(root.join("index.json")).expect("index.json");
+    serde_json::from_str(&text).expect("index.json parses")
+}
+
+#[test]
+fn starter_set_networkpolicy_only() {
+    let Some(root) = corpus() else {
+        eprintln!("conformance corpus not found next to the repository; skipped");
+        return;
+    };
+    let idx = index(&root);
+    let cases = idx["starter_set_networkpolicy_only"]["cases"]
+        .as_array()
+        .expect("cases");
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for case in cases {
+        let scenario = case["scenario"].as_str().unwrap_or_default();
+        let expected = case["expected_txt"].as_str().unwrap_or_default();
+        let want = std::fs::read_to_string(root.join(expected)).expect("expected file");
+        let got = connlist(&root.join(scenario), true);
+        let deviation = DEVIATIONS.iter().find(|(s, _)| *s == scenario);
+        match (compare(&got, &want), deviation) {
+            (None, None) => passed += 1,
+            (None, Some(_)) => {
+                failures.push(format!("{scenario}: passes but is listed as a deviation"))
+            }
+            (Some(_), Some(_)) => {}
+            (Some(diff), None) => failures.push(format!("{scenario}: {diff}")),
+        }
+    }
+    eprintln!(
+        "starter set: {passed}/{} pass, {} listed deviations",
+        cases.len(),
+        DEVIATIONS.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Kinds whose semantics netdoctor does not model; a scenario holding one is out of scope.
+const UNMODELLED_KINDS: &[&str] = &[
+    "AdminNetworkPolicy",
+    "BaselineAdminNetworkPolicy",
+    "VirtualMachine",
+    "Route",
+];
+
+/// The other plain `list` runs (no focus, exposure, explain or multi-network option) whose
+/// scenarios hold only kinds netdoctor reads. Reports the pass rate; fails only when it
+/// drops below the recorded floor.
+#[test]
+fn other_plain_connlist_cases() {
+    let Some(root) = corpus() else {
+        eprintln!("conformance corpus not found next to the repository; skipped");
+        return;
+    };
+    let idx = index(&root);
+    let starter: Vec<&str> = idx["starter_set_networkpolicy_only"]["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["scenario"].as_str())
+        .collect();
+    let kinds = &idx["scenario_resource_kinds"];
+    let mut total = 0;
+    let mut passed = 0;
+    let mut report = Vec::new();
+    for case in idx["connlist"].as_array().into_iter().flatten() {
+        let o = &case["options"];
+        let plain = o["focus_workloads"].as_array().is_none_or(|a| a.is_empty())
+            && o["focus_workload_peers"]
+                .as_array()
+                .is_none_or(|a| a.is_empty())
+            && o["focus_direction"].as_str().unwrap_or_default().is_empty()
+            && o["focus_conn"].as_str().unwrap_or_default().is_empty()
+            && o["exposure"] != true
+            && o["explain"] != true
+            && o["multiple_networks"] != true;
+        let scenario = case["scenario"].as_str().unwrap_or_default();
+        let Some(expected) = case["expected"]["txt"].as_str() else {
+            continue;
+        };
+        if !plain || starter.contains(&scenario) {
+            continue;
+        }
+        let key = scenario.trim_start_matches("tests/");
+        let k = kinds.get(key).or_else(|| kinds.get(scenario));
+        if k.is_some_and(|k| UNMODELLED_KINDS.iter().any(|u| k.get(*u).is_some())) {
+            continue;
+        }
+        total += 1;
+        let want = std::fs::read_to_string(root.join(expected)).unwrap_or_default();
+        let got = connlist(&root.join(scenario), true);
+        match compare(&got, &want) {
+            None => passed += 1,
+            Some(diff) => report.push(format!(
+                "{scenario}: {}",
+                diff.lines().next().unwrap_or_default()
+            )),
+        }
+    }
+    eprintln!("other plain connlist cases: {passed}/{total} pass");
+    for r in &report {
+        eprintln!("  deviates: {r}");
+    }
+    assert!(
+        passed >= PLAIN_FLOOR,
+        "pass count {passed} fell below {PLAIN_FLOOR}"
+    );
+}
+
+/// The measured pass count of `other_plain_connlist_cases` (raise it when it improves).
+const PLAIN_FLOOR: usize = 4;

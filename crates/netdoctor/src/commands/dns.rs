@@ -1,0 +1,476 @@
+//! `netdoctor dns resolve NAME --from SRC` and `netdoctor dns check`.
+
+use crate::cli::FailOn;
+use crate::input::InputArgs;
+use crate::output::{emit, findings_markdown, findings_table, structured, style, OutputFormat};
+use crate::target::ObjectArg;
+use crate::{CliError, CmdResult};
+use clap::{Args, Subcommand};
+use netdoctor_core::model::Cluster;
+use netdoctor_core::rules::{self, RunOptions, RULES};
+use netdoctor_core::sim::corefile::PodMode;
+use netdoctor_core::sim::dns::{self, ClusterDns, Libc, QType, Rcode, Request, Resolution};
+use netdoctor_core::{Finding, Summary};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    #[command(subcommand)]
+    pub command: DnsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DnsCommand {
+    /// The queries a pod's resolver sends for NAME, in order, and what cluster DNS answers
+    /// to each.
+    ///
+    /// Without --type the pod is modelled calling getaddrinfo (A and AAAA in parallel for
+    /// each candidate name, as glibc and musl do); --type asks for one record type.
+    Resolve(ResolveArgs),
+    /// Health of cluster DNS: CoreDNS pods, the kube-dns Service and its endpoints, the
+    /// Corefile, NetworkPolicies in the way.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LibcArg {
+    Glibc,
+    Musl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum TypeArg {
+    A,
+    Aaaa,
+    Srv,
+    Ptr,
+    Cname,
+    Txt,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The name as the client types it: short (`api-service`), `svc.ns`, an FQDN (with or
+    /// without the final dot), an external name, or an address (for PTR).
+    pub name: String,
+
+    /// The pod that resolves: NS/POD or NS/KIND/NAME (any pod of the workload).
+    #[arg(long = "from", value_name = "SRC")]
+    pub from: String,
+
+    /// One record type: A, AAAA, SRV, PTR, CNAME, TXT (default: A and AAAA, as getaddrinfo).
+    #[arg(long = "type", value_name = "TYPE", ignore_case = true)]
+    pub qtype: Option<TypeArg>,
+
+    /// The client's C library: its search algorithm differs (musl stops at the first
+    /// answer that is not NXDOMAIN and never searches names with ndots or more dots).
+    #[arg(long = "libc", default_value = "glibc")]
+    pub libc: LibcArg,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Exit 1 when a finding has at least this severity: error, warning, info, or none.
+    #[arg(long = "fail-on", default_value = "error")]
+    pub fail_on: FailOn,
+}
+
+pub fn run(args: DnsArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    match args.command {
+        DnsCommand::Resolve(a) => resolve(a, format, verbose),
+        DnsCommand::Check(a) => check(a, format, verbose),
+    }
+}
+
+fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    let input = args.input.read(verbose)?;
+    let cluster = &input.cluster;
+    let src = ObjectArg::parse(&args.from)?;
+    if matches!(src, ObjectArg::Ip(_)) {
+        return Err(CliError::usage(
+            "--from takes a pod (NS/POD) or a workload (NS/KIND/NAME): an address has no resolv.conf",
+        ));
+    }
+    let pods = src.pods(cluster)?;
+    let Some(&pi) = pods.first() else {
+        return Err(CliError::usage(format!("{} has no pods", args.from)));
+    };
+    let pod = &cluster.pods[pi];
+    let request = match args.qtype {
+        None => Request::Addresses,
+        Some(t) => Request::Type(match t {
+            TypeArg::A => QType::A,
+            TypeArg::Aaaa => QType::Aaaa,
+            TypeArg::Srv => QType::Srv,
+            TypeArg::Ptr => QType::Ptr,
+            TypeArg::Cname => QType::Cname,
+            TypeArg::Txt => QType::Txt,
+        }),
+    };
+    let libc = match args.libc {
+        LibcArg::Glibc => Libc::Glibc,
+        LibcArg::Musl => Libc::Musl,
+    };
+    let cdns = ClusterDns::of(cluster);
+    let r = dns::resolve(cluster, &cdns, pod, &args.name, request, libc);
+    let text = match structured(format, &r) {
+        Some(t) => t?,
+        None => match format {
+            OutputFormat::Table | OutputFormat::Txt => resolution_text(&r, false),
+            OutputFormat::Md => resolution_text(&r, true),
+            other => return Err(other.unsupported("dns resolve")),
+        },
+    };
+    emit(&text)?;
+    let ok = matches!(r.result.rcode, Rcode::Forwarded)
+        || (r.result.rcode == Rcode::NoError && !r.result.answers.is_empty());
+    Ok(if ok {
+        crate::exit::OK
+    } else {
+        crate::exit::FINDINGS
+    })
+}
+
+fn rcode_styled(r: Rcode) -> String {
+    let s = r.as_str();
+    match r {
+        Rcode::NoError => style::paint(style::GOOD, s),
+        Rcode::Forwarded => style::paint(style::INFO, s),
+        Rcode::NxDomain | Rcode::ServFail => style::paint(style::ERROR, s),
+    }
+}
+
+/// The human view: the pod's resolv.conf, the ordered queries with their answers, the result
+/// and the count of wasted queries.
+pub fn resolution_text(r: &Resolution, md: bool) -> String {
+    let mut s = String::new();
+    let rc = &r.resolv_conf;
+    if md {
+        let _ = writeln!(
+            s,
+            "# dns resolve `{}` from `{}` ({}, {})\n",
+            r.name,
+            r.from,
+            r.libc.as_str(),
+            r.qtype
+        );
+        let _ = writeln!(
+            s,
+            "## resolv.conf (dnsPolicy {}{})\n\n```",
+            rc.dns_policy,
+            if rc.dns_policy != rc.effective_policy {
+                format!(", applied as {}", rc.effective_policy)
+            } else {
+                String::new()
+            }
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "{} {} from {} ({}, {})\n",
+            style::paint(style::BOLD, "dns resolve"),
+            r.name,
+            r.from,
+            r.libc.as_str(),
+            r.qtype
+        );
+        let _ = writeln!(
+            s,
+            "{} (dnsPolicy {}{})",
+            style::paint(style::BOLD, "resolv.conf"),
+            rc.dns_policy,
+            if rc.dns_policy != rc.effective_policy {
+                format!(", applied as {}", rc.effective_policy)
+            } else {
+                String::new()
+            }
+        );
+    }
+    let indent = if md { "" } else { "  " };
+    if !rc.search.is_empty() {
+        let _ = writeln!(s, "{indent}search {}", rc.search.join(" "));
+    }
+    if rc.nameservers.is_empty() {
+        let _ = writeln!(s, "{indent}# nameserver: unknown (the node's resolver)");
+    }
+    for n in &rc.nameservers {
+        let _ = writeln!(s, "{indent}nameserver {n}");
+    }
+    if !rc.options.is_empty() {
+        let _ = writeln!(s, "{indent}options {}", rc.options.join(" "));
+    }
+    if md {
+        s.push_str("```\n\n");
+    }
+    for n in &rc.notes {
+        let _ = writeln!(s, "{}{n}", if md { "- " } else { "  note: " });
+    }
+    s.push('\n');
+    if md {
+        s.push_str("## Queries\n\n| # | name | type | rcode | answers | why |\n|---|---|---|---|---|---|\n");
+        for (i, q) in r.queries.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {} | {}{} | {} | {} |",
+                i + 1,
+                q.name,
+                q.qtype.as_str(),
+                q.rcode.as_str(),
+                if q.wasted { " (wasted)" } else { "" },
+                q.answers.join(", "),
+                q.note.as_deref().unwrap_or("").replace('|', "\\|")
+            );
+        }
+    } else {
+        let _ = writeln!(s, "{}", style::paint(style::BOLD, "queries (in order)"));
+        if r.queries.is_empty() {
+            s.push_str("  none\n");
+        }
+        let width = r.queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
+        for (i, q) in r.queries.iter().enumerate() {
+            let answers = if q.answers.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", q.answers.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "  {:>2}. {:<width$}  {:<5} {}{}{}",
+                i + 1,
+                q.name,
+                q.qtype.as_str(),
+                rcode_styled(q.rcode),
+                answers,
+                if q.wasted {
+                    style::paint(style::DIM, "  (wasted)")
+                } else {
+                    String::new()
+                },
+            );
+            if let Some(n) = &q.note {
+                let _ = writeln!(s, "      {}", style::paint(style::DIM, n));
+            }
+        }
+    }
+    let answers = if r.result.answers.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", r.result.answers.join(", "))
+    };
+    let _ = writeln!(
+        s,
+        "\n{} {}{}  ({} quer{}, {} wasted)",
+        if md {
+            "**result:**".to_string()
+        } else {
+            style::paint(style::BOLD, "result:")
+        },
+        if md {
+            r.result.rcode.as_str().to_string()
+        } else {
+            rcode_styled(r.result.rcode)
+        },
+        answers,
+        r.queries.len(),
+        if r.queries.len() == 1 { "y" } else { "ies" },
+        r.wasted
+    );
+    if !r.steps.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            if md {
+                "## Steps\n".to_string()
+            } else {
+                style::paint(style::BOLD, "steps")
+            }
+        );
+        for st in &r.steps {
+            let _ = writeln!(s, "{}{st}", if md { "- " } else { "  - " });
+        }
+    }
+    s
+}
+
+/// What `dns check` reports about cluster DNS besides the findings.
+#[derive(Debug, Serialize)]
+struct ClusterDnsView {
+    domain: String,
+    service: Option<String>,
+    service_ips: Vec<String>,
+    nameservers: Vec<String>,
+    pods_ready: usize,
+    pods_total: usize,
+    corefile: CorefileView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nodelocal: Option<dns::NodeLocal>,
+}
+
+#[derive(Debug, Serialize)]
+struct CorefileView {
+    present: bool,
+    kubernetes_zones: Vec<String>,
+    pods: Option<&'static str>,
+    forward: Vec<String>,
+    #[serde(rename = "loop")]
+    has_loop: bool,
+    not_understood: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckReport<'a> {
+    cluster_dns: ClusterDnsView,
+    findings: &'a [Finding],
+    summary: Summary,
+}
+
+fn view(cluster: &Cluster, d: &ClusterDns) -> ClusterDnsView {
+    let k = d.servers.iter().find_map(|s| s.kubernetes.as_ref());
+    ClusterDnsView {
+        domain: d.domain.clone(),
+        service: d.service.as_ref().map(|(ns, n)| format!("{ns}/{n}")),
+        service_ips: d.service_ips.iter().map(|i| i.to_string()).collect(),
+        nameservers: d.nameservers(),
+        pods_ready: d.ready_pods(cluster).len(),
+        pods_total: d.pods.len(),
+        corefile: CorefileView {
+            present: d.corefile.is_some(),
+            kubernetes_zones: k.map(|k| k.zones.clone()).unwrap_or_default(),
+            pods: k.map(|k| match k.pods {
+                PodMode::Disabled => "disabled",
+                PodMode::Insecure => "insecure",
+                PodMode::Verified => "verified",
+            }),
+            forward: d
+                .servers
+                .iter()
+                .flat_map(|s| s.forward.iter())
+                .map(|f| format!("{} -> {}", f.from, f.to.join(" ")))
+                .collect(),
+            has_loop: d.servers.iter().any(|s| s.has_loop),
+            not_understood: d
+                .corefile
+                .as_ref()
+                .map(|c| c.all_problems().iter().map(|p| p.to_string()).collect())
+                .unwrap_or_default(),
+        },
+        nodelocal: d.nodelocal.clone(),
+    }
+}
+
+fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    let input = args.input.read(verbose)?;
+    let cluster = &input.cluster;
+    // The DNS rules, and the NetworkPolicy rule about DNS egress when it is registered.
+    let only: Vec<String> = RULES
+        .iter()
+        .filter(|r| r.code.starts_with("DNS") || r.code == "NP001")
+        .map(|r| r.code.to_string())
+        .collect();
+    let findings = rules::run(
+        cluster,
+        &RunOptions {
+            namespaces: input.scope.clone(),
+            only,
+        },
+    );
+    let d = ClusterDns::of(cluster);
+    let v = view(cluster, &d);
+    let report = CheckReport {
+        cluster_dns: v,
+        findings: &findings,
+        summary: Summary::of(&findings),
+    };
+    let text = match structured(format, &report) {
+        Some(t) => t?,
+        None => {
+            let head = check_header(&report.cluster_dns, format == OutputFormat::Md);
+            match format {
+                OutputFormat::Table | OutputFormat::Txt => {
+                    format!("{head}\n{}", findings_table(&findings))
+                }
+                OutputFormat::Md => format!("{head}\n{}", findings_markdown(&findings)),
+                other => return Err(other.unsupported("dns check")),
+            }
+        }
+    };
+    emit(&text)?;
+    Ok(crate::commands::doctor::exit_code(
+        &findings,
+        args.fail_on.threshold(),
+    ))
+}
+
+fn check_header(v: &ClusterDnsView, md: bool) -> String {
+    let mut lines = vec![
+        format!("cluster domain: {}", v.domain),
+        format!(
+            "service: {} ({})",
+            v.service.as_deref().unwrap_or("none found"),
+            if v.service_ips.is_empty() {
+                "no ClusterIP".to_string()
+            } else {
+                v.service_ips.join(", ")
+            }
+        ),
+        format!(
+            "pods' nameserver: {}",
+            if v.nameservers.is_empty() {
+                "unknown".to_string()
+            } else {
+                v.nameservers.join(", ")
+            }
+        ),
+        format!("DNS pods ready: {}/{}", v.pods_ready, v.pods_total),
+    ];
+    if v.corefile.present {
+        lines.push(format!(
+            "Corefile: kubernetes {} (pods {}), forward {}, loop {}",
+            if v.corefile.kubernetes_zones.is_empty() {
+                "none".to_string()
+            } else {
+                v.corefile.kubernetes_zones.join(" ")
+            },
+            v.corefile.pods.unwrap_or("-"),
+            if v.corefile.forward.is_empty() {
+                "none".to_string()
+            } else {
+                v.corefile.forward.join("; ")
+            },
+            if v.corefile.has_loop { "yes" } else { "no" }
+        ));
+        for p in &v.corefile.not_understood {
+            lines.push(format!("Corefile not understood: {p}"));
+        }
+    } else {
+        lines.push("Corefile: not in the input (kubeadm default assumed)".into());
+    }
+    if let Some(n) = &v.nodelocal {
+        lines.push(format!(
+            "NodeLocal DNSCache: {} on {}",
+            n.evidence,
+            n.addresses.join(", ")
+        ));
+    }
+    let mut s = String::new();
+    if md {
+        s.push_str("# Cluster DNS\n\n");
+        for l in lines {
+            let _ = writeln!(s, "- {l}");
+        }
+    } else {
+        let _ = writeln!(s, "{}", style::paint(style::BOLD, "cluster DNS"));
+        for l in lines {
+            let _ = writeln!(s, "  {l}");
+        }
+    }
+    s
+}

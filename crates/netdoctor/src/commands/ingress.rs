@@ -1,0 +1,173 @@
+//! `netdoctor ingress route URL`: which Ingress rule and backend serve a URL, hop by hop.
+
+use crate::cli::{IngressCommand, IngressRouteArgs};
+use crate::output::{emit, structured, style, OutputFormat};
+use crate::{CliError, CmdResult};
+use netdoctor_core::sim::ingress::{
+    route, HopStatus, Route, RouteOptions, RouteRequest, RouteVia, Symptom,
+};
+use std::fmt::Write as _;
+
+pub fn run(cmd: IngressCommand, format: OutputFormat, verbose: bool) -> CmdResult {
+    match cmd {
+        IngressCommand::Route(args) => run_route(args, format, verbose),
+    }
+}
+
+fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    let mut req = RouteRequest::parse(&args.url).map_err(CliError::usage)?;
+    for h in &args.headers {
+        let (k, v) = h
+            .split_once(':')
+            .ok_or_else(|| CliError::usage(format!("--header {h:?}: expected 'Name: value'")))?;
+        if k.trim().is_empty() {
+            return Err(CliError::usage(format!(
+                "--header {h:?}: empty header name"
+            )));
+        }
+        req = req.with_header(k, v);
+    }
+    req = req.with_method(&args.method);
+    let input = args.input.read(verbose)?;
+    let result = route(
+        &input.cluster,
+        &req,
+        &RouteOptions {
+            ingress_class: args.ingress_class.clone(),
+        },
+    );
+    let text = match structured(format, &result) {
+        Some(r) => r?,
+        None => match format {
+            OutputFormat::Table | OutputFormat::Txt => render_table(&req, &result),
+            OutputFormat::Md => render_md(&req, &result),
+            other => return Err(other.unsupported("ingress route")),
+        },
+    };
+    emit(&text)?;
+    Ok(if result.symptom == Symptom::Ok {
+        crate::exit::OK
+    } else {
+        crate::exit::FINDINGS
+    })
+}
+
+fn mark(status: HopStatus) -> String {
+    match status {
+        HopStatus::Pass => style::paint(style::GOOD, "✓"),
+        HopStatus::Fail => style::paint(style::ERROR, "✗"),
+        HopStatus::Warn => style::paint(style::WARNING, "!"),
+        HopStatus::Skip => style::paint(style::DIM, "-"),
+    }
+}
+
+/// `production/app-ingress` or `gateway ns/gw, listener l, route ns/r`.
+fn served_by(r: &Route) -> Option<String> {
+    match &r.via {
+        RouteVia::Ingress { ingress } => ingress.clone(),
+        RouteVia::Gateway {
+            gateway,
+            listener,
+            route,
+        } => Some(format!(
+            "gateway {} listener {} route {}",
+            gateway.as_deref().unwrap_or("-"),
+            listener.as_deref().unwrap_or("-"),
+            route.as_deref().unwrap_or("-")
+        )),
+    }
+}
+
+fn verdict(r: &Route) -> String {
+    let what = match r.symptom {
+        Symptom::Ok => "served",
+        Symptom::Http404 => "404 Not Found",
+        Symptom::Http500 => "500 Internal Server Error",
+        Symptom::Http502 => "502 Bad Gateway",
+        Symptom::Http503 => "503 Service Temporarily Unavailable",
+        Symptom::Http504 => "504 Gateway Timeout",
+        Symptom::NoAddress => "no address: nothing answers",
+    };
+    let mut via = Vec::new();
+    if let Some(s) = served_by(r) {
+        via.push(s);
+    }
+    if let (Some(p), Some(t)) = (&r.path, &r.path_type) {
+        via.push(format!("{p} ({t})"));
+    }
+    if let Some(b) = &r.backend {
+        via.push(format!("{}:{}", b.service, b.port));
+    }
+    let line = if via.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} via {}", via.join(" → "))
+    };
+    let st = if r.symptom == Symptom::Ok {
+        style::GOOD
+    } else {
+        style::ERROR
+    };
+    format!("{} {}", style::paint(st, r.symptom.as_str()), line)
+}
+
+fn render_table(req: &RouteRequest, r: &Route) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} {}",
+        style::paint(style::BOLD, &req.method),
+        style::paint(style::BOLD, &r.url)
+    );
+    if let Some(class) = &r.class {
+        let _ = writeln!(
+            s,
+            "  class {class}{}",
+            r.controller
+                .as_ref()
+                .map(|c| format!(" (controller {c})"))
+                .unwrap_or_default()
+        );
+    }
+    let width = r.hops.iter().map(|h| h.step.len()).max().unwrap_or(0);
+    for h in &r.hops {
+        let _ = writeln!(
+            s,
+            "  {} {:<width$}  {}",
+            mark(h.status),
+            h.step,
+            h.detail,
+            width = width
+        );
+    }
+    for n in &r.notes {
+        let _ = writeln!(s, "  {} {n}", style::paint(style::DIM, "note:"));
+    }
+    let _ = writeln!(s, "{}", verdict(r));
+    s
+}
+
+fn render_md(req: &RouteRequest, r: &Route) -> String {
+    let mut s = format!(
+        "# {} {}\n\n**{}**\n\n| | step | detail |\n|---|---|---|\n",
+        req.method,
+        r.url,
+        style::plain(&verdict(r))
+    );
+    for h in &r.hops {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            h.status.as_str(),
+            h.step,
+            h.detail.replace('|', "\\|")
+        );
+    }
+    if !r.notes.is_empty() {
+        s.push_str("\nNotes:\n\n");
+        for n in &r.notes {
+            let _ = writeln!(s, "- {n}");
+        }
+    }
+    s
+}

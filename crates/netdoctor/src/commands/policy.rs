@@ -1,0 +1,567 @@
+//! `netdoctor policy check` and `netdoctor policy map`: NetworkPolicy verdicts and the map of
+//! allowed connections (the connlist format with `-o txt`).
+
+use crate::input::InputArgs;
+use crate::output::{emit, structured, style, OutputFormat};
+use crate::target::{not_found, ObjectArg};
+use crate::{CliError, CmdResult};
+use clap::{Args, Subcommand};
+use netdoctor_core::model::{Cluster, Protocol};
+use netdoctor_core::sim::netpol::{
+    connectivity_map, format_txt, Connection, Endpoint, Engine, MapOptions, SideVerdict, Verdict,
+};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Is this connection allowed by NetworkPolicy, and which policies and rules decide it.
+    ///
+    /// SRC: `NS/POD`, `NS/KIND/NAME` (the pods of a workload) or an IP. DST: the same, or
+    /// `NS/service/NAME`, evaluated after DNAT against each backend pod on its target port.
+    /// Exit 0 when allowed, 1 when denied.
+    Check(CheckArgs),
+    /// Every allowed workload-to-workload (and external) connection.
+    ///
+    /// `-o txt` prints the connlist format (`src => dst : conn`), `-o csv`, `-o md`, `-o dot`,
+    /// `-o json` (`{"connections": [...]}`), `-o html`; the default table aligns the columns.
+    Map(MapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The client: NS/POD, NS/KIND/NAME, or an IP.
+    #[arg(long = "from", value_name = "SRC")]
+    pub from: String,
+
+    /// The server: NS/POD, NS/KIND/NAME, NS/service/NAME, or an IP.
+    #[arg(long = "to", value_name = "DST")]
+    pub to: String,
+
+    /// The destination port, optionally with the protocol: 8080, 53/udp, 9000/sctp.
+    #[arg(long = "port", value_name = "PORT[/PROTO]")]
+    pub port: String,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Treat hostNetwork pods like other pods (as np-guard netpol-analyzer does). By default
+    /// they are node traffic, which pod policies do not govern.
+    #[arg(long = "host-network-as-pods")]
+    pub host_network_as_pods: bool,
+}
+
+pub fn run(args: PolicyArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    match args.command {
+        PolicyCommand::Check(a) => check(a, format, verbose),
+        PolicyCommand::Map(a) => map(a, format, verbose),
+    }
+}
+
+fn parse_port(s: &str) -> Result<(u16, Protocol), CliError> {
+    let (num, proto) = match s.split_once('/') {
+        Some((n, p)) => (
+            n,
+            Protocol::parse(p).ok_or_else(|| {
+                CliError::usage(format!(
+                    "--port {s:?}: protocol {p:?} is not tcp, udp or sctp"
+                ))
+            })?,
+        ),
+        None => (s, Protocol::Tcp),
+    };
+    let port =
+        num.parse::<u16>().ok().filter(|&p| p > 0).ok_or_else(|| {
+            CliError::usage(format!("--port {s:?}: {num:?} is not a port (1-65535)"))
+        })?;
+    Ok((port, proto))
+}
+
+/// One evaluated pair (a representative pod of each side; a Service backend).
+#[derive(Debug, Serialize)]
+struct Pair {
+    from: String,
+    to: String,
+    /// The port the destination pod receives (the Service's target port after DNAT).
+    target_port: Option<u16>,
+    /// Set when the pair could not be evaluated (named target port unresolved).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<Verdict>,
+}
+
+/// The `policy check` JSON: INTERFACE.md's fields from the deciding pair, plus every pair.
+#[derive(Debug, Serialize)]
+struct CheckReport {
+    allowed: bool,
+    port: u16,
+    protocol: &'static str,
+    egress: SideVerdict,
+    ingress: SideVerdict,
+    from: String,
+    to: String,
+    checks: Vec<Pair>,
+}
+
+fn endpoint_name(c: &Cluster, e: Endpoint) -> String {
+    match e {
+        Endpoint::Pod(i) => format!("{}/{}", c.pods[i].namespace, c.pods[i].name),
+        Endpoint::Ip(ip) => ip.to_string(),
+    }
+}
+
+/// Pods of a workload collapse to one representative per label group.
+fn endpoints(c: &Cluster, engine: &Engine<'_>, arg: &ObjectArg) -> Result<Vec<Endpoint>, CliError> {
+    match arg {
+        ObjectArg::Ip(ip) => Ok(vec![Endpoint::Ip(*ip)]),
+        ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => {
+            let pods = arg.pods(c)?;
+            let mut seen = std::collections::HashSet::new();
+            Ok(pods
+                .into_iter()
+                .filter(|&p| seen.insert(engine.group_of(p)))
+                .map(Endpoint::Pod)
+                .collect())
+        }
+        other => Err(CliError::usage(format!(
+            "{} cannot be a connection end: use a pod, a workload, a Service (as --to) or an IP",
+            other
+                .object_ref()
+                .map(|o| o.to_string())
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    if matches!(
+        format,
+        OutputFormat::Html | OutputFormat::Txt | OutputFormat::Csv | OutputFormat::Dot
+    ) {
+        return Err(format.unsupported("policy check"));
+    }
+    let (port, proto) = parse_port(&args.port)?;
+    let from_arg = ObjectArg::parse(&args.from)?;
+    let to_arg = ObjectArg::parse(&args.to)?;
+    let input = args.input.read(verbose)?;
+    let c = &input.cluster;
+    let engine = Engine::new(c);
+    let sources = endpoints(c, &engine, &from_arg)?;
+    let mut pairs = Vec::new();
+    match &to_arg {
+        ObjectArg::Service { namespace, name } => {
+            if c.service(namespace, name).is_none() {
+                return Err(not_found(c, "service", namespace, name));
+            }
+            for &src in &sources {
+                let backends = engine
+                    .check_service(src, namespace, name, port, proto)
+                    .map_err(CliError::usage)?;
+                if backends.is_empty() {
+                    return Err(CliError {
+                        code: crate::exit::FINDINGS,
+                        message: format!(
+                            "Service {namespace}/{name} selects no pods: there is no backend to connect to (see `netdoctor doctor {namespace}/service/{name}`)"
+                        ),
+                    });
+                }
+                let mut seen = std::collections::HashSet::new();
+                for b in backends {
+                    if !seen.insert((engine.group_of(b.pod), b.target_port)) {
+                        continue;
+                    }
+                    let pod = &c.pods[b.pod];
+                    pairs.push(Pair {
+                        from: endpoint_name(c, src),
+                        to: format!("{}/{}", pod.namespace, pod.name),
+                        target_port: b.target_port,
+                        problem: b.target_port.is_none().then(|| {
+                            format!(
+                                "the Service's targetPort does not resolve to a {} container port of this pod",
+                                proto.as_str()
+                            )
+                        }),
+                        verdict: b.verdict,
+                    });
+                }
+            }
+        }
+        _ => {
+            let dests = endpoints(c, &engine, &to_arg)?;
+            for &src in &sources {
+                for &dst in &dests {
+                    pairs.push(Pair {
+                        from: endpoint_name(c, src),
+                        to: endpoint_name(c, dst),
+                        target_port: Some(port),
+                        problem: None,
+                        verdict: Some(engine.check(src, dst, port, proto)),
+                    });
+                }
+            }
+        }
+    }
+    let allowed = !pairs.is_empty()
+        && pairs
+            .iter()
+            .all(|p| p.verdict.as_ref().is_some_and(|v| v.allowed));
+    // The deciding pair: the first denied one, else the first.
+    let decider = pairs
+        .iter()
+        .find(|p| p.verdict.as_ref().is_some_and(|v| !v.allowed))
+        .or_else(|| pairs.iter().find(|p| p.verdict.is_some()));
+    let empty_side = SideVerdict {
+        subject_to_policies: false,
+        isolated: false,
+        allowed: false,
+        policies: Vec::new(),
+        allowed_by: Vec::new(),
+        explanation: Vec::new(),
+    };
+    let (egress, ingress) = match decider.and_then(|p| p.verdict.as_ref()) {
+        Some(v) => (v.egress.clone(), v.ingress.clone()),
+        None => (empty_side.clone(), empty_side),
+    };
+    let report = CheckReport {
+        allowed,
+        port,
+        protocol: proto.as_str(),
+        egress,
+        ingress,
+        from: args.from.clone(),
+        to: args.to.clone(),
+        checks: pairs,
+    };
+    let text = match structured(format, &report) {
+        Some(t) => t?,
+        None => human_check(&report, format == OutputFormat::Md),
+    };
+    emit(&text)?;
+    Ok(if allowed {
+        crate::exit::OK
+    } else {
+        crate::exit::FINDINGS
+    })
+}
+
+fn side_lines(out: &mut String, name: &str, who: &str, side: &SideVerdict, md: bool) {
+    let status = if !side.subject_to_policies {
+        "not governed by pod policies".to_string()
+    } else if !side.isolated {
+        "not isolated: allowed".to_string()
+    } else if side.allowed {
+        format!("isolated by {}: allowed", side.policies.join(", "))
+    } else {
+        format!("isolated by {}: DENIED", side.policies.join(", "))
+    };
+    let bullet = if md { "- " } else { "    " };
+    let _ = writeln!(
+        out,
+        "{}{name} of {who}: {status}",
+        if md { "- " } else { "  " }
+    );
+    for line in &side.explanation {
+        let mark = if line.contains(" allows it") {
+            "✓ "
+        } else if line.contains(" does not match ")
+            || line.contains(" allows nothing")
+            || line.contains(" but not ")
+        {
+            "✗ "
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "{}{bullet}{mark}{line}", if md { "  " } else { "" });
+    }
+}
+
+fn human_check(r: &CheckReport, md: bool) -> String {
+    let mut out = String::new();
+    let verdict = if r.allowed {
+        style::paint(style::GOOD, "ALLOWED")
+    } else {
+        style::paint(style::ERROR, "DENIED")
+    };
+    if md {
+        let _ = writeln!(
+            out,
+            "## {} → {} ({} {}): {}\n",
+            r.from,
+            r.to,
+            r.protocol,
+            r.port,
+            if r.allowed { "allowed" } else { "denied" }
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} → {} ({} {}): {verdict}",
+            r.from, r.to, r.protocol, r.port
+        );
+    }
+    for p in &r.checks {
+        let port = match p.target_port {
+            Some(t) if t != r.port => format!(" (target port {t})"),
+            _ => String::new(),
+        };
+        let head = format!("{} → {}{port}", p.from, p.to);
+        match (&p.verdict, &p.problem) {
+            (_, Some(problem)) => {
+                let _ = writeln!(
+                    out,
+                    "{}{head}: not evaluated: {problem}",
+                    if md { "### " } else { "" }
+                );
+            }
+            (Some(v), None) => {
+                let _ = writeln!(
+                    out,
+                    "{}{head}: {}",
+                    if md { "\n### " } else { "\n" },
+                    if v.allowed { "allowed" } else { "denied" }
+                );
+                side_lines(&mut out, "egress", &p.from, &v.egress, md);
+                side_lines(&mut out, "ingress", &p.to, &v.ingress, md);
+            }
+            (None, None) => {}
+        }
+    }
+    if !r.allowed {
+        let port = r
+            .checks
+            .iter()
+            .find_map(|c| c.target_port)
+            .unwrap_or(r.port);
+        let mut hints = Vec::new();
+        if !r.egress.allowed && r.egress.isolated {
+            hints.push(format!(
+                "add an egress rule to {} that admits {} on {} {port}",
+                r.egress.policies.join(" or "),
+                r.to,
+                r.protocol,
+            ));
+        }
+        if !r.ingress.allowed && r.ingress.isolated {
+            hints.push(format!(
+                "add an ingress rule to {} (or a new policy selecting the destination) that admits {} on {} {port}",
+                r.ingress.policies.join(" or "),
+                r.from,
+                r.protocol,
+            ));
+        }
+        for h in hints {
+            let _ = writeln!(out, "{}fix: {h}", if md { "\n- " } else { "\n" });
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct MapRow<'a> {
+    src: &'a str,
+    dst: &'a str,
+    conn: String,
+}
+
+#[derive(Serialize)]
+struct MapReport<'a> {
+    connections: Vec<MapRow<'a>>,
+}
+
+fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    let input = args.input.read(verbose)?;
+    let c = &input.cluster;
+    let mut engine = Engine::new(c);
+    engine.host_network_as_pods = args.host_network_as_pods;
+    let conns = connectivity_map(
+        &engine,
+        &MapOptions {
+            namespaces: input.scope.clone(),
+            ..MapOptions::default()
+        },
+    );
+    let rows: Vec<MapRow<'_>> = conns
+        .iter()
+        .map(|x| MapRow {
+            src: &x.src,
+            dst: &x.dst,
+            conn: x.conn.to_string(),
+        })
+        .collect();
+    let text = match format {
+        OutputFormat::Txt => format_txt(&conns),
+        OutputFormat::Json | OutputFormat::Yaml => {
+            structured(format, &MapReport { connections: rows })
+                .unwrap_or_else(|| Ok(String::new()))?
+        }
+        OutputFormat::Csv => {
+            let mut s = String::from("src,dst,conn\n");
+            for r in &rows {
+                let _ = writeln!(s, "{},{},{}", csv(r.src), csv(r.dst), csv(&r.conn));
+            }
+            s
+        }
+        OutputFormat::Md => {
+            let mut s = String::from("| src | dst | conn |\n|-----|-----|------|\n");
+            for r in &rows {
+                let _ = writeln!(s, "| {} | {} | {} |", r.src, r.dst, r.conn);
+            }
+            s
+        }
+        OutputFormat::Dot => dot(&conns),
+        OutputFormat::Html => html(&rows),
+        OutputFormat::Table => table(&rows),
+    };
+    emit(&text)?;
+    Ok(crate::exit::OK)
+}
+
+fn csv(s: &str) -> String {
+    if s.contains(',') || s.contains('"') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn table(rows: &[MapRow<'_>]) -> String {
+    if rows.is_empty() {
+        return "No connections are allowed.\n".to_string();
+    }
+    let w1 = rows.iter().map(|r| r.src.len()).max().unwrap_or(3).max(3);
+    let w2 = rows.iter().map(|r| r.dst.len()).max().unwrap_or(3).max(3);
+    let mut s = format!(
+        "{}\n",
+        style::paint(style::BOLD, &format!("{:w1$}  {:w2$}  CONN", "SRC", "DST"))
+    );
+    for r in rows {
+        let _ = writeln!(s, "{:w1$}  {:w2$}  {}", r.src, r.dst, r.conn);
+    }
+    let _ = writeln!(s, "{} connection(s)", rows.len());
+    s
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html(rows: &[MapRow<'_>]) -> String {
+    let mut s = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netdoctor policy map</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4}</style></head><body>\n<h1>Allowed connections</h1>\n<table><tr><th>src</th><th>dst</th><th>conn</th></tr>\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            html_escape(r.src),
+            html_escape(r.dst),
+            html_escape(&r.conn)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "</table>\n<p>{} connection(s)</p></body></html>",
+        rows.len()
+    );
+    s
+}
+
+/// Graphviz, one cluster per namespace, as netpol-analyzer draws it.
+fn dot(conns: &[Connection]) -> String {
+    use std::collections::BTreeMap;
+    let mut by_ns: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    let mut others: std::collections::BTreeSet<&str> = Default::default();
+    for c in conns {
+        for (name, ns) in [(&c.src, &c.src_namespace), (&c.dst, &c.dst_namespace)] {
+            match ns {
+                Some(ns) => {
+                    by_ns.entry(ns.as_str()).or_default().insert(name.as_str());
+                }
+                None => {
+                    others.insert(name.as_str());
+                }
+            }
+        }
+    }
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\\\""));
+    let mut s = String::from("digraph {\n");
+    for (ns, nodes) in &by_ns {
+        let _ = writeln!(
+            s,
+            "\tsubgraph {} {{",
+            q(&format!("cluster_{ns}[namespace]"))
+        );
+        s.push_str("\t\tcolor=\"black\"\n\t\tfontcolor=\"black\"\n");
+        for n in nodes {
+            let label = n.split_once('/').map(|(_, r)| r).unwrap_or(n);
+            let _ = writeln!(
+                s,
+                "\t\t{} [label={} color=\"blue\" fontcolor=\"blue\"]",
+                q(n),
+                q(label)
+            );
+        }
+        let _ = writeln!(s, "\t\tlabel={}\n\t}}", q(&format!("{ns}[namespace]")));
+    }
+    for n in &others {
+        let colour = if n.ends_with("[External]") {
+            "red2"
+        } else {
+            "blue"
+        };
+        let _ = writeln!(
+            s,
+            "\t{} [label={} color=\"{colour}\" fontcolor=\"{colour}\"]",
+            q(n),
+            q(n)
+        );
+    }
+    for c in conns {
+        let _ = writeln!(
+            s,
+            "\t{} -> {} [label={} color=\"gold2\" fontcolor=\"darkgreen\" weight=0.5]",
+            q(&c.src),
+            q(&c.dst),
+            q(&c.conn.to_string())
+        );
+    }
+    s.push_str("}\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_parse_with_and_without_protocol() {
+        assert_eq!(parse_port("8080").unwrap(), (8080, Protocol::Tcp));
+        assert_eq!(parse_port("53/udp").unwrap(), (53, Protocol::Udp));
+        assert_eq!(parse_port("9000/SCTP").unwrap(), (9000, Protocol::Sctp));
+        assert!(parse_port("0").is_err());
+        assert!(parse_port("70000").is_err());
+        assert!(parse_port("53/icmp").is_err());
+    }
+
+    #[test]
+    fn csv_quotes_fields_with_commas() {
+        assert_eq!(csv("TCP 80,UDP 53"), "\"TCP 80,UDP 53\"");
+        assert_eq!(csv("All Connections"), "All Connections");
+    }
+}

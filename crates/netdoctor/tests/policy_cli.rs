@@ -1,0 +1,147 @@
+//! End-to-end tests of `netdoctor policy check` and `netdoctor policy map` on the examples.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn netdoctor(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_netdoctor"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SEED: &str = "examples/seed-cluster/cluster.yaml";
+const HEALTHY: &str = "examples/healthy-cluster/cluster.yaml";
+
+#[test]
+fn check_json_follows_the_interface_and_exit_code_says_denied() {
+    let (code, out, err) = netdoctor(&[
+        "policy",
+        "check",
+        "-f",
+        SEED,
+        "--from",
+        "monitoring/deployment/prometheus",
+        "--to",
+        "production/service/api-service",
+        "--port",
+        "8080",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["allowed"], false);
+    assert_eq!(v["port"], 8080);
+    assert_eq!(v["protocol"], "TCP");
+    assert_eq!(v["egress"]["isolated"], true);
+    assert_eq!(v["egress"]["allowed"], false);
+    assert_eq!(v["egress"]["policies"][0], "monitoring/default-deny-egress");
+    assert_eq!(v["ingress"]["isolated"], true);
+    assert!(v["ingress"]["policies"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|p| p == "production/default-deny-ingress")));
+}
+
+#[test]
+fn check_allowed_names_the_rule_and_exits_zero() {
+    let (code, out, err) = netdoctor(&[
+        "policy",
+        "check",
+        "-f",
+        SEED,
+        "--from",
+        "production/deployment/web-frontend",
+        "--to",
+        "production/service/api-service",
+        "--port",
+        "8080",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ALLOWED"), "{out}");
+    assert!(
+        out.contains("production/allow-api-from-web: ingress[0] allows it"),
+        "{out}"
+    );
+}
+
+#[test]
+fn healthy_prometheus_reaches_api_service() {
+    let (code, out, err) = netdoctor(&[
+        "policy",
+        "check",
+        "-f",
+        HEALTHY,
+        "--from",
+        "monitoring/deployment/prometheus",
+        "--to",
+        "production/deployment/api-service",
+        "--port",
+        "8080/tcp",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn check_rejects_a_bad_port_with_usage_error() {
+    let (code, _, err) = netdoctor(&[
+        "policy",
+        "check",
+        "-f",
+        SEED,
+        "--from",
+        "1.2.3.4",
+        "--to",
+        "production/deployment/web-frontend",
+        "--port",
+        "80/icmp",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("icmp"), "{err}");
+}
+
+#[test]
+fn map_txt_is_connlist_and_json_has_connections() {
+    let (code, out, err) = netdoctor(&["policy", "map", "-f", SEED, "-o", "txt"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().any(|l| l
+        == "production/web-frontend[Deployment] => production/api-service[Deployment] : TCP 8080"));
+    assert!(!out
+        .lines()
+        .any(|l| l.starts_with("monitoring/prometheus[Deployment] =>")));
+    let (_, json, _) = netdoctor(&[
+        "policy",
+        "map",
+        "-f",
+        SEED,
+        "-o",
+        "json",
+        "-n",
+        "production",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let conns = v["connections"].as_array().expect("connections");
+    assert!(!conns.is_empty());
+    assert!(conns.iter().all(
+        |c| c["src"].as_str().is_some_and(|s| s.contains("production/"))
+            || c["dst"].as_str().is_some_and(|s| s.contains("production/"))
+    ));
+    for fmt in ["csv", "md", "dot", "html", "table", "yaml"] {
+        let (code, out, err) = netdoctor(&["policy", "map", "-f", SEED, "-o", fmt]);
+        assert_eq!(code, 0, "{fmt}: {err}");
+        assert!(!out.is_empty(), "{fmt}");
+    }
+}
