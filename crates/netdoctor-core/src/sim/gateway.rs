@@ -46,66 +46,12 @@ use crate::model::{
 };
 use serde::Serialize;
 use std::cmp::Reverse;
-use std::fmt;
 
 // ---------------------------------------------------------------------------------------------
 // Result vocabulary (INTERFACE.md): hops and symptoms.
 
-/// What the client sees (INTERFACE.md `symptom`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Symptom {
-    #[serde(rename = "ok")]
-    Ok,
-    #[serde(rename = "connection-refused")]
-    ConnectionRefused,
-    #[serde(rename = "http-404")]
-    Http404,
-    #[serde(rename = "http-500")]
-    Http500,
-    #[serde(rename = "http-502")]
-    Http502,
-    #[serde(rename = "http-503")]
-    Http503,
-    #[serde(rename = "no-address")]
-    NoAddress,
-}
-
-impl Symptom {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Symptom::Ok => "ok",
-            Symptom::ConnectionRefused => "connection-refused",
-            Symptom::Http404 => "http-404",
-            Symptom::Http500 => "http-500",
-            Symptom::Http502 => "http-502",
-            Symptom::Http503 => "http-503",
-            Symptom::NoAddress => "no-address",
-        }
-    }
-}
-
-impl fmt::Display for Symptom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HopStatus {
-    Pass,
-    Fail,
-    Warn,
-    Skip,
-}
-
-/// One link of the chain, in the trace vocabulary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Hop {
-    pub step: &'static str,
-    pub status: HopStatus,
-    pub detail: String,
-}
+use super::ingress::{backend_state, Route, RouteBackend, RouteVia};
+pub use super::ingress::{Hop, HopStatus, Symptom};
 
 fn hop(step: &'static str, status: HopStatus, detail: impl Into<String>) -> Hop {
     Hop {
@@ -540,41 +486,43 @@ pub fn describe_ports(svc: &Service) -> String {
         .join(", ")
 }
 
-/// Ready endpoints of a Service port: (ready, total) addresses. From the EndpointSlices
-/// when the input has them; otherwise the ready pods the selector matches.
-pub fn ready_endpoints(cluster: &Cluster, svc: &Service, sp: &ServicePort) -> (usize, usize) {
-    let mut ready = 0;
-    let mut total = 0;
-    let mut any_slice = false;
-    for slice in cluster.slices_of(&svc.namespace, &svc.name) {
-        any_slice = true;
-        let has_port = slice.ports.iter().any(|p| p.name == sp.name);
-        if !has_port {
-            continue;
-        }
-        for e in &slice.endpoints {
-            total += e.addresses.len();
-            if e.ready {
-                ready += e.addresses.len();
+/// Why a Service port has no ready endpoint, in words (`None`: it has at least one, or
+/// it is an ExternalName Service the controller proxies to by name). The endpoint model
+/// is `sim::service`'s, as for Ingress backends: EndpointSlices when the input has them,
+/// the pods the selector matches otherwise, and each not-ready pod's reason.
+pub fn no_ready_endpoints(cluster: &Cluster, svc: &Service, sp: &ServicePort) -> Option<String> {
+    let st = backend_state(cluster, svc, sp);
+    if st.external_name.is_some() || st.ready > 0 {
+        return None;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(e) = st.empty_reason {
+        parts.push(e);
+    }
+    if !st.not_ready.is_empty() {
+        let n = st.not_ready.len();
+        let shown: Vec<&str> = st.not_ready.iter().take(3).map(String::as_str).collect();
+        parts.push(format!(
+            "{n} not ready: {}{}",
+            shown.join("; "),
+            if n > 3 {
+                format!("; and {} more", n - 3)
+            } else {
+                String::new()
             }
-        }
+        ));
     }
-    if any_slice {
-        return (ready, total);
+    if !st.unresolved.is_empty() {
+        parts.push(format!(
+            "targetPort {} does not resolve on the ready pods ({})",
+            sp.target_port,
+            st.unresolved.join("; ")
+        ));
     }
-    let Some(sel) = svc.selector() else {
-        return (0, 0);
-    };
-    for i in cluster.pods_matching(&svc.namespace, &sel) {
-        let p = &cluster.pods[i];
-        if p.is_serving_candidate() {
-            total += 1;
-            if p.ready {
-                ready += 1;
-            }
-        }
+    if parts.is_empty() {
+        parts.push("no endpoints".into());
     }
-    (ready, total)
+    Some(parts.join("; "))
 }
 
 /// One backendRef's share of a rule's traffic and what that share sees.
@@ -968,6 +916,32 @@ impl GwRouteResult {
     pub fn failing_hop(&self) -> Option<&Hop> {
         self.hops.iter().find(|h| h.status == HopStatus::Fail)
     }
+
+    /// The `ingress route` answer (INTERFACE.md): `gateway`, `listener` and `route` in
+    /// place of `ingress`; the weight split goes to the notes.
+    pub fn to_route(&self) -> Route {
+        Route {
+            url: self.url.clone(),
+            via: RouteVia::Gateway {
+                gateway: self.gateway.clone(),
+                listener: self.listener.clone(),
+                route: self.route.clone(),
+                route_kind: self.route_kind.map(str::to_string),
+            },
+            host: self.host.clone(),
+            path: self.path.clone(),
+            path_type: self.path_type.clone(),
+            backend: self.backend.as_ref().map(|b| RouteBackend {
+                service: b.service.clone(),
+                port: b.port.clone(),
+            }),
+            symptom: self.symptom,
+            hops: self.hops.clone(),
+            class: self.class.clone(),
+            controller: self.controller.clone(),
+            notes: self.notes.clone(),
+        }
+    }
 }
 
 /// Whether a listener's protocol serves the request's scheme.
@@ -1190,6 +1164,7 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
                 hs.join(", ")
             ),
         ));
+        r.notes.extend(unattached_routes_for_host(cluster, gw, req));
         r.symptom = Symptom::Http404;
         return r;
     };
@@ -1304,12 +1279,13 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
             "ingress-rule",
             HopStatus::Fail,
             format!(
-                "{listener_desc}: no rule of the {attached_routes} {} attached to it matches host {} path {} (404)",
+                "{listener_desc}: no rule of the {attached_routes} {}(s) attached to it matches host {} path {} (404)",
                 kind.as_str(),
                 req.host,
                 req.path
             ),
         ));
+        r.notes.extend(unattached_routes_for_host(cluster, gw, req));
         r.symptom = Symptom::Http404;
         return r;
     };
@@ -1371,6 +1347,59 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
     }
     evaluate_backends(cluster, route, &rule.backends, &mut r);
     r
+}
+
+/// Routes of this Gateway that name the request's host but are not attached (or not to a
+/// listener serving the request), each with the reason: why a 404 happens.
+fn unattached_routes_for_host(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> Vec<String> {
+    let mut out = Vec::new();
+    for route in &cluster.routes {
+        if !route
+            .hostnames
+            .iter()
+            .any(|h| hostname_matches(h, &req.host))
+        {
+            continue;
+        }
+        for p in route
+            .parents
+            .iter()
+            .filter(|p| p.is_gateway() && p.namespace == gw.namespace && p.name == gw.name)
+        {
+            match attach(cluster, route, p) {
+                Err(e) => out.push(format!(
+                    "{} {} names host {} but is not attached ({}): {}",
+                    route.kind.as_str(),
+                    route.id(),
+                    req.host,
+                    e.reason(),
+                    e.detail()
+                )),
+                Ok(att) => {
+                    if !att
+                        .listeners
+                        .iter()
+                        .any(|al| protocol_serves(al.listener, &req.scheme))
+                    {
+                        let names: Vec<String> = att
+                            .listeners
+                            .iter()
+                            .map(|al| format!("{} ({})", al.listener.name, al.listener.protocol))
+                            .collect();
+                        out.push(format!(
+                            "{} {} names host {} but is attached only to listener(s) {}, none of which serves {}",
+                            route.kind.as_str(),
+                            route.id(),
+                            req.host,
+                            names.join(", "),
+                            req.scheme
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 fn listener_condition<'a>(gw: &'a Gateway, l: &Listener, type_: &str) -> Option<&'a GwCondition> {
@@ -1486,10 +1515,15 @@ fn evaluate_backends(
                         sp.port, sp.target_port
                     ),
                 ));
-                let (ready, all) = ready_endpoints(cluster, svc, sp);
-                if ready == 0 {
+                let st = backend_state(cluster, svc, sp);
+                if let Some(ext) = &st.external_name {
+                    let d = format!("Service {name} is ExternalName {ext}: the Gateway proxies to that name (not all controllers support it)");
+                    hops.push(hop("endpoints", HopStatus::Warn, d.clone()));
+                    (Symptom::Ok, d)
+                } else if let Some(why) = no_ready_endpoints(cluster, svc, sp) {
                     let d = format!(
-                        "Service {name} has no ready endpoints ({all} not ready): the Gateway answers 503"
+                        "Service {name} port {} has no ready endpoints ({why}): the Gateway answers 503",
+                        sp.port
                     );
                     hops.push(hop("endpoints", HopStatus::Fail, d.clone()));
                     (Symptom::Http503, d)
@@ -1497,14 +1531,34 @@ fn evaluate_backends(
                     hops.push(hop(
                         "endpoints",
                         HopStatus::Pass,
-                        format!("{ready} of {all} endpoints ready"),
+                        format!(
+                            "{} ready endpoint(s){}",
+                            st.ready,
+                            if st.not_ready.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", {} not ready", st.not_ready.len())
+                            }
+                        ),
                     ));
                     hops.push(hop(
                         "target-port",
-                        HopStatus::Pass,
-                        format!("targetPort {}", sp.target_port),
+                        if st.unresolved.is_empty() {
+                            HopStatus::Pass
+                        } else {
+                            HopStatus::Warn
+                        },
+                        if st.unresolved.is_empty() {
+                            format!("targetPort {}", sp.target_port)
+                        } else {
+                            format!(
+                                "targetPort {} does not resolve on some pods: {}",
+                                sp.target_port,
+                                st.unresolved.join("; ")
+                            )
+                        },
                     ));
-                    (Symptom::Ok, format!("{ready} ready endpoints"))
+                    (Symptom::Ok, format!("{} ready endpoints", st.ready))
                 }
             }
         };

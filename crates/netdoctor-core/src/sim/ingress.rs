@@ -85,6 +85,9 @@ const NGINX_PREFIX: &str = "nginx.ingress.kubernetes.io/";
 pub enum Symptom {
     #[serde(rename = "ok")]
     Ok,
+    /// Nothing listens on the port (a Gateway without a listener for it).
+    #[serde(rename = "connection-refused")]
+    ConnectionRefused,
     #[serde(rename = "http-404")]
     Http404,
     #[serde(rename = "http-500")]
@@ -103,6 +106,7 @@ impl Symptom {
     pub fn as_str(self) -> &'static str {
         match self {
             Symptom::Ok => "ok",
+            Symptom::ConnectionRefused => "connection-refused",
             Symptom::Http404 => "http-404",
             Symptom::Http500 => "http-500",
             Symptom::Http502 => "http-502",
@@ -177,6 +181,9 @@ pub enum RouteVia {
         gateway: Option<String>,
         listener: Option<String>,
         route: Option<String>,
+        /// `HTTPRoute` or `GRPCRoute`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        route_kind: Option<String>,
     },
 }
 

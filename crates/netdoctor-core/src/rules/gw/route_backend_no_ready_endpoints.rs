@@ -2,7 +2,7 @@ use super::{backend_refs, route_object};
 use crate::finding::{Finding, Fix, Severity};
 use crate::model::Cluster;
 use crate::rules::Rule;
-use crate::sim::gateway::{ready_endpoints, resolve_backend};
+use crate::sim::gateway::{no_ready_endpoints, resolve_backend};
 
 pub static RULE: Rule = Rule {
     code: "GW007",
@@ -46,27 +46,21 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let Ok((svc, sp)) = resolve_backend(cluster, r, b) else {
             continue;
         };
-        let (ready, total) = ready_endpoints(cluster, svc, sp);
-        if ready > 0 {
+        let Some(why) = no_ready_endpoints(cluster, svc, sp) else {
             continue;
-        }
+        };
         out.push(
             Finding::new(
                 &RULE,
                 route_object(r),
                 format!(
-                    "{} {}/{} backend Service {}/{} port {} has no ready endpoints ({}): the Gateway answers 503 for the requests sent to it",
+                    "{} {}/{} backend Service {}/{} port {} has no ready endpoints ({why}): the Gateway answers 503 for the requests sent to it",
                     r.kind.as_str(),
                     r.namespace,
                     r.name,
                     svc.namespace,
                     svc.name,
                     sp.port,
-                    if total == 0 {
-                        "no endpoints at all".to_string()
-                    } else {
-                        format!("{total} not ready")
-                    }
                 ),
             )
             .with_fix(

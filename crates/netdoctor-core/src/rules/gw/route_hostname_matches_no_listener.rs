@@ -72,12 +72,43 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                     ))
                     .yaml(format!(
                         "spec:\n  hostnames:\n  - {}\n",
-                        listener_hosts
-                            .first()
-                            .map(|h| h.replace("*.", "www."))
-                            .unwrap_or_else(|| "HOST".into())
+                        suggest(r.hostnames.first().map(String::as_str), &listener_hosts)
                     )),
             ),
         );
+    }
+}
+
+/// A hostname the listener covers, close to the route's: the route's first label under a
+/// wildcard listener's domain (`shop.example.org` under `*.example.com`: `shop.example.com`),
+/// or the listener's exact hostname.
+fn suggest(route_host: Option<&str>, listener_hosts: &[String]) -> String {
+    let Some(lh) = listener_hosts.first() else {
+        return "HOST".into();
+    };
+    match lh.strip_prefix("*.") {
+        Some(domain) => {
+            let label = route_host
+                .filter(|h| *h != domain)
+                .and_then(|h| h.trim_start_matches("*.").split('.').next())
+                .filter(|l| !l.is_empty())
+                .unwrap_or("www");
+            format!("{label}.{domain}")
+        }
+        None => lh.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest;
+
+    #[test]
+    fn suggests_a_covered_hostname() {
+        let l = vec!["*.example.com".to_string()];
+        assert_eq!(suggest(Some("shop.example.org"), &l), "shop.example.com");
+        assert_eq!(suggest(Some("example.com"), &l), "www.example.com");
+        assert_eq!(suggest(None, &["a.b".into()]), "a.b");
+        assert_eq!(suggest(None, &[]), "HOST");
     }
 }

@@ -53,27 +53,10 @@ status:
   conditions: [{type: Accepted, status: "True"}, {type: Programmed, status: "True"}]
 "#;
 
-/// A Service `name` in `ns` with port 8080, and a slice with `ready` ready endpoints.
+/// A Service `name` in `ns` with port 8080 → 8080, `ready` ready pods and `not_ready` pods
+/// that are Running but not Ready, and the EndpointSlice the controller would write.
 fn svc(ns: &str, name: &str, ready: usize, not_ready: usize) -> String {
-    let mut eps = String::new();
-    for i in 0..ready {
-        eps.push_str(&format!(
-            "  - {{addresses: [\"10.0.{}.{}\"], conditions: {{ready: true}}}}\n",
-            name.len(),
-            i + 1
-        ));
-    }
-    for i in 0..not_ready {
-        eps.push_str(&format!(
-            "  - {{addresses: [\"10.1.{}.{}\"], conditions: {{ready: false}}}}\n",
-            name.len(),
-            i + 1
-        ));
-    }
-    if eps.is_empty() {
-        eps = "  []\n".into();
-    }
-    format!(
+    let mut out = format!(
         r#"---
 apiVersion: v1
 kind: Service
@@ -81,7 +64,35 @@ metadata: {{name: {name}, namespace: {ns}}}
 spec:
   selector: {{app: {name}}}
   ports: [{{name: http, port: 8080, targetPort: 8080}}]
----
+"#
+    );
+    let mut eps = String::new();
+    for i in 0..ready + not_ready {
+        let is_ready = i < ready;
+        let ip = format!("10.{}.{}.{}", name.len(), ns.len(), i + 1);
+        out.push_str(&format!(
+            r#"---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}-{i}, namespace: {ns}, labels: {{app: {name}}}}}
+spec:
+  containers: [{{name: app, image: app, ports: [{{containerPort: 8080}}]}}]
+status:
+  phase: Running
+  podIP: {ip}
+  conditions: [{{type: Ready, status: "{}"}}]
+"#,
+            if is_ready { "True" } else { "False" }
+        ));
+        eps.push_str(&format!(
+            "  - {{addresses: [\"{ip}\"], conditions: {{ready: {is_ready}}}}}\n"
+        ));
+    }
+    if eps.is_empty() {
+        eps = "  []\n".into();
+    }
+    out.push_str(&format!(
+        r#"---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata: {{name: {name}-abc, namespace: {ns}, labels: {{kubernetes.io/service-name: {name}}}}}
@@ -89,7 +100,8 @@ addressType: IPv4
 ports: [{{name: http, port: 8080, protocol: TCP}}]
 endpoints:
 {eps}"#
-    )
+    ));
+    out
 }
 
 fn cluster(extra: &str) -> Cluster {
