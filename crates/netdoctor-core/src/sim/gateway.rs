@@ -813,11 +813,7 @@ pub fn precedence_key(c: &Candidate) -> PrecedenceKey {
                     PathMatchType::PathPrefix => 1,
                     PathMatchType::RegularExpression => 2,
                 },
-                if p.type_ == PathMatchType::PathPrefix {
-                    p.value.trim_end_matches('/').len()
-                } else {
-                    p.value.len()
-                },
+                p.value.len(),
                 usize::from(m.method.is_some()),
             ),
             (None, Some(g)) => (
@@ -1215,15 +1211,24 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &GwRequest) -> GwRouteResult 
                 continue;
             };
             attached_routes += 1;
-            // The hostname through which the request host matches.
-            let hostname = if al.hostnames.is_empty() {
-                Some(None)
-            } else {
-                al.hostnames
-                    .iter()
-                    .filter(|h| hostname_matches(h, &req.host))
+            // The request host must be among the hostnames the route is reachable under
+            // on this listener (the intersection).
+            let reachable = al.hostnames.is_empty()
+                || al.hostnames.iter().any(|h| hostname_matches(h, &req.host));
+            if !reachable {
+                continue;
+            }
+            // Precedence uses the route's own hostnames, not the intersection (the spec's
+            // SHOULD); a route without hostnames counts with the listener's.
+            let best = |hs: &mut dyn Iterator<Item = &String>| {
+                hs.filter(|h| hostname_matches(h, &req.host))
                     .max_by_key(|h| (!h.starts_with("*."), h.len()))
-                    .map(|h| Some(h.clone()))
+                    .cloned()
+            };
+            let hostname = if route.hostnames.is_empty() {
+                Some(listener.hostname.clone())
+            } else {
+                best(&mut route.hostnames.iter()).map(Some)
             };
             let Some(hostname) = hostname else { continue };
             for (ri, rule) in route.rules.iter().enumerate() {

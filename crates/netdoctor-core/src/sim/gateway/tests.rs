@@ -903,3 +903,42 @@ fn ipv6_and_explicit_ports_parse() {
     assert!(GwRequest::parse("ftp://x/").is_err());
     assert!(GwRequest::parse("http://x:notaport/").is_err());
 }
+
+#[test]
+fn precedence_uses_the_routes_own_hostname_not_the_intersection() {
+    // On listener `secure.example.com`, a route for `*.example.com` intersects to
+    // `secure.example.com`, but its own hostname is a wildcard: the route naming
+    // `secure.example.com` exactly wins even though it is newer and its prefix shorter.
+    let mut text = format!(
+        "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: wild, namespace: apps, creationTimestamp: \"2020-01-01T00:00:00Z\"}}\nspec:\n  parentRefs: [{{name: gw, namespace: infra, sectionName: https}}]\n  hostnames: [\"*.example.com\"]\n  rules:\n  - matches: [{{path: {{value: /long/prefix}}}}]\n    backendRefs: [{{name: a, port: 8080}}]\n"
+    );
+    text.push_str("---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: exact, namespace: apps, creationTimestamp: \"2024-01-01T00:00:00Z\"}\nspec:\n  parentRefs: [{name: gw, namespace: infra, sectionName: https}]\n  hostnames: [secure.example.com]\n  rules:\n  - backendRefs: [{name: b, port: 8080}]\n");
+    text.push_str(&svc("apps", "a", 1, 0));
+    text.push_str(&svc("apps", "b", 1, 0));
+    let c = cluster(&text);
+    let r = run(&c, "https://secure.example.com/long/prefix/x");
+    assert_eq!(r.route.as_deref(), Some("apps/exact"));
+}
+
+#[test]
+fn prefix_length_counts_characters_as_written() {
+    // `/api/` and `/api` cover the same requests; the longer value wins.
+    let mut text = httproute(
+        "infra",
+        "r",
+        r#"  parentRefs: [{name: gw, sectionName: http}]
+  rules:
+  - matches: [{path: {value: /api}}]
+    backendRefs: [{name: short, port: 8080}]
+  - matches: [{path: {value: /api/}}]
+    backendRefs: [{name: long, port: 8080}]"#,
+    );
+    text.push_str(&svc("infra", "short", 1, 0));
+    text.push_str(&svc("infra", "long", 1, 0));
+    let c = cluster(&text);
+    let be = run(&c, "http://x/api/users").backend.map(|b| b.service);
+    assert_eq!(be.as_deref(), Some("long"));
+    // `/api` itself matches both (trailing slash ignored); still the longer value.
+    let be = run(&c, "http://x/api").backend.map(|b| b.service);
+    assert_eq!(be.as_deref(), Some("long"));
+}
