@@ -76,3 +76,6 @@ pub(crate) fn backend_refs(
         out
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -50,6 +50,18 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         if problem == BackendProblem::RefNotPermitted {
             continue;
         }
+        // A partial input (no Service at all in that namespace) while the controller reports
+        // the references resolved: trust the controller.
+        let resolved = !r.status.is_empty()
+            && r.status.iter().all(|s| {
+                crate::model::condition(&s.conditions, "ResolvedRefs").is_some_and(|c| c.is_true())
+            });
+        if problem == BackendProblem::ServiceNotFound
+            && resolved
+            && !cluster.services.iter().any(|s| s.namespace == b.namespace)
+        {
+            continue;
+        }
         let mut f = Finding::new(
             &RULE,
             route_object(r),
