@@ -538,6 +538,9 @@ pub struct WeightedBackend {
     pub detail: String,
 }
 
+// `percent` is a finite share (never NaN), so equality is total.
+impl Eq for WeightedBackend {}
+
 // ---------------------------------------------------------------------------------------------
 // The request.
 
@@ -936,6 +939,7 @@ impl GwRouteResult {
             class: self.class.clone(),
             controller: self.controller.clone(),
             notes: self.notes.clone(),
+            backends: self.backends.clone(),
         }
     }
 }
@@ -960,41 +964,79 @@ fn listener_rank(l: &Listener, host: &str) -> Option<(u8, Reverse<usize>)> {
     }
 }
 
-/// Gateways that name the host: a listener (of the request's scheme) whose hostname matches
-/// it, or a route attached to such a listener whose hostnames match it. A Gateway whose
-/// listeners and routes name no hostname at all (a catch-all) is not counted: it would
-/// claim every host, Ingress ones included.
+/// Gateways that name the host, best first: a route attached to one of its listeners (of
+/// the request's scheme) names the host, or a listener's own hostname matches it; a
+/// listener on the request's port, an attached route, and a more specific listener hostname
+/// rank higher. A Gateway whose listeners and routes name no hostname at all (a catch-all)
+/// is not counted: it would claim every host, Ingress ones included.
 pub fn gateways_for_host<'a>(cluster: &'a Cluster, req: &GwRequest) -> Vec<&'a Gateway> {
-    let mut out: Vec<&Gateway> = cluster
-        .gateways
-        .iter()
-        .filter(|g| {
-            g.listeners.iter().any(|l| {
-                protocol_serves(l, &req.scheme)
-                    && l.hostname
-                        .as_deref()
-                        .is_some_and(|h| hostname_matches(h, &req.host))
-            })
-        })
-        .collect();
+    // (gateway, port matches, a route names the host, best listener rank)
+    type Score = (bool, bool, Option<(u8, Reverse<usize>)>);
+    let mut scored: Vec<(&Gateway, Score)> = Vec::new();
+    let mut bump = |g: &'a Gateway, port_ok: bool, by_route: bool, rank| {
+        let new: Score = (port_ok, by_route, rank);
+        match scored.iter_mut().find(|(x, _)| std::ptr::eq(*x, g)) {
+            Some((_, old)) => {
+                let better = (new.0, new.1, Reverse(new.2)) > (old.0, old.1, Reverse(old.2));
+                if better {
+                    *old = new;
+                }
+            }
+            None => scored.push((g, new)),
+        }
+    };
+    for g in &cluster.gateways {
+        for l in g
+            .listeners
+            .iter()
+            .filter(|l| protocol_serves(l, &req.scheme))
+        {
+            if l.hostname
+                .as_deref()
+                .is_some_and(|h| hostname_matches(h, &req.host))
+            {
+                bump(g, l.port == req.port, false, listener_rank(l, &req.host));
+            }
+        }
+    }
     for r in &cluster.routes {
         for p in r.parents.iter().filter(|p| p.is_gateway()) {
             let Ok(att) = attach(cluster, r, p) else {
                 continue;
             };
-            if out.iter().any(|g| std::ptr::eq(*g, att.gateway)) {
-                continue;
-            }
-            let names_host = att.listeners.iter().any(|al| {
-                protocol_serves(al.listener, &req.scheme)
+            for al in &att.listeners {
+                if protocol_serves(al.listener, &req.scheme)
                     && al.hostnames.iter().any(|h| hostname_matches(h, &req.host))
-            });
-            if names_host {
-                out.push(att.gateway);
+                {
+                    bump(
+                        att.gateway,
+                        al.listener.port == req.port,
+                        true,
+                        listener_rank(al.listener, &req.host),
+                    );
+                }
             }
         }
     }
-    out
+    scored.sort_by(|(ga, a), (gb, b)| {
+        (
+            Reverse(a.0),
+            Reverse(a.1),
+            a.2,
+            &ga.created,
+            &ga.namespace,
+            &ga.name,
+        )
+            .cmp(&(
+                Reverse(b.0),
+                Reverse(b.1),
+                b.2,
+                &gb.created,
+                &gb.namespace,
+                &gb.name,
+            ))
+    });
+    scored.into_iter().map(|(g, _)| g).collect()
 }
 
 /// Routes a request through a Gateway (the one given, or the one whose listener serves the
@@ -1016,17 +1058,7 @@ pub fn route(cluster: &Cluster, req: &GwRequest, opts: &GwRouteOptions) -> Optio
             }
         },
         None => {
-            let mut found = gateways_for_host(cluster, req);
-            // Prefer one whose listener names the host exactly, then the oldest.
-            found.sort_by_key(|g| {
-                let best = g
-                    .listeners
-                    .iter()
-                    .filter(|l| protocol_serves(l, &req.scheme))
-                    .filter_map(|l| listener_rank(l, &req.host))
-                    .min();
-                (best, g.created.clone(), g.namespace.clone(), g.name.clone())
-            });
+            let found = gateways_for_host(cluster, req);
             *found.first()?
         }
     };

@@ -210,6 +210,10 @@ pub struct Route {
     /// remarks (redirects, canaries).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Gateway API: every backendRef of the matched rule with its weight, share of requests
+    /// and outcome (empty for Ingress).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<super::gateway::WeightedBackend>,
 }
 
 impl Route {
@@ -1216,6 +1220,7 @@ pub fn route(cluster: &Cluster, req: &RouteRequest, opts: &RouteOptions) -> Rout
         class: None,
         controller: None,
         notes: Vec::new(),
+        backends: Vec::new(),
     };
     let all: Vec<Resolved> = cluster
         .ingresses

@@ -942,3 +942,107 @@ fn prefix_length_counts_characters_as_written() {
     let be = run(&c, "http://x/api").backend.map(|b| b.service);
     assert_eq!(be.as_deref(), Some("long"));
 }
+
+/// The Gateway API "HTTP routing" guide: foo.example.com/login → foo-svc; bar.example.com
+/// with `env: canary` → bar-svc-canary, else bar-svc.
+#[test]
+fn docs_http_routing_guide() {
+    let mut text = String::from(
+        r#"---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: example-gateway, namespace: default}
+spec:
+  gatewayClassName: eg
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: foo-route, namespace: default}
+spec:
+  parentRefs: [{name: example-gateway}]
+  hostnames: ["foo.example.com"]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /login}}]
+    backendRefs: [{name: foo-svc, port: 8080}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: bar-route, namespace: default}
+spec:
+  parentRefs: [{name: example-gateway}]
+  hostnames: ["bar.example.com"]
+  rules:
+  - matches: [{headers: [{type: Exact, name: env, value: canary}]}]
+    backendRefs: [{name: bar-svc-canary, port: 8080}]
+  - backendRefs: [{name: bar-svc, port: 8080}]
+"#,
+    );
+    for s in ["foo-svc", "bar-svc", "bar-svc-canary"] {
+        text.push_str(&svc("default", s, 1, 0));
+    }
+    let c = cluster(&text);
+    let go = |req: GwRequest| {
+        let r = route(&c, &req, &GwRouteOptions::default()).expect("gateway names the host");
+        (
+            r.symptom,
+            r.backend.map(|b| b.service).unwrap_or_default(),
+            r.route.unwrap_or_default(),
+        )
+    };
+    let get = |u: &str| GwRequest::parse(u).expect("url");
+    assert_eq!(
+        go(get("http://foo.example.com/login")),
+        (Symptom::Ok, "foo-svc".into(), "default/foo-route".into())
+    );
+    assert_eq!(go(get("http://foo.example.com/")).0, Symptom::Http404);
+    assert_eq!(
+        go(get("http://bar.example.com/").with_header("env", "canary")).1,
+        "bar-svc-canary"
+    );
+    assert_eq!(go(get("http://bar.example.com/anything")).1, "bar-svc");
+}
+
+/// The "HTTP traffic splitting" guide: 90/10 between foo-v1 and foo-v2, and a header that
+/// pins to foo-v2.
+#[test]
+fn docs_traffic_splitting_guide() {
+    let mut text = String::from(
+        r#"---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: foo-route, namespace: infra}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: ["foo.example.com"]
+  rules:
+  - matches: [{headers: [{name: traffic, value: test}]}]
+    backendRefs: [{name: foo-v2, port: 8080}]
+  - backendRefs:
+    - {name: foo-v1, port: 8080, weight: 90}
+    - {name: foo-v2, port: 8080, weight: 10}
+"#,
+    );
+    text.push_str(&svc("infra", "foo-v1", 1, 0));
+    text.push_str(&svc("infra", "foo-v2", 1, 0));
+    let c = cluster(&text);
+    let r = run(&c, "http://foo.example.com/");
+    assert_eq!(r.symptom, Symptom::Ok);
+    let split: Vec<(String, i64)> = r
+        .backends
+        .iter()
+        .map(|b| (b.service.clone(), b.percent.round() as i64))
+        .collect();
+    assert_eq!(
+        split,
+        vec![("infra/foo-v1".into(), 90), ("infra/foo-v2".into(), 10)]
+    );
+    assert_eq!(r.backend.map(|b| b.service).as_deref(), Some("foo-v1"));
+    let pinned = run_req(
+        &c,
+        GwRequest::parse("http://foo.example.com/")
+            .expect("url")
+            .with_header("traffic", "test"),
+    );
+    assert_eq!(pinned.backend.map(|b| b.service).as_deref(), Some("foo-v2"));
+}
