@@ -68,6 +68,9 @@ impl ObjectRef {
 impl fmt::Display for ObjectRef {
     /// `production/service/api-service`, the form the command line accepts back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == "File" {
+            return f.write_str(&self.name);
+        }
         match &self.namespace {
             Some(ns) => write!(f, "{}/{}/{}", ns, self.kind.to_ascii_lowercase(), self.name),
             None => write!(f, "{}/{}", self.kind.to_ascii_lowercase(), self.name),

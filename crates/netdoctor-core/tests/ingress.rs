@@ -81,3 +81,57 @@ fn seed_routes() {
     let r = get(&c, "http://unknown.example.com/");
     assert_eq!(r.symptom, Symptom::Http404);
 }
+
+fn render(findings: &[netdoctor_core::Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&format!(
+            "{}[{}] {} {}\n",
+            f.severity, f.code, f.object, f.message
+        ));
+        for e in &f.evidence {
+            out.push_str(&format!("  evidence: {e}\n"));
+        }
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!("  fix: {}\n", fix.title));
+            for c in &fix.commands {
+                out.push_str(&format!("    $ {c}\n"));
+            }
+            if let Some(y) = &fix.yaml {
+                for l in y.lines() {
+                    out.push_str(&format!("    | {l}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn seed_ing_findings_snapshot() {
+    let c = example("seed-cluster");
+    let f: Vec<_> = rules::run(&c, &RunOptions::default())
+        .into_iter()
+        .filter(|f| f.code.starts_with("ING"))
+        .collect();
+    insta::assert_snapshot!("seed_ing_findings", render(&f));
+}
+
+#[test]
+fn seed_routes_snapshot() {
+    let c = example("seed-cluster");
+    let mut out = String::new();
+    for url in [
+        "https://app.example.com/api/users",
+        "https://app.example.com/",
+        "https://shop.example.com/",
+        "http://shop.example.com/internal/health",
+        "http://legacy.example.com/",
+        "http://unknown.example.com/",
+    ] {
+        let r = get(&c, url);
+        out.push_str(&serde_json::to_string_pretty(&r).unwrap());
+        out.push('\n');
+    }
+    insta::assert_snapshot!("seed_routes", out);
+}

@@ -34,6 +34,9 @@ pub enum Command {
     Rules,
     /// Show the documentation of one check.
     Explain(ExplainArgs),
+    /// The whole path from a pod (or an outside address) to a target, hop by hop: the first hop
+    /// that fails, the symptom the client sees, and the fix.
+    Trace(crate::commands::trace::TraceArgs),
     /// Alert rules (PrometheusRule) for the metrics netdoctor's monitor and CoreDNS export.
     Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
@@ -45,6 +48,12 @@ pub enum Command {
     Policy(crate::commands::policy::PolicyArgs),
     /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
     Dns(crate::commands::dns::DnsArgs),
+    /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
+    ///
+    /// Percentiles (p50/p90/p99/max) per phase, failures by class (timeout, refused, nxdomain,
+    /// unreachable, ...) and a verdict: `failing` when any attempt failed, `slow` when DNS p90
+    /// or TCP connect p90 crosses its threshold, else `ok`. Exit 0 for ok and slow, 1 for failing.
+    Probe(crate::commands::probe::ProbeArgs),
 }
 
 #[derive(Debug, Args)]

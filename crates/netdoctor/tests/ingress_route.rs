@@ -63,7 +63,8 @@ fn served_request_follows_the_interface_and_exits_0() {
             "ingress-backend",
             "service-port",
             "endpoints",
-            "target-port"
+            "target-port",
+            "ingress-policy"
         ]
     );
     for h in v["hops"].as_array().unwrap() {

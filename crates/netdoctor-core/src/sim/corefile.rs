@@ -825,15 +825,14 @@ fn extract(s: &ServerBlock, problems: &mut Vec<Problem>) -> ServerConfig {
                 });
             }
             "hosts" => {
-                let mut file = None;
-                let mut hz = Vec::new();
-                for (i, a) in d.args.iter().enumerate() {
-                    if i == 0 && (a.starts_with('/') || a.contains("hosts")) {
-                        file = Some(a.clone());
-                    } else {
-                        hz.push(fqdn(a));
-                    }
-                }
+                // `hosts [FILE [ZONES...]]`: the file defaults to /etc/hosts.
+                let file = Some(
+                    d.args
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "/etc/hosts".to_string()),
+                );
+                let hz: Vec<String> = d.args.iter().skip(1).map(|z| fqdn(z)).collect();
                 let mut h = Hosts {
                     zones: if hz.is_empty() { zones.clone() } else { hz },
                     entries: Vec::new(),

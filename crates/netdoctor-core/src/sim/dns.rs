@@ -173,6 +173,9 @@ pub struct ClusterDns {
     pub servers: Vec<ServerConfig>,
     /// No Corefile in the snapshot: the kubeadm default is assumed.
     pub corefile_assumed: bool,
+    /// The port CoreDNS receives the pods' queries on: the kube-dns Service's targetPort
+    /// for 53/UDP (53 unless the Service maps it elsewhere).
+    pub listen_port: u16,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -250,7 +253,18 @@ impl ClusterDns {
                 true,
             ),
         };
+        let listen_port = svc
+            .and_then(|s| s.port_by_number(53, crate::model::Protocol::Udp))
+            .and_then(|p| match &p.target_port {
+                crate::model::PortRef::Number(0) => None,
+                crate::model::PortRef::Number(n) => Some(*n),
+                crate::model::PortRef::Name(name) => pods.iter().find_map(|&i| {
+                    cluster.pods[i].resolve_named_port(name, crate::model::Protocol::Udp)
+                }),
+            })
+            .unwrap_or(53);
         ClusterDns {
+            listen_port,
             service: svc.map(|s| (s.namespace.clone(), s.name.clone())),
             service_ips: svc.map(|s| s.cluster_ips.clone()).unwrap_or_default(),
             kubelet_cluster_dns: kubelet.cluster_dns,
@@ -283,6 +297,31 @@ impl ClusterDns {
                 .is_some_and(|n| n.addresses.iter().any(|a| a == ns))
     }
 
+    /// Ready endpoints of the kube-dns Service: from its EndpointSlices, else from the ready
+    /// pods its selector matches. `None`: no Service, or one without a selector (managed by
+    /// hand; not judged).
+    pub fn service_ready_endpoints(&self, cluster: &Cluster) -> Option<usize> {
+        let (ns, name) = self.service.as_ref()?;
+        let svc = cluster.service(ns, name)?;
+        let mut slices = cluster.slices_of(ns, name).peekable();
+        if slices.peek().is_some() {
+            return Some(
+                slices
+                    .flat_map(|s| s.endpoints.iter())
+                    .filter(|e| e.ready || svc.publish_not_ready_addresses)
+                    .count(),
+            );
+        }
+        let sel = svc.selector().filter(|s| !s.is_empty())?;
+        Some(
+            cluster
+                .pods_matching(ns, &sel)
+                .into_iter()
+                .filter(|&i| cluster.pods[i].ready)
+                .count(),
+        )
+    }
+
     /// Ready cluster DNS pods (derived template pods count as ready).
     pub fn ready_pods<'a>(&self, cluster: &'a Cluster) -> Vec<&'a Pod> {
         self.pods
@@ -292,11 +331,12 @@ impl ClusterDns {
             .collect()
     }
 
-    /// The server block a query for `name` on port 53 reaches (most specific zone).
+    /// The server block a query for `name` reaches on the port CoreDNS receives pods'
+    /// queries on (most specific zone).
     pub fn server_for(&self, name: &str) -> Option<&ServerConfig> {
         self.servers
             .iter()
-            .filter(|s| s.port == 53)
+            .filter(|s| s.port == self.listen_port)
             .flat_map(|s| s.zones.iter().map(move |z| (z, s)))
             .filter(|(z, _)| in_zone(name, z))
             .max_by_key(|(z, _)| if z.as_str() == "." { 0 } else { z.len() })
@@ -1072,7 +1112,10 @@ pub fn cluster_answer(cluster: &Cluster, dns: &ClusterDns, name: &str, qtype: QT
         return Answer::new(
             Rcode::ServFail,
             Vec::new(),
-            format!("no server block of the Corefile serves {name} on port 53 (REFUSED)"),
+            format!(
+                "no server block of the Corefile serves {name} on port {} (REFUSED)",
+                dns.listen_port
+            ),
         );
     };
     let mut qname = name.clone();
@@ -1118,10 +1161,14 @@ pub fn cluster_answer(cluster: &Cluster, dns: &ClusterDns, name: &str, qtype: QT
                 );
             }
             if !h.fallthrough.as_ref().is_some_and(|f| f.covers(&qname)) {
-                return add_notes(&notes, Answer::nx(format!(
-                    "the hosts plugin (Corefile line {}) answers NXDOMAIN for names in its zones it does not list (no fallthrough)",
-                    h.line
-                )));
+                return add_notes(&notes, Answer::new(
+                    Rcode::ServFail,
+                    Vec::new(),
+                    format!(
+                        "the hosts plugin (Corefile line {}) answers SERVFAIL for names in its zones that its entries do not list (no fallthrough)",
+                        h.line
+                    ),
+                ));
             }
         }
     }
@@ -1215,6 +1262,10 @@ pub struct Query {
 pub struct ResultView {
     pub rcode: Rcode,
     pub answers: Vec<String>,
+    /// The nameserver never replied (cluster DNS down or unreachable): the client sees a
+    /// timeout (`EAI_AGAIN`, "Temporary failure in name resolution").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub timeout: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1280,7 +1331,9 @@ pub fn candidates(name: &str, rc: &ResolvConf, libc: Libc, request: Request) -> 
                 out.push(bare.clone());
             }
             out.extend(search.iter().map(with));
-            if !as_is_first {
+            // `options no-tld-query`: a single-label name is never sent as-is.
+            let no_tld = dots == 0 && rc.options.iter().any(|o| o == "no-tld-query");
+            if !as_is_first && !no_tld {
                 out.push(bare);
             }
         }
@@ -1310,12 +1363,21 @@ fn server_answer(
     if !dns.is_cluster_nameserver(first) {
         return outside_answer(dns, name, &format!("nameserver {first}"));
     }
-    if !dns.pods.is_empty() && dns.ready_pods(cluster).is_empty() {
+    let down = if !dns.pods.is_empty() && dns.ready_pods(cluster).is_empty() {
+        Some(format!("no cluster DNS pod is ready behind {first}"))
+    } else if dns.service_ips.iter().any(|ip| ip.to_string() == *first)
+        && dns.service_ready_endpoints(cluster) == Some(0)
+    {
+        Some(format!("the Service behind {first} has no ready endpoints"))
+    } else {
+        None
+    };
+    if let Some(why) = down {
         return Answer {
             rcode: Rcode::ServFail,
             answers: Vec::new(),
             note: Some(format!(
-                "no reply: no cluster DNS pod is ready behind {first}; the query times out (the client sees EAI_AGAIN / SERVFAIL)"
+                "no reply: {why}; the query times out (the client sees EAI_AGAIN / SERVFAIL)"
             )),
             timeout: true,
         };
@@ -1346,7 +1408,7 @@ fn outside_answer(dns: &ClusterDns, name: &str, who: &str) -> Answer {
 /// Whether a name forwarded upstream is presumed to exist there: at least two labels and a
 /// last label that is neither a namespace of the cluster (`api.production.` is a Service
 /// name typed with too few labels) nor a private suffix.
-fn presumed_public(cluster: &Cluster, name: &str) -> bool {
+pub fn presumed_public(cluster: &Cluster, name: &str) -> bool {
     let n = fqdn(name);
     let labels: Vec<&str> = n.trim_end_matches('.').split('.').collect();
     let Some(last) = labels.last() else {
@@ -1438,6 +1500,7 @@ pub fn resolve(
                 result: ResultView {
                     rcode: Rcode::NoError,
                     answers,
+                    timeout: false,
                 },
                 wasted: 0,
                 steps,
@@ -1491,6 +1554,17 @@ pub fn resolve(
             "{}: getaddrinfo(AF_UNSPEC) sends A and AAAA in parallel for each candidate",
             libc.as_str()
         ));
+    }
+    if dns.servers.iter().any(|s| s.autopath)
+        && rc
+            .nameservers
+            .first()
+            .is_some_and(|n| dns.is_cluster_nameserver(n))
+    {
+        steps.push(
+            "the Corefile enables autopath: CoreDNS may answer the first search-domain query itself with a CNAME to the name it finds (not simulated; the client-side sequence is shown)"
+                .into(),
+        );
     }
     let bare = fqdn(&qname);
     let qtypes = request.qtypes();
@@ -1643,7 +1717,11 @@ pub fn resolve(
             for q in &mut queries[..start] {
                 q.wasted = true;
             }
-            ResultView { rcode, answers }
+            ResultView {
+                rcode,
+                answers,
+                timeout: false,
+            }
         }
         None => {
             for q in &mut queries {
@@ -1660,6 +1738,7 @@ pub fn resolve(
                 Libc::Musl => last_outcome,
             };
             ResultView {
+                timeout: final_outcome == Outcome::Timeout,
                 rcode: match final_outcome {
                     Outcome::NoData | Outcome::Success => Rcode::NoError,
                     Outcome::NxDomain => Rcode::NxDomain,

@@ -98,6 +98,22 @@ fn search_order_truth_table() {
             );
         }
     }
+    // glibc's `options no-tld-query`: a single label is not sent bare.
+    let mut no_tld = rc(5);
+    no_tld.options.push("no-tld-query".into());
+    assert_eq!(
+        candidates("api-service", &no_tld, Glibc, Request::Addresses),
+        expand("api-service", &["1", "2", "3"])
+    );
+    // ndots:0: every name is tried as-is first.
+    assert_eq!(
+        candidates("api-service", &rc(0), Glibc, Request::Addresses),
+        expand("api-service", &[".", "1", "2", "3"])
+    );
+    assert_eq!(
+        candidates("api-service", &rc(0), Musl, Request::Addresses),
+        expand("api-service", &["."])
+    );
     // musl's res_search does not search.
     assert_eq!(
         candidates(
@@ -584,4 +600,102 @@ fn nodelocal_dnscache_is_detected_and_shown() {
         Libc::Glibc,
     );
     assert_eq!(res.result.answers, ["10.102.45.67"]);
+}
+
+#[test]
+fn kube_dns_service_without_endpoints_times_out() {
+    let text = CLUSTER.replace(
+        "  endpoints:\n  - addresses: [192.168.0.2]\n    conditions: {ready: true}\n    targetRef: {kind: Pod, name: coredns-1, namespace: kube-system}\n",
+        "  endpoints: []\n",
+    );
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    let dns = ClusterDns::of(&c);
+    assert_eq!(dns.service_ready_endpoints(&c), Some(0));
+    let r = resolve(
+        &c,
+        &dns,
+        pod(&c, "production", "web-frontend-7c9d"),
+        "api-service",
+        Request::Addresses,
+        Libc::Musl,
+    );
+    assert!(r.result.timeout);
+    assert_eq!(r.queries.len(), 2);
+}
+
+#[test]
+fn rewrite_hosts_stub_domains_and_fallthrough() {
+    let text = CLUSTER.replace(
+        "          prometheus :9153\n",
+        "          prometheus :9153\n          rewrite name exact db.old.example.com api-service.production.svc.cluster.local\n          hosts {\n             10.0.0.5 legacy.example.com\n             fallthrough\n          }\n",
+    )
+    .replace(
+        "      .:53 {\n",
+        "      consul.local:53 {\n          errors\n          forward . 10.150.0.1\n      }\n      .:53 {\n",
+    );
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "db.old.example.com.",
+        QType::A,
+        Rcode::NoError,
+        &["10.102.45.67"],
+    );
+    check(
+        &c,
+        "legacy.example.com.",
+        QType::A,
+        Rcode::NoError,
+        &["10.0.0.5"],
+    );
+    check(&c, "legacy.example.com.", QType::Aaaa, Rcode::NoError, &[]);
+    let a = ask(&c, "web.service.consul.local.", QType::A);
+    assert_eq!(a.rcode, Rcode::Forwarded);
+    assert!(a.note.unwrap_or_default().contains("10.150.0.1"));
+    // Without fallthrough the hosts plugin answers every other name itself.
+    let text = text.replace("             fallthrough\n          }\n", "          }\n");
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "api-service.production.svc.cluster.local.",
+        QType::A,
+        Rcode::ServFail,
+        &[],
+    );
+}
+
+#[test]
+fn kubernetes_plugin_without_fallthrough_answers_nxdomain_for_unknown_reverse_names() {
+    let text = CLUSTER.replace("             fallthrough in-addr.arpa ip6.arpa\n", "");
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "7.113.0.203.in-addr.arpa.",
+        QType::Ptr,
+        Rcode::NxDomain,
+        &[],
+    );
+}
+
+#[test]
+fn coredns_on_another_port_behind_the_service() {
+    let text = CLUSTER
+        .replace("      .:53 {\n", "      .:5353 {\n")
+        .replace(
+            "    - {name: dns, port: 53, protocol: UDP, targetPort: 53}",
+            "    - {name: dns, port: 53, protocol: UDP, targetPort: 5353}",
+        );
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    check(
+        &c,
+        "api-service.production.svc.cluster.local.",
+        QType::A,
+        Rcode::NoError,
+        &["10.102.45.67"],
+    );
+    // The Service still targets 53: nothing listens there.
+    let text = CLUSTER.replace("      .:53 {\n", "      .:5353 {\n");
+    let c = Cluster::build(load_text("c.yaml", &text), &BuildOptions::default());
+    let a = ask(&c, "api-service.production.svc.cluster.local.", QType::A);
+    assert_eq!(a.rcode, Rcode::ServFail);
 }

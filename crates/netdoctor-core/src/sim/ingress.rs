@@ -42,7 +42,10 @@
 //! `/foo/bar`, not `/foobar`). ingress-nginx realises Prefix `/foo` as `location /foo/` plus
 //! `location = /foo` (only `/foo/` when an Exact `/foo` exists); for Prefix `/foo/` it
 //! answers a request for `/foo` with a 301 to `/foo/`. `ImplementationSpecific` is, in
-//! ingress-nginx, a plain nginx prefix location: a string prefix (`/foo` matches `/foobar`).
+//! ingress-nginx (since 0.41, `SetDefaultNGINXPathType`), turned into `Prefix` before anything
+//! else, so it matches element-wise too and conflicts with a Prefix path of the same string;
+//! older releases emitted a plain nginx prefix location (a string prefix, `/foo` matching
+//! `/foobar`), which is also what it becomes under `use-regex`.
 //! Precedence: an exact match first, then the longest matching prefix. When any Ingress
 //! contributing to a host sets `nginx.ingress.kubernetes.io/use-regex: "true"` or a
 //! `rewrite-target`, every location of that host (Exact ones too) becomes a case-insensitive
@@ -64,7 +67,7 @@
 //! Service's named targetPort does not resolve on them: 502.
 
 use crate::model::{
-    Cluster, Ingress, IngressBackend, IngressClass, IngressPath, PathType, Pod, PortRef, Protocol,
+    Cluster, Ingress, IngressBackend, IngressClass, IngressPath, PathType, PortRef, Protocol,
     Service, ServicePort, ServiceType,
 };
 use serde::Serialize;
@@ -406,7 +409,7 @@ pub fn host_matches(rule_host: Option<&str>, request_host: &str) -> bool {
 }
 
 /// Whether a path of the given type matches a request path, per the Ingress API (and, for
-/// ImplementationSpecific, ingress-nginx without `use-regex`: a string prefix).
+/// ImplementationSpecific, as ingress-nginx without `use-regex` treats it: as Prefix).
 pub fn path_matches(path_type: PathType, path: &str, request: &str) -> bool {
     match path_type {
         PathType::Exact => path == request,
@@ -415,7 +418,20 @@ pub fn path_matches(path_type: PathType, path: &str, request: &str) -> bool {
             let r = elements(request);
             p.len() <= r.len() && p.iter().zip(&r).all(|(a, b)| a == b)
         }
-        PathType::ImplementationSpecific => request.starts_with(path),
+        PathType::ImplementationSpecific => path_matches(
+            nginx_path_type(PathType::ImplementationSpecific),
+            path,
+            request,
+        ),
+    }
+}
+
+/// The pathType ingress-nginx works with: `ImplementationSpecific` (and a missing pathType)
+/// becomes `Prefix` when the Ingress is read (`SetDefaultNGINXPathType`).
+pub fn nginx_path_type(t: PathType) -> PathType {
+    match t {
+        PathType::ImplementationSpecific => PathType::Prefix,
+        other => other,
     }
 }
 
@@ -527,7 +543,7 @@ pub fn resolve_class(cluster: &Cluster, ing: &Ingress) -> ClassResolution {
             controller: None,
             source: None,
             problem: Some(format!(
-                "it sets no ingressClassName and no {ANNOTATION_CLASS} annotation, and no IngressClass is marked default ({}), so no controller serves it",
+                "it sets no ingressClassName and no {ANNOTATION_CLASS} annotation, and no IngressClass is marked default ({}), so no controller serves it (unless one runs with --watch-ingress-without-class)",
                 class_names(cluster)
             )),
         },
@@ -606,6 +622,8 @@ pub enum ControllerStatus {
     Pods {
         running: usize,
         total: usize,
+        /// Indexes (into `Cluster::pods`) of the running ones.
+        running_pods: Vec<usize>,
         /// `ns/name` of the first few.
         names: Vec<String>,
         /// The label sets looked for, in words.
@@ -646,31 +664,38 @@ pub fn controller_status(cluster: &Cluster, controller: &str) -> ControllerStatu
     if !input_covers_cluster(cluster) {
         return ControllerStatus::NotCovered;
     }
-    let mut pods: Vec<&Pod> = Vec::new();
+    let mut pods: Vec<usize> = Vec::new();
     for group in cluster.label_groups() {
         if sets.iter().any(|set| {
             set.iter()
                 .all(|(k, v)| group.labels.get(*k).map(String::as_str) == Some(*v))
         }) {
-            pods.extend(group.pods.iter().map(|&i| &cluster.pods[i]));
+            pods.extend(group.pods.iter().copied());
         }
     }
     let looked_for = looked_for(sets);
     if pods.is_empty() {
         return ControllerStatus::NoPods { looked_for };
     }
-    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let key = |i: &usize| (&cluster.pods[*i].namespace, &cluster.pods[*i].name);
+    pods.sort_by(|a, b| key(a).cmp(&key(b)));
+    let running: Vec<usize> = pods
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let p = &cluster.pods[i];
+            (p.phase == "Running" || p.derived || p.assumed) && !p.terminating
+        })
+        .collect();
     ControllerStatus::Pods {
-        running: pods
-            .iter()
-            .filter(|p| (p.phase == "Running" || p.derived || p.assumed) && !p.terminating)
-            .count(),
+        running: running.len(),
         total: pods.len(),
         names: pods
             .iter()
             .take(3)
-            .map(|p| format!("{}/{}", p.namespace, p.name))
+            .map(|&i| format!("{}/{}", cluster.pods[i].namespace, cluster.pods[i].name))
             .collect(),
+        running_pods: running,
         looked_for,
     }
 }
@@ -773,6 +798,8 @@ pub fn describe_service_ports(svc: &Service) -> String {
 pub struct BackendState {
     /// Ready endpoints of the port.
     pub ready: usize,
+    /// The ready endpoints that are pods: (pod index, target port).
+    pub ready_pods: Vec<(usize, u16)>,
     /// Endpoints of the port that are not ready, each `pod: reason`.
     pub not_ready: Vec<String>,
     /// Ready pods left out of the port because its named targetPort does not resolve on them
@@ -800,6 +827,9 @@ pub fn backend_state(cluster: &Cluster, svc: &Service, sp: &ServicePort) -> Back
     for b in &port.backends {
         if b.ready {
             state.ready += 1;
+            if let (Some(pod), Some(tp)) = (b.pod, b.target_port) {
+                state.ready_pods.push((pod, tp));
+            }
         } else {
             let name = b
                 .pod_name
@@ -921,8 +951,8 @@ pub fn select_server(ingresses: &[&Ingress], request_host: &str) -> ServerKey {
 enum LocKind {
     /// `location = P`.
     Exact,
-    /// `location P` (a string prefix): normalised Prefix paths (ending in `/`),
-    /// ImplementationSpecific paths and the root `/`.
+    /// `location P` (a string prefix): normalised Prefix paths (ending in `/`), regex-mode
+    /// paths and the root `/`.
     Prefix,
 }
 
@@ -1029,7 +1059,7 @@ fn build_server<'a>(ordered: &[&'a Ingress], key: ServerKey) -> Server<'a> {
                 }
                 match defined
                     .iter()
-                    .find(|(path, t, _)| *path == p.path && *t == p.path_type)
+                    .find(|(path, t, _)| *path == p.path && *t == nginx_path_type(p.path_type))
                     .map(|(_, _, i)| *i)
                 {
                     Some(i) if locations[i].default => {
@@ -1047,10 +1077,14 @@ fn build_server<'a>(ordered: &[&'a Ingress], key: ServerKey) -> Server<'a> {
                         winner: locations[i].ingress.map(ing_key).unwrap_or_default(),
                     }),
                     None => {
-                        defined.push((p.path.clone(), p.path_type, locations.len()));
+                        defined.push((
+                            p.path.clone(),
+                            nginx_path_type(p.path_type),
+                            locations.len(),
+                        ));
                         locations.push(Location {
                             path: p.path.clone(),
-                            kind: if p.path_type == PathType::Exact {
+                            kind: if nginx_path_type(p.path_type) == PathType::Exact {
                                 LocKind::Exact
                             } else {
                                 LocKind::Prefix
@@ -1074,7 +1108,9 @@ fn build_server<'a>(ordered: &[&'a Ingress], key: ServerKey) -> Server<'a> {
         .collect();
     let mut out = Vec::with_capacity(locations.len() * 2);
     for mut loc in locations {
-        let is_prefix_path = loc.source.is_some_and(|s| s.path_type == PathType::Prefix);
+        let is_prefix_path = loc
+            .source
+            .is_some_and(|s| nginx_path_type(s.path_type) == PathType::Prefix);
         let own_regex = loc
             .ingress
             .zip(loc.source)
@@ -1157,33 +1193,53 @@ fn select_location<'s, 'a>(server: &'s Server<'a>, path: &str) -> Option<(&'s Lo
         .map(|l| (l, false))
 }
 
+/// Which controller instance serves an Ingress: its controller (`spec.controller` of the
+/// class), or the class name when the controller is unknown (annotation without class).
+fn serving_key(res: &ClassResolution) -> String {
+    serving_key_of(res.class.as_deref().unwrap_or_default(), &res.controller)
+}
+
+fn serving_key_of(class: &str, controller: &Option<String>) -> String {
+    match controller {
+        Some(c) if !c.is_empty() => format!("controller:{c}"),
+        _ => format!("class:{class}"),
+    }
+}
+
 /// Paths that ingress-nginx ignores because an older Ingress of the same class (or an earlier
 /// entry of the same Ingress) defines the same host, path and pathType. (ING008)
 pub fn shadowed_paths(cluster: &Cluster) -> Vec<ShadowedPath> {
     let mut by_class: std::collections::BTreeMap<String, Vec<&Ingress>> = Default::default();
     for ing in &cluster.ingresses {
         let res = resolve_class(cluster, ing);
-        if let (Some(class), None) = (res.class, res.problem) {
-            by_class.entry(class).or_default().push(ing);
+        if res.is_resolved() {
+            by_class.entry(serving_key(&res)).or_default().push(ing);
         }
     }
     let mut out = Vec::new();
     for ings in by_class.values() {
         let ordered = nginx_order(ings.iter().copied());
-        let mut keys: Vec<ServerKey> = Vec::new();
-        for ing in ordered.iter().filter(|i| !is_canary(i)) {
-            for r in &ing.rules {
-                let k = match &r.host {
-                    Some(h) => ServerKey::Host(h.to_ascii_lowercase()),
-                    None => ServerKey::CatchAll,
-                };
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
+        // Ingresses per host (in order), so each server is built from its own members only.
+        let mut hosts: std::collections::BTreeMap<Option<String>, Vec<&Ingress>> =
+            Default::default();
+        for ing in ordered.iter().copied().filter(|i| !is_canary(i)) {
+            let mut mine: Vec<Option<String>> = ing
+                .rules
+                .iter()
+                .map(|r| r.host.as_ref().map(|h| h.to_ascii_lowercase()))
+                .collect();
+            mine.sort();
+            mine.dedup();
+            for h in mine {
+                hosts.entry(h).or_default().push(ing);
             }
         }
-        for k in keys {
-            out.extend(build_server(&ordered, k).shadowed);
+        for (host, members) in hosts {
+            let server = match host {
+                Some(h) => build_server(&members, ServerKey::Host(h)),
+                None => build_server(&ordered, ServerKey::CatchAll),
+            };
+            out.extend(server.shadowed);
         }
     }
     out
@@ -1349,17 +1405,21 @@ pub fn route(cluster: &Cluster, req: &RouteRequest, opts: &RouteOptions) -> Rout
             }
         }
     };
-    let members: Vec<&Ingress> = all
-        .iter()
-        .filter(|x| x.res.is_resolved() && x.res.class.as_deref() == Some(class.as_str()))
-        .map(|x| x.ing)
-        .collect();
     let ic = cluster.ingress_class(&class);
     let controller = ic.map(|c| c.controller.clone()).or_else(|| {
         all.iter()
             .find(|x| x.res.class.as_deref() == Some(class.as_str()))
             .and_then(|x| x.res.controller.clone())
     });
+    // A controller serves every IngressClass that names it (ingress-nginx with its default
+    // flags watches all classes whose spec.controller is its --controller-class).
+    let members: Vec<&Ingress> = all
+        .iter()
+        .filter(|x| {
+            x.res.is_resolved() && serving_key(&x.res) == serving_key_of(&class, &controller)
+        })
+        .map(|x| x.ing)
+        .collect();
     r.class = Some(class.clone());
     r.controller = controller.clone();
     let status = match &controller {
@@ -1539,7 +1599,11 @@ pub fn route(cluster: &Cluster, req: &RouteRequest, opts: &RouteOptions) -> Rout
     // Canary Ingresses of the same host and path.
     let (backend, backend_ing) =
         canary_backend(&ordered, &server.key, loc, req, &mut r.notes).unwrap_or((backend, ing));
-    backend_hops(cluster, backend_ing, backend, &mut r);
+    let controller_pods = match &status {
+        ControllerStatus::Pods { running_pods, .. } => running_pods.clone(),
+        _ => Vec::new(),
+    };
+    backend_hops(cluster, backend_ing, backend, &controller_pods, &mut r);
     r
 }
 
@@ -1632,8 +1696,12 @@ fn tls_hop(
         ServerKey::Host(h) => h.clone(),
         ServerKey::CatchAll => String::new(),
     };
-    // The oldest member Ingress with a tls section decides the certificate.
-    let source = server.members.iter().find(|i| !i.tls.is_empty());
+    // The oldest member Ingress with a tls section decides the certificate; the catch-all
+    // server always presents the controller's default certificate.
+    let source = match server.key {
+        ServerKey::Host(_) => server.members.iter().find(|i| !i.tls.is_empty()),
+        ServerKey::CatchAll => None,
+    };
     let entry = source.and_then(|ing| {
         ing.tls
             .iter()
@@ -1708,7 +1776,13 @@ fn tls_hop(
     })
 }
 
-fn backend_hops(cluster: &Cluster, ing: &Ingress, backend: &IngressBackend, r: &mut Route) {
+fn backend_hops(
+    cluster: &Cluster,
+    ing: &Ingress,
+    backend: &IngressBackend,
+    controller_pods: &[usize],
+    r: &mut Route,
+) {
     let (name, port) = match backend {
         IngressBackend::Service { name, port } => (name, port),
         IngressBackend::Resource { kind, name } => {
@@ -1868,6 +1942,112 @@ fn backend_hops(cluster: &Cluster, ing: &Ingress, backend: &IngressBackend, r: &
         );
     }
     r.hops.push(hop);
+    policy_hops(cluster, controller_pods, &state, r);
+}
+
+/// NetworkPolicy between the controller's pods and the backend's ready pods: when no
+/// controller pod may open a connection to any ready backend pod, the controller's connect
+/// times out and the client gets 504.
+fn policy_hops(cluster: &Cluster, controller_pods: &[usize], state: &BackendState, r: &mut Route) {
+    use crate::sim::netpol::{Endpoint, Engine};
+    if state.ready_pods.is_empty() {
+        return;
+    }
+    let Some(&first_ctl) = controller_pods.first() else {
+        r.hops.push(Hop::new(
+            "ingress-policy",
+            HopStatus::Skip,
+            "the controller's pods are not known: NetworkPolicy between controller and backend not checked",
+        ));
+        return;
+    };
+    if cluster.policies.is_empty() {
+        r.hops.push(Hop::new(
+            "ingress-policy",
+            HopStatus::Pass,
+            "no NetworkPolicy in the cluster: the controller reaches the backend pods",
+        ));
+        return;
+    }
+    let engine = Engine::new(cluster);
+    let mut allowed = 0;
+    let mut first_block = None;
+    for &(pod, port) in &state.ready_pods {
+        // Any controller replica that gets through is enough for this backend pod.
+        let mut verdicts = controller_pods
+            .iter()
+            .map(|&c| engine.check(Endpoint::Pod(c), Endpoint::Pod(pod), port, Protocol::Tcp));
+        match verdicts.find(|v| v.allowed) {
+            Some(_) => allowed += 1,
+            None => {
+                if first_block.is_none() {
+                    first_block = Some((
+                        pod,
+                        port,
+                        engine.check(
+                            Endpoint::Pod(first_ctl),
+                            Endpoint::Pod(pod),
+                            port,
+                            Protocol::Tcp,
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let ctl = &cluster.pods[first_ctl];
+    let Some((pod, port, v)) = first_block else {
+        r.hops.push(Hop::new(
+            "ingress-policy",
+            HopStatus::Pass,
+            format!(
+                "NetworkPolicy lets the controller ({}/{}) reach the {allowed} ready backend pod(s)",
+                ctl.namespace, ctl.name
+            ),
+        ));
+        return;
+    };
+    let backend = &cluster.pods[pod];
+    let blocked = state.ready_pods.len() - allowed;
+    let (step, why) = if !v.egress.allowed {
+        (
+            "egress-policy",
+            format!(
+                "egress of the controller {}/{} is isolated by {} and no rule allows {}/{} port {port}/TCP",
+                ctl.namespace,
+                ctl.name,
+                v.egress.policies.join(", "),
+                backend.namespace,
+                backend.name
+            ),
+        )
+    } else {
+        (
+            "ingress-policy",
+            format!(
+                "ingress of {}/{} is isolated by {} and no rule admits the controller {}/{} on port {port}/TCP",
+                backend.namespace,
+                backend.name,
+                v.ingress.policies.join(", "),
+                ctl.namespace,
+                ctl.name
+            ),
+        )
+    };
+    if allowed == 0 {
+        r.hops.push(Hop::new(
+            step,
+            HopStatus::Fail,
+            format!("{why}; no ready backend pod is reachable, the controller's connection times out: 504 Gateway Timeout"),
+        ));
+        r.symptom = Symptom::Http504;
+    } else {
+        r.hops.push(Hop::new(
+            step,
+            HopStatus::Warn,
+            format!("{blocked} of {} ready backend pod(s) unreachable: {why}; requests balanced to them time out (504)", state.ready_pods.len()),
+        ));
+    }
 }
 
 fn not_ready_suffix(state: &BackendState) -> String {
@@ -1948,3 +2128,64 @@ pub fn service_backends(ing: &Ingress) -> Vec<(String, &str, &PortRef)> {
 
 #[cfg(test)]
 mod tests;
+
+// ---------------------------------------------------------------------------------------------
+// What the Ingresses expose: the `{ingress-controller}` peer of the connectivity map.
+
+/// One pod port that an Ingress backend sends traffic to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngressExposure {
+    /// `ns/name` of the Ingress.
+    pub ingress: String,
+    pub service: String,
+    /// Index into `Cluster::pods`.
+    pub pod: usize,
+    /// The pod port the controller connects to (the Service port's targetPort, resolved).
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+/// The pods and ports the ingress controller connects to for every Service backend of every
+/// Ingress (rules and defaultBackend), whatever the class, as netpol-analyzer's
+/// `{ingress-controller}` peer models it: the Service must exist and have the port the
+/// backend names (number = Service `port`, name = Service port `name`); the pods are those
+/// its selector matches, and a named targetPort is resolved on each pod (pods where it does
+/// not resolve are left out). Services without a selector and ExternalName Services expose no
+/// pod. NetworkPolicies are not applied here.
+pub fn ingress_exposures(cluster: &Cluster) -> Vec<IngressExposure> {
+    let mut out = Vec::new();
+    for ing in &cluster.ingresses {
+        for (_, name, port) in service_backends(ing) {
+            let Some(svc) = cluster.service(&ing.namespace, name) else {
+                continue;
+            };
+            if svc.type_ == ServiceType::ExternalName {
+                continue;
+            }
+            let PortLookup::Found(sp) = lookup_port(svc, port) else {
+                continue;
+            };
+            let Some(sel) = svc.selector() else { continue };
+            for pi in cluster.pods_matching(&svc.namespace, &sel) {
+                let pod = &cluster.pods[pi];
+                let target = match &sp.target_port {
+                    PortRef::Number(n) => Some(*n),
+                    PortRef::Name(n) => pod.resolve_named_port(n, sp.protocol),
+                };
+                if let Some(port) = target {
+                    let e = IngressExposure {
+                        ingress: ing_key(ing),
+                        service: svc.name.clone(),
+                        pod: pi,
+                        port,
+                        protocol: sp.protocol,
+                    };
+                    if !out.contains(&e) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -6,4 +6,6 @@ pub mod dns;
 pub mod gateway;
 pub mod ingress;
 pub mod netpol;
+pub mod pod_report;
 pub mod service;
+pub mod trace;

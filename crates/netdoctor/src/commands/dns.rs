@@ -260,7 +260,9 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
             }
         }
     }
-    let answers = if r.result.answers.is_empty() {
+    let answers = if r.result.timeout {
+        " (no reply: the lookup times out)".to_string()
+    } else if r.result.answers.is_empty() {
         String::new()
     } else {
         format!(" {}", r.result.answers.join(", "))

@@ -50,7 +50,8 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
                     .collect();
                 findings.extend(extra);
                 rules::sort(&mut findings);
-                svc_report::render_pod(format, &pod, &services, &near, &findings)?
+                let network = netdoctor_core::sim::pod_report::pod_network(cluster, pi);
+                svc_report::render_pod(format, &pod, &services, &near, &network, &findings)?
             }
             None => render_findings(format, &findings)?,
         },

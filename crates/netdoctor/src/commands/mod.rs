@@ -6,9 +6,11 @@ mod doctor;
 mod explain;
 mod ingress;
 pub mod policy;
+pub mod probe;
 mod rules;
 mod snapshot;
 mod svc_report;
+pub mod trace;
 
 use crate::cli::{Cli, Command};
 use crate::CmdResult;
@@ -21,9 +23,11 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Rules => rules::run(format),
         Command::Explain(args) => explain::run(args, format),
         Command::Alerts(args) => alerts::run(args, format),
+        Command::Trace(args) => trace::run(args, format, verbose),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
         Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
         Command::Policy(args) => policy::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
+        Command::Probe(args) => probe::run(args, format),
     }
 }

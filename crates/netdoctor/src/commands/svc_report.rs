@@ -7,6 +7,7 @@
 use crate::output::{findings_markdown, findings_table, style, to_json, to_yaml, OutputFormat};
 use crate::CliError;
 use netdoctor_core::model::{format_labels, Cluster, Pod, Service};
+use netdoctor_core::sim::pod_report::{Flow, PodNetwork};
 use netdoctor_core::sim::service::{
     endpoints, pod_address, pod_not_ready_reason, resolve_target_port, services_nearly_selecting,
     services_selecting, stale_slice_addresses, EndpointSource, ServiceEndpoints, ServicePortInfo,
@@ -135,6 +136,7 @@ struct PodJson<'a> {
     pod: &'a PodSummary,
     services: &'a [PodService],
     near_miss_services: &'a [NearMissService],
+    network: &'a PodNetwork,
 }
 
 fn ready_for(svc: &Service, pod: &Pod) -> bool {
@@ -559,6 +561,7 @@ pub fn render_pod(
     pod: &PodSummary,
     services: &[PodService],
     near: &[NearMissService],
+    network: &PodNetwork,
     findings: &[Finding],
 ) -> Result<String, CliError> {
     let json = PodJson {
@@ -567,18 +570,19 @@ pub fn render_pod(
         pod,
         services,
         near_miss_services: near,
+        network,
     };
     match format {
         OutputFormat::Json => to_json(&json),
         OutputFormat::Yaml => to_yaml(&json),
         OutputFormat::Md => Ok(format!(
             "```\n{}```\n\n{}",
-            style_free(&pod_text(pod, services, near)),
+            style_free(&(pod_text(pod, services, near) + &network_text(network))),
             findings_markdown(findings)
         )),
         OutputFormat::Table | OutputFormat::Txt => Ok(format!(
             "{}{}",
-            pod_text(pod, services, near),
+            pod_text(pod, services, near) + &network_text(network),
             findings_table(findings)
         )),
         other => Err(other.unsupported("doctor NS/POD")),
@@ -587,4 +591,80 @@ pub fn render_pod(
 
 fn style_free(s: &str) -> String {
     style::plain(s)
+}
+
+/// The network half of the emergency report: addresses, resolv.conf, DNS health, policies
+/// both ways, and the flows NetworkPolicy allows to and from the pod's workload.
+fn network_text(n: &PodNetwork) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "  network:  IPs {}{}{}",
+        if n.ips.is_empty() {
+            "none".to_string()
+        } else {
+            n.ips.join(", ")
+        },
+        n.host_ip
+            .as_deref()
+            .map(|h| format!(", node {h}"))
+            .unwrap_or_default(),
+        if n.host_network { " (hostNetwork)" } else { "" }
+    );
+    let rc = &n.resolv_conf;
+    let _ = writeln!(
+        s,
+        "  resolv.conf ({}): nameserver {}; search {}; ndots:{}",
+        rc.dns_policy,
+        rc.nameservers.join(" "),
+        if rc.search.is_empty() {
+            "-".to_string()
+        } else {
+            rc.search.join(" ")
+        },
+        rc.ndots
+    );
+    for note in &rc.notes {
+        let _ = writeln!(s, "    {note}");
+    }
+    let dns_state = if n.dns.ready_pods == 0 {
+        style::paint(style::ERROR, "cluster DNS has no ready pod")
+    } else if !n.dns.reachable_from_pod {
+        style::paint(
+            style::ERROR,
+            "cluster DNS is blocked by this pod's egress policy",
+        )
+    } else {
+        style::paint(style::GOOD, "cluster DNS reachable")
+    };
+    let _ = writeln!(
+        s,
+        "  dns:      {dns_state} ({}/{} DNS pods ready); kubernetes.default → {}",
+        n.dns.ready_pods, n.dns.pods, n.dns.kubernetes_default
+    );
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none (not isolated)".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let _ = writeln!(
+        s,
+        "  policies: ingress {}; egress {}",
+        list(&n.ingress_policies),
+        list(&n.egress_policies)
+    );
+    let flows = |v: &[Flow]| {
+        if v.is_empty() {
+            return " nothing".to_string();
+        }
+        v.iter()
+            .map(|f| format!("\n    {} ({})", f.peer, f.conn))
+            .collect::<String>()
+    };
+    let _ = writeln!(s, "  can reach:{}", flows(&n.can_reach));
+    let _ = writeln!(s, "  reachable from:{}", flows(&n.reachable_from));
+    s.push('\n');
+    s
 }

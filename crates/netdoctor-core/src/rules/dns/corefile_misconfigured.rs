@@ -97,13 +97,33 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     let zone = fqdn(&domain);
     let servers = corefile.configs(&mut Vec::new());
     let serves = servers.iter().any(|s| {
-        s.port == 53
+        s.port == dns.listen_port
             && s.zones.iter().any(|z| in_zone(&zone, z))
             && s.kubernetes
                 .as_ref()
                 .is_some_and(|k| k.zones.iter().any(|z| in_zone(&zone, z)))
     });
-    if !serves && (!servers.is_empty() || fatal.is_empty()) {
+    let listening: Vec<u16> = servers.iter().map(|s| s.port).collect();
+    if !servers.is_empty() && !listening.contains(&dns.listen_port) {
+        let mut ports: Vec<String> = listening.iter().map(u16::to_string).collect();
+        ports.sort();
+        ports.dedup();
+        out.push(
+            Finding::new(
+                &RULE,
+                object.clone(),
+                format!(
+                    "no server block of the Corefile listens on port {} where the kube-dns Service sends queries (the Corefile listens on {}): every query is refused",
+                    dns.listen_port,
+                    ports.join(", ")
+                ),
+            )
+            .with_fix(
+                Fix::new("Make the server block's port and the kube-dns Service's targetPort agree")
+                    .command(edit),
+            ),
+        );
+    } else if !serves && (!servers.is_empty() || fatal.is_empty()) {
         let found: Vec<String> = servers
             .iter()
             .filter_map(|s| s.kubernetes.as_ref())
@@ -114,7 +134,8 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 &RULE,
                 object.clone(),
                 format!(
-                    "the Corefile's server blocks on port 53 have no kubernetes plugin for {domain} ({}): Service names are forwarded upstream and get NXDOMAIN",
+                    "the Corefile's server blocks on port {} have no kubernetes plugin for {domain} ({}): Service names are forwarded upstream and get NXDOMAIN",
+                    dns.listen_port,
                     if found.is_empty() {
                         "there is no kubernetes plugin".to_string()
                     } else {

@@ -42,6 +42,13 @@ warning[DNS006] externalname-target-missing: production/service/legacy-db
 };
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
+    if !cluster
+        .services
+        .iter()
+        .any(|s| s.type_ == ServiceType::ExternalName)
+    {
+        return;
+    }
     let dns = ClusterDns::of(cluster);
     for svc in cluster
         .services

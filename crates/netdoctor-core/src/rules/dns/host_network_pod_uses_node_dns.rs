@@ -41,14 +41,21 @@ warning[DNS004] host-network-pod-uses-node-dns: production/pod/debug-shell
 };
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
+    let candidates: Vec<&crate::model::Pod> = cluster
+        .pods
+        .iter()
+        .filter(|p| {
+            p.host_network && p.dns_policy == "ClusterFirst" && p.namespace != "kube-system"
+        })
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
     let dns = ClusterDns::of(cluster);
     let servers = dns_server_pods(cluster, &dns);
-    let pods = cluster.pods.iter().filter(|p| {
-        p.host_network
-            && p.dns_policy == "ClusterFirst"
-            && p.namespace != "kube-system"
-            && !servers.contains(&(p.namespace.clone(), p.name.clone()))
-    });
+    let pods = candidates
+        .into_iter()
+        .filter(|p| !servers.contains(&(p.namespace.clone(), p.name.clone())));
     for (object, pods) in group_by_owner(pods) {
         let who = if object.kind == "Pod" {
             format!("pod {}", object.name)

@@ -72,12 +72,21 @@ fn bypasses(dns: &ClusterDns, p: &Pod) -> Option<String> {
 }
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
+    // Cheap first pass on the policy alone; the cluster DNS model only when needed.
+    let candidates: Vec<&Pod> = cluster
+        .pods
+        .iter()
+        .filter(|p| {
+            p.namespace != "kube-system" && matches!(p.dns_policy.as_str(), "Default" | "None")
+        })
+        .collect();
+    if candidates.is_empty() {
+        return;
+    }
     let dns = ClusterDns::of(cluster);
     let servers = dns_server_pods(cluster, &dns);
-    let pods = cluster.pods.iter().filter(|p| {
-        p.namespace != "kube-system"
-            && !servers.contains(&(p.namespace.clone(), p.name.clone()))
-            && bypasses(&dns, p).is_some()
+    let pods = candidates.into_iter().filter(|p| {
+        bypasses(&dns, p).is_some() && !servers.contains(&(p.namespace.clone(), p.name.clone()))
     });
     for (object, pods) in group_by_owner(pods) {
         let Some(reason) = bypasses(&dns, pods[0]) else {

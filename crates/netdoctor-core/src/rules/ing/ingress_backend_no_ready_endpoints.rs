@@ -33,8 +33,8 @@ kubernetes.io/service-name=NAME` shows what the controller sees.
 ```
 error[ING006] ingress-backend-no-ready-endpoints: production/ingress/shop-ingress
   Ingress production/shop-ingress routes shop.example.com/checkout (Prefix) to checkout:80,
-  which has no ready endpoints: production/checkout-7d4b9-x2x4q: CrashLoopBackOff
-  (restarts 14): those requests get 503
+  which has no ready endpoints: production/checkout-7d4b9-x2x4q: container checkout is in
+  CrashLoopBackOff: restarted 14 times, last exit code 1 (Error): those requests get 503
 ```
 
 ## References

@@ -33,7 +33,7 @@ IngressClass as the default.
 ```
 error[ING001] ingress-class-missing: production/ingress/legacy-ingress
   Ingress production/legacy-ingress (legacy.example.com): ingressClassName "traefik" names
-  no IngressClass (existing: nginx), so no controller serves it
+  no IngressClass (existing: nginx), so no controller serves it; it never gets an address
 ```
 
 ## References

@@ -40,9 +40,9 @@ deployment …`), or install it.
 ## Example
 ```
 error[ING002] ingress-controller-not-running: ingressclass/nginx
-  IngressClass nginx (controller k8s.io/ingress-nginx) has no running controller pod
-  (0 of 1 running: ingress-nginx/ingress-nginx-controller-5b8c7d6f9c-sf492 CrashLoopBackOff);
-  1 Ingress depends on it: production/app-ingress
+  IngressClass nginx (controller k8s.io/ingress-nginx): 0 of 1 controller pod(s) running
+  (ingress-nginx/ingress-nginx-controller-5b8c7d6f9c-sf492 Failed); 1 Ingress(es) get no
+  address and their hosts are not served: production/app-ingress
 ```
 
 ## References
@@ -83,6 +83,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 total,
                 names,
                 looked_for,
+                ..
             } => (
                 format!(
                     "0 of {total} controller pod(s) running ({})",

@@ -1,7 +1,7 @@
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
 use crate::model::{Cluster, PathType};
 use crate::rules::Rule;
-use crate::sim::ingress::{resolve_class, shadowed_paths};
+use crate::sim::ingress::{nginx_path_type, resolve_class, shadowed_paths};
 use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
 ingress-nginx merges all Ingresses of its class into one server per host. When two of them
 (or one Ingress twice) define the same host, path and pathType, the oldest Ingress
 (creationTimestamp; ties broken by name) keeps the path and the other definition is
-silently ignored. The rule also reports Prefix paths that differ only by a trailing slash
+silently ignored (ingress-nginx reads `ImplementationSpecific` as `Prefix`, so those two
+conflict too). The rule also reports Prefix paths that differ only by a trailing slash
 (`/foo` and `/foo/`) on one host: they match exactly the same requests, so one of them can
 never be chosen (ingress-nginx even generates the same nginx location twice).
 
@@ -87,7 +88,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             for p in rule
                 .paths
                 .iter()
-                .filter(|p| p.path_type == PathType::Prefix)
+                .filter(|p| nginx_path_type(p.path_type) == PathType::Prefix)
             {
                 let trimmed = p.path.trim_end_matches('/');
                 if trimmed.is_empty() {
@@ -106,9 +107,10 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                                 &RULE,
                                 ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name),
                                 format!(
-                                    "{} {} (Prefix) of Ingress {me} can never be chosen: {path} (Prefix) of Ingress {owner} matches exactly the same requests (a trailing slash makes no difference to Prefix); ingress-nginx generates location {trimmed}/ twice",
+                                    "{} {} ({}) of Ingress {me} can never be chosen: {path} of Ingress {owner} matches exactly the same requests (a trailing slash makes no difference to Prefix); ingress-nginx generates location {trimmed}/ twice",
                                     rule.host.as_deref().unwrap_or("(all hosts)"),
-                                    p.path
+                                    p.path,
+                                    p.path_type.as_str()
                                 ),
                             )
                             .with_fix(

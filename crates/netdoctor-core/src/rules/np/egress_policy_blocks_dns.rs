@@ -370,4 +370,85 @@ mod tests {
         super::check(&fixed, &mut out);
         assert!(out.is_empty(), "{out:#?}");
     }
+
+    const BASE: &str = "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: coredns-1, namespace: kube-system, labels: {k8s-app: kube-dns}}\nspec:\n  dnsPolicy: Default\n  containers:\n  - name: coredns\n    image: coredns\n    ports:\n    - {name: dns, containerPort: 5353, protocol: UDP}\n    - {name: dns-tcp, containerPort: 5353, protocol: TCP}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, namespace: kube-system}\nspec:\n  selector: {k8s-app: kube-dns}\n  ports:\n  - {name: dns, port: 53, protocol: UDP, targetPort: dns}\n  - {name: dns-tcp, port: 53, protocol: TCP, targetPort: dns-tcp}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: cart, namespace: shop, labels: {app: cart}}\nspec:\n  containers: [{name: cart, image: cart}]\n";
+
+    fn egress_policy(port: u16, extra: &str) -> String {
+        format!("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: dns, namespace: shop}}\nspec:\n  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: kube-system}}}}\n    ports:\n    - {{protocol: UDP, port: {port}}}\n    - {{protocol: TCP, port: {port}}}\n{extra}")
+    }
+
+    fn run(text: &str) -> Vec<crate::Finding> {
+        let c = Cluster::build(
+            crate::load::load_text("t.yaml", text),
+            &BuildOptions::default(),
+        );
+        assert!(
+            c.unreadable.is_empty() && c.invalid.is_empty(),
+            "{:?} {:?}",
+            c.unreadable,
+            c.invalid
+        );
+        let mut out = Vec::new();
+        super::check(&c, &mut out);
+        out
+    }
+
+    #[test]
+    fn egress_is_checked_after_dnat_on_the_dns_pods_target_port() {
+        // Allowing the Service port 53 is not enough: CoreDNS listens on 5353.
+        let out = run(&format!("{BASE}{}", egress_policy(53, "")));
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert!(
+            out[0].message.contains("UDP 5353 and TCP 5353"),
+            "{}",
+            out[0].message
+        );
+        let yaml = out[0]
+            .fix
+            .as_ref()
+            .and_then(|f| f.yaml.clone())
+            .unwrap_or_default();
+        assert!(yaml.contains("port: 5353"), "{yaml}");
+        assert!(run(&format!("{BASE}{}", egress_policy(5353, ""))).is_empty());
+    }
+
+    #[test]
+    fn nodelocal_dnscache_address_must_be_allowed_too() {
+        let nodelocal = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: node-local-dns-x, namespace: kube-system, labels: {k8s-app: node-local-dns}}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: k8s-dns-node-cache}]\n";
+        let out = run(&format!("{BASE}{nodelocal}{}", egress_policy(5353, "")));
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert!(
+            out[0].message.contains("NodeLocal DNSCache 169.254.20.10"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            !out[0].message.contains("to the cluster DNS pods"),
+            "{}",
+            out[0].message
+        );
+        let yaml = out[0]
+            .fix
+            .as_ref()
+            .and_then(|f| f.yaml.clone())
+            .unwrap_or_default();
+        assert!(yaml.contains("cidr: 169.254.20.10/32"), "{yaml}");
+        let allow_local = "  - to:\n    - ipBlock: {cidr: 169.254.20.10/32}\n    ports:\n    - {protocol: UDP, port: 53}\n    - {protocol: TCP, port: 53}\n";
+        assert!(run(&format!(
+            "{BASE}{nodelocal}{}",
+            egress_policy(5353, allow_local)
+        ))
+        .is_empty());
+    }
+
+    #[test]
+    fn pods_not_using_cluster_dns_are_not_reported() {
+        let text = BASE.replace(
+            "metadata: {name: cart, namespace: shop, labels: {app: cart}}\nspec:\n",
+            "metadata: {name: cart, namespace: shop, labels: {app: cart}}\nspec:\n  dnsPolicy: Default\n",
+        );
+        let deny = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n";
+        assert!(run(&format!("{text}{deny}")).is_empty());
+        assert_eq!(run(&format!("{BASE}{deny}")).len(), 1);
+    }
 }

@@ -251,7 +251,7 @@ fn prefix_with_trailing_slash_is_reached_through_a_301() {
 }
 
 #[test]
-fn implementation_specific_is_a_string_prefix_in_ingress_nginx() {
+fn implementation_specific_is_prefix_in_ingress_nginx() {
     let c = cluster(
         &["svc"],
         &ingress(
@@ -261,20 +261,59 @@ fn implementation_specific_is_a_string_prefix_in_ingress_nginx() {
             &[("ImplementationSpecific", "/foo", "svc")],
         ),
     );
-    assert_eq!(
-        served_by(&c, "http://foo.com/foobar").as_deref(),
-        Some("svc")
-    );
+    assert_eq!(served_by(&c, "http://foo.com/foo").as_deref(), Some("svc"));
     assert_eq!(
         served_by(&c, "http://foo.com/foo/x").as_deref(),
         Some("svc")
     );
-    assert_eq!(get(&c, "http://foo.com/fo").symptom, Symptom::Http404);
-    assert!(path_matches(
+    assert_eq!(get(&c, "http://foo.com/foobar").symptom, Symptom::Http404);
+    assert!(!path_matches(
         PathType::ImplementationSpecific,
         "/foo",
         "/foobar"
     ));
+    // Under use-regex it is a case-insensitive string prefix.
+    let ing = ingress(
+        "ing",
+        "2024-01-01T00:00:00Z",
+        Some("foo.com"),
+        &[("ImplementationSpecific", "/foo", "svc")],
+    )
+    .replace(
+        "  creationTimestamp:",
+        "  annotations: {nginx.ingress.kubernetes.io/use-regex: \"true\"}\n  creationTimestamp:",
+    );
+    let c = cluster(&["svc"], &ing);
+    assert_eq!(
+        served_by(&c, "http://foo.com/foobar").as_deref(),
+        Some("svc")
+    );
+    assert_eq!(served_by(&c, "http://foo.com/FOO").as_deref(), Some("svc"));
+}
+
+#[test]
+fn implementation_specific_and_prefix_of_the_same_path_conflict() {
+    let extra = [
+        ingress(
+            "older",
+            "2024-01-01T00:00:00Z",
+            Some("foo.com"),
+            &[("ImplementationSpecific", "/api", "old")],
+        ),
+        ingress(
+            "newer",
+            "2024-02-01T00:00:00Z",
+            Some("foo.com"),
+            &[("Prefix", "/api", "new")],
+        ),
+    ]
+    .concat();
+    let c = cluster(&["old", "new"], &extra);
+    assert_eq!(
+        served_by(&c, "http://foo.com/api/x").as_deref(),
+        Some("old")
+    );
+    assert_eq!(shadowed_paths(&c).len(), 1);
 }
 
 #[test]
@@ -799,4 +838,61 @@ fn json_shape_matches_the_interface() {
     assert_eq!(v["ingress"], "default/i");
     assert_eq!(v["hops"][0]["step"], "ingress-class");
     assert!(v.get("gateway").is_none());
+}
+
+// ----- NetworkPolicy between controller and backend -----
+
+#[test]
+fn policy_blocking_the_controller_is_504() {
+    let deny = r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-ingress, namespace: default}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+---
+"#;
+    let ing = ingress(
+        "i",
+        "2024-01-01T00:00:00Z",
+        Some("a.com"),
+        &[("Prefix", "/", "web")],
+    );
+    let c = cluster(&["web"], &format!("{ing}{deny}"));
+    let r = get(&c, "http://a.com/");
+    assert_eq!(r.symptom, Symptom::Http504, "{r:#?}");
+    let hop = r.failing_hop().unwrap();
+    assert_eq!(hop.step, "ingress-policy");
+    assert!(
+        hop.detail.contains("default/default-deny-ingress"),
+        "{}",
+        hop.detail
+    );
+
+    let allow = r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-ingress-nginx, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
+---
+"#;
+    let c = cluster(&["web"], &format!("{ing}{deny}{allow}"));
+    let r = get(&c, "http://a.com/");
+    assert_eq!(r.symptom, Symptom::Ok, "{r:#?}");
+    assert_eq!(r.hops.last().unwrap().step, "ingress-policy");
+    assert_eq!(r.hops.last().unwrap().status, HopStatus::Pass);
+}
+
+#[test]
+fn classes_of_one_controller_are_merged() {
+    let extra = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {{name: nginx-b}}\nspec: {{controller: k8s.io/ingress-nginx}}\n---\n{}{}",
+        ingress("older", "2024-01-01T00:00:00Z", Some("foo.com"), &[("Prefix", "/api", "old")]),
+        ingress("newer", "2024-02-01T00:00:00Z", Some("foo.com"), &[("Prefix", "/api", "new")])
+            .replace("ingressClassName: nginx", "ingressClassName: nginx-b"),
+    );
+    let c = cluster(&["old", "new"], &extra);
+    assert_eq!(served_by(&c, "http://foo.com/api").as_deref(), Some("old"));
+    assert_eq!(shadowed_paths(&c).len(), 1);
 }

@@ -115,13 +115,159 @@ pub fn external_partition(engine: &Engine<'_>, dir: Direction) -> Vec<Range> {
         .collect()
 }
 
-/// What one side of a unit allows: `any` for every peer, per unit, per external range.
+/// A hasher for small integer keys (unit indexes): the identity, mixed once.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = n as u64;
+    }
+}
+
+type IdMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// Interned connection sets with memoized union and intersection: a map of a cluster uses a
+/// handful of distinct sets, so rows and pairs carry ids and every set operation is a lookup.
+struct ConnTable {
+    sets: Vec<ConnSet>,
+    ids: HashMap<ConnSet, u32>,
+    unions: HashMap<(u32, u32), u32, std::hash::BuildHasherDefault<IdHasher>>,
+    inters: HashMap<(u32, u32), u32, std::hash::BuildHasherDefault<IdHasher>>,
+}
+
+const EMPTY: u32 = 0;
+const ALL: u32 = 1;
+
+impl ConnTable {
+    fn new() -> ConnTable {
+        let mut t = ConnTable {
+            sets: Vec::new(),
+            ids: HashMap::new(),
+            unions: Default::default(),
+            inters: Default::default(),
+        };
+        t.intern(ConnSet::empty());
+        t.intern(ConnSet::all());
+        t
+    }
+
+    fn intern(&mut self, c: ConnSet) -> u32 {
+        if let Some(&i) = self.ids.get(&c) {
+            return i;
+        }
+        let i = self.sets.len() as u32;
+        self.sets.push(c.clone());
+        self.ids.insert(c, i);
+        i
+    }
+
+    fn union(&mut self, a: u32, b: u32) -> u32 {
+        if a == b || b == EMPTY || a == ALL {
+            return a;
+        }
+        if a == EMPTY || b == ALL {
+            return b;
+        }
+        let key = (a.min(b), a.max(b));
+        if let Some(&r) = self.unions.get(&key) {
+            return r;
+        }
+        let mut c = self.sets[a as usize].clone();
+        c.union_with(&self.sets[b as usize]);
+        let r = self.intern(c);
+        self.unions.insert(key, r);
+        r
+    }
+
+    fn intersect(&mut self, a: u32, b: u32) -> u32 {
+        if a == b || b == ALL {
+            return a;
+        }
+        if a == ALL {
+            return b;
+        }
+        if a == EMPTY || b == EMPTY {
+            return EMPTY;
+        }
+        let key = (a.min(b), a.max(b));
+        if let Some(&r) = self.inters.get(&key) {
+            return r;
+        }
+        let c = self.sets[a as usize].intersect(&self.sets[b as usize]);
+        let r = self.intern(c);
+        self.inters.insert(key, r);
+        r
+    }
+}
+
+/// What one side of a unit allows: `any` for every peer, per unit, per external range
+/// (ids into the `ConnTable`).
 #[derive(Default)]
 struct Row {
-    any: ConnSet,
-    units: HashMap<usize, ConnSet>,
-    ext: Vec<ConnSet>,
+    any: u32,
+    units: IdMap<u32>,
+    ext: Vec<u32>,
 }
+
+/// A dense per-unit accumulator, reset through the list of touched entries.
+struct Dense {
+    vals: Vec<u32>,
+    touched: Vec<usize>,
+}
+
+impl Dense {
+    fn new(n: usize) -> Dense {
+        Dense {
+            vals: vec![EMPTY; n],
+            touched: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, t: &mut ConnTable, v: usize, c: u32) {
+        if c == EMPTY {
+            return;
+        }
+        let Some(slot) = self.vals.get_mut(v) else {
+            return;
+        };
+        if *slot == EMPTY {
+            self.touched.push(v);
+        }
+        *slot = t.union(*slot, c);
+    }
+
+    fn clear(&mut self) {
+        for &v in &self.touched {
+            self.vals[v] = EMPTY;
+        }
+        self.touched.clear();
+    }
+}
+
+impl Row {
+    fn to_unit(&self, t: &mut ConnTable, v: usize) -> u32 {
+        match self.units.get(&v) {
+            None => self.any,
+            Some(&x) => t.union(self.any, x),
+        }
+    }
+
+    fn to_ext(&self, t: &mut ConnTable, r: usize) -> u32 {
+        t.union(self.any, self.ext.get(r).copied().unwrap_or(EMPTY))
+    }
+}
+
+/// (policy, ingress?, rule, peer) → the units the peer matches.
+type PeerCache = HashMap<(usize, bool, usize, usize), std::rc::Rc<Vec<usize>>>;
 
 struct Ctx<'e, 'a> {
     engine: &'e Engine<'a>,
@@ -129,6 +275,8 @@ struct Ctx<'e, 'a> {
     units_of_group: HashMap<usize, Vec<usize>>,
     /// Per namespace: its groups.
     groups_by_ns: HashMap<String, Vec<usize>>,
+    /// Units matched by (policy, direction, rule, peer), computed once.
+    peer_cache: std::cell::RefCell<PeerCache>,
 }
 
 impl Ctx<'_, '_> {
@@ -178,95 +326,97 @@ impl Ctx<'_, '_> {
     }
 
     /// The row of unit `u` in `dir` (None: not isolated, everything allowed).
-    fn row(&self, u: usize, dir: Direction, ranges: &[Range]) -> Option<Row> {
+    /// Fills `dense` with what unit `u` allows per unit in `dir` (beyond `any`); returns
+    /// `(any, per external range)`, or None when `u` is not isolated in `dir`.
+    fn row(
+        &self,
+        t: &mut ConnTable,
+        u: usize,
+        dir: Direction,
+        ranges: &[Range],
+        dense: &mut Dense,
+    ) -> Option<(u32, Vec<u32>)> {
         let c = self.engine.cluster;
         let pols = self.engine.policies_of_group(self.units[u].group, dir);
         if pols.is_empty() {
             return None;
         }
         let mut row = Row {
-            ext: vec![ConnSet::empty(); ranges.len()],
-            ..Row::default()
+            any: EMPTY,
+            units: IdMap::default(),
+            ext: vec![EMPTY; ranges.len()],
         };
         let me = self.pod(u);
+        debug_assert!(dense.touched.is_empty());
         for &pi in pols {
             let p = &c.policies[pi];
             let rules = match dir {
                 Direction::Ingress => &p.ingress,
                 Direction::Egress => &p.egress,
             };
-            for rule in rules {
+            for (ri, rule) in rules.iter().enumerate() {
                 let has_named = rule
                     .ports
                     .iter()
                     .any(|pp| matches!(pp.port, Some(crate::model::PortRef::Name(_))));
                 // Ingress: ports resolve against the selected pod; egress: against the peer.
                 let fixed = match dir {
-                    Direction::Ingress => Some(rule_conns(rule, Some(me))),
-                    Direction::Egress if !has_named => Some(rule_conns(rule, None)),
+                    Direction::Ingress => Some(t.intern(rule_conns(rule, Some(me)))),
+                    Direction::Egress if !has_named => Some(t.intern(rule_conns(rule, None))),
                     Direction::Egress => None,
                 };
-                let ext_conns = fixed.clone().unwrap_or_else(|| rule_conns(rule, None));
+                let ext_conns = match fixed {
+                    Some(f) => f,
+                    None => t.intern(rule_conns(rule, None)),
+                };
                 if rule.peers.is_empty() {
-                    match &fixed {
-                        Some(f) => row.any.union_with(f),
+                    match fixed {
+                        Some(f) => row.any = t.union(row.any, f),
                         None => {
                             for v in 0..self.units.len() {
-                                let cs = rule_conns(rule, Some(self.pod(v)));
-                                if !cs.is_empty() {
-                                    row.units.entry(v).or_default().union_with(&cs);
-                                }
+                                let cs = t.intern(rule_conns(rule, Some(self.pod(v))));
+                                dense.add(t, v, cs);
                             }
                             for e in row.ext.iter_mut() {
-                                e.union_with(&ext_conns);
+                                *e = t.union(*e, ext_conns);
                             }
                         }
                     }
                     continue;
                 }
-                for peer in &rule.peers {
-                    for v in self.peer_units(&p.namespace, peer) {
-                        let cs = match &fixed {
-                            Some(f) => f.clone(),
-                            None => rule_conns(rule, Some(self.pod(v))),
-                        };
-                        if !cs.is_empty() {
-                            row.units.entry(v).or_default().union_with(&cs);
+                for (k, peer) in rule.peers.iter().enumerate() {
+                    let key = (pi, dir == Direction::Ingress, ri, k);
+                    let cached = self.peer_cache.borrow().get(&key).cloned();
+                    let matched = match cached {
+                        Some(m) => m,
+                        None => {
+                            let m = std::rc::Rc::new(self.peer_units(&p.namespace, peer));
+                            self.peer_cache.borrow_mut().insert(key, m.clone());
+                            m
                         }
+                    };
+                    for &v in matched.iter() {
+                        let cs = match fixed {
+                            Some(f) => f,
+                            None => t.intern(rule_conns(rule, Some(self.pod(v)))),
+                        };
+                        dense.add(t, v, cs);
                     }
                     if let Peer::IpBlock { cidr, except } = peer {
-                        if ext_conns.is_empty() {
+                        if ext_conns == EMPTY {
                             continue;
                         }
                         for (ri, r) in ranges.iter().enumerate() {
                             let ip = IpAddr::V4(Ipv4Addr::from(r.lo));
                             if ip_in_block(ip, cidr, except) {
-                                row.ext[ri].union_with(&ext_conns);
+                                row.ext[ri] = t.union(row.ext[ri], ext_conns);
                             }
                         }
                     }
                 }
             }
         }
-        Some(row)
-    }
-}
-
-impl Row {
-    fn to_unit(&self, v: usize) -> ConnSet {
-        let mut c = self.any.clone();
-        if let Some(x) = self.units.get(&v) {
-            c.union_with(x);
-        }
-        c
-    }
-
-    fn to_ext(&self, r: usize) -> ConnSet {
-        let mut c = self.any.clone();
-        if let Some(x) = self.ext.get(r) {
-            c.union_with(x);
-        }
-        c
+        Some((row.any, row.ext))
     }
 }
 
@@ -318,119 +468,160 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
         units,
         units_of_group,
         groups_by_ns,
+        peer_cache: Default::default(),
     };
     let in_ranges = external_partition(engine, Direction::Ingress);
     let out_ranges = external_partition(engine, Direction::Egress);
     let n = ctx.units.len();
-    let in_rows: Vec<Option<Row>> = (0..n)
-        .map(|u| ctx.row(u, Direction::Ingress, &in_ranges))
+    // Interned names: lines carry ids, sorted by the names' byte order through ranks.
+    let mut names = Names::default();
+    let unit_id: Vec<u32> = ctx
+        .units
+        .iter()
+        .map(|u| names.id(&u.name, Some(&u.namespace)))
+        .collect();
+    let in_range_id: Vec<u32> = in_ranges
+        .iter()
+        .map(|r| names.id(&r.name(), None))
+        .collect();
+    let out_range_id: Vec<u32> = out_ranges
+        .iter()
+        .map(|r| names.id(&r.name(), None))
+        .collect();
+    let ic_id = names.id(INGRESS_CONTROLLER, None);
+    let mut t = ConnTable::new();
+    let mut dense = Dense::new(n);
+    // Egress rows are sparse (few units are egress-isolated); ingress rows are built densely
+    // one destination at a time.
+    let e_rows: Vec<Option<Row>> = (0..n)
+        .map(|u| {
+            let r = ctx.row(&mut t, u, Direction::Egress, &out_ranges, &mut dense);
+            let row = r.map(|(any, ext)| Row {
+                any,
+                units: dense.touched.iter().map(|&v| (v, dense.vals[v])).collect(),
+                ext,
+            });
+            dense.clear();
+            row
+        })
         .collect();
     let in_scope = |u: usize| {
         options.namespaces.is_empty() || options.namespaces.contains(&ctx.units[u].namespace)
     };
-    let mut lines: Vec<(usize, usize, ConnSet)> = Vec::new();
-    let mut ext_lines: Vec<Connection> = Vec::new();
-    for s in 0..n {
-        let e_row = ctx.row(s, Direction::Egress, &out_ranges);
-        #[allow(clippy::needless_range_loop)]
-        for d in 0..n {
-            if ctx.units[s].name == ctx.units[d].name || !(in_scope(s) || in_scope(d)) {
+    let mut lines: Vec<(u32, u32, u32)> = Vec::new();
+    for d in 0..n {
+        let ing = ctx.row(&mut t, d, Direction::Ingress, &in_ranges, &mut dense);
+        for s in 0..n {
+            if unit_id[s] == unit_id[d] || !(in_scope(s) || in_scope(d)) {
                 continue;
             }
-            let e = match &e_row {
-                None => None,
-                Some(r) => {
-                    let x = r.to_unit(d);
-                    if x.is_empty() {
-                        continue;
-                    }
-                    Some(x)
-                }
+            let e = match &e_rows[s] {
+                None => ALL,
+                Some(r) => r.to_unit(&mut t, d),
             };
-            let i = in_rows[d].as_ref().map(|r| r.to_unit(s));
-            let conn = match (e, i) {
-                (None, None) => ConnSet::all(),
-                (Some(x), None) | (None, Some(x)) => x,
-                (Some(x), Some(y)) => x.intersect(&y),
+            if e == EMPTY {
+                continue;
+            }
+            let i = match &ing {
+                None => ALL,
+                Some((any, _)) => t.union(*any, dense.vals[s]),
             };
-            if !conn.is_empty() {
-                lines.push((s, d, conn));
+            let conn = t.intersect(e, i);
+            if conn != EMPTY {
+                lines.push((unit_id[s], unit_id[d], conn));
             }
         }
-        if in_scope(s) {
-            for (ri, r) in out_ranges.iter().enumerate() {
-                let conn = match &e_row {
-                    None => ConnSet::all(),
-                    Some(row) => row.to_ext(ri),
+        dense.clear();
+        if in_scope(d) {
+            for (ri, &rid) in in_range_id.iter().enumerate() {
+                let conn = match &ing {
+                    None => ALL,
+                    Some((any, ext)) => t.union(*any, ext.get(ri).copied().unwrap_or(EMPTY)),
                 };
-                if !conn.is_empty() {
-                    ext_lines.push(Connection {
-                        src: ctx.units[s].name.clone(),
-                        dst: r.name(),
-                        src_namespace: Some(ctx.units[s].namespace.clone()),
-                        dst_namespace: None,
-                        conn,
-                    });
+                if conn != EMPTY {
+                    lines.push((rid, unit_id[d], conn));
                 }
             }
         }
     }
-    for (d, in_row) in in_rows.iter().enumerate() {
-        if !in_scope(d) {
+    for (s, e_row) in e_rows.iter().enumerate() {
+        if !in_scope(s) {
             continue;
         }
-        for (ri, r) in in_ranges.iter().enumerate() {
-            let conn = match in_row {
-                None => ConnSet::all(),
-                Some(row) => row.to_ext(ri),
+        for (ri, &rid) in out_range_id.iter().enumerate() {
+            let conn = match e_row {
+                None => ALL,
+                Some(row) => row.to_ext(&mut t, ri),
             };
-            if !conn.is_empty() {
-                ext_lines.push(Connection {
-                    src: r.name(),
-                    dst: ctx.units[d].name.clone(),
-                    src_namespace: None,
-                    dst_namespace: Some(ctx.units[d].namespace.clone()),
-                    conn,
-                });
+            if conn != EMPTY {
+                lines.push((unit_id[s], rid, conn));
             }
         }
     }
     if !options.no_ingress_controller {
-        for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod, &in_rows) {
+        for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod) {
             if in_scope(d) {
-                ext_lines.push(Connection {
-                    src: INGRESS_CONTROLLER.to_string(),
-                    dst: ctx.units[d].name.clone(),
-                    src_namespace: None,
-                    dst_namespace: Some(ctx.units[d].namespace.clone()),
-                    conn,
-                });
+                let id = t.intern(conn);
+                lines.push((ic_id, unit_id[d], id));
             }
         }
     }
-    let mut out: Vec<Connection> = lines
-        .into_iter()
-        .map(|(s, d, conn)| Connection {
-            src: ctx.units[s].name.clone(),
-            dst: ctx.units[d].name.clone(),
-            src_namespace: Some(ctx.units[s].namespace.clone()),
-            dst_namespace: Some(ctx.units[d].namespace.clone()),
-            conn,
-        })
-        .collect();
-    out.extend(ext_lines);
-    out.sort_by(|a, b| {
-        (a.src.as_bytes(), a.dst.as_bytes()).cmp(&(b.src.as_bytes(), b.dst.as_bytes()))
-    });
+    let rank = names.ranks();
+    lines.sort_unstable_by_key(|(s, d, _)| (rank[*s as usize], rank[*d as usize]));
     // Units sharing a name (pods of one owner with different labels): union their lines.
-    let mut merged: Vec<Connection> = Vec::with_capacity(out.len());
-    for l in out {
+    let mut merged: Vec<(u32, u32, u32)> = Vec::with_capacity(lines.len());
+    for l in lines {
         match merged.last_mut() {
-            Some(last) if last.src == l.src && last.dst == l.dst => last.conn.union_with(&l.conn),
+            Some(last) if last.0 == l.0 && last.1 == l.1 => last.2 = t.union(last.2, l.2),
             _ => merged.push(l),
         }
     }
     merged
+        .into_iter()
+        .map(|(s, d, conn)| Connection {
+            src: names.names[s as usize].clone(),
+            dst: names.names[d as usize].clone(),
+            src_namespace: names.namespaces[s as usize].clone(),
+            dst_namespace: names.namespaces[d as usize].clone(),
+            conn: t.sets[conn as usize].clone(),
+        })
+        .collect()
+}
+
+/// Interned peer names with their namespaces.
+#[derive(Default)]
+struct Names {
+    names: Vec<String>,
+    namespaces: Vec<Option<String>>,
+    ids: HashMap<String, u32>,
+}
+
+impl Names {
+    fn id(&mut self, name: &str, ns: Option<&str>) -> u32 {
+        if let Some(&i) = self.ids.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.namespaces.push(ns.map(str::to_string));
+        self.ids.insert(name.to_string(), i);
+        i
+    }
+
+    /// The rank of each id in byte order of the names.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| {
+            self.names[*a as usize]
+                .as_bytes()
+                .cmp(self.names[*b as usize].as_bytes())
+        });
+        let mut rank = vec![0u32; self.names.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        rank
+    }
 }
 
 /// Connections from the ingress controller to the backends of every Ingress: the target
@@ -440,7 +631,6 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
 fn ingress_controller_conns(
     ctx: &Ctx<'_, '_>,
     unit_of_pod: &HashMap<usize, usize>,
-    in_rows: &[Option<Row>],
 ) -> Vec<(usize, ConnSet)> {
     use crate::model::{IngressBackend, PortRef, Protocol};
     let c = ctx.engine.cluster;
@@ -483,9 +673,14 @@ fn ingress_controller_conns(
     let mut out: Vec<(usize, ConnSet)> = per_unit
         .into_iter()
         .filter_map(|(u, conns)| {
-            let allowed = match &in_rows[u] {
-                None => conns,
-                Some(_) => conns.intersect(&any_cluster_source(ctx, u)),
+            let isolated = !ctx
+                .engine
+                .policies_of_group(ctx.units[u].group, Direction::Ingress)
+                .is_empty();
+            let allowed = if isolated {
+                conns.intersect(&any_cluster_source(ctx, u))
+            } else {
+                conns
             };
             (!allowed.is_empty()).then_some((u, allowed))
         })
