@@ -699,3 +699,38 @@ fn coredns_on_another_port_behind_the_service() {
     let a = ask(&c, "api-service.production.svc.cluster.local.", QType::A);
     assert_eq!(a.rcode, Rcode::ServFail);
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn corefile_parse_never_panics(text in "[a-z0-9 .:{}\"#$%\\n\\t/_-]{0,200}") {
+            let c = corefile::parse(&text);
+            let _ = c.all_problems();
+            let _ = c.kubernetes();
+        }
+
+        #[test]
+        fn any_name_resolves_without_panic(name in "[a-zA-Z0-9._-]{0,80}", musl in any::<bool>(), t in 0usize..7) {
+            let c = cluster();
+            let dns = ClusterDns::of(&c);
+            let p = pod(&c, "production", "web-frontend-7c9d");
+            let request = match t {
+                0 => Request::Addresses,
+                1 => Request::Type(QType::A),
+                2 => Request::Type(QType::Aaaa),
+                3 => Request::Type(QType::Srv),
+                4 => Request::Type(QType::Ptr),
+                5 => Request::Type(QType::Cname),
+                _ => Request::Type(QType::Txt),
+            };
+            let libc = if musl { Libc::Musl } else { Libc::Glibc };
+            let r = resolve(&c, &dns, p, &name, request, libc);
+            prop_assert!(r.wasted <= r.queries.len());
+        }
+    }
+}

@@ -1110,91 +1110,59 @@ fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> Trace {
         }
     }
     if !served {
+        let policy_hop = route
+            .failing_hop()
+            .is_some_and(|h| h.step == "ingress-policy" || h.step == "egress-policy");
         b.trace.reachable = false;
         b.trace.symptom = route.symptom.into();
-        b.trace.fix = b.trace.findings.first().and_then(|f| f.fix.clone());
+        b.trace.fix = if policy_hop {
+            controller_policy_fix(&mut b, &route)
+        } else {
+            b.trace.findings.first().and_then(|f| f.fix.clone())
+        };
         return b.trace;
     }
-    // The controller connects to the backend pods: policies between them decide.
-    let Some(ing_id) = route.ingress().map(str::to_string) else {
-        return b.ok();
-    };
-    let Some(ing) = cluster
+    b.ok()
+}
+
+/// The routed request's controller cannot reach the backend pods: the NetworkPolicy that
+/// admits the controller's pods on the backend's target port (on the side that drops it).
+fn controller_policy_fix(b: &mut Builder<'_>, route: &ingress::Route) -> Option<Fix> {
+    let cluster = b.cluster;
+    let ing_id = route.ingress()?;
+    let ing = cluster
         .ingresses
         .iter()
-        .find(|i| format!("{}/{}", i.namespace, i.name) == ing_id)
-    else {
-        return b.ok();
-    };
+        .find(|i| format!("{}/{}", i.namespace, i.name) == ing_id)?;
     let controllers = crate::rules::np::ingress_controller_pods(cluster, ing);
-    let Some(backend) = &route.backend else {
-        return b.ok();
-    };
-    let Some(svc) = cluster.service(&ing.namespace, &backend.service) else {
-        return b.ok();
-    };
-    let port_ref = match backend.port.parse::<u16>() {
-        Ok(n) => PortRef::Number(n),
-        Err(_) => PortRef::Name(backend.port.clone()),
-    };
-    let sp = match &port_ref {
-        PortRef::Number(n) => svc.ports.iter().find(|p| p.port == *n),
-        PortRef::Name(n) => svc.port_by_name(n),
-    };
-    let (Some(sp), Some(&ctl)) = (sp, controllers.first()) else {
-        b.skip("ingress-policy", "the controller's pods are not in the snapshot: policies between it and the backend not checked");
-        return b.ok();
-    };
+    let backend = route.backend.as_ref()?;
+    let svc = cluster.service(&ing.namespace, &backend.service)?;
+    let sp = match backend.port.parse::<u16>() {
+        Ok(n) => svc.ports.iter().find(|p| p.port == n),
+        Err(_) => svc.port_by_name(&backend.port),
+    }?;
+    let &ctl = controllers.first()?;
     let eps = service::endpoints(cluster, svc);
-    let Some(pe) = eps.port(sp.port, sp.protocol) else {
-        return b.ok();
-    };
-    let mut blocked = Vec::new();
-    let mut total = 0;
-    for be in pe.ready_backends() {
-        let (Some(pi), Some(tp)) = (be.pod, be.target_port) else {
-            continue;
-        };
-        total += 1;
+    let pe = eps.port(sp.port, sp.protocol)?;
+    b.add_findings(&[("Ingress", &ing.namespace, &ing.name)], &["NP005"]);
+    let ctl_pod = &cluster.pods[ctl];
+    let fix = pe.ready_backends().find_map(|be| {
+        let (pi, tp) = (be.pod?, be.target_port?);
         let v = b
             .engine
             .check(Endpoint::Pod(ctl), Endpoint::Pod(pi), tp, Protocol::Tcp);
-        if !v.allowed {
-            blocked.push((pi, tp, v));
+        if v.allowed {
+            return None;
         }
-    }
-    let ctl_pod = &cluster.pods[ctl];
-    if let Some((pi, tp, v)) = blocked.first() {
-        let dst = &cluster.pods[*pi];
-        let side = if v.egress.allowed {
-            "ingress"
-        } else {
-            "egress"
-        };
-        let detail = format!(
-            "the ingress controller ({}/{}) cannot reach {}/{} on {tp}: {}",
-            ctl_pod.namespace,
-            ctl_pod.name,
-            dst.namespace,
-            dst.name,
-            side_detail(
-                side,
-                v,
-                if side == "ingress" {
-                    &dst.name
-                } else {
-                    &ctl_pod.name
-                }
-            )
-        );
-        let fix = if v.egress.allowed {
+        let dst = &cluster.pods[pi];
+        Some(if v.egress.allowed {
             allow_policy(
                 cluster,
                 Direction::Ingress,
                 dst,
                 Some(ctl_pod),
                 None,
-                *tp,
+                tp,
                 Protocol::Tcp,
             )
         } else {
@@ -1204,34 +1172,12 @@ fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> Trace {
                 ctl_pod,
                 Some(dst),
                 None,
-                *tp,
+                tp,
                 Protocol::Tcp,
             )
-        };
-        b.add_findings(&[("Ingress", &ing.namespace, &ing.name)], &["NP005"]);
-        if blocked.len() < total {
-            b.trace.intermittent = true;
-            b.trace.notes.push(format!(
-                "intermittent: {} of {total} backend(s) are blocked for the controller; those requests get 504",
-                blocked.len()
-            ));
-        }
-        let step = if side == "ingress" {
-            "ingress-policy"
-        } else {
-            "egress-policy"
-        };
-        // nginx waits for the upstream connection, then answers 504 Gateway Timeout.
-        return b.fail(step, detail, Symptom::Http504, Some(fix));
-    }
-    b.pass(
-        "ingress-policy",
-        format!(
-            "the ingress controller ({}/{}) may reach the {total} backend pod(s) of {}/{}",
-            ctl_pod.namespace, ctl_pod.name, svc.namespace, svc.name
-        ),
-    );
-    b.ok()
+        })
+    });
+    fix
 }
 
 // ---------------------------------------------------------------------------------------------
