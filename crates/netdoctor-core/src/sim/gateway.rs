@@ -204,6 +204,9 @@ pub enum AttachError {
     NoMatchingParent(String),
     NotAllowedByListeners(String),
     NoMatchingListenerHostname(String),
+    /// An HTTPRoute and a GRPCRoute claim intersecting hostnames on the same listener; the
+    /// older one (then the first by namespace/name) wins, the other is not accepted.
+    Conflicted(String),
 }
 
 impl AttachError {
@@ -213,6 +216,7 @@ impl AttachError {
             AttachError::GatewayNotFound | AttachError::NoMatchingParent(_) => "NoMatchingParent",
             AttachError::NotAllowedByListeners(_) => "NotAllowedByListeners",
             AttachError::NoMatchingListenerHostname(_) => "NoMatchingListenerHostname",
+            AttachError::Conflicted(_) => "Conflicted",
         }
     }
 
@@ -222,7 +226,8 @@ impl AttachError {
             AttachError::GatewayNotFound => "the Gateway does not exist".into(),
             AttachError::NoMatchingParent(s)
             | AttachError::NotAllowedByListeners(s)
-            | AttachError::NoMatchingListenerHostname(s) => s.clone(),
+            | AttachError::NoMatchingListenerHostname(s)
+            | AttachError::Conflicted(s) => s.clone(),
         }
     }
 }
@@ -262,6 +267,75 @@ pub fn namespace_allowed(cluster: &Cluster, gw: &Gateway, l: &Listener, route_ns
 
 /// Attaches one parentRef of a route, as a Gateway controller would.
 pub fn attach<'a>(
+    cluster: &'a Cluster,
+    route: &GwRoute,
+    parent: &ParentRef,
+) -> Result<Attachment<'a>, AttachError> {
+    let mut att = attach_alone(cluster, route, parent)?;
+    // HTTPRoute and GRPCRoute on one listener with intersecting hostnames: exactly one of
+    // the two is accepted, the oldest, then the first by namespace/name.
+    let mut lost: Vec<String> = Vec::new();
+    att.listeners.retain(|al| {
+        let winner = cluster
+            .routes
+            .iter()
+            .filter(|o| o.kind != route.kind && route_before(o, route))
+            .find(|o| {
+                o.parents
+                    .iter()
+                    .filter(|p| {
+                        p.is_gateway()
+                            && p.namespace == att.gateway.namespace
+                            && p.name == att.gateway.name
+                    })
+                    .filter_map(|p| attach_alone(cluster, o, p).ok())
+                    .flat_map(|a| a.listeners)
+                    .filter(|ol| std::ptr::eq(ol.listener, al.listener))
+                    .any(|ol| hostnames_intersect(&ol.hostnames, &al.hostnames))
+            });
+        match winner {
+            Some(o) => {
+                lost.push(format!(
+                    "on listener {} the older {} {} claims the same hostnames; only one of an HTTPRoute and a GRPCRoute with intersecting hostnames is accepted",
+                    al.listener.name,
+                    o.kind.as_str(),
+                    o.id()
+                ));
+                false
+            }
+            None => true,
+        }
+    });
+    if att.listeners.is_empty() && !lost.is_empty() {
+        return Err(AttachError::Conflicted(lost.join("; ")));
+    }
+    Ok(att)
+}
+
+/// `a` takes precedence over `b`: older creationTimestamp, then namespace/name.
+fn route_before(a: &GwRoute, b: &GwRoute) -> bool {
+    let key = |r: &GwRoute| {
+        (
+            r.created.is_none(),
+            r.created.clone().unwrap_or_default(),
+            r.namespace.clone(),
+            r.name.clone(),
+        )
+    };
+    key(a) < key(b)
+}
+
+/// Two sets of effective hostnames (empty: any) share at least one host.
+fn hostnames_intersect(a: &[String], b: &[String]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return true;
+    }
+    a.iter()
+        .any(|x| b.iter().any(|y| intersect_hostnames(x, y).is_some()))
+}
+
+/// Attachment of one parentRef ignoring other routes.
+fn attach_alone<'a>(
     cluster: &'a Cluster,
     route: &GwRoute,
     parent: &ParentRef,
@@ -1621,6 +1695,13 @@ fn evaluate_backends(
             symptom,
             detail,
         });
+    }
+    if route.kind == RouteKind::Grpc && out.iter().any(|w| w.weight > 0 && w.symptom != Symptom::Ok)
+    {
+        r.notes.push(
+            "for a GRPCRoute the failing share gets gRPC status UNAVAILABLE (14) rather than an HTTP error page"
+                .into(),
+        );
     }
     let failing: f64 = out
         .iter()

@@ -51,6 +51,14 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let status = parent_condition(r, p, "Accepted").filter(|c| c.status == "False");
         let computed = res.as_ref().err();
         let message = match (computed, status) {
+            (Some(AttachError::Conflicted(d)), _) => format!(
+                "{} {}/{} is not accepted by Gateway {}/{} (conflict): {d}",
+                r.kind.as_str(),
+                r.namespace,
+                r.name,
+                p.namespace,
+                p.name
+            ),
             (Some(AttachError::NotAllowedByListeners(d)), _) => {
                 let mut m = format!(
                     "{} {}/{} is not accepted by Gateway {}/{} (NotAllowedByListeners): {d}",

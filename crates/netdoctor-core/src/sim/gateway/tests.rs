@@ -1046,3 +1046,48 @@ spec:
     );
     assert_eq!(pinned.backend.map(|b| b.service).as_deref(), Some("foo-v2"));
 }
+
+#[test]
+fn http_and_grpc_routes_with_intersecting_hostnames_conflict() {
+    let text = r#"---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: infra, creationTimestamp: "2024-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [api.example.com]
+  rules: [{backendRefs: [{name: a, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: rpc, namespace: infra, creationTimestamp: "2024-02-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: ["*.example.com"]
+  rules: [{backendRefs: [{name: a, port: 8080}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: other, namespace: infra, creationTimestamp: "2024-02-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: gw, sectionName: http}]
+  hostnames: [rpc.example.net]
+  rules: [{backendRefs: [{name: a, port: 8080}]}]
+"#;
+    let c = cluster(text);
+    let by = |name: &str| c.routes.iter().find(|r| r.name == name).expect("route");
+    let web = by("web");
+    assert!(
+        attach(&c, web, &web.parents[0]).is_ok(),
+        "the older route wins"
+    );
+    let rpc = by("rpc");
+    let e = attach(&c, rpc, &rpc.parents[0]).unwrap_err();
+    assert_eq!(e.reason(), "Conflicted");
+    assert!(e.detail().contains("HTTPRoute infra/web"), "{}", e.detail());
+    let other = by("other");
+    assert!(
+        attach(&c, other, &other.parents[0]).is_ok(),
+        "no shared hostname"
+    );
+}
