@@ -27,6 +27,15 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         arg = Some(a);
     }
     let text = match &arg {
+        _ if format == OutputFormat::Html => {
+            let title = match &args.object {
+                Some(o) => format!("netdoctor report: {o}"),
+                None => "netdoctor report".to_string(),
+            };
+            let mut report = crate::report::build(cluster, &input.scope, &findings, &title);
+            report.focus = arg.as_ref().and_then(|a| focus_workload(cluster, a));
+            crate::report::render(&report)
+        }
         Some(ObjectArg::Service { namespace, name }) => match cluster.service(namespace, name) {
             Some(svc) => svc_report::render_service(
                 format,
@@ -59,6 +68,25 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     };
     emit(&text)?;
     Ok(exit_code(&findings, args.fail_on.threshold()))
+}
+
+/// The graph node (connlist name) of the workload a pod, workload or Service argument is
+/// about, for the HTML report to select when it opens.
+fn focus_workload(cluster: &Cluster, arg: &ObjectArg) -> Option<String> {
+    let pod = match arg {
+        ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => {
+            arg.pods(cluster).ok()?.into_iter().next()?
+        }
+        ObjectArg::Service { namespace, name } => {
+            let sel = cluster.service(namespace, name)?.selector()?;
+            cluster.pods_matching(namespace, &sel).into_iter().next()?
+        }
+        _ => return None,
+    };
+    cluster
+        .pods
+        .get(pod)
+        .map(netdoctor_core::sim::netpol::workload_name)
 }
 
 pub fn exit_code(findings: &[Finding], threshold: Option<netdoctor_core::Severity>) -> u8 {
