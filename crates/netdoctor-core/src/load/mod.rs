@@ -3,6 +3,7 @@
 //! reason) and keeps going with the others.
 
 pub mod api;
+pub mod gateway_api;
 mod object;
 
 pub use object::{ApiObject, WorkloadKind, LIVE_SNAPSHOT_ANNOTATION};

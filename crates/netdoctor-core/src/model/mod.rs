@@ -1,10 +1,12 @@
 //! The cluster's network, built once from API objects, indexed, then read-only.
 
 mod build;
+mod gateway;
 pub mod labels;
 mod types;
 
 pub use build::BuildOptions;
+pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use types::*;
 
@@ -45,6 +47,11 @@ pub struct Cluster {
     pub ingress_classes: Vec<IngressClass>,
     pub secrets: Vec<Secret>,
     pub config_maps: Vec<ConfigMap>,
+    pub gateway_classes: Vec<GatewayClass>,
+    pub gateways: Vec<Gateway>,
+    /// HTTPRoutes and GRPCRoutes.
+    pub routes: Vec<GwRoute>,
+    pub reference_grants: Vec<ReferenceGrant>,
 
     /// Documents that could not be read (INP001).
     pub unreadable: Vec<Unreadable>,
@@ -81,6 +88,8 @@ struct Index {
     pods_by_workload: HashMap<usize, Vec<usize>>,
     secret: HashMap<(String, String), usize>,
     ignored: HashMap<(String, Option<String>, String), Vec<String>>,
+    gateway: HashMap<(String, String), usize>,
+    grants_by_ns: HashMap<String, Vec<usize>>,
 }
 
 fn key(ns: &str, name: &str) -> (String, String) {
@@ -213,6 +222,49 @@ impl Cluster {
 
     pub fn ingress_class(&self, name: &str) -> Option<&IngressClass> {
         self.ingress_classes.iter().find(|c| c.name == name)
+    }
+
+    pub fn gateway_class(&self, name: &str) -> Option<&GatewayClass> {
+        self.gateway_classes.iter().find(|c| c.name == name)
+    }
+
+    pub fn gateway(&self, ns: &str, name: &str) -> Option<&Gateway> {
+        self.index
+            .gateway
+            .get(&key(ns, name))
+            .map(|&i| &self.gateways[i])
+    }
+
+    pub fn reference_grants_in(&self, ns: &str) -> impl Iterator<Item = &ReferenceGrant> {
+        self.index
+            .grants_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.reference_grants[i])
+    }
+
+    /// Whether a ReferenceGrant in `to_ns` lets `from_kind` objects (Gateway API group) in
+    /// `from_ns` refer to the core `to_kind` named `to_name`.
+    pub fn reference_granted(
+        &self,
+        from_kind: &str,
+        from_ns: &str,
+        to_group: &str,
+        to_kind: &str,
+        to_ns: &str,
+        to_name: &str,
+    ) -> bool {
+        self.reference_grants_in(to_ns).any(|g| {
+            g.permits(
+                GATEWAY_GROUP,
+                from_kind,
+                from_ns,
+                to_group,
+                to_kind,
+                to_name,
+            )
+        })
     }
 
     /// Whether a live read could list this kind (always true for files).

@@ -196,5 +196,20 @@ pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<Obj
             out.insert(ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name));
         }
     }
+    // Gateway API routes (any namespace) with a backendRef to one of those Services.
+    for r in &cluster.routes {
+        let routes_here = r
+            .rules
+            .iter()
+            .flat_map(|rule| rule.backends.iter())
+            .any(|b| b.is_service() && b.namespace == ns && services.contains(&b.name));
+        if routes_here {
+            out.insert(ObjectRef::namespaced(
+                r.kind.as_str(),
+                &r.namespace,
+                &r.name,
+            ));
+        }
+    }
     Ok(out)
 }
