@@ -8,6 +8,7 @@ pub mod finding;
 pub mod load;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod rules;
 pub mod sim;
 

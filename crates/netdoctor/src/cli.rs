@@ -143,6 +143,12 @@ pub struct IngressRouteArgs {
     #[arg(long = "ingress-class", value_name = "CLASS")]
     pub ingress_class: Option<String>,
 
+    /// Route through this Gateway API Gateway (`NS/NAME`) instead of an Ingress. Without it, a
+    /// Gateway is used when one of its listeners or attached routes names the URL's host and
+    /// no Ingress rule does.
+    #[arg(long = "gateway", value_name = "NS/NAME")]
+    pub gateway: Option<String>,
+
     /// A request header `'Name: value'` (repeatable); `Host` overrides the URL's host.
     #[arg(short = 'H', long = "header", value_name = "'K: V'")]
     pub headers: Vec<String>,

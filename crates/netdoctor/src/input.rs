@@ -33,6 +33,11 @@ pub struct InputArgs {
     /// The cluster domain (default: taken from the CoreDNS Corefile, else cluster.local).
     #[arg(long = "cluster-domain", value_name = "DOMAIN")]
     pub cluster_domain: Option<String>,
+
+    /// Timeout of each request to the API server (live mode), e.g. 30s, 500ms, 2m; one
+    /// retry follows a timeout.
+    #[arg(long = "request-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 /// What was read, with the namespaces in scope.
@@ -42,12 +47,53 @@ pub struct Input {
     pub scope: Vec<String>,
 }
 
+/// What was read, before the model is built (`snapshot` writes it out).
+pub struct Loaded {
+    pub result: LoadResult,
+    /// Kinds a live read could not list (INP003).
+    pub unreadable_kinds: Vec<String>,
+    /// Read from a live cluster (`Cluster::live`).
+    pub live: bool,
+    /// The namespaces a namespace-scoped live read listed (`None`: all).
+    pub read_namespaces: Option<Vec<String>>,
+    /// Empty: every namespace.
+    pub scope: Vec<String>,
+}
+
 impl InputArgs {
+    // Used by the analysis commands other than `doctor` (trace, policy, dns, ingress).
+    #[allow(dead_code)]
     pub fn read(&self, verbose: bool) -> Result<Input, CliError> {
+        self.read_for(verbose, &[])
+    }
+
+    /// Like `read`; `namespaces` are the namespaces of objects named on the command line,
+    /// which a live read without -n/-A reads (and scopes to) instead of the context's.
+    pub fn read_for(&self, verbose: bool, namespaces: &[String]) -> Result<Input, CliError> {
+        let loaded = self.load_for(verbose, namespaces)?;
+        let mut cluster = Cluster::build(
+            loaded.result,
+            &BuildOptions {
+                cluster_domain: self.cluster_domain.clone(),
+            },
+        );
+        cluster.unreadable_kinds = loaded.unreadable_kinds;
+        // A live read, or the snapshot of one (the loader saw its marker).
+        cluster.live |= loaded.live;
+        cluster.read_namespaces = loaded.read_namespaces;
+        Ok(Input {
+            cluster,
+            scope: loaded.scope,
+        })
+    }
+
+    pub fn load(&self, verbose: bool) -> Result<Loaded, CliError> {
+        self.load_for(verbose, &[])
+    }
+
+    pub fn load_for(&self, verbose: bool, namespaces: &[String]) -> Result<Loaded, CliError> {
         if self.files.is_empty() {
-            return Err(CliError::unreachable(
-                "reading a live cluster is not available in this build; give the cluster state with -f FILE|DIR|- (e.g. kubectl get -A -o yaml ... | netdoctor doctor -f -)",
-            ));
+            return self.load_live(verbose, namespaces);
         }
         let loaded = load::load_paths(&self.files).map_err(|e| CliError::usage(e.to_string()))?;
         if verbose {
@@ -74,35 +120,156 @@ impl InputArgs {
             };
             return Err(CliError::usage(reason));
         }
-        let cluster = Cluster::build(
-            loaded,
-            &BuildOptions {
-                cluster_domain: self.cluster_domain.clone(),
-            },
-        );
         let scope = match (&self.namespace, self.all_namespaces) {
             (Some(ns), false) => vec![ns.clone()],
             _ => Vec::new(),
         };
-        Ok(Input { cluster, scope })
+        Ok(Loaded {
+            result: loaded,
+            unreadable_kinds: Vec::new(),
+            live: false,
+            read_namespaces: None,
+            scope,
+        })
+    }
+
+    /// Reads the live cluster of the kubeconfig (or the in-cluster service account).
+    /// Scope: -A every namespace; -n NS that namespace; else the namespaces of the objects
+    /// named on the command line, else the kubeconfig context's namespace. A namespace
+    /// scope also reads kube-system and the ingress controllers' namespaces.
+    fn load_live(&self, verbose: bool, namespaces: &[String]) -> Result<Loaded, CliError> {
+        use netdoctor_live::cluster::{self as live, ConnectOptions, ReadOptions, ReadScope};
+        use std::io::IsTerminal;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::unreachable(format!("cannot start the I/O runtime: {e}")))?;
+        let connect = ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            request_timeout: self.request_timeout,
+        };
+        let read = ReadOptions {
+            progress: std::io::stderr().is_terminal(),
+            ..ReadOptions::default()
+        };
+        let mut scope: Vec<String> = Vec::new();
+        let chosen = |conn: &live::Connection| {
+            if self.all_namespaces {
+                return ReadScope::All;
+            }
+            scope = match &self.namespace {
+                Some(ns) => vec![ns.clone()],
+                None if !namespaces.is_empty() => namespaces.to_vec(),
+                None => vec![conn.default_namespace.clone()],
+            };
+            ReadScope::Namespaces(scope.clone())
+        };
+        let (conn, read) = runtime
+            .block_on(live::connect_and_read(&connect, read, chosen))
+            .map_err(|e| {
+                if e.is_usage() {
+                    CliError::usage(e.to_string())
+                } else {
+                    CliError::unreachable(e.to_string())
+                }
+            })?;
+        for p in &read.problems {
+            let why = if p.forbidden { "forbidden" } else { "failed" };
+            eprintln!(
+                "netdoctor: warning: listing {} {why}: {}; checks that need it are not run (INP003)",
+                p.what, p.reason
+            );
+        }
+        if verbose {
+            eprintln!(
+                "read {} (context {}): {} request(s), namespaces: {}",
+                conn.server,
+                conn.context.as_deref().unwrap_or("in-cluster"),
+                read.requests,
+                read.namespaces
+                    .as_ref()
+                    .map(|n| n.join(", "))
+                    .unwrap_or_else(|| "all".into())
+            );
+            report_kinds(&read.loaded);
+            if !read.not_served.is_empty() {
+                eprintln!(
+                    "  not served by this cluster: {}",
+                    read.not_served.join(", ")
+                );
+            }
+        }
+        Ok(Loaded {
+            result: read.loaded,
+            unreadable_kinds: read.unreadable_kinds,
+            live: true,
+            read_namespaces: read.namespaces,
+            scope,
+        })
     }
 }
 
-fn report_load(loaded: &LoadResult) {
-    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
-    for o in &loaded.objects {
-        *kinds.entry(o.object.kind()).or_default() += 1;
+/// `30s`, `500ms`, `2m`, `1h`, or a number of seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 30s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        return Err(format!("{s:?}: the timeout must be more than 0"));
     }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+fn report_load(loaded: &LoadResult) {
     eprintln!(
         "read {} file(s): {} object(s), {} unreadable document(s)",
         loaded.files_read,
         loaded.objects.len(),
         loaded.unreadable.len()
     );
+    report_kinds(loaded);
+}
+
+fn report_kinds(loaded: &LoadResult) {
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    for o in &loaded.objects {
+        *kinds.entry(o.object.kind()).or_default() += 1;
+    }
     for (k, n) in kinds {
         eprintln!("  {n:>6} {k}");
     }
     for (k, n) in &loaded.skipped_kinds {
         eprintln!("  {n:>6} {k} (skipped: not used by netdoctor)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("3d").is_err());
+        assert!(parse_duration("fast").is_err());
     }
 }

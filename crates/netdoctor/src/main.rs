@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod input;
 mod output;
+mod report;
 mod target;
 
 use clap::Parser;

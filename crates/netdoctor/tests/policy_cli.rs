@@ -145,3 +145,31 @@ fn map_txt_is_connlist_and_json_has_connections() {
         assert!(!out.is_empty(), "{fmt}");
     }
 }
+
+#[test]
+fn a_cluster_ip_is_checked_after_dnat_and_a_pod_ip_is_its_pod() {
+    // 10.102.45.67 is api-service's ClusterIP in the examples.
+    let (code, out, err) = netdoctor(&[
+        "policy",
+        "check",
+        "-f",
+        SEED,
+        "--from",
+        "production/deployment/web-frontend",
+        "--to",
+        "10.102.45.67",
+        "--port",
+        "8080",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        v["checks"][0]["to"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("production/api-service-")),
+        "{out}"
+    );
+    assert_eq!(v["ingress"]["isolated"], true);
+}

@@ -63,7 +63,9 @@ impl<'de> Deserialize<'de> for IntOrString {
 
 /// `null` read as the default value: API servers print `null` for empty lists and
 /// objects, which serde's `default` alone does not accept.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
     Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 

@@ -3,9 +3,10 @@
 //! reason) and keeps going with the others.
 
 pub mod api;
+pub mod gateway_api;
 mod object;
 
-pub use object::{ApiObject, WorkloadKind};
+pub use object::{ApiObject, WorkloadKind, LIVE_SNAPSHOT_ANNOTATION};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ pub struct LoadResult {
     /// Kinds netdoctor does not use, with how many objects of each were skipped.
     pub skipped_kinds: BTreeMap<String, usize>,
     pub files_read: usize,
+    /// The input is a snapshot of a live read (`netdoctor snapshot` without `-f`).
+    pub live: bool,
 }
 
 impl LoadResult {
@@ -55,6 +58,7 @@ impl LoadResult {
             *self.skipped_kinds.entry(k).or_default() += n;
         }
         self.files_read += other.files_read;
+        self.live |= other.live;
     }
 
     /// Nothing could be read at all (every document broken, or no input).
@@ -181,6 +185,10 @@ pub fn load_text(file: &str, text: &str) -> LoadResult {
 fn push_objects(result: &mut LoadResult, objects: Vec<ApiObject>, origin: Origin) {
     for object in objects {
         if let ApiObject::Other { kind, .. } = &object {
+            if kind == object::LIVE_MARKER_KIND {
+                result.live = true;
+                continue;
+            }
             *result.skipped_kinds.entry(kind.clone()).or_default() += 1;
             continue;
         }

@@ -8,6 +8,7 @@
 //! (`PodList`) may omit their own `kind`, as API responses do.
 
 use super::api;
+use super::gateway_api as gw;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -26,6 +27,11 @@ pub enum ApiObject {
     IngressClass(api::IngressClass),
     Secret(api::Secret),
     ConfigMap(api::ConfigMap),
+    GatewayClass(gw::GatewayClass),
+    Gateway(gw::Gateway),
+    HttpRoute(gw::Route),
+    GrpcRoute(gw::Route),
+    ReferenceGrant(gw::ReferenceGrant),
     /// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob.
     Workload(WorkloadKind, api::Workload),
     Other {
@@ -101,6 +107,11 @@ impl ApiObject {
             ApiObject::IngressClass(_) => "IngressClass",
             ApiObject::Secret(_) => "Secret",
             ApiObject::ConfigMap(_) => "ConfigMap",
+            ApiObject::GatewayClass(_) => "GatewayClass",
+            ApiObject::Gateway(_) => "Gateway",
+            ApiObject::HttpRoute(_) => "HTTPRoute",
+            ApiObject::GrpcRoute(_) => "GRPCRoute",
+            ApiObject::ReferenceGrant(_) => "ReferenceGrant",
             ApiObject::Workload(k, _) => k.as_str(),
             ApiObject::Other { kind, .. } => kind,
         }
@@ -119,6 +130,10 @@ impl ApiObject {
             ApiObject::IngressClass(o) => &o.metadata,
             ApiObject::Secret(o) => &o.metadata,
             ApiObject::ConfigMap(o) => &o.metadata,
+            ApiObject::GatewayClass(o) => &o.metadata,
+            ApiObject::Gateway(o) => &o.metadata,
+            ApiObject::HttpRoute(o) | ApiObject::GrpcRoute(o) => &o.metadata,
+            ApiObject::ReferenceGrant(o) => &o.metadata,
             ApiObject::Workload(_, o) => &o.metadata,
             ApiObject::Other { .. } => return None,
         })
@@ -138,6 +153,11 @@ impl ApiObject {
             ApiObject::NetworkPolicy(_) | ApiObject::Ingress(_) | ApiObject::IngressClass(_) => {
                 "networking.k8s.io/v1"
             }
+            ApiObject::GatewayClass(_)
+            | ApiObject::Gateway(_)
+            | ApiObject::HttpRoute(_)
+            | ApiObject::GrpcRoute(_) => "gateway.networking.k8s.io/v1",
+            ApiObject::ReferenceGrant(_) => "gateway.networking.k8s.io/v1beta1",
             ApiObject::Workload(WorkloadKind::ReplicationController, _) => "v1",
             ApiObject::Workload(WorkloadKind::Job | WorkloadKind::CronJob, _) => "batch/v1",
             ApiObject::Workload(_, _) => "apps/v1",
@@ -159,6 +179,10 @@ impl ApiObject {
             ApiObject::IngressClass(o) => serde_json::to_value(o),
             ApiObject::Secret(o) => serde_json::to_value(o),
             ApiObject::ConfigMap(o) => serde_json::to_value(o),
+            ApiObject::GatewayClass(o) => serde_json::to_value(o),
+            ApiObject::Gateway(o) => serde_json::to_value(o),
+            ApiObject::HttpRoute(o) | ApiObject::GrpcRoute(o) => serde_json::to_value(o),
+            ApiObject::ReferenceGrant(o) => serde_json::to_value(o),
             ApiObject::Workload(_, o) => serde_json::to_value(o),
             ApiObject::Other { .. } => Ok(serde_json::Value::Object(Default::default())),
         };
@@ -238,6 +262,9 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
             }
         }
         if saw_items {
+            if buffered.get("metadata").is_some_and(is_live_snapshot) {
+                self.out.push(live_marker());
+            }
             let item_kind = kind
                 .as_deref()
                 .and_then(|k| k.strip_suffix("List"))
@@ -298,6 +325,37 @@ impl ObjectsSeed<'_> {
             "IngressClass" => ApiObject::IngressClass(rest.typed()?),
             "Secret" => ApiObject::Secret(rest.typed()?),
             "ConfigMap" => ApiObject::ConfigMap(rest.typed()?),
+            // Gateway API kinds only in their group: Istio's `Gateway`
+            // (networking.istio.io) and other CRDs of the same name are skipped.
+            "GatewayClass" | "HTTPRoute" | "GRPCRoute" | "ReferenceGrant"
+                if gw::is_gateway_api(&api_version) || api_version.is_empty() =>
+            {
+                match kind.as_str() {
+                    "GatewayClass" => ApiObject::GatewayClass(rest.typed()?),
+                    "HTTPRoute" => ApiObject::HttpRoute(rest.typed()?),
+                    "GRPCRoute" => ApiObject::GrpcRoute(rest.typed()?),
+                    _ => ApiObject::ReferenceGrant(rest.typed()?),
+                }
+            }
+            "Gateway" if gw::is_gateway_api(&api_version) => ApiObject::Gateway(rest.typed()?),
+            "Gateway" if api_version.is_empty() => {
+                // `kind` came before `apiVersion`: read the rest and look at it.
+                let v: serde_json::Value = rest.typed()?;
+                let group_ok = match v.get("apiVersion").and_then(|a| a.as_str()) {
+                    Some(a) => gw::is_gateway_api(a),
+                    None => v.pointer("/spec/gatewayClassName").is_some(),
+                };
+                if group_ok {
+                    ApiObject::Gateway(serde_json::from_value(v).map_err(de::Error::custom)?)
+                } else {
+                    let api_version = v
+                        .get("apiVersion")
+                        .and_then(|a| a.as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    ApiObject::Other { api_version, kind }
+                }
+            }
             other => match WorkloadKind::ALL.iter().find(|k| k.as_str() == other) {
                 Some(&wk) => ApiObject::Workload(wk, rest.typed()?),
                 None => {
@@ -308,6 +366,28 @@ impl ObjectsSeed<'_> {
         };
         self.out.push(obj);
         Ok(())
+    }
+}
+
+/// The annotation `netdoctor snapshot` puts on the List of a live read, so that the
+/// snapshot read back with `-f` is judged like the live cluster (status-based checks such as
+/// ING003 only run on live state).
+pub const LIVE_SNAPSHOT_ANNOTATION: &str = "netdoctor.io/live";
+
+/// The kind of the marker object a live snapshot's List yields (never a real kind).
+pub const LIVE_MARKER_KIND: &str = "netdoctor.io/LiveSnapshot";
+
+fn is_live_snapshot(meta: &serde_json::Value) -> bool {
+    meta.get("annotations")
+        .and_then(|a| a.get(LIVE_SNAPSHOT_ANNOTATION))
+        .and_then(|v| v.as_str())
+        == Some("true")
+}
+
+fn live_marker() -> ApiObject {
+    ApiObject::Other {
+        api_version: String::new(),
+        kind: LIVE_MARKER_KIND.to_string(),
     }
 }
 
@@ -360,7 +440,12 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
             return buffered_items(items, out, item_kind).map_err(de::Error::custom);
         }
         while let Some(key) = self.map.next_key::<String>()? {
-            if key == "items" {
+            if key == "metadata" {
+                let meta: serde_json::Value = self.map.next_value()?;
+                if is_live_snapshot(&meta) {
+                    out.push(live_marker());
+                }
+            } else if key == "items" {
                 self.map.next_value_seed(ItemsSeed {
                     out: &mut *out,
                     item_kind: item_kind.clone(),

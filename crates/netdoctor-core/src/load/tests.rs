@@ -167,3 +167,19 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_live_snapshot_is_recognised_by_its_list_annotation() {
+    let live = load_text(
+        "s.json",
+        r#"{"apiVersion":"v1","items":[],"kind":"List","metadata":{"annotations":{"netdoctor.io/live":"true"}}}"#,
+    );
+    assert!(live.live && live.skipped_kinds.is_empty());
+    let kind_first = load_text(
+        "s.yaml",
+        "apiVersion: v1\nkind: List\nmetadata:\n  annotations: {netdoctor.io/live: \"true\"}\nitems: []\n",
+    );
+    assert!(kind_first.live);
+    let plain = load_text("p.json", r#"{"apiVersion":"v1","items":[],"kind":"List"}"#);
+    assert!(!plain.live);
+}

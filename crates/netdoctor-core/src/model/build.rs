@@ -15,6 +15,8 @@ pub struct BuildOptions {
     pub cluster_domain: Option<String>,
 }
 
+mod gateway;
+
 const DEFAULT_NAMESPACE: &str = "default";
 
 struct Builder {
@@ -27,6 +29,7 @@ impl Cluster {
     pub fn build(input: LoadResult, options: &BuildOptions) -> Cluster {
         let mut b = Builder {
             c: Cluster {
+                live: input.live,
                 unreadable: input.unreadable,
                 skipped_kinds: input.skipped_kinds,
                 ..Cluster::default()
@@ -137,7 +140,10 @@ impl Builder {
         };
         let cluster_scoped = matches!(
             obj,
-            ApiObject::Namespace(_) | ApiObject::Node(_) | ApiObject::IngressClass(_)
+            ApiObject::Namespace(_)
+                | ApiObject::Node(_)
+                | ApiObject::IngressClass(_)
+                | ApiObject::GatewayClass(_)
         );
         let ns = (!cluster_scoped).then(|| meta_ns(meta));
         if !self.first_time(&kind, ns.as_deref(), &name, &origin) {
@@ -237,6 +243,26 @@ impl Builder {
                 if let Some(wl) = self.workload(ns, name, kind, w, &origin) {
                     self.c.workloads.push(wl);
                 }
+            }
+            ApiObject::GatewayClass(g) => {
+                let class = self.gateway_class(name, g, &origin);
+                self.c.gateway_classes.push(class);
+            }
+            ApiObject::Gateway(g) => {
+                let gw = self.gateway(ns, name, g, &origin);
+                self.c.gateways.push(gw);
+            }
+            ApiObject::HttpRoute(r) => {
+                let route = self.gw_route(super::RouteKind::Http, ns, name, r, &origin);
+                self.c.routes.push(route);
+            }
+            ApiObject::GrpcRoute(r) => {
+                let route = self.gw_route(super::RouteKind::Grpc, ns, name, r, &origin);
+                self.c.routes.push(route);
+            }
+            ApiObject::ReferenceGrant(g) => {
+                let grant = self.reference_grant(ns, name, g);
+                self.c.reference_grants.push(grant);
             }
             ApiObject::Other { .. } => {}
         }
@@ -1047,6 +1073,15 @@ impl Builder {
         }
         for (i, s) in c.secrets.iter().enumerate() {
             idx.secret.insert((s.namespace.clone(), s.name.clone()), i);
+        }
+        for (i, g) in c.gateways.iter().enumerate() {
+            idx.gateway.insert((g.namespace.clone(), g.name.clone()), i);
+        }
+        for (i, g) in c.reference_grants.iter().enumerate() {
+            idx.grants_by_ns
+                .entry(g.namespace.clone())
+                .or_default()
+                .push(i);
         }
         idx.ignored = std::mem::take(&mut self.ignored);
         c.index = idx;

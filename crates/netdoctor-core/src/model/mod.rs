@@ -1,10 +1,12 @@
 //! The cluster's network, built once from API objects, indexed, then read-only.
 
 mod build;
+mod gateway;
 pub mod labels;
 mod types;
 
 pub use build::BuildOptions;
+pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use types::*;
 
@@ -45,6 +47,11 @@ pub struct Cluster {
     pub ingress_classes: Vec<IngressClass>,
     pub secrets: Vec<Secret>,
     pub config_maps: Vec<ConfigMap>,
+    pub gateway_classes: Vec<GatewayClass>,
+    pub gateways: Vec<Gateway>,
+    /// HTTPRoutes and GRPCRoutes.
+    pub routes: Vec<GwRoute>,
+    pub reference_grants: Vec<ReferenceGrant>,
 
     /// Documents that could not be read (INP001).
     pub unreadable: Vec<Unreadable>,
@@ -58,6 +65,10 @@ pub struct Cluster {
     /// The state was read from a live cluster (set by the live reader), so `status` fields
     /// are current: e.g. an empty Ingress `status.loadBalancer` means the address is pending.
     pub live: bool,
+    /// The namespaces a namespace-scoped live read listed (its scope, kube-system, the
+    /// ingress controllers'); `None` when every namespace was read (files, `-A`). Objects of
+    /// other namespaces are unknown, not absent: see `can_read_in`.
+    pub read_namespaces: Option<Vec<String>>,
 
     index: Index,
 }
@@ -77,6 +88,8 @@ struct Index {
     pods_by_workload: HashMap<usize, Vec<usize>>,
     secret: HashMap<(String, String), usize>,
     ignored: HashMap<(String, Option<String>, String), Vec<String>>,
+    gateway: HashMap<(String, String), usize>,
+    grants_by_ns: HashMap<String, Vec<usize>>,
 }
 
 fn key(ns: &str, name: &str) -> (String, String) {
@@ -211,9 +224,74 @@ impl Cluster {
         self.ingress_classes.iter().find(|c| c.name == name)
     }
 
+    pub fn gateway_class(&self, name: &str) -> Option<&GatewayClass> {
+        self.gateway_classes.iter().find(|c| c.name == name)
+    }
+
+    pub fn gateway(&self, ns: &str, name: &str) -> Option<&Gateway> {
+        self.index
+            .gateway
+            .get(&key(ns, name))
+            .map(|&i| &self.gateways[i])
+    }
+
+    pub fn reference_grants_in(&self, ns: &str) -> impl Iterator<Item = &ReferenceGrant> {
+        self.index
+            .grants_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.reference_grants[i])
+    }
+
+    /// Whether a ReferenceGrant in `to_ns` lets `from_kind` objects (Gateway API group) in
+    /// `from_ns` refer to the core `to_kind` named `to_name`.
+    pub fn reference_granted(
+        &self,
+        from_kind: &str,
+        from_ns: &str,
+        to_group: &str,
+        to_kind: &str,
+        to_ns: &str,
+        to_name: &str,
+    ) -> bool {
+        self.reference_grants_in(to_ns).any(|g| {
+            g.permits(
+                GATEWAY_GROUP,
+                from_kind,
+                from_ns,
+                to_group,
+                to_kind,
+                to_name,
+            )
+        })
+    }
+
     /// Whether a live read could list this kind (always true for files).
     pub fn can_read(&self, kind: &str) -> bool {
         !self.unreadable_kinds.iter().any(|k| k == kind)
+    }
+
+    /// Whether a live read could list this kind in namespace `ns`: a namespace-scoped read
+    /// records a helper namespace it could not list (kube-system, an ingress controller's)
+    /// as `Kind -n NS`, without making the kind unreadable everywhere.
+    /// A namespace the read did not cover (`read_namespaces`) is not readable either.
+    pub fn can_read_in(&self, kind: &str, ns: &str) -> bool {
+        let cluster_scoped = matches!(kind, "Namespace" | "Node" | "IngressClass" | "GatewayClass");
+        if !cluster_scoped
+            && self
+                .read_namespaces
+                .as_ref()
+                .is_some_and(|read| !read.iter().any(|n| n == ns))
+        {
+            return false;
+        }
+        self.can_read(kind)
+            && !self.unreadable_kinds.iter().any(|k| {
+                k.strip_prefix(kind)
+                    .and_then(|rest| rest.strip_prefix(" -n "))
+                    .is_some_and(|n| n == ns)
+            })
     }
 
     /// Rule codes the object silences with the `netdoctor.io/ignore` annotation.
@@ -232,3 +310,29 @@ impl Cluster {
 
 /// The annotation that silences findings on an object: `netdoctor.io/ignore: "SVC006,NP002"`.
 pub const IGNORE_ANNOTATION: &str = "netdoctor.io/ignore";
+
+#[cfg(test)]
+mod can_read_tests {
+    use super::Cluster;
+
+    #[test]
+    fn kinds_and_kinds_in_one_namespace() {
+        let c = Cluster {
+            unreadable_kinds: vec!["NetworkPolicy".into(), "Pod -n kube-system".into()],
+            ..Cluster::default()
+        };
+        assert!(!c.can_read("NetworkPolicy"));
+        assert!(!c.can_read_in("NetworkPolicy", "prod"));
+        assert!(c.can_read("Pod"));
+        assert!(c.can_read_in("Pod", "prod"));
+        assert!(!c.can_read_in("Pod", "kube-system"));
+        assert!(c.can_read_in("PodX", "kube-system"));
+        let scoped = Cluster {
+            read_namespaces: Some(vec!["prod".into(), "kube-system".into()]),
+            ..c
+        };
+        assert!(scoped.can_read_in("Pod", "prod"));
+        assert!(!scoped.can_read_in("Pod", "monitoring"));
+        assert!(scoped.can_read_in("Namespace", "monitoring"));
+    }
+}

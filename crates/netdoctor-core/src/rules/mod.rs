@@ -1,6 +1,7 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
 pub mod dns;
+pub mod gw;
 pub mod ing;
 pub mod inp;
 pub mod np;
@@ -64,6 +65,14 @@ pub static RULES: &[&Rule] = &[
     &ing::ingress_backend_no_ready_endpoints::RULE,
     &ing::ingress_tls_secret_missing::RULE,
     &ing::ingress_rule_shadowed::RULE,
+    &gw::gatewayclass_missing_or_not_accepted::RULE,
+    &gw::route_parent_not_found::RULE,
+    &gw::route_not_accepted::RULE,
+    &gw::route_backend_not_found::RULE,
+    &gw::route_backend_reference_not_permitted::RULE,
+    &gw::route_hostname_matches_no_listener::RULE,
+    &gw::route_backend_no_ready_endpoints::RULE,
+    &gw::route_not_handled_by_controller::RULE,
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,

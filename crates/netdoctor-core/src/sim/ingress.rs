@@ -88,6 +88,9 @@ const NGINX_PREFIX: &str = "nginx.ingress.kubernetes.io/";
 pub enum Symptom {
     #[serde(rename = "ok")]
     Ok,
+    /// Nothing listens on the port (a Gateway without a listener for it).
+    #[serde(rename = "connection-refused")]
+    ConnectionRefused,
     #[serde(rename = "http-404")]
     Http404,
     #[serde(rename = "http-500")]
@@ -106,6 +109,7 @@ impl Symptom {
     pub fn as_str(self) -> &'static str {
         match self {
             Symptom::Ok => "ok",
+            Symptom::ConnectionRefused => "connection-refused",
             Symptom::Http404 => "http-404",
             Symptom::Http500 => "http-500",
             Symptom::Http502 => "http-502",
@@ -180,6 +184,9 @@ pub enum RouteVia {
         gateway: Option<String>,
         listener: Option<String>,
         route: Option<String>,
+        /// `HTTPRoute` or `GRPCRoute`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        route_kind: Option<String>,
     },
 }
 
@@ -206,6 +213,10 @@ pub struct Route {
     /// remarks (redirects, canaries).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Gateway API: every backendRef of the matched rule with its weight, share of requests
+    /// and outcome (empty for Ingress).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<super::gateway::WeightedBackend>,
 }
 
 impl Route {
@@ -1265,6 +1276,7 @@ pub fn route(cluster: &Cluster, req: &RouteRequest, opts: &RouteOptions) -> Rout
         class: None,
         controller: None,
         notes: Vec::new(),
+        backends: Vec::new(),
     };
     let all: Vec<Resolved> = cluster
         .ingresses

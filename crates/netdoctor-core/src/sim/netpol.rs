@@ -141,6 +141,11 @@ pub struct Engine<'a> {
     /// Default false.
     pub host_network_as_pods: bool,
     group_of_pod: Vec<usize>,
+    /// Label groups per namespace.
+    groups_by_ns: std::collections::HashMap<&'a str, Vec<usize>>,
+    /// Label groups per (namespace, label key, label value): a selector with matchLabels is
+    /// evaluated only against the groups that carry its first label.
+    groups_by_label: std::collections::HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
     ingress_of_group: Vec<Vec<usize>>,
     egress_of_group: Vec<Vec<usize>>,
     empty_labels: Labels,
@@ -224,38 +229,74 @@ impl<'a> Engine<'a> {
             }
         }
         let mut groups_by_ns: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        let mut groups_by_label: std::collections::HashMap<(&str, &str, &str), Vec<usize>> =
+            Default::default();
         for (g, group) in groups.iter().enumerate() {
             groups_by_ns
                 .entry(group.namespace.as_str())
                 .or_default()
                 .push(g);
-        }
-        let mut ingress_of_group = vec![Vec::new(); groups.len()];
-        let mut egress_of_group = vec![Vec::new(); groups.len()];
-        for (pi, p) in cluster.policies.iter().enumerate() {
-            if !p.isolates_ingress && !p.isolates_egress {
-                continue;
-            }
-            for &g in groups_by_ns.get(p.namespace.as_str()).into_iter().flatten() {
-                if p.pod_selector.matches(&groups[g].labels) {
-                    if p.isolates_ingress {
-                        ingress_of_group[g].push(pi);
-                    }
-                    if p.isolates_egress {
-                        egress_of_group[g].push(pi);
-                    }
-                }
+            for (k, v) in &group.labels {
+                groups_by_label
+                    .entry((group.namespace.as_str(), k.as_str(), v.as_str()))
+                    .or_default()
+                    .push(g);
             }
         }
-        Engine {
+        let mut engine = Engine {
             cluster,
             ipblock_matches_pods: true,
             host_network_as_pods: false,
             group_of_pod,
-            ingress_of_group,
-            egress_of_group,
+            groups_by_ns,
+            groups_by_label,
+            ingress_of_group: vec![Vec::new(); groups.len()],
+            egress_of_group: vec![Vec::new(); groups.len()],
             empty_labels: Labels::new(),
+        };
+        for (pi, p) in cluster.policies.iter().enumerate() {
+            if !p.isolates_ingress && !p.isolates_egress {
+                continue;
+            }
+            let matched: Vec<usize> = engine
+                .groups_matching(&p.namespace, &p.pod_selector)
+                .collect();
+            for g in matched {
+                if p.isolates_ingress {
+                    engine.ingress_of_group[g].push(pi);
+                }
+                if p.isolates_egress {
+                    engine.egress_of_group[g].push(pi);
+                }
+            }
         }
+        engine
+    }
+
+    /// The label groups of `ns` whose labels `selector` matches, through the label index.
+    pub fn groups_matching<'s>(
+        &'s self,
+        ns: &'s str,
+        selector: &'s crate::model::Selector,
+    ) -> impl Iterator<Item = usize> + 's {
+        let candidates: &[usize] = match selector.match_labels.first() {
+            Some((k, v)) => self
+                .groups_by_label
+                .get(&(ns, k.as_str(), v.as_str()))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            None => self.groups_by_ns.get(ns).map(Vec::as_slice).unwrap_or(&[]),
+        };
+        let groups = self.cluster.label_groups();
+        candidates
+            .iter()
+            .copied()
+            .filter(move |&g| selector.matches(&groups[g].labels))
+    }
+
+    /// Whether any pod of `ns` matches `selector`.
+    pub fn any_pod_matching(&self, ns: &str, selector: &crate::model::Selector) -> bool {
+        self.groups_matching(ns, selector).next().is_some()
     }
 
     /// Whether pod policies govern this pod (false for hostNetwork pods).

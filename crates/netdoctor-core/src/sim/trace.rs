@@ -97,6 +97,7 @@ impl From<RouteSymptom> for Symptom {
     fn from(s: RouteSymptom) -> Self {
         match s {
             RouteSymptom::Ok => Symptom::Ok,
+            RouteSymptom::ConnectionRefused => Symptom::ConnectionRefused,
             RouteSymptom::Http404 => Symptom::Http404,
             RouteSymptom::Http500 => Symptom::Http500,
             RouteSymptom::Http502 => Symptom::Http502,

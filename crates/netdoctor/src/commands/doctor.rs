@@ -11,7 +11,15 @@ use netdoctor_core::{Finding, ObjectRef};
 use std::collections::HashSet;
 
 pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
-    let input = args.input.read(verbose)?;
+    // Live, without -n/-A: read the namespace of the object asked about.
+    let object_ns: Vec<String> = args
+        .object
+        .as_deref()
+        .and_then(|o| ObjectArg::parse(o).ok())
+        .and_then(|a| a.object_ref().and_then(|r| r.namespace.clone()))
+        .into_iter()
+        .collect();
+    let input = args.input.read_for(verbose, &object_ns)?;
     let cluster = &input.cluster;
     let options = RunOptions {
         namespaces: input.scope.clone(),
@@ -27,6 +35,15 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         arg = Some(a);
     }
     let text = match &arg {
+        _ if format == OutputFormat::Html => {
+            let title = match &args.object {
+                Some(o) => format!("netdoctor report: {o}"),
+                None => "netdoctor report".to_string(),
+            };
+            let mut report = crate::report::build(cluster, &input.scope, &findings, &title);
+            report.focus = arg.as_ref().and_then(|a| focus_workload(cluster, a));
+            crate::report::render(&report)
+        }
         Some(ObjectArg::Service { namespace, name }) => match cluster.service(namespace, name) {
             Some(svc) => svc_report::render_service(
                 format,
@@ -59,6 +76,25 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     };
     emit(&text)?;
     Ok(exit_code(&findings, args.fail_on.threshold()))
+}
+
+/// The graph node (connlist name) of the workload a pod, workload or Service argument is
+/// about, for the HTML report to select when it opens.
+fn focus_workload(cluster: &Cluster, arg: &ObjectArg) -> Option<String> {
+    let pod = match arg {
+        ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => {
+            arg.pods(cluster).ok()?.into_iter().next()?
+        }
+        ObjectArg::Service { namespace, name } => {
+            let sel = cluster.service(namespace, name)?.selector()?;
+            cluster.pods_matching(namespace, &sel).into_iter().next()?
+        }
+        _ => return None,
+    };
+    cluster
+        .pods
+        .get(pod)
+        .map(netdoctor_core::sim::netpol::workload_name)
 }
 
 pub fn exit_code(findings: &[Finding], threshold: Option<netdoctor_core::Severity>) -> u8 {
@@ -158,6 +194,21 @@ pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<Obj
             .any(|b| matches!(b, IngressBackend::Service { name, .. } if services.contains(name)));
         if routes_here {
             out.insert(ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name));
+        }
+    }
+    // Gateway API routes (any namespace) with a backendRef to one of those Services.
+    for r in &cluster.routes {
+        let routes_here = r
+            .rules
+            .iter()
+            .flat_map(|rule| rule.backends.iter())
+            .any(|b| b.is_service() && b.namespace == ns && services.contains(&b.name));
+        if routes_here {
+            out.insert(ObjectRef::namespaced(
+                r.kind.as_str(),
+                &r.namespace,
+                &r.name,
+            ));
         }
     }
     Ok(out)

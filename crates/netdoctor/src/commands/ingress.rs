@@ -3,8 +3,9 @@
 use crate::cli::{IngressCommand, IngressRouteArgs};
 use crate::output::{emit, structured, style, OutputFormat};
 use crate::{CliError, CmdResult};
+use netdoctor_core::sim::gateway::{self, GwRequest, GwRouteOptions};
 use netdoctor_core::sim::ingress::{
-    route, HopStatus, Route, RouteOptions, RouteRequest, RouteVia, Symptom,
+    host_matches, route, HopStatus, Route, RouteOptions, RouteRequest, RouteVia, Symptom,
 };
 use std::fmt::Write as _;
 
@@ -28,14 +29,62 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         req = req.with_header(k, v);
     }
     req = req.with_method(&args.method);
-    let input = args.input.read(verbose)?;
-    let result = route(
-        &input.cluster,
-        &req,
-        &RouteOptions {
-            ingress_class: args.ingress_class.clone(),
+    let gw_req = gateway_request(&args)?;
+    let gw_name = match &args.gateway {
+        Some(g) => match g.split_once('/') {
+            Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
+                Some((ns.to_string(), name.to_string()))
+            }
+            _ => {
+                return Err(CliError::usage(format!(
+                    "--gateway {g:?}: expected NS/NAME"
+                )))
+            }
         },
-    );
+        None => None,
+    };
+    let input = args.input.read(verbose)?;
+    let ingress = || {
+        route(
+            &input.cluster,
+            &req,
+            &RouteOptions {
+                ingress_class: args.ingress_class.clone(),
+            },
+        )
+    };
+    let result = if gw_name.is_some() {
+        let opts = GwRouteOptions { gateway: gw_name };
+        match gateway::route(&input.cluster, &gw_req, &opts) {
+            Some(r) => r.to_route(),
+            None => ingress(),
+        }
+    } else {
+        let ing = ingress();
+        // A Gateway that names the host wins unless an Ingress rule names it too.
+        let ingress_names_host = input.cluster.ingresses.iter().any(|i| {
+            i.rules
+                .iter()
+                .any(|r| r.host.is_some() && host_matches(r.host.as_deref(), &req.host))
+        });
+        let gw = if args.ingress_class.is_none() && !ingress_names_host {
+            gateway::route(&input.cluster, &gw_req, &GwRouteOptions::default())
+        } else {
+            None
+        };
+        match gw {
+            Some(g) => {
+                let mut r = g.to_route();
+                if let Some(i) = ing.ingress() {
+                    r.notes.push(format!(
+                        "Ingress {i} would also serve this host (catch-all or default backend); use --ingress-class to route through it"
+                    ));
+                }
+                r
+            }
+            None => ing,
+        }
+    };
     let text = match structured(format, &result) {
         Some(r) => r?,
         None => match format {
@@ -50,6 +99,17 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
     } else {
         crate::exit::FINDINGS
     })
+}
+
+/// The request as the Gateway API engine reads it (it keeps the query string).
+fn gateway_request(args: &IngressRouteArgs) -> Result<GwRequest, CliError> {
+    let mut req = GwRequest::parse(&args.url).map_err(CliError::usage)?;
+    for h in &args.headers {
+        if let Some((k, v)) = h.split_once(':') {
+            req = req.with_header(k, v);
+        }
+    }
+    Ok(req.with_method(&args.method))
 }
 
 fn mark(status: HopStatus) -> String {
@@ -69,10 +129,12 @@ fn served_by(r: &Route) -> Option<String> {
             gateway,
             listener,
             route,
+            route_kind,
         } => Some(format!(
-            "gateway {} listener {} route {}",
+            "gateway {} listener {} {} {}",
             gateway.as_deref().unwrap_or("-"),
             listener.as_deref().unwrap_or("-"),
+            route_kind.as_deref().unwrap_or("route"),
             route.as_deref().unwrap_or("-")
         )),
     }
@@ -81,6 +143,7 @@ fn served_by(r: &Route) -> Option<String> {
 fn verdict(r: &Route) -> String {
     let what = match r.symptom {
         Symptom::Ok => "served",
+        Symptom::ConnectionRefused => "connection refused: nothing listens on that port",
         Symptom::Http404 => "404 Not Found",
         Symptom::Http500 => "500 Internal Server Error",
         Symptom::Http502 => "502 Bad Gateway",

@@ -158,6 +158,27 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let to_arg = ObjectArg::parse(&args.to)?;
     let input = args.input.read(verbose)?;
     let c = &input.cluster;
+    // An IP that belongs to a pod is that pod; a ClusterIP is its Service (DNAT).
+    let resolve_ip = |arg: ObjectArg, as_dst: bool| -> ObjectArg {
+        let ObjectArg::Ip(ip) = arg else { return arg };
+        if as_dst {
+            if let Some(svc) = c.service_by_cluster_ip(ip) {
+                return ObjectArg::Service {
+                    namespace: svc.namespace.clone(),
+                    name: svc.name.clone(),
+                };
+            }
+        }
+        match c.pods_by_ip(ip).next() {
+            Some(p) => ObjectArg::Pod {
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+            },
+            None => arg,
+        }
+    };
+    let from_arg = resolve_ip(from_arg, false);
+    let to_arg = resolve_ip(to_arg, true);
     let engine = Engine::new(c);
     let sources = endpoints(c, &engine, &from_arg)?;
     let mut pairs = Vec::new();
@@ -422,7 +443,13 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             s
         }
         OutputFormat::Dot => dot(&conns),
-        OutputFormat::Html => html(&rows),
+        OutputFormat::Html => crate::report::render(&crate::report::build_from(
+            &engine,
+            &conns,
+            &input.scope,
+            None,
+            "netdoctor policy map",
+        )),
         OutputFormat::Table => table(&rows),
     };
     emit(&text)?;
@@ -451,34 +478,6 @@ fn table(rows: &[MapRow<'_>]) -> String {
         let _ = writeln!(s, "{:w1$}  {:w2$}  {}", r.src, r.dst, r.conn);
     }
     let _ = writeln!(s, "{} connection(s)", rows.len());
-    s
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn html(rows: &[MapRow<'_>]) -> String {
-    let mut s = String::from(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netdoctor policy map</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4}</style></head><body>\n<h1>Allowed connections</h1>\n<table><tr><th>src</th><th>dst</th><th>conn</th></tr>\n",
-    );
-    for r in rows {
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            html_escape(r.src),
-            html_escape(r.dst),
-            html_escape(&r.conn)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "</table>\n<p>{} connection(s)</p></body></html>",
-        rows.len()
-    );
     s
 }
 

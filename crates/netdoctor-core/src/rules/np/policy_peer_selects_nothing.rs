@@ -3,6 +3,7 @@ use super::{indent, short_list, yaml_scalar};
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
 use crate::model::{format_labels, Cluster, NetworkPolicy, Peer, Selector};
 use crate::rules::Rule;
+use crate::sim::netpol::Engine;
 
 pub static RULE: Rule = Rule {
     code: "NP003",
@@ -45,6 +46,7 @@ warning[NP003] policy-peer-selects-nothing: production/networkpolicy/allow-from-
 fn check(c: &Cluster, out: &mut Vec<Finding>) {
     let namespaces_known = c.namespaces.iter().any(|n| n.defined) && c.can_read("Namespace");
     let pods_known = !c.pods.is_empty() && c.can_read("Pod");
+    let mut engine: Option<Engine<'_>> = None;
     for p in &c.policies {
         for (field, peer_field, rules) in
             [("ingress", "from", &p.ingress), ("egress", "to", &p.egress)]
@@ -74,9 +76,10 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
                     if !pods_known || matched_ns.is_empty() {
                         continue;
                     }
+                    let engine = engine.get_or_insert_with(|| Engine::new(c));
                     let any = matched_ns
                         .iter()
-                        .any(|ns| !c.pods_matching(ns, pod_sel).is_empty());
+                        .any(|ns| engine.any_pod_matching(ns, pod_sel));
                     if any {
                         continue;
                     }

@@ -300,10 +300,20 @@ impl Ctx<'_, '_> {
                 };
                 let mut out = Vec::new();
                 for ns in nss {
-                    for &g in self.groups_by_ns.get(ns).into_iter().flatten() {
-                        let labels = &c.label_groups()[g].labels;
-                        if pods.as_ref().is_none_or(|s| s.matches(labels)) {
-                            out.extend(self.units_of_group.get(&g).into_iter().flatten().copied());
+                    match pods {
+                        Some(sel) => {
+                            for g in self.engine.groups_matching(ns, sel) {
+                                out.extend(
+                                    self.units_of_group.get(&g).into_iter().flatten().copied(),
+                                );
+                            }
+                        }
+                        None => {
+                            for &g in self.groups_by_ns.get(ns).into_iter().flatten() {
+                                out.extend(
+                                    self.units_of_group.get(&g).into_iter().flatten().copied(),
+                                );
+                            }
                         }
                     }
                 }

@@ -1,0 +1,305 @@
+//! Gateway API objects → model, with the API's defaults applied.
+
+use super::super::gateway::*;
+use super::super::labels::Selector;
+use super::{parse_port, Builder};
+use crate::finding::ObjectRef;
+use crate::load::api::Condition;
+use crate::load::gateway_api as gw;
+use crate::load::Origin;
+
+fn conditions(cs: &[Condition]) -> Vec<GwCondition> {
+    cs.iter()
+        .map(|c| GwCondition {
+            type_: c.type_.clone(),
+            status: c.status.clone(),
+            reason: c.reason.clone().unwrap_or_default(),
+            message: c.message.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_ref().filter(|v| !v.is_empty()).cloned()
+}
+
+fn lower_host(h: &str) -> String {
+    h.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn parent_ref(p: &gw::ParentReference, route_ns: &str) -> ParentRef {
+    ParentRef {
+        group: p.group.clone().unwrap_or_else(|| GATEWAY_GROUP.to_string()),
+        kind: nonempty(&p.kind).unwrap_or_else(|| "Gateway".to_string()),
+        namespace: nonempty(&p.namespace).unwrap_or_else(|| route_ns.to_string()),
+        name: p.name.clone(),
+        section_name: nonempty(&p.section_name),
+        port: p.port.and_then(parse_port),
+    }
+}
+
+impl Builder {
+    pub(super) fn gateway_class(
+        &mut self,
+        name: String,
+        g: gw::GatewayClass,
+        origin: &Origin,
+    ) -> GatewayClass {
+        GatewayClass {
+            name,
+            controller: g.spec.controller_name,
+            conditions: conditions(&g.status.conditions),
+            origin: Some(origin.clone()),
+        }
+    }
+
+    pub(super) fn gateway(
+        &mut self,
+        ns: String,
+        name: String,
+        g: gw::Gateway,
+        origin: &Origin,
+    ) -> Gateway {
+        let object = ObjectRef::namespaced("Gateway", &ns, &name);
+        let mut listeners = Vec::new();
+        for (i, l) in g.spec.listeners.iter().enumerate() {
+            let port = match l.port.and_then(parse_port) {
+                Some(p) => p,
+                None => {
+                    self.invalid(
+                        object.clone(),
+                        format!(
+                            "spec.listeners[{i}] ({}) port {:?} is not 1-65535",
+                            l.name, l.port
+                        ),
+                        "repaired: the listener is ignored",
+                        origin,
+                    );
+                    continue;
+                }
+            };
+            let allowed = l.allowed_routes.clone().unwrap_or_default();
+            let from = allowed.namespaces.clone().unwrap_or_default();
+            let allowed_from = match from.from.as_deref() {
+                Some("All") => FromNamespaces::All,
+                Some("Selector") => {
+                    let sel = match &from.selector {
+                        Some(s) => self.selector(
+                            s,
+                            &object,
+                            &format!("spec.listeners[{i}].allowedRoutes.namespaces.selector"),
+                            origin,
+                        ),
+                        None => None,
+                    };
+                    // No (valid) selector: the API rejects it; selecting nothing is the
+                    // safe reading.
+                    FromNamespaces::Selector(sel.unwrap_or_else(|| {
+                        let mut m = super::super::labels::Labels::new();
+                        m.insert("netdoctor.io/selects-nothing".into(), "\u{0}".into());
+                        Selector::from_map(&m)
+                    }))
+                }
+                _ => FromNamespaces::Same,
+            };
+            listeners.push(Listener {
+                name: l.name.clone(),
+                hostname: nonempty(&l.hostname).map(|h| lower_host(&h)),
+                port,
+                protocol: l.protocol.clone(),
+                tls_mode: l.tls.as_ref().and_then(|t| nonempty(&t.mode)),
+                certificate_refs: l
+                    .tls
+                    .iter()
+                    .flat_map(|t| t.certificate_refs.iter())
+                    .map(|r| {
+                        (
+                            nonempty(&r.namespace).unwrap_or_else(|| ns.clone()),
+                            r.name.clone(),
+                        )
+                    })
+                    .collect(),
+                allowed_from,
+                allowed_kinds: allowed
+                    .kinds
+                    .iter()
+                    .map(|k| RouteGroupKind {
+                        group: k.group.clone().unwrap_or_else(|| GATEWAY_GROUP.to_string()),
+                        kind: k.kind.clone(),
+                    })
+                    .collect(),
+            });
+        }
+        Gateway {
+            class_name: g.spec.gateway_class_name.clone(),
+            listeners,
+            addresses: g
+                .status
+                .addresses
+                .iter()
+                .map(|a| a.value.clone())
+                .filter(|v| !v.is_empty())
+                .collect(),
+            conditions: conditions(&g.status.conditions),
+            listener_status: g
+                .status
+                .listeners
+                .iter()
+                .map(|l| ListenerStatus {
+                    name: l.name.clone(),
+                    attached_routes: l.attached_routes,
+                    conditions: conditions(&l.conditions),
+                })
+                .collect(),
+            created: g.metadata.creation_timestamp.clone(),
+            namespace: ns,
+            name,
+            origin: Some(origin.clone()),
+        }
+    }
+
+    pub(super) fn gw_route(
+        &mut self,
+        kind: RouteKind,
+        ns: String,
+        name: String,
+        r: gw::Route,
+        origin: &Origin,
+    ) -> GwRoute {
+        let object = ObjectRef::namespaced(kind.as_str(), &ns, &name);
+        let mut rules = Vec::new();
+        for (ri, rule) in r.spec.rules.iter().enumerate() {
+            let mut matches = Vec::new();
+            for m in &rule.matches {
+                let value_match = |v: &gw::ValueMatch| ValueMatch {
+                    regex: v.type_.as_deref() == Some("RegularExpression"),
+                    name: v.name.clone(),
+                    value: v.value.clone(),
+                };
+                let mut out = RouteMatch {
+                    path: None,
+                    headers: m.headers.iter().map(value_match).collect(),
+                    query_params: m.query_params.iter().map(value_match).collect(),
+                    method: None,
+                    grpc: None,
+                };
+                match kind {
+                    RouteKind::Http => {
+                        let p = m.path.clone().unwrap_or_default();
+                        let type_ = match p.type_.as_deref() {
+                            None | Some("") | Some("PathPrefix") => PathMatchType::PathPrefix,
+                            Some("Exact") => PathMatchType::Exact,
+                            Some("RegularExpression") => PathMatchType::RegularExpression,
+                            Some(other) => {
+                                self.invalid(
+                                    object.clone(),
+                                    format!(
+                                        "spec.rules[{ri}] path type {other:?} is not Exact, PathPrefix or RegularExpression"
+                                    ),
+                                    "repaired: the match is ignored",
+                                    origin,
+                                );
+                                continue;
+                            }
+                        };
+                        out.path = Some(PathMatch {
+                            type_,
+                            value: nonempty(&p.value).unwrap_or_else(|| "/".into()),
+                        });
+                        if let Some(gw::MethodMatch::Http(method)) = &m.method {
+                            out.method = Some(method.to_ascii_uppercase());
+                        }
+                    }
+                    RouteKind::Grpc => {
+                        if let Some(gw::MethodMatch::Grpc(g)) = &m.method {
+                            out.grpc = Some(GrpcMethodMatch {
+                                regex: g.type_.as_deref() == Some("RegularExpression"),
+                                service: nonempty(&g.service),
+                                method: nonempty(&g.method),
+                            });
+                        }
+                    }
+                }
+                matches.push(out);
+            }
+            if matches.is_empty() && kind == RouteKind::Http && rule.matches.is_empty() {
+                matches.push(RouteMatch::http_default());
+            }
+            let backends = rule
+                .backend_refs
+                .iter()
+                .map(|b| BackendRef {
+                    group: b.group.clone().unwrap_or_default(),
+                    kind: nonempty(&b.kind).unwrap_or_else(|| "Service".into()),
+                    name: b.name.clone(),
+                    namespace: nonempty(&b.namespace).unwrap_or_else(|| ns.clone()),
+                    port: b.port.and_then(parse_port),
+                    weight: b.weight.unwrap_or(1).max(0),
+                })
+                .collect();
+            rules.push(RouteRule {
+                name: nonempty(&rule.name),
+                matches,
+                filters: rule.filters.iter().map(|f| f.type_.clone()).collect(),
+                backends,
+            });
+        }
+        GwRoute {
+            kind,
+            parents: r
+                .spec
+                .parent_refs
+                .iter()
+                .map(|p| parent_ref(p, &ns))
+                .collect(),
+            hostnames: r.spec.hostnames.iter().map(|h| lower_host(h)).collect(),
+            rules,
+            status: r
+                .status
+                .parents
+                .iter()
+                .map(|p| RouteParentStatus {
+                    parent: parent_ref(&p.parent_ref, &ns),
+                    controller: p.controller_name.clone(),
+                    conditions: conditions(&p.conditions),
+                })
+                .collect(),
+            created: r.metadata.creation_timestamp.clone(),
+            namespace: ns,
+            name,
+            origin: Some(origin.clone()),
+        }
+    }
+
+    pub(super) fn reference_grant(
+        &mut self,
+        ns: String,
+        name: String,
+        g: gw::ReferenceGrant,
+    ) -> ReferenceGrant {
+        ReferenceGrant {
+            from: g
+                .spec
+                .from
+                .iter()
+                .map(|f| GrantFrom {
+                    group: f.group.clone(),
+                    kind: f.kind.clone(),
+                    namespace: f.namespace.clone(),
+                })
+                .collect(),
+            to: g
+                .spec
+                .to
+                .iter()
+                .map(|t| GrantTo {
+                    group: t.group.clone(),
+                    kind: t.kind.clone(),
+                    name: nonempty(&t.name),
+                })
+                .collect(),
+            namespace: ns,
+            name,
+        }
+    }
+}
