@@ -608,6 +608,73 @@ fn peers_rtt_by_node_pair() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn peers_through_a_kubeconfig() {
+    // The live reader's client (kubeconfig, context) lists the peers.
+    let peer = tcp_listener();
+    let pods = String::from(
+        r#"{"kind":"PodList","items":[
+        {"metadata":{"name":"monitor-b"},"spec":{"nodeName":"node-b"},"status":{"phase":"Running","podIP":"127.0.0.1"}}]}"#,
+    );
+    let (api, requests) = fake_api(pods);
+    let dir = temp_dir("kubeconfig");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: test\nclusters:\n- name: fake\n  cluster: {{server: \"http://{api}\"}}\ncontexts:\n- name: test\n  context: {{cluster: fake, user: nobody, namespace: default}}\nusers:\n- name: nobody\n  user: {{}}\n"
+        ),
+    )
+    .unwrap();
+    let config = dir.join("monitor.yaml");
+    write_config(
+        &config,
+        &format!(
+            "interval: 200ms\npeers: {{namespace: netdoctor, selector: \"app=netdoctor-monitor\", port: {}}}\n",
+            peer.port()
+        ),
+    );
+    let kc = kubeconfig.to_string_lossy().to_string();
+    let agent = Agent::start(
+        &config,
+        &["--peers", "--kubeconfig", &kc, "--context", "test"],
+        &[("NODE_NAME", "node-a")],
+    );
+    agent.wait_metrics("peer RTT through the kubeconfig's server", |m| {
+        m.contains("netdoctor_peer_rtt_seconds_count{source_node=\"node-a\",destination_node=\"node-b\",same_node=\"false\"}")
+    });
+    let seen: Vec<String> = requests.try_iter().collect();
+    assert!(
+        seen.iter().any(|r| r.starts_with(
+            "GET /api/v1/namespaces/netdoctor/pods?labelSelector=app%3Dnetdoctor-monitor"
+        )),
+        "{seen:?}"
+    );
+    let (status, _) = agent.stop();
+    assert!(status.success());
+    // A kubeconfig that does not exist is a usage error at start.
+    let out = Command::new(env!("CARGO_BIN_EXE_netdoctor"))
+        .args([
+            "monitor",
+            "--listen",
+            "127.0.0.1:0",
+            "--peers",
+            "--kubeconfig",
+        ])
+        .arg(dir.join("missing"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---------------------------------------------------------------- deploy/
 
 fn repo_root() -> PathBuf {

@@ -2,25 +2,23 @@
 //! through the Kubernetes API, and the round trip to each (one TCP handshake to the peer's
 //! metrics port: SYN out, SYN-ACK back, measured by the probe's own TCP attempt).
 //!
-//! Discovery is behind [`PeerSource`] so that the kube-rs client of `crate::cluster` can be
-//! plugged in; [`ApiPeerSource`] is a minimal reader of `GET /api/v1/namespaces/NS/pods`
-//! (in-cluster service account, or a plain-HTTP URL such as `kubectl proxy`).
+//! Discovery is behind [`PeerSource`]: [`KubePeerSource`] uses the live reader's client
+//! (`crate::cluster::connect`: in-cluster service account, or kubeconfig/context), and
+//! [`ApiPeerSource`] is a bare reader of `GET /api/v1/namespaces/NS/pods` for a plain-HTTP
+//! endpoint such as `kubectl proxy` (and the tests' fake API server).
 
-use crate::probe::http::tls_config;
+use crate::cluster::request::{fetch, FetchError};
+use crate::cluster::{connect, ConnectOptions, Connection};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
-use hyper::header::{HeaderValue, ACCEPT, AUTHORIZATION, HOST};
+use hyper::header::{ACCEPT, HOST};
 use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
-use rustls::pki_types::ServerName;
 use std::future::Future;
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 
 /// One monitor pod found by discovery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,44 +37,19 @@ pub trait PeerSource: Send + Sync + 'static {
     fn list<'a>(&'a self, namespace: &'a str, selector: &'a str) -> PeerFuture<'a>;
 }
 
-/// The service account files of a pod.
-const SA_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// Bound of one list request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest list response read (a few thousand pods).
 const MAX_BODY: usize = 32 * 1024 * 1024;
 
-/// `GET /api/v1/namespaces/NS/pods?labelSelector=..&fieldSelector=status.phase=Running`.
+/// `GET /api/v1/namespaces/NS/pods?labelSelector=..&fieldSelector=status.phase=Running`
+/// over plain HTTP without credentials (`kubectl proxy`).
 pub struct ApiPeerSource {
     host: String,
     port: u16,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
-    /// Re-read at every request: projected service account tokens rotate.
-    token_file: Option<PathBuf>,
 }
 
 impl ApiPeerSource {
-    /// In a pod: `KUBERNETES_SERVICE_HOST`/`_PORT`, the service account's CA and token.
-    pub fn in_cluster() -> Result<Self, String> {
-        let host = std::env::var("KUBERNETES_SERVICE_HOST").map_err(|_| {
-            "KUBERNETES_SERVICE_HOST is not set (not in a pod?); use --api-server".to_string()
-        })?;
-        let port: u16 = std::env::var("KUBERNETES_SERVICE_PORT")
-            .ok()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(443);
-        let ca = format!("{SA_DIR}/ca.crt");
-        let config = tls_config(false, Some(&ca)).map_err(|e| e.to_string())?;
-        let name = ServerName::try_from(host.clone())
-            .map_err(|e| format!("API server name {host:?}: {e}"))?;
-        Ok(ApiPeerSource {
-            host,
-            port,
-            tls: Some((TlsConnector::from(Arc::new(config)), name)),
-            token_file: Some(PathBuf::from(format!("{SA_DIR}/token"))),
-        })
-    }
-
     /// A plain-HTTP API endpoint without credentials (`kubectl proxy`: `http://127.0.0.1:8001`).
     pub fn http(url: &str) -> Result<Self, String> {
         let uri: Uri = url
@@ -84,7 +57,7 @@ impl ApiPeerSource {
             .map_err(|e| format!("--api-server {url:?}: {e}"))?;
         if uri.scheme_str() != Some("http") {
             return Err(format!(
-                "--api-server {url:?}: only http:// (kubectl proxy); in a pod the service account is used"
+                "--api-server {url:?}: only http:// (kubectl proxy); without it the kubeconfig or the pod's service account is used"
             ));
         }
         let host = uri
@@ -96,8 +69,6 @@ impl ApiPeerSource {
         Ok(ApiPeerSource {
             host,
             port: uri.port_u16().unwrap_or(80),
-            tls: None,
-            token_file: None,
         })
     }
 
@@ -106,29 +77,12 @@ impl ApiPeerSource {
             .await
             .map_err(|e| format!("connect {}:{}: {e}", self.host, self.port))?;
         let _ = tcp.set_nodelay(true);
-        let mut req = Request::get(path_and_query)
+        let req = Request::get(path_and_query)
             .header(HOST, format!("{}:{}", self.host, self.port))
             .header(ACCEPT, "application/json")
             .body(Empty::<Bytes>::new())
             .map_err(|e| e.to_string())?;
-        if let Some(path) = &self.token_file {
-            let token = std::fs::read_to_string(path)
-                .map_err(|e| format!("service account token {}: {e}", path.display()))?;
-            let value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-                .map_err(|_| "service account token is not a valid header value".to_string())?;
-            req.headers_mut().insert(AUTHORIZATION, value);
-        }
-        let body = match &self.tls {
-            Some((connector, name)) => {
-                let tls = connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| format!("TLS with the API server: {e}"))?;
-                send(TokioIo::new(tls), req).await?
-            }
-            None => send(TokioIo::new(tcp), req).await?,
-        };
-        Ok(body)
+        send(TokioIo::new(tcp), req).await
     }
 }
 
@@ -203,15 +157,68 @@ pub fn parse_pod_list(body: &[u8]) -> Result<Vec<PeerPod>, String> {
     Ok(pods)
 }
 
+/// The list request of the peers: running pods of `namespace` matching `selector`.
+pub fn pods_path(namespace: &str, selector: &str) -> String {
+    format!(
+        "/api/v1/namespaces/{}/pods?labelSelector={}&fieldSelector={}",
+        encode_query(namespace),
+        encode_query(selector),
+        encode_query("status.phase=Running"),
+    )
+}
+
+/// Peers through the live reader's client (`crate::cluster`): kubeconfig, context, or the
+/// in-cluster service account, with its request timeout and one retry. Connects lazily, and
+/// again after a failure, so an API server that is down at start does not stop the agent.
+pub struct KubePeerSource {
+    options: ConnectOptions,
+    connection: tokio::sync::Mutex<Option<Connection>>,
+}
+
+impl KubePeerSource {
+    /// `connection`: one made at start, if it worked.
+    pub fn new(options: ConnectOptions, connection: Option<Connection>) -> Self {
+        KubePeerSource {
+            options,
+            connection: tokio::sync::Mutex::new(connection),
+        }
+    }
+}
+
+impl PeerSource for KubePeerSource {
+    fn list<'a>(&'a self, namespace: &'a str, selector: &'a str) -> PeerFuture<'a> {
+        Box::pin(async move {
+            let mut slot = self.connection.lock().await;
+            if slot.is_none() {
+                *slot = Some(connect(&self.options).await.map_err(|e| e.to_string())?);
+            }
+            let Some(conn) = slot.as_ref() else {
+                return Err("no connection".to_string());
+            };
+            let path = pods_path(namespace, selector);
+            let request = || {
+                http::Request::get(path.as_str())
+                    .body(Vec::new())
+                    .map_err(|e| FetchError::Transport(e.to_string()))
+            };
+            match fetch(&conn.client, &conn.policy, request).await {
+                Ok(body) => parse_pod_list(&body),
+                Err(e) => {
+                    let msg = format!("listing pods in {namespace} on {}: {e}", conn.server);
+                    if matches!(e, FetchError::Transport(_) | FetchError::Timeout(_)) {
+                        *slot = None; // reconnect next time
+                    }
+                    Err(msg)
+                }
+            }
+        })
+    }
+}
+
 impl PeerSource for ApiPeerSource {
     fn list<'a>(&'a self, namespace: &'a str, selector: &'a str) -> PeerFuture<'a> {
         Box::pin(async move {
-            let path = format!(
-                "/api/v1/namespaces/{}/pods?labelSelector={}&fieldSelector={}",
-                encode_query(namespace),
-                encode_query(selector),
-                encode_query("status.phase=Running"),
-            );
+            let path = pods_path(namespace, selector);
             let body = tokio::time::timeout(REQUEST_TIMEOUT, self.get(&path))
                 .await
                 .map_err(|_| format!("listing pods timed out after {REQUEST_TIMEOUT:?}"))??;

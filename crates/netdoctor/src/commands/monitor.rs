@@ -6,7 +6,8 @@
 
 use crate::{exit, CliError, CmdResult};
 use clap::Args;
-use netdoctor_live::monitor::peers::{ApiPeerSource, PeerSource};
+use netdoctor_live::cluster::{connect, ConnectOptions, LiveError};
+use netdoctor_live::monitor::peers::{ApiPeerSource, KubePeerSource, PeerSource};
 use netdoctor_live::monitor::{self, MonitorOptions, Shared};
 use netdoctor_live::probe::parse_duration;
 use std::io::Write as _;
@@ -25,13 +26,22 @@ pub struct MonitorArgs {
     pub config: PathBuf,
 
     /// Measure the round trip to the other monitor pods (the config's `peers` section), found
-    /// through the Kubernetes API (in-cluster service account, or --api-server).
+    /// through the Kubernetes API: the pod's service account, or the kubeconfig
+    /// (`--kubeconfig`, `--context`, `$KUBECONFIG`, `~/.kube/config`).
     #[arg(long)]
     pub peers: bool,
 
-    /// With --peers outside a pod: a plain-HTTP API endpoint such as `kubectl proxy`'s
-    /// (http://127.0.0.1:8001).
-    #[arg(long = "api-server", value_name = "URL", requires = "peers")]
+    /// With --peers: this kubeconfig file.
+    #[arg(long, value_name = "PATH", requires = "peers")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// With --peers: this context of the kubeconfig.
+    #[arg(long, value_name = "NAME", requires = "peers")]
+    pub context: Option<String>,
+
+    /// With --peers: a plain-HTTP API endpoint without credentials, such as `kubectl
+    /// proxy`'s (http://127.0.0.1:8001), instead of the kubeconfig.
+    #[arg(long = "api-server", value_name = "URL", requires = "peers", conflicts_with_all = ["kubeconfig", "context"])]
     pub api_server: Option<String>,
 
     /// Probe attempts in flight at once (all targets and peers together).
@@ -55,15 +65,34 @@ pub fn run(args: MonitorArgs) -> CmdResult {
         .parse()
         .map_err(|e| CliError::usage(format!("--listen {:?}: not IP:PORT ({e})", args.listen)))?;
     let config = monitor::load_initial(&args.config).map_err(CliError::usage)?;
-    let peers: Option<Arc<dyn PeerSource>> = if args.peers {
-        let source = match &args.api_server {
-            Some(url) => ApiPeerSource::http(url),
-            None => ApiPeerSource::in_cluster(),
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))?;
+    let peers: Option<Arc<dyn PeerSource>> = match (&args.api_server, args.peers) {
+        (_, false) => None,
+        (Some(url), true) => Some(Arc::new(ApiPeerSource::http(url).map_err(CliError::usage)?)),
+        (None, true) => {
+            let options = ConnectOptions {
+                kubeconfig: args.kubeconfig.clone(),
+                context: args.context.clone(),
+                request_timeout: Some(Duration::from_secs(10)),
+            };
+            // A missing or unusable kubeconfig is a usage error now; an API server that is
+            // down is retried at each discovery (the targets are probed meanwhile).
+            let connection = match runtime.block_on(connect(&options)) {
+                Ok(c) => Some(c),
+                Err(e @ (LiveError::KubeconfigNotFound(_) | LiveError::Config(_))) => {
+                    return Err(CliError::usage(format!("--peers: {e}")));
+                }
+                Err(e) => {
+                    log_line(&format!("--peers: {e}; retrying at each discovery"));
+                    None
+                }
+            };
+            Some(Arc::new(KubePeerSource::new(options, connection)))
         }
-        .map_err(CliError::usage)?;
-        Some(Arc::new(source))
-    } else {
-        None
     };
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let opts = MonitorOptions {
@@ -78,11 +107,6 @@ pub fn run(args: MonitorArgs) -> CmdResult {
     if args.peers && env("NODE_NAME").is_none() {
         log_line("NODE_NAME is not set (downward API spec.nodeName): peer RTTs are labelled source_node=\"unknown\"");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
