@@ -150,6 +150,8 @@ fn verdict(r: &Route) -> String {
         Symptom::Http503 => "503 Service Temporarily Unavailable",
         Symptom::Http504 => "504 Gateway Timeout",
         Symptom::NoAddress => "no address: nothing answers",
+        // Client-side symptoms (`trace`); a route never ends in them.
+        other => other.describe(),
     };
     let mut via = Vec::new();
     if let Some(s) = served_by(r) {
