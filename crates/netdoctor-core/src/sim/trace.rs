@@ -1013,7 +1013,17 @@ fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> Trace {
         Ok(r) => r,
         Err(e) => return b.fail("ingress-rule", e, Symptom::Http404, None),
     };
-    let route = ingress::route(cluster, &req, &RouteOptions::default());
+    // Through whatever serves the host at the edge: an Ingress, or a Gateway API route.
+    let route = match super::gateway::GwRequest::parse(&url) {
+        Ok(gw_req) => super::gateway::route_edge(
+            cluster,
+            &req,
+            &gw_req,
+            &RouteOptions::default(),
+            &Default::default(),
+        ),
+        Err(_) => ingress::route(cluster, &req, &RouteOptions::default()),
+    };
     let served = route.symptom == Symptom::Ok;
     for h in &route.hops {
         b.trace.hops.push(h.clone());
