@@ -394,7 +394,125 @@ def diff_maps(nd, nc):
 # Each entry: class name -> predicate(disagreement, cluster objects) -> bool.
 # Documented in KNOWN_DIFFERENCES.md. A cluster whose disagreements all fall in known
 # classes passes; the known ones are counted per class, never silently dropped.
-KNOWN = {}
+
+
+def selects(selector, labels):
+    """Kubernetes label selector semantics (matchLabels AND matchExpressions)."""
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get("matchExpressions") or []:
+        k, op, vals = e["key"], e["operator"], e.get("values") or []
+        if op == "In" and labels.get(k) not in vals:
+            return False
+        if op == "NotIn" and k in labels and labels[k] in vals:
+            return False
+        if op == "Exists" and k not in labels:
+            return False
+        if op == "DoesNotExist" and k in labels:
+            return False
+    return True
+
+
+def workload(objs, peer):
+    """The Deployment object behind a peer ('W', 'ns/name[Deployment]'), or None."""
+    if peer[0] != "W":
+        return None
+    m = re.match(r"^([^/]+)/([^\[]+)\[Deployment\]$", peer[1])
+    if not m:
+        return None
+    for o in objs:
+        if o["kind"] == "Deployment" and (o["metadata"]["namespace"], o["metadata"]["name"]) == m.groups():
+            return o
+    return None
+
+
+def _empty_egress_defaulted(t, objs):
+    """nca treats `egress: []` without policyTypes as an Egress policy; the API server
+    defaults policyTypes to [Ingress] there (Egress only when len(egress) != 0)."""
+    src, _, _, _, who = t
+    w = workload(objs, src)
+    if who != "netdoctor" or w is None:
+        return False
+    labels = w["spec"]["template"]["metadata"]["labels"]
+    return any(o["kind"] == "NetworkPolicy"
+               and o["metadata"]["namespace"] == w["metadata"]["namespace"]
+               and "policyTypes" not in o["spec"]
+               and o["spec"].get("egress") == []
+               and selects(o["spec"]["podSelector"], labels)
+               for o in objs)
+
+
+def _ns_labels(objs, ns):
+    for o in objs:
+        if o["kind"] == "Namespace" and o["metadata"]["name"] == ns:
+            return dict(o["metadata"].get("labels") or {}, **{"kubernetes.io/metadata.name": ns})
+    return {"kubernetes.io/metadata.name": ns}
+
+
+def _peer_selects(peer, policy_ns, objs, w):
+    """Does this NetworkPolicy peer select the pods of Deployment w?"""
+    if "ipBlock" in peer:
+        return False
+    ns = w["metadata"]["namespace"]
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], _ns_labels(objs, ns)):
+            return False
+    elif ns != policy_ns:
+        return False
+    return selects(peer.get("podSelector") or {}, w["spec"]["template"]["metadata"]["labels"])
+
+
+def _rule_ports_cover(rule, proto, rng, dst):
+    """Does the rule's ports list allow every port of rng (proto) on Deployment dst?"""
+    if not rule.get("ports"):
+        return True
+    allowed = []
+    for p in rule["ports"]:
+        if p.get("protocol", "TCP") != proto:
+            continue
+        if "port" not in p:
+            allowed.append((1, MAXPORT))
+        elif isinstance(p["port"], int):
+            allowed.append((p["port"], p.get("endPort", p["port"])))
+        else:
+            for c in dst["spec"]["template"]["spec"]["containers"]:
+                for cp in c.get("ports") or []:
+                    if cp.get("name") == p["port"] and cp.get("protocol", "TCP") == proto:
+                        allowed.append((cp["containerPort"], cp["containerPort"]))
+    return not subtract([rng], merge(allowed))
+
+
+def _exists_with_ns_selector(t, objs):
+    """nca does not match a podSelector using Exists/DoesNotExist when the same peer also
+    has a namespaceSelector: it denies what such a peer allows (seen in nca 2.1.0)."""
+    src, dst, _, _, who = t
+    ws, wd = workload(objs, src), workload(objs, dst)
+    if who != "netdoctor" or ws is None or wd is None:
+        return False
+    for o in objs:
+        if o["kind"] != "NetworkPolicy":
+            continue
+        pns, spec = o["metadata"]["namespace"], o["spec"]
+        for key, peer_key, sel, other in (("egress", "to", ws, wd), ("ingress", "from", wd, ws)):
+            if sel["metadata"]["namespace"] != pns or not selects(
+                    spec["podSelector"], sel["spec"]["template"]["metadata"]["labels"]):
+                continue
+            for rule in spec.get(key) or []:
+                for peer in rule.get(peer_key) or []:
+                    ops = {e["operator"] for e in
+                           (peer.get("podSelector") or {}).get("matchExpressions") or []}
+                    if ("namespaceSelector" in peer and ops & {"Exists", "DoesNotExist"}
+                            and _peer_selects(peer, pns, objs, other)
+                            and _rule_ports_cover(rule, t[2], t[3], wd)):
+                        return True
+    return False
+
+
+KNOWN = {
+    "nca-empty-egress-list-makes-egress-policy": _empty_egress_defaulted,
+    "nca-exists-podselector-with-namespaceselector": _exists_with_ns_selector,
+}
 
 
 def classify(t, objs):
@@ -422,8 +540,8 @@ def run_nca(path, timeout=600):
                 "--output_format", "txt_no_fw_rules"], timeout)
 
 
-def check_cluster(seed, binary, workdir, keep):
-    objs = generate(seed)
+def check_cluster(seed, binary, workdir, sizes=(None, None, None)):
+    objs = generate(seed, *sizes)
     path = os.path.join(workdir, "cluster-%d.yaml" % seed)
     with open(path, "w") as f:
         f.write(to_yaml(objs))
@@ -448,11 +566,15 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1, help="first seed; clusters use seed..seed+count-1")
     ap.add_argument("--keep", help="directory to keep the generated clusters in")
     ap.add_argument("--emit", type=int, help="print the cluster of this seed as YAML and exit")
+    ap.add_argument("--namespaces", type=int, help="fixed number of namespaces (default: random 2-4)")
+    ap.add_argument("--deployments", type=int, help="fixed number of Deployments (default: random 2-6)")
+    ap.add_argument("--policies", type=int, help="fixed number of NetworkPolicies (default: random 0-6)")
     ap.add_argument("--max-report", type=int, default=20, help="disagreements shown per cluster")
     args = ap.parse_args(argv)
 
     if args.emit is not None:
-        sys.stdout.write(to_yaml(generate(args.emit)))
+        sys.stdout.write(to_yaml(generate(args.emit, args.namespaces, args.deployments,
+                                          args.policies)))
         return 0
     if shutil.which("nca") is None:
         print("nca not found: pip install network-config-analyzer", file=sys.stderr)
@@ -465,7 +587,8 @@ def main(argv=None):
     passed = failed = 0
     known_counts = {}
     for seed in range(args.seed, args.seed + args.count):
-        objs, diffs, err = check_cluster(seed, args.netdoctor, workdir, args.keep)
+        objs, diffs, err = check_cluster(seed, args.netdoctor, workdir,
+                                          (args.namespaces, args.deployments, args.policies))
         if err:
             failed += 1
             print("seed %d: ERROR %s" % (seed, err))
