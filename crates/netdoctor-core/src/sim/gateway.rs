@@ -1735,3 +1735,46 @@ fn evaluate_backends(
 
 #[cfg(test)]
 mod tests;
+
+/// Routes a request the way the cluster's edge would: through the Gateway named in
+/// `gateway_opts`, else through a Gateway that names the host when no Ingress rule does
+/// (`ingress_class` forces the Ingress path), else through the Ingresses.
+pub fn route_edge(
+    cluster: &Cluster,
+    req: &super::ingress::RouteRequest,
+    gw_req: &GwRequest,
+    ingress_opts: &super::ingress::RouteOptions,
+    gateway_opts: &GwRouteOptions,
+) -> Route {
+    let ingress = || super::ingress::route(cluster, req, ingress_opts);
+    if gateway_opts.gateway.is_some() {
+        return match route(cluster, gw_req, gateway_opts) {
+            Some(r) => r.to_route(),
+            None => ingress(),
+        };
+    }
+    let ing = ingress();
+    // A Gateway that names the host wins unless an Ingress rule names it too.
+    let ingress_names_host = cluster.ingresses.iter().any(|i| {
+        i.rules
+            .iter()
+            .any(|r| r.host.is_some() && super::ingress::host_matches(r.host.as_deref(), &req.host))
+    });
+    let gw = if ingress_opts.ingress_class.is_none() && !ingress_names_host {
+        route(cluster, gw_req, &GwRouteOptions::default())
+    } else {
+        None
+    };
+    match gw {
+        Some(g) => {
+            let mut r = g.to_route();
+            if let Some(i) = ing.ingress() {
+                r.notes.push(format!(
+                    "Ingress {i} would also serve this host (catch-all or default backend); use --ingress-class to route through it"
+                ));
+            }
+            r
+        }
+        None => ing,
+    }
+}

@@ -71,7 +71,6 @@ use crate::model::{
     Service, ServicePort, ServiceType,
 };
 use serde::Serialize;
-use std::fmt;
 
 /// The controller netdoctor models when the IngressClass names none it knows.
 pub const INGRESS_NGINX: &str = "k8s.io/ingress-nginx";
@@ -83,87 +82,7 @@ const NGINX_PREFIX: &str = "nginx.ingress.kubernetes.io/";
 // ---------------------------------------------------------------------------------------------
 // Result vocabulary (INTERFACE.md): hops and symptoms, shared with `trace`.
 
-/// What the client sees (INTERFACE.md `symptom`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Symptom {
-    #[serde(rename = "ok")]
-    Ok,
-    /// Nothing listens on the port (a Gateway without a listener for it).
-    #[serde(rename = "connection-refused")]
-    ConnectionRefused,
-    #[serde(rename = "http-404")]
-    Http404,
-    #[serde(rename = "http-500")]
-    Http500,
-    #[serde(rename = "http-502")]
-    Http502,
-    #[serde(rename = "http-503")]
-    Http503,
-    #[serde(rename = "http-504")]
-    Http504,
-    #[serde(rename = "no-address")]
-    NoAddress,
-}
-
-impl Symptom {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Symptom::Ok => "ok",
-            Symptom::ConnectionRefused => "connection-refused",
-            Symptom::Http404 => "http-404",
-            Symptom::Http500 => "http-500",
-            Symptom::Http502 => "http-502",
-            Symptom::Http503 => "http-503",
-            Symptom::Http504 => "http-504",
-            Symptom::NoAddress => "no-address",
-        }
-    }
-}
-
-impl fmt::Display for Symptom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HopStatus {
-    Pass,
-    Fail,
-    Warn,
-    Skip,
-}
-
-impl HopStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HopStatus::Pass => "pass",
-            HopStatus::Fail => "fail",
-            HopStatus::Warn => "warn",
-            HopStatus::Skip => "skip",
-        }
-    }
-}
-
-/// One link of the chain, in the trace vocabulary (`ingress-class`, `ingress-rule`,
-/// `ingress-backend`, `service-port`, `endpoints`, `target-port`, `tls`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Hop {
-    pub step: &'static str,
-    pub status: HopStatus,
-    pub detail: String,
-}
-
-impl Hop {
-    fn new(step: &'static str, status: HopStatus, detail: impl Into<String>) -> Hop {
-        Hop {
-            step,
-            status,
-            detail: detail.into(),
-        }
-    }
-}
+pub use super::path::{Hop, HopStatus, Symptom};
 
 /// The Service and port a request is sent to (`port` as written in the Ingress).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

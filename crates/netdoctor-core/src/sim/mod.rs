@@ -6,6 +6,7 @@ pub mod dns;
 pub mod gateway;
 pub mod ingress;
 pub mod netpol;
+pub mod path;
 pub mod pod_report;
 pub mod service;
 pub mod trace;

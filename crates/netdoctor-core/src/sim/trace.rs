@@ -15,98 +15,16 @@
 //! The fix is the smallest change that makes that hop pass.
 
 use super::dns::{self, ClusterDns, Libc, Rcode, Request};
-use super::ingress::{self, Hop, HopStatus, RouteOptions, RouteRequest, Symptom as RouteSymptom};
+use super::ingress::{self, RouteOptions, RouteRequest};
 use super::netpol::{Endpoint, Engine, Verdict};
+use super::path::{Hop, HopStatus, Symptom};
 use super::service;
 use crate::finding::{Finding, Fix};
 use crate::model::{Cluster, Labels, Pod, PortRef, Protocol, Service, ServiceType};
 use crate::rules::{self, RunOptions};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::IpAddr;
-
-/// What the client sees (INTERFACE.md `symptom` of `trace`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Symptom {
-    Ok,
-    Nxdomain,
-    DnsTimeout,
-    ConnectionRefused,
-    ConnectionTimeout,
-    #[serde(rename = "http-404")]
-    Http404,
-    #[serde(rename = "http-500")]
-    Http500,
-    #[serde(rename = "http-502")]
-    Http502,
-    #[serde(rename = "http-503")]
-    Http503,
-    #[serde(rename = "http-504")]
-    Http504,
-    NoAddress,
-}
-
-impl Symptom {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Symptom::Ok => "ok",
-            Symptom::Nxdomain => "nxdomain",
-            Symptom::DnsTimeout => "dns-timeout",
-            Symptom::ConnectionRefused => "connection-refused",
-            Symptom::ConnectionTimeout => "connection-timeout",
-            Symptom::Http404 => "http-404",
-            Symptom::Http500 => "http-500",
-            Symptom::Http502 => "http-502",
-            Symptom::Http503 => "http-503",
-            Symptom::Http504 => "http-504",
-            Symptom::NoAddress => "no-address",
-        }
-    }
-
-    /// What the user sees, in the words of the tools they use.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Symptom::Ok => "the connection succeeds",
-            Symptom::Nxdomain => "the name does not resolve (NXDOMAIN: \"could not resolve host\")",
-            Symptom::DnsTimeout => {
-                "name lookups time out (\"i/o timeout\" talking to the DNS server)"
-            }
-            Symptom::ConnectionRefused => {
-                "the connection is refused at once (\"Connection refused\")"
-            }
-            Symptom::ConnectionTimeout => "the connection hangs until it times out",
-            Symptom::Http404 => "the ingress answers 404 Not Found",
-            Symptom::Http500 => "the gateway answers 500 Internal Server Error",
-            Symptom::Http502 => "the ingress answers 502 Bad Gateway",
-            Symptom::Http503 => "the ingress answers 503 Service Unavailable",
-            Symptom::Http504 => "the ingress answers 504 Gateway Timeout",
-            Symptom::NoAddress => "the ingress has no address: the host does not reach the cluster",
-        }
-    }
-}
-
-impl fmt::Display for Symptom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl From<RouteSymptom> for Symptom {
-    fn from(s: RouteSymptom) -> Self {
-        match s {
-            RouteSymptom::Ok => Symptom::Ok,
-            RouteSymptom::ConnectionRefused => Symptom::ConnectionRefused,
-            RouteSymptom::Http404 => Symptom::Http404,
-            RouteSymptom::Http500 => Symptom::Http500,
-            RouteSymptom::Http502 => Symptom::Http502,
-            RouteSymptom::Http503 => Symptom::Http503,
-            RouteSymptom::Http504 => Symptom::Http504,
-            RouteSymptom::NoAddress => Symptom::NoAddress,
-        }
-    }
-}
 
 /// Where the traffic starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1095,8 +1013,18 @@ fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> Trace {
         Ok(r) => r,
         Err(e) => return b.fail("ingress-rule", e, Symptom::Http404, None),
     };
-    let route = ingress::route(cluster, &req, &RouteOptions::default());
-    let served = route.symptom == RouteSymptom::Ok;
+    // Through whatever serves the host at the edge: an Ingress, or a Gateway API route.
+    let route = match super::gateway::GwRequest::parse(&url) {
+        Ok(gw_req) => super::gateway::route_edge(
+            cluster,
+            &req,
+            &gw_req,
+            &RouteOptions::default(),
+            &Default::default(),
+        ),
+        Err(_) => ingress::route(cluster, &req, &RouteOptions::default()),
+    };
+    let served = route.symptom == Symptom::Ok;
     for h in &route.hops {
         b.trace.hops.push(h.clone());
     }
@@ -1114,7 +1042,7 @@ fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> Trace {
             .failing_hop()
             .is_some_and(|h| h.step == "ingress-policy" || h.step == "egress-policy");
         b.trace.reachable = false;
-        b.trace.symptom = route.symptom.into();
+        b.trace.symptom = route.symptom;
         b.trace.fix = if policy_hop {
             controller_policy_fix(&mut b, &route)
         } else {

@@ -5,7 +5,7 @@ use crate::output::{emit, structured, style, OutputFormat};
 use crate::{CliError, CmdResult};
 use netdoctor_core::sim::gateway::{self, GwRequest, GwRouteOptions};
 use netdoctor_core::sim::ingress::{
-    host_matches, route, HopStatus, Route, RouteOptions, RouteRequest, RouteVia, Symptom,
+    HopStatus, Route, RouteOptions, RouteRequest, RouteVia, Symptom,
 };
 use std::fmt::Write as _;
 
@@ -44,47 +44,15 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         None => None,
     };
     let input = args.input.read(verbose)?;
-    let ingress = || {
-        route(
-            &input.cluster,
-            &req,
-            &RouteOptions {
-                ingress_class: args.ingress_class.clone(),
-            },
-        )
-    };
-    let result = if gw_name.is_some() {
-        let opts = GwRouteOptions { gateway: gw_name };
-        match gateway::route(&input.cluster, &gw_req, &opts) {
-            Some(r) => r.to_route(),
-            None => ingress(),
-        }
-    } else {
-        let ing = ingress();
-        // A Gateway that names the host wins unless an Ingress rule names it too.
-        let ingress_names_host = input.cluster.ingresses.iter().any(|i| {
-            i.rules
-                .iter()
-                .any(|r| r.host.is_some() && host_matches(r.host.as_deref(), &req.host))
-        });
-        let gw = if args.ingress_class.is_none() && !ingress_names_host {
-            gateway::route(&input.cluster, &gw_req, &GwRouteOptions::default())
-        } else {
-            None
-        };
-        match gw {
-            Some(g) => {
-                let mut r = g.to_route();
-                if let Some(i) = ing.ingress() {
-                    r.notes.push(format!(
-                        "Ingress {i} would also serve this host (catch-all or default backend); use --ingress-class to route through it"
-                    ));
-                }
-                r
-            }
-            None => ing,
-        }
-    };
+    let result = gateway::route_edge(
+        &input.cluster,
+        &req,
+        &gw_req,
+        &RouteOptions {
+            ingress_class: args.ingress_class.clone(),
+        },
+        &GwRouteOptions { gateway: gw_name },
+    );
     let text = match structured(format, &result) {
         Some(r) => r?,
         None => match format {
@@ -150,6 +118,8 @@ fn verdict(r: &Route) -> String {
         Symptom::Http503 => "503 Service Temporarily Unavailable",
         Symptom::Http504 => "504 Gateway Timeout",
         Symptom::NoAddress => "no address: nothing answers",
+        // Client-side symptoms (`trace`); a route never ends in them.
+        other => other.describe(),
     };
     let mut via = Vec::new();
     if let Some(s) = served_by(r) {

@@ -909,8 +909,8 @@ fn precedence_uses_the_routes_own_hostname_not_the_intersection() {
     // On listener `secure.example.com`, a route for `*.example.com` intersects to
     // `secure.example.com`, but its own hostname is a wildcard: the route naming
     // `secure.example.com` exactly wins even though it is newer and its prefix shorter.
-    let mut text = format!(
-        "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: wild, namespace: apps, creationTimestamp: \"2020-01-01T00:00:00Z\"}}\nspec:\n  parentRefs: [{{name: gw, namespace: infra, sectionName: https}}]\n  hostnames: [\"*.example.com\"]\n  rules:\n  - matches: [{{path: {{value: /long/prefix}}}}]\n    backendRefs: [{{name: a, port: 8080}}]\n"
+    let mut text = String::from(
+        "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: wild, namespace: apps, creationTimestamp: \"2020-01-01T00:00:00Z\"}\nspec:\n  parentRefs: [{name: gw, namespace: infra, sectionName: https}]\n  hostnames: [\"*.example.com\"]\n  rules:\n  - matches: [{path: {value: /long/prefix}}]\n    backendRefs: [{name: a, port: 8080}]\n",
     );
     text.push_str("---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: exact, namespace: apps, creationTimestamp: \"2024-01-01T00:00:00Z\"}\nspec:\n  parentRefs: [{name: gw, namespace: infra, sectionName: https}]\n  hostnames: [secure.example.com]\n  rules:\n  - backendRefs: [{name: b, port: 8080}]\n");
     text.push_str(&svc("apps", "a", 1, 0));

@@ -403,3 +403,13 @@ fn targets_parse_as_the_client_types_them() {
     assert!(Target::parse("api:0").is_err());
     assert!(Target::parse("api:http").is_err());
 }
+
+#[test]
+fn outside_requests_follow_gateway_api_routes_too() {
+    let c = cluster(example("healthy-cluster"));
+    let outside = Source::External("203.0.113.9".parse().unwrap());
+    let t = run(&c, outside, "https://www.example.com/");
+    assert!(t.reachable, "{:#?}", t.hops);
+    let t = run(&c, outside, "https://store.example.com/");
+    assert_eq!(t.symptom, Symptom::Http404, "{:#?}", t.hops);
+}
