@@ -569,9 +569,31 @@ def main(argv=None):
     ap.add_argument("--namespaces", type=int, help="fixed number of namespaces (default: random 2-4)")
     ap.add_argument("--deployments", type=int, help="fixed number of Deployments (default: random 2-6)")
     ap.add_argument("--policies", type=int, help="fixed number of NetworkPolicies (default: random 0-6)")
+    ap.add_argument("--compare", nargs=3, metavar=("CLUSTER", "NETDOCTOR_TXT", "NCA_TXT"),
+                    help="compare two saved outputs for a cluster file written by --emit")
     ap.add_argument("--max-report", type=int, default=20, help="disagreements shown per cluster")
     args = ap.parse_args(argv)
 
+    if args.compare:
+        import json
+        cluster, nd_txt, nca_txt = args.compare
+        with open(cluster) as f:
+            objs = [json.loads(x) for x in f if x.startswith("{")]
+        with open(nd_txt) as f:
+            a = parse_lines(f.read(), parse_netdoctor_conn)
+        with open(nca_txt) as f:
+            b = parse_lines(f.read(), parse_nca_conn)
+        counts, unknown = {}, 0
+        for t in diff_maps(a, b):
+            cls = classify(t, objs)
+            counts[cls or "unexplained"] = counts.get(cls or "unexplained", 0) + 1
+            if not cls and unknown < args.max_report:
+                unknown += 1
+                print("  %s => %s : %s %d-%d  allowed by %s"
+                      % (fmt_peer(t[0]), fmt_peer(t[1]), t[2], t[3][0], t[3][1], t[4]))
+        for cls in sorted(counts):
+            print("%s: %d tuple(s)" % (cls, counts[cls]))
+        return 1 if "unexplained" in counts else 0
     if args.emit is not None:
         sys.stdout.write(to_yaml(generate(args.emit, args.namespaces, args.deployments,
                                           args.policies)))
