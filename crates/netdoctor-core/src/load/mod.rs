@@ -172,7 +172,10 @@ pub fn load_text(file: &str, text: &str) -> LoadResult {
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+    // A line starting with `---` cannot occur in JSON (strings hold no raw newline), so a
+    // stream whose first document is a flow mapping (`{...}\n---\n{...}`) is YAML.
+    let yaml_separated = text.lines().any(|l| l.starts_with("---"));
+    if (trimmed.starts_with('{') || trimmed.starts_with('[')) && !yaml_separated {
         load_json(&file, text, &mut result);
     } else {
         for doc in split_yaml_documents(text) {

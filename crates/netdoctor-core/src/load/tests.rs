@@ -183,3 +183,12 @@ fn a_live_snapshot_is_recognised_by_its_list_annotation() {
     let plain = load_text("p.json", r#"{"apiVersion":"v1","items":[],"kind":"List"}"#);
     assert!(!plain.live);
 }
+
+#[test]
+fn yaml_stream_of_flow_mappings_is_read_as_yaml() {
+    // Valid YAML: each document is a flow mapping (JSON syntax), separated by `---`.
+    let text = "{\"apiVersion\": \"v1\", \"kind\": \"Namespace\", \"metadata\": {\"name\": \"a\"}}\n---\n{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", \"namespace\": \"a\"}}\n";
+    let r = load_text("x.yaml", text);
+    assert!(r.unreadable.is_empty(), "{:?}", r.unreadable);
+    assert_eq!(kinds(&r), vec!["Namespace", "Pod"]);
+}
