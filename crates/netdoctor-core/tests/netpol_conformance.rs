@@ -10,29 +10,9 @@ use netdoctor_core::sim::netpol::{connectivity_map, format_txt, Engine, MapOptio
 use std::path::{Path, PathBuf};
 
 /// Cases of the starter set that deviate, with the reason (scenario folder, reason).
-const DEVIATIONS: &[(&str, &str)] = &[
-    (
-        "tests/example_pods_w_same_owner_and_labels_gap_no_policy",
-        OWNER_WITHOUT_KIND,
-    ),
-    (
-        "tests/example_pods_w_same_owner_and_labels_gap_with_policy_selector_not_in_gap",
-        OWNER_WITHOUT_KIND,
-    ),
-    (
-        "tests/example_pods_w_same_owner_and_labels_gap_with_good_match_expression",
-        OWNER_WITHOUT_KIND,
-    ),
-    (
-        "tests/example_pods_w_same_owner_and_labels_gap_with_good_match_expression2",
-        OWNER_WITHOUT_KIND,
-    ),
-];
-
-/// The pods carry `ownerReferences` with a name but no `kind` (and no apiVersion/uid), which
-/// the API server rejects. netdoctor ignores such a reference and lists each pod under its
-/// own name; upstream groups them as `ns/<owner name>[Pod]`. The connections themselves agree.
-const OWNER_WITHOUT_KIND: &str = "ownerReference without kind: pods listed under their own names";
+/// None: the four `example_pods_w_same_owner_and_labels_gap_*` cases (ownerReferences without
+/// `kind`) now group their pods as upstream does.
+const DEVIATIONS: &[(&str, &str)] = &[];
 
 /// `shared/conformance/netpol-analyzer` next to the repository (`CARGO_MANIFEST_DIR/../../../`),
 /// or next to any ancestor (a worktree nested deeper than the main clone).

@@ -65,9 +65,16 @@ fn controller_owner(meta: &api::ObjectMeta) -> Option<Owner> {
         .iter()
         .find(|o| o.controller == Some(true))
         .or_else(|| meta.owner_references.first())
-        .filter(|o| !o.kind.is_empty() && !o.name.is_empty())
+        .filter(|o| !o.name.is_empty())
         .map(|o| Owner {
-            kind: o.kind.clone(),
+            // A reference without `kind` is rejected by the API server and only occurs in
+            // hand-made files; like np-guard's netpol-analyzer, group such pods under the
+            // owner's name as `[Pod]`.
+            kind: if o.kind.is_empty() {
+                "Pod".to_string()
+            } else {
+                o.kind.clone()
+            },
             name: o.name.clone(),
         })
 }

@@ -736,7 +736,9 @@ pub fn workload_name(p: &Pod) -> String {
         "VirtualMachine",
     ];
     match &p.owner {
-        Some(o) if KINDS.contains(&o.kind.as_str()) => p.group(),
+        // `Pod` is an owner reference without kind (see `Cluster::build`), grouped by the
+        // owner's name as upstream does.
+        Some(o) if KINDS.contains(&o.kind.as_str()) || o.kind == "Pod" => p.group(),
         _ => format!("{}/{}[Pod]", p.namespace, p.name),
     }
 }
