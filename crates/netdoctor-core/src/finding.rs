@@ -3,6 +3,11 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+// The object a finding names and the fix it suggests live where they are first needed: the
+// model names objects, simulations suggest fixes. Findings re-export both.
+pub use crate::model::ObjectRef;
+pub use crate::sim::fix::Fix;
+
 /// How bad a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,77 +39,6 @@ impl Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// The object a finding is about. `namespace` is absent for cluster-scoped objects and for
-/// input files (`kind: "File"`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ObjectRef {
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
-impl ObjectRef {
-    pub fn new(kind: &str, namespace: Option<&str>, name: &str) -> Self {
-        ObjectRef {
-            kind: kind.to_string(),
-            namespace: namespace.map(str::to_string),
-            name: name.to_string(),
-        }
-    }
-
-    pub fn namespaced(kind: &str, namespace: &str, name: &str) -> Self {
-        Self::new(kind, Some(namespace), name)
-    }
-
-    pub fn cluster_scoped(kind: &str, name: &str) -> Self {
-        Self::new(kind, None, name)
-    }
-}
-
-impl fmt::Display for ObjectRef {
-    /// `production/service/api-service`, the form the command line accepts back.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.kind == "File" {
-            return f.write_str(&self.name);
-        }
-        match &self.namespace {
-            Some(ns) => write!(f, "{}/{}/{}", ns, self.kind.to_ascii_lowercase(), self.name),
-            None => write!(f, "{}/{}", self.kind.to_ascii_lowercase(), self.name),
-        }
-    }
-}
-
-/// What to do about a finding. Shown, never applied.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Fix {
-    pub title: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub commands: Vec<String>,
-    /// A manifest or patch that would fix it, when a command is not the natural form.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub yaml: Option<String>,
-}
-
-impl Fix {
-    pub fn new(title: impl Into<String>) -> Self {
-        Fix {
-            title: title.into(),
-            ..Fix::default()
-        }
-    }
-
-    pub fn command(mut self, cmd: impl Into<String>) -> Self {
-        self.commands.push(cmd.into());
-        self
-    }
-
-    pub fn yaml(mut self, yaml: impl Into<String>) -> Self {
-        self.yaml = Some(yaml.into());
-        self
     }
 }
 

@@ -3,8 +3,8 @@
 use super::labels::{Labels, Selector};
 use super::types::*;
 use super::{Cluster, Index, Invalid, LabelGroup, IGNORE_ANNOTATION};
-use crate::finding::ObjectRef;
 use crate::load::{api, ApiObject, LoadResult, Origin, WorkloadKind};
+use crate::model::ObjectRef;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 

@@ -3,14 +3,15 @@
 mod build;
 mod gateway;
 pub mod labels;
+mod object_ref;
 mod types;
 
 pub use build::BuildOptions;
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
+pub use object_ref::ObjectRef;
 pub use types::*;
 
-use crate::finding::ObjectRef;
 use crate::load::{Origin, Unreadable};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;

@@ -3,6 +3,7 @@
 
 pub mod corefile;
 pub mod dns;
+pub mod fix;
 pub mod gateway;
 pub mod ingress;
 pub mod netpol;

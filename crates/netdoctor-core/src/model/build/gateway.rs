@@ -3,10 +3,10 @@
 use super::super::gateway::*;
 use super::super::labels::Selector;
 use super::{parse_port, Builder};
-use crate::finding::ObjectRef;
 use crate::load::api::Condition;
 use crate::load::gateway_api as gw;
 use crate::load::Origin;
+use crate::model::ObjectRef;
 
 fn conditions(cs: &[Condition]) -> Vec<GwCondition> {
     cs.iter()
