@@ -1,7 +1,7 @@
 //! The architecture, checked: layers inside core only look down, core does no I/O, and no
 //! source file or function grows past the size a reader can hold (CONTRIBUTING.md).
 //!
-//! Layers of `netdoctor-core`, lowest first: `load` (text → API objects) → `model` (the
+//! Layers of `netdoctor-core`, lowest first: `text` and `load` (text → API objects) → `model` (the
 //! cluster, built once) → `sim` (one question each) → `rules` and `finding` (checks) →
 //! `report`, `alerts`, `metrics` (what renderers need). A module may use its own layer and
 //! those below it, never one above.
@@ -13,6 +13,8 @@ const MAX_FN_LINES: usize = 150;
 
 fn layer_of(module: &str) -> Option<usize> {
     Some(match module {
+        // Plain values anyone may parse or compare: durations, closest-name suggestions.
+        "text" => 0,
         "load" => 0,
         "model" => 1,
         "sim" => 2,
