@@ -3,8 +3,10 @@
 
 pub mod corefile;
 pub mod dns;
+pub mod edge;
 pub mod fix;
 pub mod gateway;
+pub mod http;
 pub mod ingress;
 pub mod netpol;
 pub mod path;

@@ -1,6 +1,7 @@
 //! The vocabulary every path simulation answers in (INTERFACE.md): the hops of a path, each
 //! `pass|fail|warn|skip`, and the symptom the client sees. Shared by `trace`, `ingress route`
-//! (Ingress and Gateway API) so the same failure reads the same everywhere.
+//! (Ingress and Gateway API) so the same failure reads the same everywhere; and the answer of
+//! the edge (`Route`), which the Ingress and the Gateway API engines both give.
 
 use serde::Serialize;
 use std::fmt;
@@ -110,3 +111,90 @@ impl Hop {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The answer of `ingress route` (Ingress or Gateway API).
+
+/// The Service and port a request is sent to (`port` as written in the Ingress).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteBackend {
+    pub service: String,
+    pub port: String,
+}
+
+/// What served the request: an Ingress, or (filled by the Gateway API engine) a Gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum RouteVia {
+    Ingress {
+        /// `ns/name` of the Ingress whose rule (or defaultBackend) served it; null when none.
+        ingress: Option<String>,
+    },
+    Gateway {
+        gateway: Option<String>,
+        listener: Option<String>,
+        route: Option<String>,
+        /// `HTTPRoute` or `GRPCRoute`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        route_kind: Option<String>,
+    },
+}
+
+/// The answer of `ingress route`: which rule and backend serve the URL and each hop's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    pub url: String,
+    #[serde(flatten)]
+    pub via: RouteVia,
+    /// The rule's host as written (`*.example.com`), null for a rule without host or a
+    /// default backend.
+    pub host: Option<String>,
+    pub path: Option<String>,
+    pub path_type: Option<String>,
+    pub backend: Option<RouteBackend>,
+    pub symptom: Symptom,
+    pub hops: Vec<Hop>,
+    /// The IngressClass (or GatewayClass) whose controller handles the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controller: Option<String>,
+    /// Where the model's controller behaviour may differ from the one in use, and other
+    /// remarks (redirects, canaries).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Gateway API: every backendRef of the matched rule with its weight, share of requests
+    /// and outcome (empty for Ingress).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<WeightedBackend>,
+}
+
+impl Route {
+    /// The first hop that failed.
+    pub fn failing_hop(&self) -> Option<&Hop> {
+        self.hops.iter().find(|h| h.status == HopStatus::Fail)
+    }
+
+    pub fn ingress(&self) -> Option<&str> {
+        match &self.via {
+            RouteVia::Ingress { ingress } => ingress.as_deref(),
+            RouteVia::Gateway { .. } => None,
+        }
+    }
+}
+
+/// One backendRef's share of a rule's traffic and what that share sees.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeightedBackend {
+    /// `ns/name` of the backend as referenced.
+    pub service: String,
+    pub port: Option<u16>,
+    pub weight: i64,
+    /// Share of the rule's requests, in percent (0 for weight 0).
+    pub percent: f64,
+    pub symptom: Symptom,
+    pub detail: String,
+}
+
+// `percent` is a finite share (never NaN), so equality is total.
+impl Eq for WeightedBackend {}

@@ -191,14 +191,18 @@ pub const VERBS: &[&str] = &["list"];
 /// The namespace whose ConfigMaps are read whole (cluster DNS configuration).
 pub const KUBE_SYSTEM: &str = "kube-system";
 
-/// Label selectors of the pods whose namespaces a namespace-scoped read adds: cluster DNS
-/// and the well-known ingress controllers (the labels of their standard installations).
-pub const HELPER_POD_SELECTORS: &[&str] = &[
-    "k8s-app in (kube-dns,coredns,node-local-dns)",
-    "app.kubernetes.io/name in (ingress-nginx,nginx-ingress,traefik,kubernetes-ingress,contour,kong,aws-load-balancer-controller)",
-    "app in (nginx-ingress,ingress-nginx,contour,istiod,istio-ingressgateway)",
-    "istio=ingressgateway",
-];
+/// The label selector of cluster DNS pods (CoreDNS, kube-dns, NodeLocal DNSCache).
+pub const DNS_POD_SELECTOR: &str = "k8s-app in (kube-dns,coredns,node-local-dns)";
+
+/// Label selectors of the pods whose namespaces a namespace-scoped read adds: cluster DNS,
+/// and the ingress controllers by the well-known labels core identifies them with
+/// (`netdoctor_core::sim::ingress::controller_pod_selectors`), so a read finds the pods the
+/// analysis will look for.
+pub fn helper_pod_selectors() -> Vec<String> {
+    std::iter::once(DNS_POD_SELECTOR.to_string())
+        .chain(netdoctor_core::sim::ingress::controller_pod_selectors())
+        .collect()
+}
 
 /// The ClusterRole rules netdoctor needs, as `(apiGroup, resource, verb)`, sorted.
 pub fn rbac_triples() -> Vec<(String, String, String)> {

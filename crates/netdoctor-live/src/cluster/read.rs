@@ -3,7 +3,7 @@
 //! file would, so files and a live cluster reach the same model.
 
 use super::connect::Connection;
-use super::kinds::{KindSpec, ReadMode, HELPER_POD_SELECTORS, KINDS, KUBE_SYSTEM};
+use super::kinds::{helper_pod_selectors, KindSpec, ReadMode, KINDS, KUBE_SYSTEM};
 use super::request::{fetch, FetchError};
 use super::LiveError;
 use netdoctor_core::load::{self, api, LoadResult};
@@ -248,15 +248,15 @@ async fn read_inner(
     let mut helpers: BTreeSet<String> = BTreeSet::new();
     if let ReadScope::Namespaces(_) = options.scope {
         let pods = KindSpec::by_kind("Pod").ok_or_else(|| LiveError::Config("no Pod".into()))?;
-        let lookups: Vec<Job> = HELPER_POD_SELECTORS
-            .iter()
+        let lookups: Vec<Job> = helper_pod_selectors()
+            .into_iter()
             .map(|sel| Job {
                 spec: pods,
                 namespace: None,
                 metadata_only: true,
                 skip_namespace: None,
                 primary: false,
-                label_selector: Some(sel.to_string()),
+                label_selector: Some(sel),
             })
             .collect();
         for (job, outcome) in run_jobs(conn, options, progress, &semaphore, lookups).await {

@@ -3,10 +3,11 @@
 use crate::cli::{IngressCommand, IngressRouteArgs};
 use crate::output::{emit, structured, style, OutputFormat};
 use crate::{CliError, CmdResult};
-use netdoctor_core::sim::gateway::{self, GwRequest, GwRouteOptions};
-use netdoctor_core::sim::ingress::{
-    HopStatus, Route, RouteOptions, RouteRequest, RouteVia, Symptom,
-};
+use netdoctor_core::sim::edge::{self, EdgeOptions};
+use netdoctor_core::sim::gateway::GwRouteOptions;
+use netdoctor_core::sim::http::HttpRequest;
+use netdoctor_core::sim::ingress::RouteOptions;
+use netdoctor_core::sim::path::{HopStatus, Route, RouteVia, Symptom};
 use std::fmt::Write as _;
 
 pub fn run(cmd: IngressCommand, format: OutputFormat, verbose: bool) -> CmdResult {
@@ -16,21 +17,8 @@ pub fn run(cmd: IngressCommand, format: OutputFormat, verbose: bool) -> CmdResul
 }
 
 fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> CmdResult {
-    let mut req = RouteRequest::parse(&args.url).map_err(CliError::usage)?;
-    for h in &args.headers {
-        let (k, v) = h
-            .split_once(':')
-            .ok_or_else(|| CliError::usage(format!("--header {h:?}: expected 'Name: value'")))?;
-        if k.trim().is_empty() {
-            return Err(CliError::usage(format!(
-                "--header {h:?}: empty header name"
-            )));
-        }
-        req = req.with_header(k, v);
-    }
-    req = req.with_method(&args.method);
-    let gw_req = gateway_request(&args)?;
-    let gw_name = match &args.gateway {
+    let req = request(&args).map_err(CliError::usage)?;
+    let gateway = match &args.gateway {
         Some(g) => match g.split_once('/') {
             Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
                 Some((ns.to_string(), name.to_string()))
@@ -44,15 +32,13 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         None => None,
     };
     let input = args.input.read(verbose)?;
-    let result = gateway::route_edge(
-        &input.cluster,
-        &req,
-        &gw_req,
-        &RouteOptions {
+    let options = EdgeOptions {
+        ingress: RouteOptions {
             ingress_class: args.ingress_class.clone(),
         },
-        &GwRouteOptions { gateway: gw_name },
-    );
+        gateway: GwRouteOptions { gateway },
+    };
+    let result = edge::route(&input.cluster, &req, &options);
     let text = match structured(format, &result) {
         Some(r) => r?,
         None => match format {
@@ -69,13 +55,11 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
     })
 }
 
-/// The request as the Gateway API engine reads it (it keeps the query string).
-fn gateway_request(args: &IngressRouteArgs) -> Result<GwRequest, CliError> {
-    let mut req = GwRequest::parse(&args.url).map_err(CliError::usage)?;
+/// The request: the URL, each `-H 'Name: value'`, and the method.
+fn request(args: &IngressRouteArgs) -> Result<HttpRequest, String> {
+    let mut req = HttpRequest::parse(&args.url)?;
     for h in &args.headers {
-        if let Some((k, v)) = h.split_once(':') {
-            req = req.with_header(k, v);
-        }
+        req = req.with_header_line(h)?;
     }
     Ok(req.with_method(&args.method))
 }
@@ -144,7 +128,7 @@ fn verdict(r: &Route) -> String {
     format!("{} {}", style::paint(st, r.symptom.as_str()), line)
 }
 
-fn render_table(req: &RouteRequest, r: &Route) -> String {
+fn render_table(req: &HttpRequest, r: &Route) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -180,7 +164,7 @@ fn render_table(req: &RouteRequest, r: &Route) -> String {
     s
 }
 
-fn render_md(req: &RouteRequest, r: &Route) -> String {
+fn render_md(req: &HttpRequest, r: &Route) -> String {
     let mut s = format!(
         "# {} {}\n\n**{}**\n\n| | step | detail |\n|---|---|---|\n",
         req.method,

@@ -1,6 +1,8 @@
-use super::{indent, ingress_controller_pods, match_labels_yaml, pod_label, short_list};
+use super::{indent, match_labels_yaml, pod_label, short_list};
+use crate::sim::ingress::ingress_controller_pods;
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
-use crate::model::{Cluster, IngressBackend, Labels, PortRef, Protocol};
+use crate::model::{Cluster, Ingress, IngressBackend, Labels, PortRef, Protocol, Selector};
+use crate::model::{Service, ServicePort};
 use crate::rules::Rule;
 use crate::sim::netpol::{Endpoint, Engine, Verdict};
 use std::collections::{BTreeSet, HashMap};
@@ -78,14 +80,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         if controllers.is_empty() {
             continue;
         }
-        // One representative controller pod per label group.
-        let mut ctrl_reps: Vec<usize> = Vec::new();
-        let mut seen_groups = BTreeSet::new();
-        for &p in &controllers {
-            if seen_groups.insert(engine.group_of(p).unwrap_or(usize::MAX - p)) {
-                ctrl_reps.push(p);
-            }
-        }
+        let ctrl_reps = one_per_label_group(&engine, &controllers);
         let backends = ing.default_backend.iter().chain(
             ing.rules
                 .iter()
@@ -99,124 +94,176 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             if !done.insert((name.clone(), port.clone())) {
                 continue;
             }
-            let Some(svc) = c.service(&ing.namespace, name) else {
-                continue;
-            };
-            let sp = match port {
-                PortRef::Number(n) => svc.ports.iter().find(|p| p.port == *n),
-                PortRef::Name(n) => svc.port_by_name(n),
-            };
-            let Some(sp) = sp.filter(|p| p.protocol == Protocol::Tcp) else {
-                continue;
-            };
-            let Some(sel) = svc.selector() else { continue };
-            // (backend group, target port) → verdict of the first controller that failed.
-            let mut cache: HashMap<(usize, u16), Option<Verdict>> = HashMap::new();
-            let mut blocked: Vec<(usize, u16, Verdict)> = Vec::new();
-            let mut total = 0;
-            for pod in c.pods_matching(&ing.namespace, &sel) {
-                let target = match &sp.target_port {
-                    PortRef::Number(n) => Some(*n),
-                    PortRef::Name(n) => c.pods[pod].resolve_named_port(n, Protocol::Tcp),
-                };
-                let Some(target) = target else { continue };
-                total += 1;
-                let key = (engine.group_of(pod).unwrap_or(usize::MAX - pod), target);
-                let verdict = cache
-                    .entry(key)
-                    .or_insert_with(|| {
-                        let mut last = None;
-                        for &ctl in &ctrl_reps {
-                            let v = engine.check(
-                                Endpoint::Pod(ctl),
-                                Endpoint::Pod(pod),
-                                target,
-                                Protocol::Tcp,
-                            );
-                            if v.allowed {
-                                return None;
-                            }
-                            last = Some(v);
-                        }
-                        last
-                    })
-                    .clone();
-                if let Some(v) = verdict {
-                    blocked.push((pod, target, v));
-                }
-            }
-            let Some((first_pod, target, verdict)) = blocked.first().cloned() else {
-                continue;
-            };
-            let ctrl = &c.pods[ctrl_reps[0]];
-            let backend_pod = &c.pods[first_pod];
-            let workloads: BTreeSet<String> = blocked
-                .iter()
-                .map(|(p, _, _)| pod_label(&c.pods[*p]))
-                .collect();
-            let workloads: Vec<String> = workloads.into_iter().collect();
-            let mut why = Vec::new();
-            if !verdict.egress.allowed {
-                why.push(format!(
-                    "egress of the controller is isolated by {} and no rule allows it",
-                    verdict.egress.policies.join(", ")
-                ));
-            }
-            if !verdict.ingress.allowed {
-                why.push(format!(
-                    "ingress of {} is isolated by {} and no rule admits {}",
-                    short_list(&workloads, 3),
-                    verdict.ingress.policies.join(", "),
-                    pod_label(ctrl)
-                ));
-            }
-            let message = format!(
-                "backend {name}:{port} → {}/{} pods port {target}/TCP: {} of {total} backend pods cannot be reached by the ingress controller ({}): {}; requests get 504 Gateway Timeout",
-                svc.namespace,
-                svc.name,
-                blocked.len(),
-                pod_label(ctrl),
-                why.join("; ")
-            );
-            let from = controller_labels(&ctrl.labels);
-            let selector: Labels = svc.selector.clone().unwrap_or_default();
-            let yaml = format!(
-                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-ingress-controller-to-{}\n  namespace: {}\nspec:\n  podSelector:\n{}\n  policyTypes:\n  - Ingress\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {}\n      podSelector:\n{}\n    ports:\n    - protocol: TCP\n      port: {target}\n",
-                svc.name,
-                svc.namespace,
-                indent(&match_labels_yaml(&selector), 4),
-                ctrl.namespace,
-                indent(&match_labels_yaml(&from), 8),
-            );
-            let mut f = Finding::new(
-                &RULE,
-                ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name),
-                message,
-            )
-            .with_evidence(format!(
-                "checked: {}/{} → {}/{} TCP {target}",
-                ctrl.namespace, ctrl.name, backend_pod.namespace, backend_pod.name
-            ))
-            .with_fix(
-                Fix::new(format!(
-                    "Admit the ingress controller ({}) to {} on TCP {target}",
-                    pod_label(ctrl),
-                    short_list(&workloads, 3)
-                ))
-                .command(format!(
-                    "netdoctor policy check --from {}/{} --to {}/{} --port {target}/tcp",
-                    ctrl.namespace, ctrl.name, backend_pod.namespace, backend_pod.name
-                ))
-                .yaml(yaml),
-            );
-            let failing = [&verdict.ingress, &verdict.egress]
-                .into_iter()
-                .filter(|side| !side.allowed)
-                .flat_map(|side| side.explanation.iter());
-            for line in failing.take(10) {
-                f = f.with_evidence(line.clone());
-            }
-            out.push(f);
+            out.extend(backend_finding(c, &engine, ing, &ctrl_reps, name, port));
         }
     }
+}
+
+/// One representative pod per label group (pods with identical labels get the same verdicts).
+fn one_per_label_group(engine: &Engine, pods: &[usize]) -> Vec<usize> {
+    let mut reps: Vec<usize> = Vec::new();
+    let mut seen_groups = BTreeSet::new();
+    for &p in pods {
+        if seen_groups.insert(engine.group_of(p).unwrap_or(usize::MAX - p)) {
+            reps.push(p);
+        }
+    }
+    reps
+}
+
+/// A backend pod no controller pod may reach: (pod, target port, the last controller's verdict).
+type Blocked = (usize, u16, Verdict);
+
+/// The finding for one Service backend of an Ingress, when controller pods cannot reach its
+/// pods.
+fn backend_finding(
+    c: &Cluster,
+    engine: &Engine,
+    ing: &Ingress,
+    ctrl_reps: &[usize],
+    name: &str,
+    port: &PortRef,
+) -> Option<Finding> {
+    let svc = c.service(&ing.namespace, name)?;
+    let sp = match port {
+        PortRef::Number(n) => svc.ports.iter().find(|p| p.port == *n),
+        PortRef::Name(n) => svc.port_by_name(n),
+    };
+    let sp = sp.filter(|p| p.protocol == Protocol::Tcp)?;
+    let sel = svc.selector()?;
+    let (blocked, total) = blocked_backend_pods(c, engine, ctrl_reps, &ing.namespace, &sel, sp);
+    if blocked.is_empty() {
+        return None;
+    }
+    Some(finding(c, ing, svc, ctrl_reps[0], (name, port), &blocked, total))
+}
+
+/// The backend pods (with a resolvable target port) that no controller pod may reach, and
+/// how many backend pods there are.
+fn blocked_backend_pods(
+    c: &Cluster,
+    engine: &Engine,
+    ctrl_reps: &[usize],
+    namespace: &str,
+    sel: &Selector,
+    sp: &ServicePort,
+) -> (Vec<Blocked>, usize) {
+    // (backend group, target port) → verdict of the first controller that failed.
+    let mut cache: HashMap<(usize, u16), Option<Verdict>> = HashMap::new();
+    let mut blocked: Vec<Blocked> = Vec::new();
+    let mut total = 0;
+    for pod in c.pods_matching(namespace, sel) {
+        let target = match &sp.target_port {
+            PortRef::Number(n) => Some(*n),
+            PortRef::Name(n) => c.pods[pod].resolve_named_port(n, Protocol::Tcp),
+        };
+        let Some(target) = target else { continue };
+        total += 1;
+        let key = (engine.group_of(pod).unwrap_or(usize::MAX - pod), target);
+        let verdict = cache
+            .entry(key)
+            .or_insert_with(|| {
+                let mut last = None;
+                for &ctl in ctrl_reps {
+                    let v = engine.check(
+                        Endpoint::Pod(ctl),
+                        Endpoint::Pod(pod),
+                        target,
+                        Protocol::Tcp,
+                    );
+                    if v.allowed {
+                        return None;
+                    }
+                    last = Some(v);
+                }
+                last
+            })
+            .clone();
+        if let Some(v) = verdict {
+            blocked.push((pod, target, v));
+        }
+    }
+    (blocked, total)
+}
+
+/// The finding: who cannot reach whom and why, with the policy that admits the controller.
+fn finding(
+    c: &Cluster,
+    ing: &Ingress,
+    svc: &Service,
+    ctrl: usize,
+    (name, port): (&str, &PortRef),
+    blocked: &[Blocked],
+    total: usize,
+) -> Finding {
+    let (first_pod, target, verdict) = blocked[0].clone();
+    let ctrl = &c.pods[ctrl];
+    let backend_pod = &c.pods[first_pod];
+    let workloads: BTreeSet<String> = blocked
+        .iter()
+        .map(|(p, _, _)| pod_label(&c.pods[*p]))
+        .collect();
+    let workloads: Vec<String> = workloads.into_iter().collect();
+    let mut why = Vec::new();
+    if !verdict.egress.allowed {
+        why.push(format!(
+            "egress of the controller is isolated by {} and no rule allows it",
+            verdict.egress.policies.join(", ")
+        ));
+    }
+    if !verdict.ingress.allowed {
+        why.push(format!(
+            "ingress of {} is isolated by {} and no rule admits {}",
+            short_list(&workloads, 3),
+            verdict.ingress.policies.join(", "),
+            pod_label(ctrl)
+        ));
+    }
+    let message = format!(
+        "backend {name}:{port} → {}/{} pods port {target}/TCP: {} of {total} backend pods cannot be reached by the ingress controller ({}): {}; requests get 504 Gateway Timeout",
+        svc.namespace,
+        svc.name,
+        blocked.len(),
+        pod_label(ctrl),
+        why.join("; ")
+    );
+    let from = controller_labels(&ctrl.labels);
+    let selector: Labels = svc.selector.clone().unwrap_or_default();
+    let yaml = format!(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-ingress-controller-to-{}\n  namespace: {}\nspec:\n  podSelector:\n{}\n  policyTypes:\n  - Ingress\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: {}\n      podSelector:\n{}\n    ports:\n    - protocol: TCP\n      port: {target}\n",
+        svc.name,
+        svc.namespace,
+        indent(&match_labels_yaml(&selector), 4),
+        ctrl.namespace,
+        indent(&match_labels_yaml(&from), 8),
+    );
+    let mut f = Finding::new(
+        &RULE,
+        ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name),
+        message,
+    )
+    .with_evidence(format!(
+        "checked: {}/{} → {}/{} TCP {target}",
+        ctrl.namespace, ctrl.name, backend_pod.namespace, backend_pod.name
+    ))
+    .with_fix(
+        Fix::new(format!(
+            "Admit the ingress controller ({}) to {} on TCP {target}",
+            pod_label(ctrl),
+            short_list(&workloads, 3)
+        ))
+        .command(format!(
+            "netdoctor policy check --from {}/{} --to {}/{} --port {target}/tcp",
+            ctrl.namespace, ctrl.name, backend_pod.namespace, backend_pod.name
+        ))
+        .yaml(yaml),
+    );
+    let failing = [&verdict.ingress, &verdict.egress]
+        .into_iter()
+        .filter(|side| !side.allowed)
+        .flat_map(|side| side.explanation.iter());
+    for line in failing.take(10) {
+        f = f.with_evidence(line.clone());
+    }
+    f
 }

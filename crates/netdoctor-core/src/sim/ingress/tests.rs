@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::load::load_text;
-use crate::model::BuildOptions;
+use crate::model::{BuildOptions, Cluster, PathType};
 
 /// A cluster with ingress-nginx running (IngressClass `nginx`, default), one ready pod per
 /// Service named in `services` (each `name` selects `app: name`, port 80 → 8080), plus `extra`.
