@@ -228,3 +228,52 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_path_is_kept_as_sent_and_as_nginx_matches_it() {
+        let r = HttpRequest::parse("https://App.Example.com:8443/api//users/../v1/%7Euser?x=1&y#f")
+            .expect("url");
+        assert_eq!(
+            (r.scheme.as_str(), r.host.as_str()),
+            ("https", "app.example.com")
+        );
+        assert_eq!((r.port, r.explicit_port), (8443, true));
+        assert_eq!(r.path, "/api/v1/~user");
+        assert_eq!(r.sent_path, "/api//users/../v1/%7Euser");
+        assert_eq!(r.query_param("x"), Some("1"));
+        assert_eq!(r.query_param("y"), Some(""));
+        let bare = HttpRequest::parse("example.com").expect("url");
+        assert_eq!((bare.path.as_str(), bare.sent_path.as_str()), ("/", "/"));
+        assert_eq!((bare.port, bare.explicit_port), (80, false));
+    }
+
+    #[test]
+    fn grpc_schemes_only_where_asked_for() {
+        let err = HttpRequest::parse("grpc://x/a.B/C").unwrap_err();
+        assert!(err.contains("is not http or https"), "{err}");
+        let r = HttpRequest::parse_grpc("grpcs://x/a.B/C").expect("url");
+        assert_eq!((r.scheme.as_str(), r.port, r.grpc), ("https", 443, true));
+        assert_eq!(r.grpc_call(), Some(("a.B", "C")));
+        assert!(HttpRequest::parse_grpc("ftp://x/").is_err());
+    }
+
+    #[test]
+    fn header_lines_host_override_and_grpc_content_type() {
+        let r = HttpRequest::parse("http://192.0.2.1/")
+            .and_then(|r| r.with_header_line("Host: App.Example.com:8080"))
+            .and_then(|r| r.with_header_line("content-type: application/grpc+proto"))
+            .and_then(|r| r.with_header_line("Cookie: a=1; canary=always"))
+            .expect("request");
+        assert_eq!(r.host, "app.example.com");
+        assert!(r.grpc);
+        assert_eq!(r.cookie("canary"), Some("always"));
+        assert_eq!(r.header("HOST"), Some("App.Example.com:8080"));
+        let r = HttpRequest::parse("http://a/").expect("url");
+        assert!(r.clone().with_header_line("no-colon").is_err());
+        assert!(r.with_header_line(" : v").is_err());
+    }
+}

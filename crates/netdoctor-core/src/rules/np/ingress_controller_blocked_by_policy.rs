@@ -1,9 +1,9 @@
 use super::{indent, match_labels_yaml, pod_label, short_list};
-use crate::sim::ingress::ingress_controller_pods;
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
 use crate::model::{Cluster, Ingress, IngressBackend, Labels, PortRef, Protocol, Selector};
 use crate::model::{Service, ServicePort};
 use crate::rules::Rule;
+use crate::sim::ingress::ingress_controller_pods;
 use crate::sim::netpol::{Endpoint, Engine, Verdict};
 use std::collections::{BTreeSet, HashMap};
 
@@ -135,7 +135,15 @@ fn backend_finding(
     if blocked.is_empty() {
         return None;
     }
-    Some(finding(c, ing, svc, ctrl_reps[0], (name, port), &blocked, total))
+    Some(finding(
+        c,
+        ing,
+        svc,
+        ctrl_reps[0],
+        (name, port),
+        &blocked,
+        total,
+    ))
 }
 
 /// The backend pods (with a resolvable target port) that no controller pod may reach, and

@@ -68,7 +68,11 @@ pub fn describe_condition(c: &GwCondition) -> String {
 }
 
 /// A condition of a listener's status.
-pub(super) fn listener_condition<'a>(gw: &'a Gateway, l: &Listener, type_: &str) -> Option<&'a GwCondition> {
+pub(super) fn listener_condition<'a>(
+    gw: &'a Gateway,
+    l: &Listener,
+    type_: &str,
+) -> Option<&'a GwCondition> {
     gw.listener_status(&l.name)
         .and_then(|s| condition(&s.conditions, type_))
 }

@@ -212,7 +212,11 @@ pub(super) fn select_listener<'g>(
 
 /// Routes of this Gateway that name the request's host but are not attached (or not to a
 /// listener serving the request), each with the reason: why a 404 happens.
-pub(super) fn unattached_routes_for_host(cluster: &Cluster, gw: &Gateway, req: &HttpRequest) -> Vec<String> {
+pub(super) fn unattached_routes_for_host(
+    cluster: &Cluster,
+    gw: &Gateway,
+    req: &HttpRequest,
+) -> Vec<String> {
     let mut out = Vec::new();
     for route in &cluster.routes {
         if !route

@@ -153,8 +153,15 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &HttpRequest) -> GwRouteResul
         ));
     }
     candidates.sort_by_key(|c| precedence_key(c));
-    let Some(route) = rule_hop(cluster, gw, listener, req, &candidates, attached_routes, &mut r)
-    else {
+    let Some(route) = rule_hop(
+        cluster,
+        gw,
+        listener,
+        req,
+        &candidates,
+        attached_routes,
+        &mut r,
+    ) else {
         return r;
     };
     route_status_notes(gw, route, &mut r);

@@ -1,7 +1,9 @@
 //! The backend of an Ingress path: the Service, its port, and the endpoints behind it, as the
 //! ingress controller sees them.
 
-use crate::model::{Cluster, Ingress, IngressBackend, PortRef, Protocol, Service, ServicePort, ServiceType};
+use crate::model::{
+    Cluster, Ingress, IngressBackend, PortRef, Protocol, Service, ServicePort, ServiceType,
+};
 
 /// Whether the Service port an Ingress backend names exists, and which one it is.
 pub enum PortLookup<'a> {

@@ -84,7 +84,11 @@ const CONTROLLER_PODS: &[(&str, &[LabelSet])] = &[
 ];
 
 /// The labels the name fallback compares with the controller's name.
-const NAME_LABELS: &[&str] = &["app.kubernetes.io/name", "app", "app.kubernetes.io/instance"];
+const NAME_LABELS: &[&str] = &[
+    "app.kubernetes.io/name",
+    "app",
+    "app.kubernetes.io/instance",
+];
 
 /// Whether a controller's pods were found.
 #[derive(Debug, Clone, PartialEq, Eq)]

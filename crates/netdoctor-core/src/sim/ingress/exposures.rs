@@ -61,4 +61,3 @@ pub fn ingress_exposures(cluster: &Cluster) -> Vec<IngressExposure> {
     }
     out
 }
-

@@ -1,14 +1,14 @@
 //! The hops of a routed request after the rule: TLS, the backend Service, its port and
 //! endpoints, and NetworkPolicy between the controller and the backend pods.
 
-use super::nginx::annotation;
 use super::backends::{backend_state, close_services, describe_port, describe_service_ports};
 use super::backends::{lookup_port, BackendState, PortLookup};
 use super::ing_key;
 use super::matching::host_matches;
+use super::nginx::annotation;
 use super::nginx::{Server, ServerKey};
-use crate::model::{Cluster, Ingress, IngressBackend, PortRef, Protocol, Service, ServicePort};
 use crate::model::ServiceType;
+use crate::model::{Cluster, Ingress, IngressBackend, PortRef, Protocol, Service, ServicePort};
 use crate::sim::http::HttpRequest;
 use crate::sim::path::{Hop, HopStatus, Route, RouteBackend, Symptom};
 

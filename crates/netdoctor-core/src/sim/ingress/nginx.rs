@@ -279,7 +279,10 @@ fn expand_prefix_locations(locations: Vec<Location<'_>>) -> Vec<Location<'_>> {
 }
 
 /// The location nginx picks for a request path, and whether a 301 came first.
-pub(super) fn select_location<'s, 'a>(server: &'s Server<'a>, path: &str) -> Option<(&'s Location<'a>, bool)> {
+pub(super) fn select_location<'s, 'a>(
+    server: &'s Server<'a>,
+    path: &str,
+) -> Option<(&'s Location<'a>, bool)> {
     if server.regex {
         for loc in &server.locations {
             let pattern = format!("(?i)^{}", loc.path);

@@ -1,9 +1,11 @@
 //! Routing a request through the Ingresses, step by step: the class whose controller answers,
 //! the controller's pods, the nginx server and location, then the backend (`hops`).
 
-use super::class::{class_names, default_classes, resolve_class, serving_key, serving_key_of};
 use super::class::ClassResolution;
-use super::controllers::{controller_down, controller_status, describe_controller, ControllerStatus};
+use super::class::{class_names, default_classes, resolve_class, serving_key, serving_key_of};
+use super::controllers::{
+    controller_down, controller_status, describe_controller, ControllerStatus,
+};
 use super::hops::{backend_hops, tls_hop};
 use super::matching::host_matches;
 use super::nginx::{build_server, canary_backend, nginx_order, select_location, select_server};
@@ -137,7 +139,8 @@ fn choose_class(
 
 /// `--ingress-class`: the class must exist or be named by an Ingress.
 fn forced_class(cluster: &Cluster, c: &str, all: &[Resolved], r: &mut Route) -> Option<String> {
-    let known = cluster.ingress_class(c).is_some() || all.iter().any(|x| x.res.class.as_deref() == Some(c));
+    let known =
+        cluster.ingress_class(c).is_some() || all.iter().any(|x| x.res.class.as_deref() == Some(c));
     if !known {
         r.hops.push(Hop::new(
             "ingress-class",
@@ -154,7 +157,12 @@ fn forced_class(cluster: &Cluster, c: &str, all: &[Resolved], r: &mut Route) -> 
 }
 
 /// Several classes name the host: the default one, else the first by name (noted).
-fn class_among(cluster: &Cluster, req: &HttpRequest, candidates: Vec<String>, r: &mut Route) -> String {
+fn class_among(
+    cluster: &Cluster,
+    req: &HttpRequest,
+    candidates: Vec<String>,
+    r: &mut Route,
+) -> String {
     let defaults = default_classes(cluster);
     let chosen = candidates
         .iter()
@@ -238,7 +246,11 @@ fn class_without_host_rule(
 /// The class's controller, its pods, and every Ingress it serves: a controller serves every
 /// IngressClass that names it (ingress-nginx with its default flags watches all classes whose
 /// spec.controller is its --controller-class).
-fn answering_controller<'a>(cluster: &'a Cluster, class: String, all: &[Resolved<'a>]) -> Answering<'a> {
+fn answering_controller<'a>(
+    cluster: &'a Cluster,
+    class: String,
+    all: &[Resolved<'a>],
+) -> Answering<'a> {
     let ingress_class = cluster.ingress_class(&class);
     let controller = ingress_class.map(|c| c.controller.clone()).or_else(|| {
         all.iter()

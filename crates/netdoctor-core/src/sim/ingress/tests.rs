@@ -896,3 +896,143 @@ fn classes_of_one_controller_are_merged() {
     assert_eq!(served_by(&c, "http://foo.com/api").as_deref(), Some("old"));
     assert_eq!(shadowed_paths(&c).len(), 1);
 }
+
+// ----- Controller pods: one identification for doctor, ingress route and trace -----
+
+/// ingress-nginx's own manifests (a Deployment, no Node, nothing in kube-system) with a
+/// default-deny ingress policy on the backend: the controller pods are known although the
+/// input is not a whole cluster, so `ingress route` reaches the same verdict as NP005 (504).
+#[test]
+fn controller_pods_from_manifests_agree_with_np005() {
+    let y = r#"
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}
+    spec:
+      containers: [{name: controller, ports: [{containerPort: 80}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, ports: [{containerPort: 8080, name: http}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: default}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: default}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: web.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+"#;
+    let c = Cluster::build(load_text("t.yaml", y), &BuildOptions::default());
+    assert!(!input_covers_cluster(&c));
+    let pods = ingress_controller_pods(&c, &c.ingresses[0]);
+    assert_eq!(pods.len(), 1);
+    assert_eq!(c.pods[pods[0]].namespace, "ingress-nginx");
+    let r = get(&c, "http://web.example.com/");
+    assert_eq!(r.symptom, Symptom::Http504, "{:?}", r.hops);
+    assert_eq!(r.failing_hop().map(|h| h.step), Some("ingress-policy"));
+    let mut findings = Vec::new();
+    (crate::rules::np::ingress_controller_blocked_by_policy::RULE.check)(&c, &mut findings);
+    assert_eq!(findings.len(), 1, "NP005 fires on the same input");
+}
+
+/// Well-known labels first; among the pods found, the component=controller ones (a Helm
+/// install labels its admission Job pods with the chart's name too).
+#[test]
+fn controller_pods_prefer_the_component_controller_label() {
+    let c = cluster(
+        &[],
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: ingress-nginx-admission-create-x
+  namespace: ingress-nginx
+  labels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: admission-webhook}
+status: {phase: Succeeded}
+"#,
+    );
+    let pods = controller_pods(&c, INGRESS_NGINX);
+    let names: Vec<&str> = pods.iter().map(|&i| c.pods[i].name.as_str()).collect();
+    assert_eq!(names, ["ingress-nginx-controller-abc"]);
+}
+
+/// A controller not in the table of well-known labels: its pods are found by its name.
+#[test]
+fn unknown_controllers_are_found_by_name() {
+    let c = cluster(
+        &[],
+        r#"apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: acme}
+spec: {controller: example.com/acme}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: acme-7f9, namespace: edge, labels: {app: acme}}
+status: {phase: Running}
+"#,
+    );
+    match controller_status(&c, "example.com/acme") {
+        ControllerStatus::Pods {
+            running,
+            total,
+            looked_for,
+            ..
+        } => {
+            assert_eq!((running, total), (1, 1));
+            assert_eq!(looked_for, "app=acme");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        controller_status(&c, "example.com/other"),
+        ControllerStatus::Unknown
+    );
+}
+
+/// The live reader finds the controllers' namespaces with selectors derived from the same
+/// table of well-known labels.
+#[test]
+fn controller_pod_selectors_cover_the_table() {
+    assert_eq!(
+        controller_pod_selectors(),
+        [
+            "app.kubernetes.io/name in (ingress-nginx,nginx-ingress,traefik,kubernetes-ingress,contour,kong,aws-load-balancer-controller)",
+            "app in (ingress-nginx,nginx-ingress,contour,istiod,istio-ingressgateway)",
+            "istio in (ingressgateway)",
+        ]
+    );
+}
