@@ -40,6 +40,11 @@
 //! Service or port (`BackendNotFound`) gets its share answered with 500; a rule without any
 //! usable backend: 500. A Service without ready endpoints: 503. No matching rule: 404.
 
+// Where each part lives: `conditions` (status in words), `hostnames`, `attach` (routes to
+// listeners), `listeners` (which Gateway and listener serve a request), `matching` (rule
+// matches and precedence), `route` (the steps of a request), `backends` (backendRefs and
+// the traffic split).
+
 mod attach;
 mod backends;
 mod conditions;

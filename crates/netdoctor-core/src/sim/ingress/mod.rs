@@ -66,6 +66,12 @@
 //! `targetPort`, which we report). No ready endpoint: 503. Ready pods exist but the
 //! Service's named targetPort does not resolve on them: 502.
 
+// Where each part lives: `class` (which IngressClass and controller), `controllers` (the
+// controller's pods), `matching` (host and path as the API defines them), `nginx` (the
+// merged server and its locations), `route` (the steps of a request), `hops` (TLS, backend,
+// endpoints, policy), `backends` (Service ports and endpoints), `exposures` (what the
+// Ingresses expose, for the connectivity map).
+
 mod backends;
 mod class;
 mod controllers;
