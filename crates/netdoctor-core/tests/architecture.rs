@@ -95,9 +95,9 @@ fn crate_modules_named(line: &str) -> Vec<String> {
             .collect();
         if !name.is_empty() {
             found.push(name);
-        } else if after.starts_with('{') {
+        } else if let Some(group) = after.strip_prefix('{') {
             // `use crate::{model::X, sim::Y}`
-            let inner = after[1..].split('}').next().unwrap_or_default();
+            let inner = group.split('}').next().unwrap_or_default();
             for part in inner.split(',') {
                 let name: String = part
                     .trim()
