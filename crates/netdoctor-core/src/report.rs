@@ -4,8 +4,8 @@
 //! Pure data and geometry; the page itself (HTML, CSS, JS) is rendered by the binary crate.
 //! The layout is deterministic: the same cluster gives the same coordinates.
 
-use crate::model::Cluster;
-use crate::sim::netpol::{workload_name, Connection, Direction, Engine, INGRESS_CONTROLLER};
+use crate::model::{connlist_name, workload_label, Cluster, WORKLOAD_KINDS};
+use crate::sim::netpol::{Connection, Direction, Engine, INGRESS_CONTROLLER};
 use crate::{Finding, ObjectRef, Severity, Summary};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -249,17 +249,6 @@ pub fn findings_section(findings: &[Finding]) -> FindingsSection {
     }
 }
 
-const WORKLOAD_KINDS: [&str; 8] = [
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "VirtualMachine",
-];
-
 /// The graph nodes (connlist names) a finding concerns: a workload itself, a pod's workload,
 /// the workloads a Service or NetworkPolicy selects.
 fn finding_nodes(cluster: &Cluster, object: &ObjectRef) -> Vec<String> {
@@ -268,7 +257,7 @@ fn finding_nodes(cluster: &Cluster, object: &ObjectRef) -> Vec<String> {
     };
     let pods: Vec<usize> = match object.kind.as_str() {
         k if WORKLOAD_KINDS.contains(&k) => {
-            return vec![format!("{ns}/{}[{k}]", object.name)];
+            return vec![workload_label(ns, &object.name, k)];
         }
         "Pod" => cluster.pod_index(ns, &object.name).into_iter().collect(),
         "Service" => cluster
@@ -286,7 +275,7 @@ fn finding_nodes(cluster: &Cluster, object: &ObjectRef) -> Vec<String> {
     let names: BTreeSet<String> = pods
         .into_iter()
         .filter_map(|i| cluster.pods.get(i))
-        .map(workload_name)
+        .map(connlist_name)
         .collect();
     names.into_iter().collect()
 }
@@ -379,7 +368,7 @@ pub fn graph(
         if !namespaces.is_empty() && !namespaces.contains(&p.namespace) {
             continue;
         }
-        let n = add(&workload_name(p), &mut drafts);
+        let n = add(&connlist_name(p), &mut drafts);
         for (dir, set) in [(Direction::Ingress, 0), (Direction::Egress, 1)] {
             for &pi in engine.policies_of_pod(i, dir) {
                 if let Some(pol) = cluster.policies.get(pi) {

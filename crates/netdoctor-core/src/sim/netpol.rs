@@ -39,9 +39,11 @@
 mod connset;
 mod map;
 
+/// The connlist name of a pod's workload, kept under its old path for existing callers.
+pub use crate::model::connlist_name as workload_name;
 pub use connset::{ConnSet, MAX_PORT};
 pub use map::{
-    connectivity_map, external_partition, format_txt, workload_name, Connection, MapOptions, Range,
+    connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,
     INGRESS_CONTROLLER,
 };
 

@@ -2,7 +2,7 @@
 //! connlist format (np-guard netpol-analyzer's `list`).
 
 use super::{ip_in_block, rule_conns, ConnSet, Direction, Engine};
-use crate::model::{Peer, Pod};
+use crate::model::{connlist_name, Peer, Pod};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -445,7 +445,7 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
         let Some(g) = engine.group_of(i) else {
             continue;
         };
-        let name = workload_name(p);
+        let name = connlist_name(p);
         if let Some(&u) = seen.get(&(name.clone(), g)) {
             unit_of_pod.insert(i, u);
             continue;
@@ -720,27 +720,6 @@ fn any_cluster_source(ctx: &Ctx<'_, '_>, u: usize) -> ConnSet {
         }
     }
     out
-}
-
-/// The connlist name of a pod's workload: `ns/owner[Kind]` when a workload kind owns it,
-/// else `ns/pod[Pod]` (static pods, owned by a Node, are shown as pods).
-pub fn workload_name(p: &Pod) -> String {
-    const KINDS: [&str; 8] = [
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "ReplicationController",
-        "Job",
-        "CronJob",
-        "VirtualMachine",
-    ];
-    match &p.owner {
-        // `Pod` is an owner reference without kind (see `Cluster::build`), grouped by the
-        // owner's name as upstream does.
-        Some(o) if KINDS.contains(&o.kind.as_str()) || o.kind == "Pod" => p.group(),
-        _ => format!("{}/{}[Pod]", p.namespace, p.name),
-    }
 }
 
 /// The connlist txt form: `src => dst : conn`, one per line.
