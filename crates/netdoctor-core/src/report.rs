@@ -341,15 +341,38 @@ pub fn graph(
     namespaces: &[String],
     findings: Option<&FindingsSection>,
 ) -> Graph {
-    let cluster = engine.cluster;
-    let mut drafts: Vec<NodeDraft> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut add = |name: &str, drafts: &mut Vec<NodeDraft>| -> usize {
-        if let Some(&i) = index.get(name) {
+    let mut drafts = Drafts::default();
+    add_workloads(engine, namespaces, &mut drafts);
+    let edges = connections
+        .iter()
+        .map(|c| GraphEdge {
+            src: drafts.add(&c.src),
+            dst: drafts.add(&c.dst),
+            conn: c.conn.to_string(),
+        })
+        .collect();
+    let node_findings = findings
+        .map(|sec| findings_by_node(engine.cluster, sec))
+        .unwrap_or_default();
+    let ordered = ordered_groups(&drafts.nodes);
+    layout(&drafts.nodes, ordered, edges, &node_findings)
+}
+
+/// Graph nodes being collected, each once by name.
+#[derive(Default)]
+struct Drafts {
+    nodes: Vec<NodeDraft>,
+    index: HashMap<String, usize>,
+}
+
+impl Drafts {
+    /// The node of a connlist name, added on first sight.
+    fn add(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
             return i;
         }
         let (namespace, label, kind) = split_name(name);
-        drafts.push(NodeDraft {
+        self.nodes.push(NodeDraft {
             name: name.to_string(),
             namespace,
             label,
@@ -357,10 +380,14 @@ pub fn graph(
             ingress: BTreeSet::new(),
             egress: BTreeSet::new(),
         });
-        index.insert(name.to_string(), drafts.len() - 1);
-        drafts.len() - 1
-    };
-    // Workloads of the pod network, with the policies isolating them.
+        self.index.insert(name.to_string(), self.nodes.len() - 1);
+        self.nodes.len() - 1
+    }
+}
+
+/// Workloads of the pod network in scope, with the policies isolating them.
+fn add_workloads(engine: &Engine<'_>, namespaces: &[String], drafts: &mut Drafts) {
+    let cluster = engine.cluster;
     for (i, p) in cluster.pods.iter().enumerate() {
         if !engine.governed(p) || engine.group_of(i).is_none() {
             continue;
@@ -368,46 +395,43 @@ pub fn graph(
         if !namespaces.is_empty() && !namespaces.contains(&p.namespace) {
             continue;
         }
-        let n = add(&connlist_name(p), &mut drafts);
-        for (dir, set) in [(Direction::Ingress, 0), (Direction::Egress, 1)] {
+        let n = drafts.add(&connlist_name(p));
+        for dir in [Direction::Ingress, Direction::Egress] {
             for &pi in engine.policies_of_pod(i, dir) {
                 if let Some(pol) = cluster.policies.get(pi) {
                     let id = format!("{}/{}", pol.namespace, pol.name);
-                    if set == 0 {
-                        drafts[n].ingress.insert(id);
-                    } else {
-                        drafts[n].egress.insert(id);
-                    }
+                    let node = &mut drafts.nodes[n];
+                    match dir {
+                        Direction::Ingress => node.ingress.insert(id),
+                        Direction::Egress => node.egress.insert(id),
+                    };
                 }
             }
         }
     }
-    let mut edges = Vec::with_capacity(connections.len());
-    for c in connections {
-        let s = add(&c.src, &mut drafts);
-        let d = add(&c.dst, &mut drafts);
-        edges.push(GraphEdge {
-            src: s,
-            dst: d,
-            conn: c.conn.to_string(),
-        });
-    }
-    // Findings per node name.
+}
+
+/// Finding ids and severities per node name.
+fn findings_by_node(
+    cluster: &Cluster,
+    sec: &FindingsSection,
+) -> HashMap<String, Vec<(String, Severity)>> {
     let mut node_findings: HashMap<String, Vec<(String, Severity)>> = HashMap::new();
-    if let Some(sec) = findings {
-        for ns in &sec.namespaces {
-            for obj in &ns.objects {
-                let names = finding_nodes(cluster, &obj.object);
-                for name in names {
-                    let v = node_findings.entry(name).or_default();
-                    for f in &obj.findings {
-                        v.push((f.id.clone(), f.finding.severity));
-                    }
+    for ns in &sec.namespaces {
+        for obj in &ns.objects {
+            for name in finding_nodes(cluster, &obj.object) {
+                let v = node_findings.entry(name).or_default();
+                for f in &obj.findings {
+                    v.push((f.id.clone(), f.finding.severity));
                 }
             }
         }
     }
-    // Groups: outside first, then namespaces by name; nodes by (kind order, label).
+    node_findings
+}
+
+/// Groups: outside first, then namespaces by name; nodes by (external last, label, name).
+fn ordered_groups(drafts: &[NodeDraft]) -> Vec<(String, bool, Vec<usize>)> {
     let mut group_names: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut outside: Vec<usize> = Vec::new();
     for (i, d) in drafts.iter().enumerate() {
@@ -436,13 +460,13 @@ pub fn graph(
             ka.cmp(&kb)
         });
     }
-    // Shelf packing of the group boxes; a grid of nodes inside each box.
-    let mut new_index = vec![0usize; drafts.len()];
-    let mut nodes: Vec<GraphNode> = Vec::with_capacity(drafts.len());
-    let mut groups: Vec<GraphGroup> = Vec::with_capacity(ordered.len());
-    // Box sizes first: columns of nodes, so flows between neighbouring boxes fan out
-    // instead of running along one line.
-    let sizes: Vec<(usize, f64, f64)> = ordered
+    ordered
+}
+
+/// Box sizes: columns of nodes, so flows between neighbouring boxes fan out instead of
+/// running along one line. Per group: (columns, width, height).
+fn box_sizes(ordered: &[(String, bool, Vec<usize>)]) -> Vec<(usize, f64, f64)> {
+    ordered
         .iter()
         .map(|(_, is_outside, members)| {
             let n = members.len().max(1);
@@ -456,7 +480,21 @@ pub fn graph(
             let h = HEADER + PAD + rows as f64 * NODE_H + (rows - 1) as f64 * GAP_Y + PAD;
             (cols, w, h)
         })
-        .collect();
+        .collect()
+}
+
+/// Shelf packing of the group boxes; a grid of nodes inside each box. Edges are renumbered
+/// to the nodes' final order.
+fn layout(
+    drafts: &[NodeDraft],
+    ordered: Vec<(String, bool, Vec<usize>)>,
+    mut edges: Vec<GraphEdge>,
+    node_findings: &HashMap<String, Vec<(String, Severity)>>,
+) -> Graph {
+    let mut new_index = vec![0usize; drafts.len()];
+    let mut nodes: Vec<GraphNode> = Vec::with_capacity(drafts.len());
+    let mut groups: Vec<GraphGroup> = Vec::with_capacity(ordered.len());
+    let sizes = box_sizes(&ordered);
     // Shelves about as wide as a square of the boxes' area (a grid of boxes rather than one
     // long row), within [widest box, ROW_WIDTH].
     let area: f64 = sizes
