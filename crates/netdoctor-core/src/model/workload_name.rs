@@ -65,3 +65,53 @@ pub fn short_workload_name(cluster: &Cluster, p: &Pod) -> String {
             .unwrap_or_else(|| p.name.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BuildOptions;
+
+    const PODS: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-5d4f-x
+  namespace: a
+  labels: {pod-template-hash: 5d4f}
+  ownerReferences: [{kind: ReplicaSet, name: web-5d4f, apiVersion: apps/v1, uid: x, controller: true}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: etcd-node1
+  namespace: kube-system
+  ownerReferences: [{kind: Node, name: node1, apiVersion: v1, uid: y, controller: true}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: a}
+"#;
+
+    #[test]
+    fn each_form_names_the_workload_as_its_output_needs() {
+        let c = Cluster::build(
+            crate::load::load_text("test.yaml", PODS),
+            &BuildOptions::default(),
+        );
+        let pod = |name: &str| c.pods.iter().find(|p| p.name == name).expect("pod");
+        let (web, etcd, debug) = (pod("web-5d4f-x"), pod("etcd-node1"), pod("debug"));
+        assert_eq!(web.group(), "a/web-5d4f[ReplicaSet]");
+        assert_eq!(connlist_name(web), "a/web-5d4f[ReplicaSet]");
+        assert_eq!(rollout_name(web), "a/web[Deployment]");
+        assert_eq!(short_workload_name(&c, web), "web-5d4f");
+        assert_eq!(connlist_name(etcd), "kube-system/etcd-node1[Pod]");
+        assert_eq!(rollout_name(etcd), "kube-system/node1[Node]");
+        assert_eq!(connlist_name(debug), "a/debug[Pod]");
+        assert_eq!(rollout_name(debug), "a/<bare pods>[Pod]");
+        assert_eq!(short_workload_name(&c, debug), "debug");
+        assert_eq!(
+            workload_label("a", "web", "Deployment"),
+            "a/web[Deployment]"
+        );
+    }
+}

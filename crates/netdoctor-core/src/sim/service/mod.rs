@@ -40,11 +40,5 @@ pub use report::*;
 pub use stale::*;
 pub use target_port::*;
 
-/// Levenshtein distance, kept under its old path: the one implementation is in `text`.
-pub use crate::text::edit_distance;
-
-#[cfg(test)]
-use crate::model::{Cluster, Service};
-
 #[cfg(test)]
 mod tests;
