@@ -464,7 +464,7 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
     let mut lines = ingress_lines(
         &ctx, &mut t, &in_ranges, &e_rows, &ids, in_scope, &mut dense,
     );
-    lines.extend(egress_range_lines(&mut t, &e_rows, &ids, &in_scope));
+    lines.extend(egress_range_lines(&mut t, &e_rows, &ids, in_scope));
     if !options.no_ingress_controller {
         for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod) {
             if in_scope(d) {
@@ -574,11 +574,11 @@ fn ingress_lines(
     let mut lines: Vec<Line> = Vec::new();
     for d in 0..n {
         let ing = ctx.row(t, d, Direction::Ingress, in_ranges, dense);
-        for s in 0..n {
+        for (s, e_row) in e_rows.iter().enumerate() {
             if ids.unit[s] == ids.unit[d] || !(in_scope(s) || in_scope(d)) {
                 continue;
             }
-            let e = match &e_rows[s] {
+            let e = match e_row {
                 None => ALL,
                 Some(r) => r.to_unit(t, d),
             };
