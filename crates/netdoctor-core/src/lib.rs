@@ -11,6 +11,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod sim;
+pub mod text;
 
 pub use finding::{Finding, Fix, ObjectRef, Severity, Summary};
 pub use model::Cluster;

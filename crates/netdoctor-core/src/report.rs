@@ -4,8 +4,8 @@
 //! Pure data and geometry; the page itself (HTML, CSS, JS) is rendered by the binary crate.
 //! The layout is deterministic: the same cluster gives the same coordinates.
 
-use crate::model::Cluster;
-use crate::sim::netpol::{workload_name, Connection, Direction, Engine, INGRESS_CONTROLLER};
+use crate::model::{connlist_name, workload_label, Cluster, WORKLOAD_KINDS};
+use crate::sim::netpol::{Connection, Direction, Engine, INGRESS_CONTROLLER};
 use crate::{Finding, ObjectRef, Severity, Summary};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -249,17 +249,6 @@ pub fn findings_section(findings: &[Finding]) -> FindingsSection {
     }
 }
 
-const WORKLOAD_KINDS: [&str; 8] = [
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "VirtualMachine",
-];
-
 /// The graph nodes (connlist names) a finding concerns: a workload itself, a pod's workload,
 /// the workloads a Service or NetworkPolicy selects.
 fn finding_nodes(cluster: &Cluster, object: &ObjectRef) -> Vec<String> {
@@ -268,7 +257,7 @@ fn finding_nodes(cluster: &Cluster, object: &ObjectRef) -> Vec<String> {
     };
     let pods: Vec<usize> = match object.kind.as_str() {
         k if WORKLOAD_KINDS.contains(&k) => {
-            return vec![format!("{ns}/{}[{k}]", object.name)];
+            return vec![workload_label(ns, &object.name, k)];
         }
         "Pod" => cluster.pod_index(ns, &object.name).into_iter().collect(),
         "Service" => cluster
@@ -286,7 +275,7 @@ fn finding_nodes(cluster: &Cluster, object: &ObjectRef) -> Vec<String> {
     let names: BTreeSet<String> = pods
         .into_iter()
         .filter_map(|i| cluster.pods.get(i))
-        .map(workload_name)
+        .map(connlist_name)
         .collect();
     names.into_iter().collect()
 }
@@ -352,15 +341,38 @@ pub fn graph(
     namespaces: &[String],
     findings: Option<&FindingsSection>,
 ) -> Graph {
-    let cluster = engine.cluster;
-    let mut drafts: Vec<NodeDraft> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut add = |name: &str, drafts: &mut Vec<NodeDraft>| -> usize {
-        if let Some(&i) = index.get(name) {
+    let mut drafts = Drafts::default();
+    add_workloads(engine, namespaces, &mut drafts);
+    let edges = connections
+        .iter()
+        .map(|c| GraphEdge {
+            src: drafts.add(&c.src),
+            dst: drafts.add(&c.dst),
+            conn: c.conn.to_string(),
+        })
+        .collect();
+    let node_findings = findings
+        .map(|sec| findings_by_node(engine.cluster, sec))
+        .unwrap_or_default();
+    let ordered = ordered_groups(&drafts.nodes);
+    layout(&drafts.nodes, ordered, edges, &node_findings)
+}
+
+/// Graph nodes being collected, each once by name.
+#[derive(Default)]
+struct Drafts {
+    nodes: Vec<NodeDraft>,
+    index: HashMap<String, usize>,
+}
+
+impl Drafts {
+    /// The node of a connlist name, added on first sight.
+    fn add(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
             return i;
         }
         let (namespace, label, kind) = split_name(name);
-        drafts.push(NodeDraft {
+        self.nodes.push(NodeDraft {
             name: name.to_string(),
             namespace,
             label,
@@ -368,10 +380,14 @@ pub fn graph(
             ingress: BTreeSet::new(),
             egress: BTreeSet::new(),
         });
-        index.insert(name.to_string(), drafts.len() - 1);
-        drafts.len() - 1
-    };
-    // Workloads of the pod network, with the policies isolating them.
+        self.index.insert(name.to_string(), self.nodes.len() - 1);
+        self.nodes.len() - 1
+    }
+}
+
+/// Workloads of the pod network in scope, with the policies isolating them.
+fn add_workloads(engine: &Engine<'_>, namespaces: &[String], drafts: &mut Drafts) {
+    let cluster = engine.cluster;
     for (i, p) in cluster.pods.iter().enumerate() {
         if !engine.governed(p) || engine.group_of(i).is_none() {
             continue;
@@ -379,46 +395,43 @@ pub fn graph(
         if !namespaces.is_empty() && !namespaces.contains(&p.namespace) {
             continue;
         }
-        let n = add(&workload_name(p), &mut drafts);
-        for (dir, set) in [(Direction::Ingress, 0), (Direction::Egress, 1)] {
+        let n = drafts.add(&connlist_name(p));
+        for dir in [Direction::Ingress, Direction::Egress] {
             for &pi in engine.policies_of_pod(i, dir) {
                 if let Some(pol) = cluster.policies.get(pi) {
                     let id = format!("{}/{}", pol.namespace, pol.name);
-                    if set == 0 {
-                        drafts[n].ingress.insert(id);
-                    } else {
-                        drafts[n].egress.insert(id);
-                    }
+                    let node = &mut drafts.nodes[n];
+                    match dir {
+                        Direction::Ingress => node.ingress.insert(id),
+                        Direction::Egress => node.egress.insert(id),
+                    };
                 }
             }
         }
     }
-    let mut edges = Vec::with_capacity(connections.len());
-    for c in connections {
-        let s = add(&c.src, &mut drafts);
-        let d = add(&c.dst, &mut drafts);
-        edges.push(GraphEdge {
-            src: s,
-            dst: d,
-            conn: c.conn.to_string(),
-        });
-    }
-    // Findings per node name.
+}
+
+/// Finding ids and severities per node name.
+fn findings_by_node(
+    cluster: &Cluster,
+    sec: &FindingsSection,
+) -> HashMap<String, Vec<(String, Severity)>> {
     let mut node_findings: HashMap<String, Vec<(String, Severity)>> = HashMap::new();
-    if let Some(sec) = findings {
-        for ns in &sec.namespaces {
-            for obj in &ns.objects {
-                let names = finding_nodes(cluster, &obj.object);
-                for name in names {
-                    let v = node_findings.entry(name).or_default();
-                    for f in &obj.findings {
-                        v.push((f.id.clone(), f.finding.severity));
-                    }
+    for ns in &sec.namespaces {
+        for obj in &ns.objects {
+            for name in finding_nodes(cluster, &obj.object) {
+                let v = node_findings.entry(name).or_default();
+                for f in &obj.findings {
+                    v.push((f.id.clone(), f.finding.severity));
                 }
             }
         }
     }
-    // Groups: outside first, then namespaces by name; nodes by (kind order, label).
+    node_findings
+}
+
+/// Groups: outside first, then namespaces by name; nodes by (external last, label, name).
+fn ordered_groups(drafts: &[NodeDraft]) -> Vec<(String, bool, Vec<usize>)> {
     let mut group_names: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut outside: Vec<usize> = Vec::new();
     for (i, d) in drafts.iter().enumerate() {
@@ -447,13 +460,13 @@ pub fn graph(
             ka.cmp(&kb)
         });
     }
-    // Shelf packing of the group boxes; a grid of nodes inside each box.
-    let mut new_index = vec![0usize; drafts.len()];
-    let mut nodes: Vec<GraphNode> = Vec::with_capacity(drafts.len());
-    let mut groups: Vec<GraphGroup> = Vec::with_capacity(ordered.len());
-    // Box sizes first: columns of nodes, so flows between neighbouring boxes fan out
-    // instead of running along one line.
-    let sizes: Vec<(usize, f64, f64)> = ordered
+    ordered
+}
+
+/// Box sizes: columns of nodes, so flows between neighbouring boxes fan out instead of
+/// running along one line. Per group: (columns, width, height).
+fn box_sizes(ordered: &[(String, bool, Vec<usize>)]) -> Vec<(usize, f64, f64)> {
+    ordered
         .iter()
         .map(|(_, is_outside, members)| {
             let n = members.len().max(1);
@@ -467,7 +480,21 @@ pub fn graph(
             let h = HEADER + PAD + rows as f64 * NODE_H + (rows - 1) as f64 * GAP_Y + PAD;
             (cols, w, h)
         })
-        .collect();
+        .collect()
+}
+
+/// Shelf packing of the group boxes; a grid of nodes inside each box. Edges are renumbered
+/// to the nodes' final order.
+fn layout(
+    drafts: &[NodeDraft],
+    ordered: Vec<(String, bool, Vec<usize>)>,
+    mut edges: Vec<GraphEdge>,
+    node_findings: &HashMap<String, Vec<(String, Severity)>>,
+) -> Graph {
+    let mut new_index = vec![0usize; drafts.len()];
+    let mut nodes: Vec<GraphNode> = Vec::with_capacity(drafts.len());
+    let mut groups: Vec<GraphGroup> = Vec::with_capacity(ordered.len());
+    let sizes = box_sizes(&ordered);
     // Shelves about as wide as a square of the boxes' area (a grid of boxes rather than one
     // long row), within [widest box, ROW_WIDTH].
     let area: f64 = sizes

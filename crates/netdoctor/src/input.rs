@@ -36,7 +36,7 @@ pub struct InputArgs {
 
     /// Timeout of each request to the API server (live mode), e.g. 30s, 500ms, 2m; one
     /// retry follows a timeout.
-    #[arg(long = "request-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long = "request-timeout", value_name = "DURATION", value_parser = parse_timeout)]
     pub request_timeout: Option<std::time::Duration>,
 }
 
@@ -211,27 +211,14 @@ impl InputArgs {
     }
 }
 
-/// `30s`, `500ms`, `2m`, `1h`, or a number of seconds.
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let n: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (e.g. 30s, 500ms, 2m)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "ms" => n / 1000.0,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
-    };
-    if !(secs > 0.0 && secs.is_finite()) {
-        return Err(format!("{s:?}: the timeout must be more than 0"));
+/// `--request-timeout`: a duration (`30s`, `500ms`, `1m30s`, `1h`, or a number of seconds)
+/// above zero.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    let timeout = netdoctor_core::text::parse_duration(s)?;
+    if timeout.is_zero() {
+        return Err(format!("{:?}: the timeout must be more than 0", s.trim()));
     }
-    Ok(std::time::Duration::from_secs_f64(secs))
+    Ok(timeout)
 }
 
 fn report_load(loaded: &LoadResult) {
@@ -259,17 +246,18 @@ fn report_kinds(loaded: &LoadResult) {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::parse_timeout;
     use std::time::Duration;
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("3d").is_err());
-        assert!(parse_duration("fast").is_err());
+        assert_eq!(parse_timeout("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_timeout("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_timeout("1m30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_timeout("0s").is_err());
+        assert!(parse_timeout("3d").is_err());
+        assert!(parse_timeout("fast").is_err());
     }
 }

@@ -4,13 +4,19 @@ mod build;
 mod gateway;
 pub mod labels;
 mod object_ref;
+mod related;
 mod types;
+mod workload_name;
 
 pub use build::BuildOptions;
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;
+pub use related::related_objects;
 pub use types::*;
+pub use workload_name::{
+    connlist_name, rollout_name, short_workload_name, workload_label, WORKLOAD_KINDS,
+};
 
 use crate::load::{Origin, Unreadable};
 use std::collections::{BTreeMap, HashMap};

@@ -36,12 +36,20 @@
 //! whether it is isolated, which policies select it and which rule/peer/port allowed it (or
 //! that none did), plus human `explanation` lines.
 
+mod check;
 mod connset;
 mod map;
+mod side;
 
+/// The connlist name of a pod's workload, kept under its old path for existing callers.
+pub use crate::model::connlist_name as workload_name;
+pub use check::{
+    address_owner, check_pairs, check_pairs_to_service, decide, endpoint_display, representatives,
+    AddressOwner, CheckedPair, Decision, ServiceBackendVerdict, ServiceCheckError,
+};
 pub use connset::{ConnSet, MAX_PORT};
 pub use map::{
-    connectivity_map, external_partition, format_txt, workload_name, Connection, MapOptions, Range,
+    connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,
     INGRESS_CONTROLLER,
 };
 
@@ -394,184 +402,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Evaluates one side: `me` is the pod whose policies apply, `peer` the other end,
-    /// `dst` the pod against which named ports resolve.
-    fn side(
-        &self,
-        dir: Direction,
-        me: Endpoint,
-        peer: Endpoint,
-        dst: Option<&Pod>,
-        proto: Protocol,
-        port: u16,
-    ) -> SideVerdict {
-        let mut out = SideVerdict {
-            subject_to_policies: false,
-            isolated: false,
-            allowed: true,
-            policies: Vec::new(),
-            allowed_by: Vec::new(),
-            explanation: Vec::new(),
-        };
-        let Endpoint::Pod(me_idx) = me else {
-            out.explanation.push(format!(
-                "{}: an external address is not subject to NetworkPolicy",
-                dir.as_str()
-            ));
-            return out;
-        };
-        let Some(me_pod) = self.cluster.pods.get(me_idx) else {
-            return out;
-        };
-        if !self.governed(me_pod) {
-            out.explanation.push(format!(
-                "{}: {}/{} uses hostNetwork, which pod NetworkPolicies do not govern",
-                dir.as_str(),
-                me_pod.namespace,
-                me_pod.name
-            ));
-            return out;
-        }
-        out.subject_to_policies = true;
-        let pols = self.policies_of_pod(me_idx, dir);
-        if pols.is_empty() {
-            out.explanation.push(format!(
-                "{}: no NetworkPolicy with policyType {} selects {}/{}: not isolated, everything allowed",
-                dir.as_str(),
-                match dir {
-                    Direction::Ingress => "Ingress",
-                    Direction::Egress => "Egress",
-                },
-                me_pod.namespace,
-                me_pod.name
-            ));
-            return out;
-        }
-        out.isolated = true;
-        let subject = self.subject(peer);
-        let role = match dir {
-            Direction::Ingress => "source",
-            Direction::Egress => "destination",
-        };
-        out.explanation.push(match (peer, subject) {
-            (
-                Endpoint::Pod(i),
-                Subject::Pod {
-                    ns,
-                    ns_labels,
-                    labels,
-                    ..
-                },
-            ) => format!(
-                "{role}: pod {ns}/{} with labels {} in namespace {ns} with labels {}",
-                self.cluster
-                    .pods
-                    .get(i)
-                    .map(|p| p.name.as_str())
-                    .unwrap_or_default(),
-                crate::model::format_labels(labels),
-                crate::model::format_labels(ns_labels)
-            ),
-            (_, Subject::External(Some(ip))) => {
-                format!("{role}: address {ip} (only ipBlock peers can match it)")
-            }
-            _ => format!("{role}: an endpoint with no address (only rules without peers match it)"),
-        });
-        let mut sorted: Vec<usize> = pols.to_vec();
-        sorted.sort_by(|&a, &b| {
-            let (pa, pb) = (&self.cluster.policies[a], &self.cluster.policies[b]);
-            (&pa.namespace, &pa.name).cmp(&(&pb.namespace, &pb.name))
-        });
-        for pi in sorted {
-            let p = &self.cluster.policies[pi];
-            let id = policy_id(p);
-            out.policies.push(id.clone());
-            let rules = match dir {
-                Direction::Ingress => &p.ingress,
-                Direction::Egress => &p.egress,
-            };
-            let field = match dir {
-                Direction::Ingress => "ingress",
-                Direction::Egress => "egress",
-            };
-            if rules.is_empty() {
-                out.explanation.push(format!(
-                    "{id}: no {field} rules: allows nothing ({field} default deny)"
-                ));
-                continue;
-            }
-            for (ri, rule) in rules.iter().enumerate() {
-                let peer_hit: Result<Option<usize>, ()> = if rule.peers.is_empty() {
-                    Ok(None)
-                } else {
-                    rule.peers
-                        .iter()
-                        .position(|pe| self.peer_matches(&p.namespace, pe, subject))
-                        .map(Some)
-                        .ok_or(())
-                };
-                let port_hit: Result<Option<usize>, ()> = if rule.ports.is_empty() {
-                    Ok(None)
-                } else {
-                    rule.ports
-                        .iter()
-                        .position(|pp| port_conns(pp, dst).contains(proto, port))
-                        .map(Some)
-                        .ok_or(())
-                };
-                match (peer_hit, port_hit) {
-                    (Ok(peer_i), Ok(port_i)) => {
-                        out.allowed_by.push(RuleMatch {
-                            policy: id.clone(),
-                            rule: ri,
-                            peer: peer_i,
-                            port: port_i,
-                        });
-                        let peer_txt = match peer_i {
-                            None => "every peer (no peers listed)".to_string(),
-                            Some(k) => format!("peer {k} ({})", describe_peer(&rule.peers[k])),
-                        };
-                        let port_txt = match port_i {
-                            None => "every port (no ports listed)".to_string(),
-                            Some(k) => format!(
-                                "port entry {k} ({})",
-                                describe_port(&rule.ports[k], dst, proto)
-                            ),
-                        };
-                        out.explanation.push(format!(
-                            "{id}: {field}[{ri}] allows it: {peer_txt}, {port_txt}"
-                        ));
-                    }
-                    (Err(()), _) => {
-                        let peers: Vec<String> = rule.peers.iter().map(describe_peer).collect();
-                        out.explanation.push(format!(
-                            "{id}: {field}[{ri}] does not match the {}: it admits {}",
-                            match dir {
-                                Direction::Ingress => "source",
-                                Direction::Egress => "destination",
-                            },
-                            peers.join(" or ")
-                        ));
-                    }
-                    (Ok(_), Err(())) => {
-                        let ports: Vec<String> = rule
-                            .ports
-                            .iter()
-                            .map(|pp| describe_port(pp, dst, proto))
-                            .collect();
-                        out.explanation.push(format!(
-                            "{id}: {field}[{ri}] matches the peer but not {}/{port}: it admits {}",
-                            proto.as_str(),
-                            ports.join(", ")
-                        ));
-                    }
-                }
-            }
-        }
-        out.allowed = !out.allowed_by.is_empty();
-        out
-    }
-
     /// Is `src` allowed to open a `proto` connection to `dst` on `port`?
     pub fn check(&self, src: Endpoint, dst: Endpoint, port: u16, proto: Protocol) -> Verdict {
         let dst_pod = self.pod(dst);
@@ -632,97 +462,6 @@ impl<'a> Engine<'a> {
             }
         }
         c
-    }
-
-    /// Checks a connection to a Service after DNAT: one verdict per backend pod, on the
-    /// target port the Service port resolves to for that pod. Errors name what is missing.
-    pub fn check_service(
-        &self,
-        src: Endpoint,
-        ns: &str,
-        name: &str,
-        port: u16,
-        proto: Protocol,
-    ) -> Result<Vec<ServiceBackendVerdict>, String> {
-        let svc = self
-            .cluster
-            .service(ns, name)
-            .ok_or_else(|| format!("Service {ns}/{name} does not exist"))?;
-        let sp = svc.port_by_number(port, proto).ok_or_else(|| {
-            format!(
-                "Service {ns}/{name} has no {}/{port} port (it has {})",
-                proto.as_str(),
-                svc.ports
-                    .iter()
-                    .map(|p| format!("{}/{}", p.port, p.protocol.as_str()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?;
-        let mut backends: Vec<usize> = match svc.selector() {
-            Some(sel) => self.cluster.pods_matching(ns, &sel),
-            None => self
-                .cluster
-                .slices_of(ns, name)
-                .flat_map(|s| s.endpoints.iter())
-                .filter_map(|e| e.pod.as_ref())
-                .filter_map(|(pns, pn)| self.cluster.pod_index(pns, pn))
-                .collect(),
-        };
-        backends.sort_unstable();
-        backends.dedup();
-        let mut out = Vec::new();
-        for b in backends {
-            let pod = &self.cluster.pods[b];
-            let target = match &sp.target_port {
-                PortRef::Number(n) => Some(*n),
-                PortRef::Name(n) => pod.resolve_named_port(n, proto),
-            };
-            let Some(target) = target else {
-                out.push(ServiceBackendVerdict {
-                    pod: b,
-                    target_port: None,
-                    verdict: None,
-                });
-                continue;
-            };
-            out.push(ServiceBackendVerdict {
-                pod: b,
-                target_port: Some(target),
-                verdict: Some(self.check(src, Endpoint::Pod(b), target, proto)),
-            });
-        }
-        Ok(out)
-    }
-}
-
-/// The verdict for one backend of a Service.
-#[derive(Debug, Clone)]
-pub struct ServiceBackendVerdict {
-    pub pod: usize,
-    /// None: the named target port does not resolve on this pod.
-    pub target_port: Option<u16>,
-    pub verdict: Option<Verdict>,
-}
-
-fn describe_port(p: &PolicyPort, dst: Option<&Pod>, _proto: Protocol) -> String {
-    match (&p.port, p.end_port) {
-        (None, _) => format!("every {} port", p.protocol.as_str()),
-        (Some(PortRef::Number(n)), Some(e)) => format!("{} {n}-{e}", p.protocol.as_str()),
-        (Some(PortRef::Number(n)), None) => format!("{} {n}", p.protocol.as_str()),
-        (Some(PortRef::Name(name)), _) => {
-            match dst.and_then(|d| d.resolve_named_port(name, p.protocol)) {
-                Some(n) => format!(
-                    "{} {name:?} = {n} on the destination pod",
-                    p.protocol.as_str()
-                ),
-                None => format!(
-                    "{} {name:?}, which the destination declares no {} container port for",
-                    p.protocol.as_str(),
-                    p.protocol.as_str()
-                ),
-            }
-        }
     }
 }
 

@@ -431,46 +431,8 @@ pub(crate) fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
-/// Parses a Go-style duration (`500ms`, `10s`, `1m`, `1m30s`, `1.5s`, `250us`, `2h`); a
-/// bare number is seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err("empty duration".to_string());
-    }
-    if let Ok(secs) = s.parse::<f64>() {
-        return Duration::try_from_secs_f64(secs).map_err(|e| format!("{s:?}: {e}"));
-    }
-    let mut total = 0f64;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("{s:?}: missing unit (ms, s, m, h)"))?;
-        if num_len == 0 {
-            return Err(format!("{s:?}: expected a number before {rest:?}"));
-        }
-        let value: f64 = rest[..num_len]
-            .parse()
-            .map_err(|_| format!("{s:?}: bad number {:?}", &rest[..num_len]))?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            u => return Err(format!("{s:?}: unknown unit {u:?} (ns, us, ms, s, m, h)")),
-        };
-        total += value * scale;
-        rest = &rest[unit_len..];
-    }
-    Duration::try_from_secs_f64(total).map_err(|e| format!("{s:?}: {e}"))
-}
+/// Durations are parsed in one place for every command and the monitor's file.
+pub use netdoctor_core::text::parse_duration;
 
 #[cfg(test)]
 mod tests {

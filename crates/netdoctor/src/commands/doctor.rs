@@ -5,8 +5,9 @@ use crate::cli::DoctorArgs;
 use crate::output::{emit, render_findings, OutputFormat};
 use crate::target::{not_found, ObjectArg};
 use crate::{CliError, CmdResult};
-use netdoctor_core::model::{Cluster, IngressBackend};
+use netdoctor_core::model::{self, Cluster};
 use netdoctor_core::rules::{self, RunOptions};
+use netdoctor_core::sim::service::{pod_services, selected_pods, service_report};
 use netdoctor_core::{Finding, ObjectRef};
 use std::collections::HashSet;
 
@@ -45,16 +46,14 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             crate::report::render(&report)
         }
         Some(ObjectArg::Service { namespace, name }) => match cluster.service(namespace, name) {
-            Some(svc) => svc_report::render_service(
-                format,
-                &svc_report::service_report(cluster, svc),
-                &findings,
-            )?,
+            Some(svc) => {
+                svc_report::render_service(format, &service_report(cluster, svc), &findings)?
+            }
             None => render_findings(format, &findings)?,
         },
         Some(ObjectArg::Pod { namespace, name }) => match cluster.pod_index(namespace, name) {
             Some(pi) => {
-                let (pod, services, near) = svc_report::pod_services(cluster, pi);
+                let (pod, services, near) = pod_services(cluster, pi);
                 // Findings of the Services that nearly select the pod explain why none does.
                 let near_refs: HashSet<ObjectRef> = near
                     .iter()
@@ -86,15 +85,13 @@ fn focus_workload(cluster: &Cluster, arg: &ObjectArg) -> Option<String> {
             arg.pods(cluster).ok()?.into_iter().next()?
         }
         ObjectArg::Service { namespace, name } => {
-            let sel = cluster.service(namespace, name)?.selector()?;
-            cluster.pods_matching(namespace, &sel).into_iter().next()?
+            selected_pods(cluster, cluster.service(namespace, name)?)
+                .into_iter()
+                .next()?
         }
         _ => return None,
     };
-    cluster
-        .pods
-        .get(pod)
-        .map(netdoctor_core::sim::netpol::workload_name)
+    cluster.pods.get(pod).map(model::connlist_name)
 }
 
 pub fn exit_code(findings: &[Finding], threshold: Option<netdoctor_core::Severity>) -> u8 {
@@ -104,26 +101,21 @@ pub fn exit_code(findings: &[Finding], threshold: Option<netdoctor_core::Severit
     }
 }
 
-/// The objects whose findings concern `arg`: the object itself, and what traffic to or from
-/// it depends on (its workload, the Services that select it, the policies that select it,
-/// the Ingresses that route to those Services).
+/// The objects whose findings concern `arg` (`model::related_objects`): checks that the
+/// object exists and finds the pods it stands for.
 pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<ObjectRef>, CliError> {
-    let mut out = HashSet::new();
     let Some(me) = arg.object_ref() else {
         return Err(CliError::usage(
             "doctor takes an object (NS/POD, NS/KIND/NAME), not an IP",
         ));
     };
-    let ns = me.namespace.clone().unwrap_or_default();
     let pods = match arg {
         ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => arg.pods(cluster)?,
         ObjectArg::Service { namespace, name } => {
             let svc = cluster
                 .service(namespace, name)
                 .ok_or_else(|| not_found(cluster, "service", namespace, name))?;
-            svc.selector()
-                .map(|sel| cluster.pods_matching(namespace, &sel))
-                .unwrap_or_default()
+            selected_pods(cluster, svc)
         }
         ObjectArg::Ingress { namespace, name } => {
             if !cluster
@@ -147,69 +139,5 @@ pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<Obj
         }
         ObjectArg::Ip(_) => Vec::new(),
     };
-    out.insert(me.clone());
-    let mut services: HashSet<String> = HashSet::new();
-    if let ObjectArg::Service { name, .. } = arg {
-        services.insert(name.clone());
-    }
-    for &pi in &pods {
-        let pod = &cluster.pods[pi];
-        out.insert(ObjectRef::namespaced("Pod", &pod.namespace, &pod.name));
-        if let Some(wi) = pod.workload {
-            let w = &cluster.workloads[wi];
-            out.insert(ObjectRef::namespaced(
-                w.kind.as_str(),
-                &w.namespace,
-                &w.name,
-            ));
-        }
-        for svc in cluster
-            .services
-            .iter()
-            .filter(|s| s.namespace == pod.namespace)
-        {
-            if svc.selector().is_some_and(|sel| sel.matches(&pod.labels)) {
-                services.insert(svc.name.clone());
-            }
-        }
-        for pol in cluster.policies_in(&pod.namespace) {
-            if pol.pod_selector.matches(&pod.labels) {
-                out.insert(ObjectRef::namespaced(
-                    "NetworkPolicy",
-                    &pol.namespace,
-                    &pol.name,
-                ));
-            }
-        }
-    }
-    for s in &services {
-        out.insert(ObjectRef::namespaced("Service", &ns, s));
-    }
-    for ing in cluster.ingresses.iter().filter(|i| i.namespace == ns) {
-        let routes_here = ing
-            .rules
-            .iter()
-            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
-            .chain(ing.default_backend.iter())
-            .any(|b| matches!(b, IngressBackend::Service { name, .. } if services.contains(name)));
-        if routes_here {
-            out.insert(ObjectRef::namespaced("Ingress", &ing.namespace, &ing.name));
-        }
-    }
-    // Gateway API routes (any namespace) with a backendRef to one of those Services.
-    for r in &cluster.routes {
-        let routes_here = r
-            .rules
-            .iter()
-            .flat_map(|rule| rule.backends.iter())
-            .any(|b| b.is_service() && b.namespace == ns && services.contains(&b.name));
-        if routes_here {
-            out.insert(ObjectRef::namespaced(
-                r.kind.as_str(),
-                &r.namespace,
-                &r.name,
-            ));
-        }
-    }
-    Ok(out)
+    Ok(model::related_objects(cluster, &me, &pods))
 }

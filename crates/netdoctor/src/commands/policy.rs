@@ -8,7 +8,9 @@ use crate::{CliError, CmdResult};
 use clap::{Args, Subcommand};
 use netdoctor_core::model::{Cluster, Protocol};
 use netdoctor_core::sim::netpol::{
-    connectivity_map, format_txt, Connection, Endpoint, Engine, MapOptions, SideVerdict, Verdict,
+    address_owner, check_pairs, check_pairs_to_service, connectivity_map, decide, format_txt,
+    representatives, AddressOwner, CheckedPair, Connection, Endpoint, Engine, MapOptions,
+    ServiceCheckError, SideVerdict,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -89,20 +91,6 @@ fn parse_port(s: &str) -> Result<(u16, Protocol), CliError> {
     Ok((port, proto))
 }
 
-/// One evaluated pair (a representative pod of each side; a Service backend).
-#[derive(Debug, Serialize)]
-struct Pair {
-    from: String,
-    to: String,
-    /// The port the destination pod receives (the Service's target port after DNAT).
-    target_port: Option<u16>,
-    /// Set when the pair could not be evaluated (named target port unresolved).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    problem: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verdict: Option<Verdict>,
-}
-
 /// The `policy check` JSON: INTERFACE.md's fields from the deciding pair, plus every pair.
 #[derive(Debug, Serialize)]
 struct CheckReport {
@@ -113,28 +101,16 @@ struct CheckReport {
     ingress: SideVerdict,
     from: String,
     to: String,
-    checks: Vec<Pair>,
+    checks: Vec<CheckedPair>,
 }
 
-fn endpoint_name(c: &Cluster, e: Endpoint) -> String {
-    match e {
-        Endpoint::Pod(i) => format!("{}/{}", c.pods[i].namespace, c.pods[i].name),
-        Endpoint::Ip(ip) => ip.to_string(),
-    }
-}
-
-/// Pods of a workload collapse to one representative per label group.
+/// The connection ends an argument stands for: an address, or the representatives of a
+/// pod's or workload's pods.
 fn endpoints(c: &Cluster, engine: &Engine<'_>, arg: &ObjectArg) -> Result<Vec<Endpoint>, CliError> {
     match arg {
         ObjectArg::Ip(ip) => Ok(vec![Endpoint::Ip(*ip)]),
         ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => {
-            let pods = arg.pods(c)?;
-            let mut seen = std::collections::HashSet::new();
-            Ok(pods
-                .into_iter()
-                .filter(|&p| seen.insert(engine.group_of(p)))
-                .map(Endpoint::Pod)
-                .collect())
+            Ok(representatives(engine, arg.pods(c)?))
         }
         other => Err(CliError::usage(format!(
             "{} cannot be a connection end: use a pod, a workload, a Service (as --to) or an IP",
@@ -143,6 +119,22 @@ fn endpoints(c: &Cluster, engine: &Engine<'_>, arg: &ObjectArg) -> Result<Vec<En
                 .map(|o| o.to_string())
                 .unwrap_or_default()
         ))),
+    }
+}
+
+/// An IP argument as what it addresses: its pod, or as destination its Service (DNAT).
+fn resolve_ip(c: &Cluster, arg: ObjectArg, as_destination: bool) -> ObjectArg {
+    let ObjectArg::Ip(ip) = arg else { return arg };
+    match address_owner(c, ip, as_destination) {
+        AddressOwner::Service(svc) => ObjectArg::Service {
+            namespace: svc.namespace.clone(),
+            name: svc.name.clone(),
+        },
+        AddressOwner::Pod(p) => ObjectArg::Pod {
+            namespace: p.namespace.clone(),
+            name: p.name.clone(),
+        },
+        AddressOwner::Unknown => arg,
     }
 }
 
@@ -158,110 +150,39 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let to_arg = ObjectArg::parse(&args.to)?;
     let input = args.input.read(verbose)?;
     let c = &input.cluster;
-    // An IP that belongs to a pod is that pod; a ClusterIP is its Service (DNAT).
-    let resolve_ip = |arg: ObjectArg, as_dst: bool| -> ObjectArg {
-        let ObjectArg::Ip(ip) = arg else { return arg };
-        if as_dst {
-            if let Some(svc) = c.service_by_cluster_ip(ip) {
-                return ObjectArg::Service {
-                    namespace: svc.namespace.clone(),
-                    name: svc.name.clone(),
-                };
-            }
-        }
-        match c.pods_by_ip(ip).next() {
-            Some(p) => ObjectArg::Pod {
-                namespace: p.namespace.clone(),
-                name: p.name.clone(),
-            },
-            None => arg,
-        }
-    };
-    let from_arg = resolve_ip(from_arg, false);
-    let to_arg = resolve_ip(to_arg, true);
+    let from_arg = resolve_ip(c, from_arg, false);
+    let to_arg = resolve_ip(c, to_arg, true);
     let engine = Engine::new(c);
     let sources = endpoints(c, &engine, &from_arg)?;
-    let mut pairs = Vec::new();
-    match &to_arg {
+    let pairs = match &to_arg {
         ObjectArg::Service { namespace, name } => {
             if c.service(namespace, name).is_none() {
                 return Err(not_found(c, "service", namespace, name));
             }
-            for &src in &sources {
-                let backends = engine
-                    .check_service(src, namespace, name, port, proto)
-                    .map_err(CliError::usage)?;
-                if backends.is_empty() {
-                    return Err(CliError {
+            check_pairs_to_service(&engine, &sources, namespace, name, port, proto).map_err(
+                |e| match e {
+                    ServiceCheckError::Unresolvable(message) => CliError::usage(message),
+                    ServiceCheckError::NoBackends => CliError {
                         code: crate::exit::FINDINGS,
                         message: format!(
                             "Service {namespace}/{name} selects no pods: there is no backend to connect to (see `netdoctor doctor {namespace}/service/{name}`)"
                         ),
-                    });
-                }
-                let mut seen = std::collections::HashSet::new();
-                for b in backends {
-                    if !seen.insert((engine.group_of(b.pod), b.target_port)) {
-                        continue;
-                    }
-                    let pod = &c.pods[b.pod];
-                    pairs.push(Pair {
-                        from: endpoint_name(c, src),
-                        to: format!("{}/{}", pod.namespace, pod.name),
-                        target_port: b.target_port,
-                        problem: b.target_port.is_none().then(|| {
-                            format!(
-                                "the Service's targetPort does not resolve to a {} container port of this pod",
-                                proto.as_str()
-                            )
-                        }),
-                        verdict: b.verdict,
-                    });
-                }
-            }
+                    },
+                },
+            )?
         }
         _ => {
             let dests = endpoints(c, &engine, &to_arg)?;
-            for &src in &sources {
-                for &dst in &dests {
-                    pairs.push(Pair {
-                        from: endpoint_name(c, src),
-                        to: endpoint_name(c, dst),
-                        target_port: Some(port),
-                        problem: None,
-                        verdict: Some(engine.check(src, dst, port, proto)),
-                    });
-                }
-            }
+            check_pairs(&engine, &sources, &dests, port, proto)
         }
-    }
-    let allowed = !pairs.is_empty()
-        && pairs
-            .iter()
-            .all(|p| p.verdict.as_ref().is_some_and(|v| v.allowed));
-    // The deciding pair: the first denied one, else the first.
-    let decider = pairs
-        .iter()
-        .find(|p| p.verdict.as_ref().is_some_and(|v| !v.allowed))
-        .or_else(|| pairs.iter().find(|p| p.verdict.is_some()));
-    let empty_side = SideVerdict {
-        subject_to_policies: false,
-        isolated: false,
-        allowed: false,
-        policies: Vec::new(),
-        allowed_by: Vec::new(),
-        explanation: Vec::new(),
     };
-    let (egress, ingress) = match decider.and_then(|p| p.verdict.as_ref()) {
-        Some(v) => (v.egress.clone(), v.ingress.clone()),
-        None => (empty_side.clone(), empty_side),
-    };
+    let decision = decide(&pairs);
     let report = CheckReport {
-        allowed,
+        allowed: decision.allowed,
         port,
         protocol: proto.as_str(),
-        egress,
-        ingress,
+        egress: decision.egress,
+        ingress: decision.ingress,
         from: args.from.clone(),
         to: args.to.clone(),
         checks: pairs,
@@ -271,7 +192,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         None => human_check(&report, format == OutputFormat::Md),
     };
     emit(&text)?;
-    Ok(if allowed {
+    Ok(if report.allowed {
         crate::exit::OK
     } else {
         crate::exit::FINDINGS

@@ -12,9 +12,8 @@ pub mod service_without_selector_has_no_endpoints;
 pub mod service_workload_scaled_to_zero;
 
 use crate::finding::{Fix, ObjectRef};
-use crate::model::{Cluster, Pod, Selector, Service, ServiceType, Workload};
-pub(crate) use crate::sim::service::edit_distance;
-use crate::sim::service::{pod_is_ready, pod_not_ready_reason};
+use crate::model::{rollout_name, Cluster, Pod, Selector, Service, ServiceType, Workload};
+use crate::sim::service::{is_finished, pod_not_ready_reason};
 
 /// How many pods a message or evidence list names before it says "and N more".
 pub(crate) const MAX_LISTED: usize = 10;
@@ -37,32 +36,13 @@ pub(crate) fn svc_name(svc: &Service) -> String {
     format!("{}/{}", svc.namespace, svc.name)
 }
 
-/// Phase `Succeeded` or `Failed`: finished pods are never endpoints.
-pub(crate) fn is_terminal(pod: &Pod) -> bool {
-    pod.phase == "Succeeded" || pod.phase == "Failed"
-}
-
 /// Selected pods that are not finished (sorted indexes).
 pub(crate) fn live_selected(cluster: &Cluster, svc: &Service, sel: &Selector) -> Vec<usize> {
     cluster
         .pods_matching(&svc.namespace, sel)
         .into_iter()
-        .filter(|&i| !is_terminal(&cluster.pods[i]))
+        .filter(|&i| !is_finished(&cluster.pods[i]))
         .collect()
-}
-
-/// Whether the pod would receive traffic as an endpoint of `svc`: it has an IP (or is a
-/// template pod), and is ready (or the Service publishes not-ready addresses); a terminating
-/// pod is never ready unless the Service publishes not-ready addresses.
-pub(crate) fn ready_for(svc: &Service, pod: &Pod) -> bool {
-    if is_terminal(pod) {
-        return false;
-    }
-    let has_ip = !pod.ips.is_empty()
-        || pod.derived
-        || pod.assumed
-        || (pod.host_network && pod.host_ip.is_some());
-    has_ip && (svc.publish_not_ready_addresses || (pod_is_ready(pod) && !pod.terminating))
 }
 
 /// The container in CrashLoopBackOff or that has terminated, if any: its logs say why.
@@ -141,30 +121,12 @@ pub(crate) fn not_ready_details(cluster: &Cluster, pods: &[usize]) -> (Vec<Strin
     (evidence, fix)
 }
 
-/// `ns/name[Kind]` of the workload that owns a pod. Pods owned by a ReplicaSet that is not in
-/// the input are named after their Deployment (the ReplicaSet name without the
-/// `pod-template-hash` suffix), so old and new ReplicaSets of one rollout count as one
-/// workload. Unowned pods are grouped together as `ns/<bare pods>[Pod]`.
-pub(crate) fn workload_group(pod: &Pod) -> String {
-    match &pod.owner {
-        Some(o) if o.kind == "ReplicaSet" && pod.workload.is_none() => {
-            let hash = pod.labels.get("pod-template-hash");
-            match hash.and_then(|h| o.name.strip_suffix(&format!("-{h}"))) {
-                Some(deploy) => format!("{}/{}[Deployment]", pod.namespace, deploy),
-                None => pod.group(),
-            }
-        }
-        Some(_) => pod.group(),
-        None => format!("{}/<bare pods>[Pod]", pod.namespace),
-    }
-}
-
 /// How a pod is named in evidence: `pod NAME of ns/name[Kind]`, `pod NAME` for a bare pod,
 /// `pod template of ns/name[Kind]` for a pod derived from a workload's template.
 pub(crate) fn pod_label(pod: &Pod) -> String {
     match (&pod.owner, pod.derived) {
         (Some(_), true) => format!("pod template of {}", pod.group()),
-        (Some(_), false) => format!("pod {} of {}", pod.name, workload_group(pod)),
+        (Some(_), false) => format!("pod {} of {}", pod.name, rollout_name(pod)),
         (None, _) => format!("pod {}", pod.name),
     }
 }

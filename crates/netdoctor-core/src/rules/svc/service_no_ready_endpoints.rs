@@ -1,8 +1,9 @@
-use super::{live_selected, not_ready_details, ready_for, selector_services, svc_name, svc_object};
+use super::{live_selected, not_ready_details, selector_services, svc_name, svc_object};
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
 use crate::rules::Rule;
 use crate::sim::service::pod_not_ready_reason;
+use crate::sim::service::pod_serves;
 
 pub static RULE: Rule = Rule {
     code: "SVC003",
@@ -50,7 +51,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         if all.is_empty() {
             continue;
         }
-        if all.iter().any(|&i| ready_for(svc, &cluster.pods[i])) {
+        if all.iter().any(|&i| pod_serves(svc, &cluster.pods[i])) {
             continue;
         }
         // Prefer the pods that are still meant to run; finished pods only when nothing else.

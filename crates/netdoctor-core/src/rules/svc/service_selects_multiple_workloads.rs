@@ -1,8 +1,6 @@
-use super::{
-    json_str, live_selected, pods_desc, selector_services, svc_name, svc_object, workload_group,
-};
+use super::{json_str, live_selected, pods_desc, selector_services, svc_name, svc_object};
 use crate::finding::{Finding, Fix, Severity};
-use crate::model::{Cluster, Labels};
+use crate::model::{rollout_name, Cluster, Labels};
 use crate::rules::Rule;
 use crate::sim::service::resolve_target_port;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,7 +56,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let mut groups: BTreeMap<String, Group> = BTreeMap::new();
         for &i in &pods {
             let pod = &cluster.pods[i];
-            let g = groups.entry(workload_group(pod)).or_insert_with(|| Group {
+            let g = groups.entry(rollout_name(pod)).or_insert_with(|| Group {
                 pods: Vec::new(),
                 targets: vec![BTreeSet::new(); svc.ports.len()],
                 declared: BTreeSet::new(),

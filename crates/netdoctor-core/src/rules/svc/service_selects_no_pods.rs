@@ -1,9 +1,9 @@
 use super::{
-    count, is_top_level, json_str, selector_services, svc_name, svc_object, workload_group,
-    workloads_matching, MAX_LISTED,
+    count, is_top_level, json_str, selector_services, svc_name, svc_object, workloads_matching,
+    MAX_LISTED,
 };
 use crate::finding::{Finding, Fix, Severity};
-use crate::model::{Cluster, Labels, Selector, Service};
+use crate::model::{rollout_name, Cluster, Labels, Selector, Service};
 use crate::rules::Rule;
 use crate::sim::service::{label_near_miss, LabelMiss};
 use std::collections::BTreeMap;
@@ -125,7 +125,7 @@ fn near_misses(cluster: &Cluster, svc: &Service, selector: &Labels) -> Vec<NearM
         };
         for &pi in &g.pods {
             let pod = &cluster.pods[pi];
-            let who = workload_group(pod);
+            let who = rollout_name(pod);
             let entry = by_who.entry(who.clone()).or_insert_with(|| NearMiss {
                 who,
                 pods: Vec::new(),

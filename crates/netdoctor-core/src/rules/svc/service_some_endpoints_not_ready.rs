@@ -1,8 +1,9 @@
-use super::{live_selected, not_ready_details, ready_for, selector_services, svc_name, svc_object};
+use super::{live_selected, not_ready_details, selector_services, svc_name, svc_object};
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
 use crate::rules::Rule;
 use crate::sim::service::pod_not_ready_reason;
+use crate::sim::service::pod_serves;
 
 pub static RULE: Rule = Rule {
     code: "SVC004",
@@ -45,7 +46,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let live = live_selected(cluster, svc, &sel);
         let (ready, not_ready): (Vec<usize>, Vec<usize>) = live
             .iter()
-            .partition(|&&i| ready_for(svc, &cluster.pods[i]));
+            .partition(|&&i| pod_serves(svc, &cluster.pods[i]));
         if ready.is_empty() || not_ready.is_empty() {
             continue;
         }

@@ -1,11 +1,11 @@
 use super::{
-    edit_distance, json_str, live_selected, pod_label, selector_services, svc_name, svc_object,
-    workload_group, MAX_LISTED,
+    json_str, live_selected, pod_label, selector_services, svc_name, svc_object, MAX_LISTED,
 };
 use crate::finding::{Finding, Fix, Severity};
-use crate::model::{Cluster, PortRef, Protocol};
+use crate::model::{rollout_name, Cluster, PortRef, Protocol};
 use crate::rules::Rule;
 use crate::sim::service::{resolve_target_port, ServicePortInfo};
+use crate::text::edit_distance;
 use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
@@ -72,7 +72,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
             let mut by_group: BTreeMap<String, (usize, String)> = BTreeMap::new();
             for (i, reason) in &failing {
                 let e = by_group
-                    .entry(workload_group(&cluster.pods[*i]))
+                    .entry(rollout_name(&cluster.pods[*i]))
                     .or_insert((0, reason.clone()));
                 e.0 += 1;
             }

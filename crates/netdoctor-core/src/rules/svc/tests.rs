@@ -1,10 +1,10 @@
 //! Every SVC fixture: `fires.yaml` gives its rule's finding (snapshotted as it is printed),
 //! and `quiet.yaml` gives no SVC finding at all.
 
-use super::edit_distance;
 use crate::load::load_paths;
 use crate::model::{BuildOptions, Cluster};
 use crate::rules::{run, RunOptions};
+use crate::text::edit_distance;
 use std::path::PathBuf;
 
 const CODES: [&str; 9] = [

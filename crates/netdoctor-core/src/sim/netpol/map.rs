@@ -2,7 +2,7 @@
 //! connlist format (np-guard netpol-analyzer's `list`).
 
 use super::{ip_in_block, rule_conns, ConnSet, Direction, Engine};
-use crate::model::{Peer, Pod};
+use crate::model::{connlist_name, Peer, Pod};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -434,6 +434,51 @@ impl Ctx<'_, '_> {
 /// them) and external IPv4 ranges, sorted by src then dst; self pairs and empty connections
 /// are left out. hostNetwork pods are not workloads of the pod network and are left out.
 pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connection> {
+    let (ctx, unit_of_pod) = units_of_pod_network(engine);
+    let in_ranges = external_partition(engine, Direction::Ingress);
+    let out_ranges = external_partition(engine, Direction::Egress);
+    // Interned names: lines carry ids, sorted by the names' byte order through ranks.
+    let mut names = Names::default();
+    let ids = LineIds {
+        unit: ctx
+            .units
+            .iter()
+            .map(|u| names.id(&u.name, Some(&u.namespace)))
+            .collect(),
+        in_range: in_ranges
+            .iter()
+            .map(|r| names.id(&r.name(), None))
+            .collect(),
+        out_range: out_ranges
+            .iter()
+            .map(|r| names.id(&r.name(), None))
+            .collect(),
+    };
+    let ic_id = names.id(INGRESS_CONTROLLER, None);
+    let mut t = ConnTable::new();
+    let mut dense = Dense::new(ctx.units.len());
+    let e_rows = egress_rows(&ctx, &mut t, &out_ranges, &mut dense);
+    let in_scope = |u: usize| {
+        options.namespaces.is_empty() || options.namespaces.contains(&ctx.units[u].namespace)
+    };
+    let mut lines = ingress_lines(
+        &ctx, &mut t, &in_ranges, &e_rows, &ids, in_scope, &mut dense,
+    );
+    lines.extend(egress_range_lines(&mut t, &e_rows, &ids, in_scope));
+    if !options.no_ingress_controller {
+        for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod) {
+            if in_scope(d) {
+                let id = t.intern(conn);
+                lines.push((ic_id, ids.unit[d], id));
+            }
+        }
+    }
+    merged_connections(lines, &names, &mut t)
+}
+
+/// The workloads of the pod network as units (one per workload name and label group), with
+/// the unit of each pod.
+fn units_of_pod_network<'e, 'a>(engine: &'e Engine<'a>) -> (Ctx<'e, 'a>, HashMap<usize, usize>) {
     let c = engine.cluster;
     let mut units: Vec<Unit> = Vec::new();
     let mut seen: HashMap<(String, usize), usize> = HashMap::new();
@@ -445,7 +490,7 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
         let Some(g) = engine.group_of(i) else {
             continue;
         };
-        let name = workload_name(p);
+        let name = connlist_name(p);
         if let Some(&u) = seen.get(&(name.clone(), g)) {
             unit_of_pod.insert(i, u);
             continue;
@@ -480,32 +525,29 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
         groups_by_ns,
         peer_cache: Default::default(),
     };
-    let in_ranges = external_partition(engine, Direction::Ingress);
-    let out_ranges = external_partition(engine, Direction::Egress);
-    let n = ctx.units.len();
-    // Interned names: lines carry ids, sorted by the names' byte order through ranks.
-    let mut names = Names::default();
-    let unit_id: Vec<u32> = ctx
-        .units
-        .iter()
-        .map(|u| names.id(&u.name, Some(&u.namespace)))
-        .collect();
-    let in_range_id: Vec<u32> = in_ranges
-        .iter()
-        .map(|r| names.id(&r.name(), None))
-        .collect();
-    let out_range_id: Vec<u32> = out_ranges
-        .iter()
-        .map(|r| names.id(&r.name(), None))
-        .collect();
-    let ic_id = names.id(INGRESS_CONTROLLER, None);
-    let mut t = ConnTable::new();
-    let mut dense = Dense::new(n);
-    // Egress rows are sparse (few units are egress-isolated); ingress rows are built densely
-    // one destination at a time.
-    let e_rows: Vec<Option<Row>> = (0..n)
+    (ctx, unit_of_pod)
+}
+
+/// Name ids of the units and of the external ranges of each direction.
+struct LineIds {
+    unit: Vec<u32>,
+    in_range: Vec<u32>,
+    out_range: Vec<u32>,
+}
+
+/// A line of the map: (source name id, destination name id, connection id).
+type Line = (u32, u32, u32);
+
+/// Egress rows are sparse (few units are egress-isolated): one per unit, None when open.
+fn egress_rows(
+    ctx: &Ctx<'_, '_>,
+    t: &mut ConnTable,
+    out_ranges: &[Range],
+    dense: &mut Dense,
+) -> Vec<Option<Row>> {
+    (0..ctx.units.len())
         .map(|u| {
-            let r = ctx.row(&mut t, u, Direction::Egress, &out_ranges, &mut dense);
+            let r = ctx.row(t, u, Direction::Egress, out_ranges, dense);
             let row = r.map(|(any, ext)| Row {
                 any,
                 units: dense.touched.iter().map(|&v| (v, dense.vals[v])).collect(),
@@ -514,20 +556,31 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
             dense.clear();
             row
         })
-        .collect();
-    let in_scope = |u: usize| {
-        options.namespaces.is_empty() || options.namespaces.contains(&ctx.units[u].namespace)
-    };
-    let mut lines: Vec<(u32, u32, u32)> = Vec::new();
+        .collect()
+}
+
+/// Unit-to-unit and external-range-to-unit lines; ingress rows are built densely one
+/// destination at a time.
+fn ingress_lines(
+    ctx: &Ctx<'_, '_>,
+    t: &mut ConnTable,
+    in_ranges: &[Range],
+    e_rows: &[Option<Row>],
+    ids: &LineIds,
+    in_scope: impl Fn(usize) -> bool,
+    dense: &mut Dense,
+) -> Vec<Line> {
+    let n = ctx.units.len();
+    let mut lines: Vec<Line> = Vec::new();
     for d in 0..n {
-        let ing = ctx.row(&mut t, d, Direction::Ingress, &in_ranges, &mut dense);
-        for s in 0..n {
-            if unit_id[s] == unit_id[d] || !(in_scope(s) || in_scope(d)) {
+        let ing = ctx.row(t, d, Direction::Ingress, in_ranges, dense);
+        for (s, e_row) in e_rows.iter().enumerate() {
+            if ids.unit[s] == ids.unit[d] || !(in_scope(s) || in_scope(d)) {
                 continue;
             }
-            let e = match &e_rows[s] {
+            let e = match e_row {
                 None => ALL,
-                Some(r) => r.to_unit(&mut t, d),
+                Some(r) => r.to_unit(t, d),
             };
             if e == EMPTY {
                 continue;
@@ -538,48 +591,56 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
             };
             let conn = t.intersect(e, i);
             if conn != EMPTY {
-                lines.push((unit_id[s], unit_id[d], conn));
+                lines.push((ids.unit[s], ids.unit[d], conn));
             }
         }
         dense.clear();
         if in_scope(d) {
-            for (ri, &rid) in in_range_id.iter().enumerate() {
+            for (ri, &rid) in ids.in_range.iter().enumerate() {
                 let conn = match &ing {
                     None => ALL,
                     Some((any, ext)) => t.union(*any, ext.get(ri).copied().unwrap_or(EMPTY)),
                 };
                 if conn != EMPTY {
-                    lines.push((rid, unit_id[d], conn));
+                    lines.push((rid, ids.unit[d], conn));
                 }
             }
         }
     }
+    lines
+}
+
+/// Unit-to-external-range lines.
+fn egress_range_lines(
+    t: &mut ConnTable,
+    e_rows: &[Option<Row>],
+    ids: &LineIds,
+    in_scope: impl Fn(usize) -> bool,
+) -> Vec<Line> {
+    let mut lines = Vec::new();
     for (s, e_row) in e_rows.iter().enumerate() {
         if !in_scope(s) {
             continue;
         }
-        for (ri, &rid) in out_range_id.iter().enumerate() {
+        for (ri, &rid) in ids.out_range.iter().enumerate() {
             let conn = match e_row {
                 None => ALL,
-                Some(row) => row.to_ext(&mut t, ri),
+                Some(row) => row.to_ext(t, ri),
             };
             if conn != EMPTY {
-                lines.push((unit_id[s], rid, conn));
+                lines.push((ids.unit[s], rid, conn));
             }
         }
     }
-    if !options.no_ingress_controller {
-        for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod) {
-            if in_scope(d) {
-                let id = t.intern(conn);
-                lines.push((ic_id, unit_id[d], id));
-            }
-        }
-    }
+    lines
+}
+
+/// Lines sorted by source then destination name; units sharing a name (pods of one owner
+/// with different labels) have their lines united.
+fn merged_connections(mut lines: Vec<Line>, names: &Names, t: &mut ConnTable) -> Vec<Connection> {
     let rank = names.ranks();
     lines.sort_unstable_by_key(|(s, d, _)| (rank[*s as usize], rank[*d as usize]));
-    // Units sharing a name (pods of one owner with different labels): union their lines.
-    let mut merged: Vec<(u32, u32, u32)> = Vec::with_capacity(lines.len());
+    let mut merged: Vec<Line> = Vec::with_capacity(lines.len());
     for l in lines {
         match merged.last_mut() {
             Some(last) if last.0 == l.0 && last.1 == l.1 => last.2 = t.union(last.2, l.2),
@@ -720,27 +781,6 @@ fn any_cluster_source(ctx: &Ctx<'_, '_>, u: usize) -> ConnSet {
         }
     }
     out
-}
-
-/// The connlist name of a pod's workload: `ns/owner[Kind]` when a workload kind owns it,
-/// else `ns/pod[Pod]` (static pods, owned by a Node, are shown as pods).
-pub fn workload_name(p: &Pod) -> String {
-    const KINDS: [&str; 8] = [
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "ReplicationController",
-        "Job",
-        "CronJob",
-        "VirtualMachine",
-    ];
-    match &p.owner {
-        // `Pod` is an owner reference without kind (see `Cluster::build`), grouped by the
-        // owner's name as upstream does.
-        Some(o) if KINDS.contains(&o.kind.as_str()) || o.kind == "Pod" => p.group(),
-        _ => format!("{}/{}[Pod]", p.namespace, p.name),
-    }
 }
 
 /// The connlist txt form: `src => dst : conn`, one per line.

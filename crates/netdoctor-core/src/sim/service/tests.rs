@@ -1,6 +1,6 @@
 use super::*;
 use crate::load::load_text;
-use crate::model::BuildOptions;
+use crate::model::{BuildOptions, Cluster, Protocol, Service};
 
 fn cluster(yaml: &str) -> Cluster {
     Cluster::build(load_text("test.yaml", yaml), &BuildOptions::default())
@@ -426,3 +426,32 @@ ports: [{port: 80, protocol: TCP}]
     let pod = c.pod("prod", "api-1").unwrap();
     assert_eq!(services_selecting(&c, pod).len(), 1);
 }
+
+#[test]
+fn pod_serves_agrees_with_the_ready_backends() {
+    let c = cluster(&format!("{PODS}{}", SVC_HTTP_PNRA_CHECK));
+    for name in ["web", "web-pnra"] {
+        let s = svc(&c, name);
+        let ep = endpoints(&c, s);
+        assert_eq!(ep.selected.len(), 3);
+        for &i in &ep.selected {
+            let listed_ready = ep.backends_of(i).any(|(_, b)| b.ready);
+            if ep.backends_of(i).next().is_some() {
+                assert_eq!(pod_serves(s, &c.pods[i]), listed_ready, "{name} {i}");
+            }
+        }
+    }
+}
+
+const SVC_HTTP_PNRA_CHECK: &str = r#"
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: prod}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-pnra, namespace: prod}
+spec: {selector: {app: web}, publishNotReadyAddresses: true, ports: [{port: 80, targetPort: 8080}]}
+"#;
