@@ -160,7 +160,7 @@ pub fn close_services(cluster: &Cluster, ns: &str, name: &str) -> String {
         .services
         .iter()
         .filter(|s| s.namespace == ns)
-        .map(|s| (edit_distance(&s.name, name), s.name.as_str()))
+        .map(|s| (crate::text::edit_distance(&s.name, name), s.name.as_str()))
         .filter(|(d, s)| *d <= 3.max(name.len() / 3) || s.contains(name) || name.contains(s))
         .collect();
     close.sort();
@@ -168,21 +168,6 @@ pub fn close_services(cluster: &Cluster, ns: &str, name: &str) -> String {
         Some((_, s)) => format!(" (closest Service in {ns}: {s})"),
         None => String::new(),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Every Service backend of an Ingress: `(where, service, port)`, `where` being
