@@ -2,7 +2,7 @@
 //! for every rule (`tests/fixtures/rules/<CODE>/fires.yaml` and `quiet.yaml`).
 
 use netdoctor_core::load::load_paths;
-use netdoctor_core::model::{BuildOptions, Cluster};
+use netdoctor_core::model::{BuildOptions, Cluster, InputFacts};
 use netdoctor_core::rules::{self, RunOptions, RULES};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -18,18 +18,23 @@ fn fixture_dir(code: &str) -> PathBuf {
 /// first-line `# live` marks the state as read from a live cluster (status is current).
 pub fn load_fixture(path: &Path) -> Cluster {
     let loaded = load_paths(&[path.to_path_buf()]).expect("fixture readable");
-    let mut cluster = Cluster::build(loaded, &BuildOptions::default());
-    if let Ok(text) = std::fs::read_to_string(path) {
-        if let Some(rest) = text
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("# forbidden:"))
-        {
-            cluster.unreadable_kinds = rest.split(',').map(|s| s.trim().to_string()).collect();
-        }
-        cluster.live = text.lines().next().is_some_and(|l| l.trim() == "# live");
-    }
-    cluster
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let first_line = text.lines().next().unwrap_or_default();
+    let input = InputFacts {
+        live: first_line.trim() == "# live",
+        unreadable_kinds: first_line
+            .strip_prefix("# forbidden:")
+            .map(|rest| rest.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default(),
+        read_namespaces: None,
+    };
+    Cluster::build(
+        loaded,
+        &BuildOptions {
+            input,
+            ..BuildOptions::default()
+        },
+    )
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use crate::CliError;
 use clap::Args;
 use netdoctor_core::load::{self, LoadResult};
-use netdoctor_core::model::{BuildOptions, Cluster};
+use netdoctor_core::model::{BuildOptions, Cluster, InputFacts};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Args)]
@@ -71,16 +71,17 @@ impl InputArgs {
     /// which a live read without -n/-A reads (and scopes to) instead of the context's.
     pub fn read_for(&self, verbose: bool, namespaces: &[String]) -> Result<Input, CliError> {
         let loaded = self.load_for(verbose, namespaces)?;
-        let mut cluster = Cluster::build(
+        let cluster = Cluster::build(
             loaded.result,
             &BuildOptions {
                 cluster_domain: self.cluster_domain.clone(),
+                input: InputFacts {
+                    live: loaded.live,
+                    unreadable_kinds: loaded.unreadable_kinds,
+                    read_namespaces: loaded.read_namespaces,
+                },
             },
         );
-        cluster.unreadable_kinds = loaded.unreadable_kinds;
-        // A live read, or the snapshot of one (the loader saw its marker).
-        cluster.live |= loaded.live;
-        cluster.read_namespaces = loaded.read_namespaces;
         Ok(Input {
             cluster,
             scope: loaded.scope,

@@ -22,6 +22,24 @@ pub struct BuildOptions {
     /// `--cluster-domain`; when absent, kubelet-config's `clusterDomain`, else the CoreDNS
     /// Corefile's `kubernetes` zone, else `cluster.local`.
     pub cluster_domain: Option<String>,
+    /// What the reader knows about its read beyond the objects (files: the defaults).
+    pub input: InputFacts,
+}
+
+/// What a read covered, known to the reader and not in the objects themselves. The default
+/// is a read of files: not live, every kind and every namespace read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputFacts {
+    /// Read from a live cluster (set by the live reader). A snapshot of a live read is live
+    /// too: the loader sees its marker (`LoadResult::live`).
+    pub live: bool,
+    /// Kinds that a live read was forbidden to list (INP003), or `Kind -n NS` for one
+    /// namespace it could not list.
+    pub unreadable_kinds: Vec<String>,
+    /// The namespaces a namespace-scoped live read listed (its scope, kube-system, the
+    /// ingress controllers'); `None` when every namespace was read (files, `-A`). Objects of
+    /// other namespaces are unknown, not absent: see `Cluster::can_read_in`.
+    pub read_namespaces: Option<Vec<String>>,
 }
 
 const DEFAULT_NAMESPACE: &str = "default";
@@ -35,7 +53,10 @@ struct Builder {
 impl Cluster {
     pub fn build(input: LoadResult, options: &BuildOptions) -> Cluster {
         let mut b = Builder::new(Cluster {
-            live: input.live,
+            input: InputFacts {
+                live: options.input.live || input.live,
+                ..options.input.clone()
+            },
             unreadable: input.unreadable,
             skipped_kinds: input.skipped_kinds,
             ..Cluster::default()

@@ -44,7 +44,7 @@ warning[ING003] ingress-no-address: production/ingress/legacy-ingress
 };
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
-    if !cluster.live {
+    if !cluster.live() {
         return;
     }
     for ing in cluster.ingresses.iter().filter(|i| i.addresses.is_empty()) {

@@ -33,7 +33,7 @@ info[INP003] kind-not-readable: networkpolicies
 };
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
-    for kind in &cluster.unreadable_kinds {
+    for kind in cluster.unreadable_kinds() {
         out.push(
             Finding::new(
                 &RULE,
