@@ -2,7 +2,9 @@
 //! seed shows DNS004 (debug-shell) and DNS006 (legacy-db) and no other DNS finding; the
 //! healthy cluster shows none.
 
-use netdoctor_core::load::load_paths;
+mod common;
+
+use common::load_paths;
 use netdoctor_core::model::{BuildOptions, Cluster};
 use netdoctor_core::rules::{self, RunOptions};
 use netdoctor_core::sim::dns::{resolve, ClusterDns, Libc, QType, Request};

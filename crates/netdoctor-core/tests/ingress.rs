@@ -1,6 +1,8 @@
 //! Ingress rules and routing on the example clusters.
 
-use netdoctor_core::load::load_paths;
+mod common;
+
+use common::load_paths;
 use netdoctor_core::model::{BuildOptions, Cluster};
 use netdoctor_core::rules::{self, RunOptions};
 use netdoctor_core::sim::ingress::{route, RouteOptions, RouteRequest, Symptom};

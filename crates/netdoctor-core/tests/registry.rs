@@ -1,41 +1,11 @@
 //! Registry tests over `RULES`: identity, documentation, and a firing and a quiet fixture
 //! for every rule (`tests/fixtures/rules/<CODE>/fires.yaml` and `quiet.yaml`).
 
-use netdoctor_core::load::load_paths;
-use netdoctor_core::model::{BuildOptions, Cluster, InputFacts};
+mod common;
+
+use common::{load_fixture, rule_fixture_dir};
 use netdoctor_core::rules::{self, RunOptions, RULES};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-
-fn fixture_dir(code: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/rules")
-        .join(code)
-}
-
-/// Loads a fixture; a fixture may name the kinds a live read was forbidden to list in a
-/// first-line comment `# forbidden: NetworkPolicy,Ingress` (for INP003-style rules), and a
-/// first-line `# live` marks the state as read from a live cluster (status is current).
-pub fn load_fixture(path: &Path) -> Cluster {
-    let loaded = load_paths(&[path.to_path_buf()]).expect("fixture readable");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let first_line = text.lines().next().unwrap_or_default();
-    let input = InputFacts {
-        live: first_line.trim() == "# live",
-        unreadable_kinds: first_line
-            .strip_prefix("# forbidden:")
-            .map(|rest| rest.split(',').map(|s| s.trim().to_string()).collect())
-            .unwrap_or_default(),
-        read_namespaces: None,
-    };
-    Cluster::build(
-        loaded,
-        &BuildOptions {
-            input,
-            ..BuildOptions::default()
-        },
-    )
-}
 
 #[test]
 fn codes_and_names_are_unique_and_well_formed() {
@@ -81,7 +51,7 @@ fn every_rule_is_documented() {
 #[test]
 fn every_rule_fires_on_its_fixture_and_stays_quiet_on_the_other() {
     for r in RULES {
-        let dir = fixture_dir(r.code);
+        let dir = rule_fixture_dir(r.code);
         for (file, should_fire) in [("fires.yaml", true), ("quiet.yaml", false)] {
             let path = dir.join(file);
             assert!(

@@ -1,47 +1,18 @@
 //! SVC findings on the example clusters: the seed shows each Service fault, the healthy
 //! cluster none. Rendered as `code object message`, then evidence and fix lines.
 
-use netdoctor_core::load::load_paths;
-use netdoctor_core::model::{BuildOptions, Cluster};
+mod common;
+
+use common::{example, render};
+use netdoctor_core::model::Cluster;
 use netdoctor_core::rules::{self, RunOptions};
 use netdoctor_core::Finding;
-use std::path::{Path, PathBuf};
-
-fn example(dir: &str) -> Cluster {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(dir);
-    let loaded = load_paths(&[path]).expect("example readable");
-    Cluster::build(loaded, &BuildOptions::default())
-}
 
 fn svc_findings(cluster: &Cluster) -> Vec<Finding> {
     rules::run(cluster, &RunOptions::default())
         .into_iter()
         .filter(|f| f.code.starts_with("SVC"))
         .collect()
-}
-
-fn render(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&format!("{} {} {}\n", f.code, f.object, f.message));
-        for e in &f.evidence {
-            out.push_str(&format!("  evidence: {e}\n"));
-        }
-        if let Some(fix) = &f.fix {
-            out.push_str(&format!("  fix: {}\n", fix.title));
-            for c in &fix.commands {
-                out.push_str(&format!("    $ {c}\n"));
-            }
-            if let Some(y) = &fix.yaml {
-                for l in y.lines() {
-                    out.push_str(&format!("    | {l}\n"));
-                }
-            }
-        }
-    }
-    out
 }
 
 #[test]

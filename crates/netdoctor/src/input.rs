@@ -1,5 +1,6 @@
 //! The input options every analysis command shares, and reading the cluster from them.
 
+use crate::files::{self, FilesError};
 use crate::CliError;
 use clap::Args;
 use netdoctor_core::load::{self, LoadResult};
@@ -96,7 +97,7 @@ impl InputArgs {
         if self.files.is_empty() {
             return self.load_live(verbose, namespaces);
         }
-        let loaded = load::load_paths(&self.files).map_err(|e| CliError::usage(e.to_string()))?;
+        let loaded = load_files(&self.files).map_err(|e| CliError::usage(e.to_string()))?;
         if verbose {
             report_load(&loaded);
         }
@@ -210,6 +211,15 @@ impl InputArgs {
             scope,
         })
     }
+}
+
+/// Loads `-f` arguments in order: files, directories and `-` for stdin.
+fn load_files(paths: &[PathBuf]) -> Result<LoadResult, FilesError> {
+    let mut result = LoadResult::default();
+    files::read_each(paths, |name, bytes| {
+        result.merge(load::load_bytes(name, bytes))
+    })?;
+    Ok(result)
 }
 
 /// `30s`, `500ms`, `2m`, `1h`, or a number of seconds.
