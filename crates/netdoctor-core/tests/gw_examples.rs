@@ -3,24 +3,15 @@
 
 mod common;
 
-use common::{example, render};
-use netdoctor_core::model::Cluster;
-use netdoctor_core::rules::{self, RunOptions};
+use common::{example, findings_of_area, render};
+use netdoctor_core::rules::{self, Area, RunOptions};
 use netdoctor_core::sim::gateway::{route, GwRequest, GwRouteOptions};
 use netdoctor_core::sim::ingress::Symptom;
-use netdoctor_core::Finding;
-
-fn gw_findings(cluster: &Cluster) -> Vec<Finding> {
-    rules::run(cluster, &RunOptions::default())
-        .into_iter()
-        .filter(|f| f.code.starts_with("GW"))
-        .collect()
-}
 
 #[test]
 fn seed_cluster_shows_every_gateway_fault() {
     let cluster = example("seed-cluster");
-    let found = gw_findings(&cluster);
+    let found = findings_of_area(&cluster, Area::Gw);
     let mut got: Vec<(String, String)> = found
         .iter()
         .map(|f| (f.code.clone(), f.object.to_string()))

@@ -14,13 +14,13 @@ fn codes_and_names_are_unique_and_well_formed() {
     for r in RULES {
         assert!(codes.insert(r.code), "duplicate code {}", r.code);
         assert!(names.insert(r.name), "duplicate name {}", r.name);
-        let (prefix, digits) = r.code.split_at(r.code.len() - 3);
+        let digits = r.code.strip_prefix(r.area.as_str()).unwrap_or_default();
         assert!(
-            ["DNS", "SVC", "NP", "ING", "GW", "INP", "PRB"].contains(&prefix),
-            "{}: unknown area prefix",
-            r.code
+            digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()),
+            "{}: not the prefix of area {:?} and three digits",
+            r.code,
+            r.area
         );
-        assert!(digits.chars().all(|c| c.is_ascii_digit()), "{}", r.code);
         assert!(
             r.name
                 .chars()

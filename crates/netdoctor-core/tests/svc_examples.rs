@@ -3,17 +3,8 @@
 
 mod common;
 
-use common::{example, render};
-use netdoctor_core::model::Cluster;
-use netdoctor_core::rules::{self, RunOptions};
-use netdoctor_core::Finding;
-
-fn svc_findings(cluster: &Cluster) -> Vec<Finding> {
-    rules::run(cluster, &RunOptions::default())
-        .into_iter()
-        .filter(|f| f.code.starts_with("SVC"))
-        .collect()
-}
+use common::{example, findings_of_area, render};
+use netdoctor_core::rules::Area;
 
 #[test]
 fn seed_cluster_shows_every_service_fault() {
@@ -24,7 +15,7 @@ fn seed_cluster_shows_every_service_fault() {
         cluster.pods.len(),
         cluster.unreadable
     );
-    let findings = svc_findings(&cluster);
+    let findings = findings_of_area(&cluster, Area::Svc);
     let got: Vec<(String, String)> = findings
         .iter()
         .map(|f| (f.code.clone(), f.object.name.clone()))
@@ -47,6 +38,6 @@ fn seed_cluster_shows_every_service_fault() {
 #[test]
 fn healthy_cluster_has_no_service_finding() {
     let cluster = example("healthy-cluster");
-    let findings = svc_findings(&cluster);
+    let findings = findings_of_area(&cluster, Area::Svc);
     assert!(findings.is_empty(), "{}", render(&findings));
 }

@@ -9,6 +9,7 @@ mod reader;
 
 use netdoctor_core::load::{load_bytes, LoadResult};
 use netdoctor_core::model::{BuildOptions, Cluster, InputFacts};
+use netdoctor_core::rules::{self, Area, RunOptions};
 use netdoctor_core::Finding;
 use reader::FilesError;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,14 @@ pub fn load_fixture(path: &Path) -> Cluster {
             ..BuildOptions::default()
         },
     )
+}
+
+/// Every finding of the rules of one area, as `doctor` orders them.
+pub fn findings_of_area(cluster: &Cluster, area: Area) -> Vec<Finding> {
+    rules::run(cluster, &RunOptions::default())
+        .into_iter()
+        .filter(|f| rules::find(&f.code).is_some_and(|r| r.area == area))
+        .collect()
 }
 
 /// Findings as an incident note reads: `code object message`, then evidence and the fix.

@@ -6,6 +6,7 @@ use crate::sim::ingress::{controller_down, controller_status, resolve_class};
 
 pub static RULE: Rule = Rule {
     code: "ING003",
+    area: crate::rules::Area::Ing,
     name: "ingress-no-address",
     severity: Severity::Warning,
     summary: "live: `status.loadBalancer` is empty",
