@@ -4,24 +4,18 @@
 
 mod common;
 
-use common::{load_fixture, render_details, rule_fixture_dir};
+use common::{load_fixture, render_with_severity, rule_fixture_dir};
 use netdoctor_core::rules::{self, RunOptions, RULES};
 
 #[test]
 fn every_rule_renders_its_firing_fixture() {
     for rule in RULES {
         let cluster = load_fixture(&rule_fixture_dir(rule.code).join("fires.yaml"));
-        let mut text = String::new();
-        for f in rules::run(&cluster, &RunOptions::default())
-            .iter()
+        let fired: Vec<_> = rules::run(&cluster, &RunOptions::default())
+            .into_iter()
             .filter(|f| f.code == rule.code)
-        {
-            text.push_str(&format!(
-                "{}[{}] {} {}\n",
-                f.severity, f.code, f.object, f.message
-            ));
-            render_details(f, &mut text);
-        }
+            .collect();
+        let text = render_with_severity(&fired);
         assert!(
             !text.is_empty(),
             "{} did not fire on its fixture",

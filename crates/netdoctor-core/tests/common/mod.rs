@@ -79,8 +79,22 @@ pub fn render(findings: &[Finding]) -> String {
     out
 }
 
+/// Findings with their severity, as `doctor` prints them: `severity[code] object message`,
+/// then evidence and the fix.
+pub fn render_with_severity(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&format!(
+            "{}[{}] {} {}\n",
+            f.severity, f.code, f.object, f.message
+        ));
+        render_details(f, &mut out);
+    }
+    out
+}
+
 /// Evidence lines, then the fix: its title, commands and YAML.
-pub fn render_details(f: &Finding, out: &mut String) {
+fn render_details(f: &Finding, out: &mut String) {
     for e in &f.evidence {
         out.push_str(&format!("  evidence: {e}\n"));
     }
