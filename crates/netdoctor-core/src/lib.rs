@@ -1,7 +1,7 @@
 //! netdoctor-core: the model of a cluster's network, the simulations over it and the rules.
 //!
-//! Pure: no sockets, no async runtime, no Kubernetes client. Files are read by `load`;
-//! everything else works on `model::Cluster`.
+//! Pure: no files, sockets, async runtime or Kubernetes client. `load` turns text into API
+//! objects (the binary reads files and stdin); everything else works on `model::Cluster`.
 
 pub mod alerts;
 pub mod finding;

@@ -5,13 +5,22 @@
 //! The layout is deterministic: the same cluster gives the same coordinates.
 
 use crate::model::{connlist_name, workload_label, Cluster, WORKLOAD_KINDS};
+use crate::rules::Area;
 use crate::sim::netpol::{Connection, Direction, Engine, INGRESS_CONTROLLER};
 use crate::{Finding, ObjectRef, Severity, Summary};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The rule areas, in the order the summary shows them.
-pub const AREAS: [&str; 6] = ["SVC", "DNS", "NP", "ING", "GW", "INP"];
+/// The rule areas, in the order the summary shows them: `Area::ALL`, as their prefixes.
+pub const AREAS: [&str; Area::ALL.len()] = {
+    let mut prefixes = [""; Area::ALL.len()];
+    let mut i = 0;
+    while i < prefixes.len() {
+        prefixes[i] = Area::ALL[i].as_str();
+        i += 1;
+    }
+    prefixes
+};
 
 /// Node geometry (pixels of the SVG user space).
 pub const NODE_W: f64 = 180.0;
@@ -150,11 +159,16 @@ pub struct GraphEdge {
     pub conn: String,
 }
 
-/// The area of a rule code: its letters (`SVC001` → `SVC`).
+/// The area of a finding's code: its rule's area (`SVC001` → `SVC`). A code no rule has
+/// (a finding from elsewhere) is grouped by its letters.
 pub fn area_of(code: &str) -> String {
-    code.chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect()
+    match crate::rules::find(code) {
+        Some(rule) => rule.area.as_str().to_string(),
+        None => code
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect(),
+    }
 }
 
 fn worst(a: Severity, b: Severity) -> Severity {

@@ -2,19 +2,12 @@
 //! seed shows DNS004 (debug-shell) and DNS006 (legacy-db) and no other DNS finding; the
 //! healthy cluster shows none.
 
-use netdoctor_core::load::load_paths;
-use netdoctor_core::model::{BuildOptions, Cluster};
+mod common;
+
+use common::example;
+use netdoctor_core::model::Cluster;
 use netdoctor_core::rules::{self, RunOptions};
 use netdoctor_core::sim::dns::{resolve, ClusterDns, Libc, QType, Request};
-use std::path::{Path, PathBuf};
-
-fn example(name: &str) -> Cluster {
-    let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name);
-    let loaded = load_paths(&[dir]).expect("example readable");
-    Cluster::build(loaded, &BuildOptions::default())
-}
 
 fn dns_findings(c: &Cluster) -> Vec<String> {
     rules::run(c, &RunOptions::default())

@@ -1,55 +1,17 @@
 //! GW findings and Gateway routes on the example clusters: the seed shows each Gateway API
 //! fault (o–r in examples/README.md), the healthy cluster none; route snapshots.
 
-use netdoctor_core::load::load_paths;
-use netdoctor_core::model::{BuildOptions, Cluster};
-use netdoctor_core::rules::{self, RunOptions};
+mod common;
+
+use common::{example, findings_of_area, render};
+use netdoctor_core::rules::{self, Area, RunOptions};
 use netdoctor_core::sim::gateway::{route, GwRequest, GwRouteOptions};
 use netdoctor_core::sim::ingress::Symptom;
-use netdoctor_core::Finding;
-use std::path::{Path, PathBuf};
-
-fn example(dir: &str) -> Cluster {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(dir);
-    let loaded = load_paths(&[path]).expect("example readable");
-    Cluster::build(loaded, &BuildOptions::default())
-}
-
-fn gw_findings(cluster: &Cluster) -> Vec<Finding> {
-    rules::run(cluster, &RunOptions::default())
-        .into_iter()
-        .filter(|f| f.code.starts_with("GW"))
-        .collect()
-}
-
-fn render(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&format!("{} {} {}\n", f.code, f.object, f.message));
-        for e in &f.evidence {
-            out.push_str(&format!("  evidence: {e}\n"));
-        }
-        if let Some(fix) = &f.fix {
-            out.push_str(&format!("  fix: {}\n", fix.title));
-            for c in &fix.commands {
-                out.push_str(&format!("    $ {c}\n"));
-            }
-            if let Some(y) = &fix.yaml {
-                for l in y.lines() {
-                    out.push_str(&format!("    | {l}\n"));
-                }
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn seed_cluster_shows_every_gateway_fault() {
     let cluster = example("seed-cluster");
-    let found = gw_findings(&cluster);
+    let found = findings_of_area(&cluster, Area::Gw);
     let mut got: Vec<(String, String)> = found
         .iter()
         .map(|f| (f.code.clone(), f.object.to_string()))

@@ -1,18 +1,11 @@
 //! Ingress rules and routing on the example clusters.
 
-use netdoctor_core::load::load_paths;
-use netdoctor_core::model::{BuildOptions, Cluster};
-use netdoctor_core::rules::{self, RunOptions};
-use netdoctor_core::sim::ingress::{route, RouteOptions, RouteRequest, Symptom};
-use std::path::Path;
+mod common;
 
-fn example(name: &str) -> Cluster {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name);
-    let loaded = load_paths(&[dir]).expect("example readable");
-    Cluster::build(loaded, &BuildOptions::default())
-}
+use common::{example, findings_of_area, render_with_severity};
+use netdoctor_core::model::Cluster;
+use netdoctor_core::rules::{self, Area, RunOptions};
+use netdoctor_core::sim::ingress::{route, RouteOptions, RouteRequest, Symptom};
 
 fn ing_findings(c: &Cluster) -> Vec<(String, String, String)> {
     rules::run(c, &RunOptions::default())
@@ -82,39 +75,11 @@ fn seed_routes() {
     assert_eq!(r.symptom, Symptom::Http404);
 }
 
-fn render(findings: &[netdoctor_core::Finding]) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&format!(
-            "{}[{}] {} {}\n",
-            f.severity, f.code, f.object, f.message
-        ));
-        for e in &f.evidence {
-            out.push_str(&format!("  evidence: {e}\n"));
-        }
-        if let Some(fix) = &f.fix {
-            out.push_str(&format!("  fix: {}\n", fix.title));
-            for c in &fix.commands {
-                out.push_str(&format!("    $ {c}\n"));
-            }
-            if let Some(y) = &fix.yaml {
-                for l in y.lines() {
-                    out.push_str(&format!("    | {l}\n"));
-                }
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn seed_ing_findings_snapshot() {
     let c = example("seed-cluster");
-    let f: Vec<_> = rules::run(&c, &RunOptions::default())
-        .into_iter()
-        .filter(|f| f.code.starts_with("ING"))
-        .collect();
-    insta::assert_snapshot!("seed_ing_findings", render(&f));
+    let f = findings_of_area(&c, Area::Ing);
+    insta::assert_snapshot!("seed_ing_findings", render_with_severity(&f));
 }
 
 #[test]

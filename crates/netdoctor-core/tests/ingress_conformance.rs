@@ -6,7 +6,9 @@
 //! Left out: scenarios with NetworkPolicies (the policy engine decides those lines),
 //! OpenShift Routes (not read), UserDefinedNetworks.
 
-use netdoctor_core::load::load_paths;
+mod common;
+
+use common::load_paths;
 use netdoctor_core::model::{BuildOptions, Cluster};
 use netdoctor_core::sim::ingress::ingress_exposures;
 use std::collections::{BTreeMap, BTreeSet};

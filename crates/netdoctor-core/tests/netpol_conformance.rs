@@ -4,7 +4,9 @@
 //! A second test runs the other plain connlist cases whose kinds netdoctor reads and reports
 //! the pass rate.
 
-use netdoctor_core::load::load_paths;
+mod common;
+
+use common::load_paths;
 use netdoctor_core::model::{BuildOptions, Cluster};
 use netdoctor_core::sim::netpol::{connectivity_map, format_txt, Engine, MapOptions};
 use std::path::{Path, PathBuf};

@@ -1,36 +1,11 @@
 //! Registry tests over `RULES`: identity, documentation, and a firing and a quiet fixture
 //! for every rule (`tests/fixtures/rules/<CODE>/fires.yaml` and `quiet.yaml`).
 
-use netdoctor_core::load::load_paths;
-use netdoctor_core::model::{BuildOptions, Cluster};
+mod common;
+
+use common::{load_fixture, rule_fixture_dir};
 use netdoctor_core::rules::{self, RunOptions, RULES};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-
-fn fixture_dir(code: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/rules")
-        .join(code)
-}
-
-/// Loads a fixture; a fixture may name the kinds a live read was forbidden to list in a
-/// first-line comment `# forbidden: NetworkPolicy,Ingress` (for INP003-style rules), and a
-/// first-line `# live` marks the state as read from a live cluster (status is current).
-pub fn load_fixture(path: &Path) -> Cluster {
-    let loaded = load_paths(&[path.to_path_buf()]).expect("fixture readable");
-    let mut cluster = Cluster::build(loaded, &BuildOptions::default());
-    if let Ok(text) = std::fs::read_to_string(path) {
-        if let Some(rest) = text
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("# forbidden:"))
-        {
-            cluster.unreadable_kinds = rest.split(',').map(|s| s.trim().to_string()).collect();
-        }
-        cluster.live = text.lines().next().is_some_and(|l| l.trim() == "# live");
-    }
-    cluster
-}
 
 #[test]
 fn codes_and_names_are_unique_and_well_formed() {
@@ -39,13 +14,13 @@ fn codes_and_names_are_unique_and_well_formed() {
     for r in RULES {
         assert!(codes.insert(r.code), "duplicate code {}", r.code);
         assert!(names.insert(r.name), "duplicate name {}", r.name);
-        let (prefix, digits) = r.code.split_at(r.code.len() - 3);
+        let digits = r.code.strip_prefix(r.area.as_str()).unwrap_or_default();
         assert!(
-            ["DNS", "SVC", "NP", "ING", "GW", "INP", "PRB"].contains(&prefix),
-            "{}: unknown area prefix",
-            r.code
+            digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()),
+            "{}: not the prefix of area {:?} and three digits",
+            r.code,
+            r.area
         );
-        assert!(digits.chars().all(|c| c.is_ascii_digit()), "{}", r.code);
         assert!(
             r.name
                 .chars()
@@ -76,7 +51,7 @@ fn every_rule_is_documented() {
 #[test]
 fn every_rule_fires_on_its_fixture_and_stays_quiet_on_the_other() {
     for r in RULES {
-        let dir = fixture_dir(r.code);
+        let dir = rule_fixture_dir(r.code);
         for (file, should_fire) in [("fires.yaml", true), ("quiet.yaml", false)] {
             let path = dir.join(file);
             assert!(

@@ -1,9 +1,10 @@
 //! The input options every analysis command shares, and reading the cluster from them.
 
+use crate::files::{self, FilesError};
 use crate::CliError;
 use clap::Args;
 use netdoctor_core::load::{self, LoadResult};
-use netdoctor_core::model::{BuildOptions, Cluster};
+use netdoctor_core::model::{BuildOptions, Cluster, InputFacts};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Args)]
@@ -71,16 +72,17 @@ impl InputArgs {
     /// which a live read without -n/-A reads (and scopes to) instead of the context's.
     pub fn read_for(&self, verbose: bool, namespaces: &[String]) -> Result<Input, CliError> {
         let loaded = self.load_for(verbose, namespaces)?;
-        let mut cluster = Cluster::build(
+        let cluster = Cluster::build(
             loaded.result,
             &BuildOptions {
                 cluster_domain: self.cluster_domain.clone(),
+                input: InputFacts {
+                    live: loaded.live,
+                    unreadable_kinds: loaded.unreadable_kinds,
+                    read_namespaces: loaded.read_namespaces,
+                },
             },
         );
-        cluster.unreadable_kinds = loaded.unreadable_kinds;
-        // A live read, or the snapshot of one (the loader saw its marker).
-        cluster.live |= loaded.live;
-        cluster.read_namespaces = loaded.read_namespaces;
         Ok(Input {
             cluster,
             scope: loaded.scope,
@@ -95,7 +97,7 @@ impl InputArgs {
         if self.files.is_empty() {
             return self.load_live(verbose, namespaces);
         }
-        let loaded = load::load_paths(&self.files).map_err(|e| CliError::usage(e.to_string()))?;
+        let loaded = load_files(&self.files).map_err(|e| CliError::usage(e.to_string()))?;
         if verbose {
             report_load(&loaded);
         }
@@ -209,6 +211,15 @@ impl InputArgs {
             scope,
         })
     }
+}
+
+/// Loads `-f` arguments in order: files, directories and `-` for stdin.
+fn load_files(paths: &[PathBuf]) -> Result<LoadResult, FilesError> {
+    let mut result = LoadResult::default();
+    files::read_each(paths, |name, bytes| {
+        result.merge(load::load_bytes(name, bytes))
+    })?;
+    Ok(result)
 }
 
 /// `--request-timeout`: a duration (`30s`, `500ms`, `1m30s`, `1h`, or a number of seconds)

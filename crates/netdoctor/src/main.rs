@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod files;
 mod input;
 mod output;
 mod report;

@@ -10,7 +10,7 @@
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use netdoctor_core::load::load_paths;
+use netdoctor_core::load::{load_bytes, LoadResult};
 use netdoctor_core::model::{BuildOptions, Cluster};
 use netdoctor_core::sim::dns::{cluster_answer, presumed_public, ClusterDns, QType, Rcode};
 use std::io::Write;
@@ -32,8 +32,17 @@ fn seed() -> PathBuf {
     repo().join("examples/seed-cluster")
 }
 
+/// The binary's reader of `-f` paths.
+#[allow(dead_code)]
+#[path = "../src/files.rs"]
+mod files;
+
 fn load_seed() -> Cluster {
-    let loaded = load_paths(&[seed()]).expect("seed readable");
+    let mut loaded = LoadResult::default();
+    files::read_each(&[seed()], |name, bytes| {
+        loaded.merge(load_bytes(name, bytes))
+    })
+    .expect("seed readable");
     Cluster::build(loaded, &BuildOptions::default())
 }
 

@@ -1,6 +1,7 @@
-//! Text → API objects. Reads files, directories and stdin; splits YAML streams into
-//! documents; reports every document it cannot read (with file, document index, line and
-//! reason) and keeps going with the others.
+//! Text → API objects. Splits YAML streams into documents; reports every document it cannot
+//! read (with file, document index, line and reason) and keeps going with the others. No
+//! I/O: the binary reads files, directories and stdin (`netdoctor/src/files.rs`) and hands
+//! over their text.
 
 pub mod api;
 pub mod gateway_api;
@@ -9,7 +10,6 @@ mod object;
 pub use object::{ApiObject, WorkloadKind, LIVE_SNAPSHOT_ANNOTATION};
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where an object came from, for messages that point back at the input.
@@ -67,100 +67,22 @@ impl LoadResult {
     }
 }
 
-/// A fatal input problem: the path does not exist or cannot be read. (A document that does
-/// not parse is not fatal: it is an `Unreadable` entry.)
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: no such file or directory")]
-    NotFound { path: String },
-}
-
-/// Loads `-f` arguments in order: files, directories (recursively, `*.yaml`, `*.yml`,
-/// `*.json`, sorted by path) and `-` for stdin.
-pub fn load_paths(paths: &[PathBuf]) -> Result<LoadResult, LoadError> {
-    let mut result = LoadResult::default();
-    for p in paths {
-        if p.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
-                LoadError::Io {
-                    path: "<stdin>".into(),
-                    source: e,
-                }
-            })?;
-            result.merge(load_text("<stdin>", &text));
-            continue;
-        }
-        if !p.exists() {
-            return Err(LoadError::NotFound {
-                path: p.display().to_string(),
-            });
-        }
-        let mut files = Vec::new();
-        collect_files(p, true, &mut files)?;
-        for f in files {
-            let bytes = std::fs::read(&f).map_err(|e| LoadError::Io {
-                path: f.display().to_string(),
-                source: e,
-            })?;
-            let name = f.display().to_string();
-            match String::from_utf8(bytes) {
-                Ok(text) => result.merge(load_text(&name, &text)),
-                Err(_) => {
-                    result.files_read += 1;
-                    result.unreadable.push(Unreadable {
-                        file: name,
-                        document: 1,
-                        line: 1,
-                        reason: "the file is not UTF-8 text".into(),
-                    })
-                }
-            }
-        }
+/// Parses one file's bytes: text as `load_text` does; a file that is not UTF-8 is one
+/// unreadable document.
+pub fn load_bytes(file: &str, bytes: &[u8]) -> LoadResult {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_text(file, text),
+        Err(_) => LoadResult {
+            files_read: 1,
+            unreadable: vec![Unreadable {
+                file: file.to_string(),
+                document: 1,
+                line: 1,
+                reason: "the file is not UTF-8 text".into(),
+            }],
+            ..LoadResult::default()
+        },
     }
-    Ok(result)
-}
-
-fn is_manifest(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
-}
-
-fn collect_files(path: &Path, explicit: bool, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
-    let io = |e| LoadError::Io {
-        path: path.display().to_string(),
-        source: e,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(io)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            // Hidden entries (.git, editor backups) are not manifests.
-            let hidden = e
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if !hidden {
-                collect_files(&e, false, out)?;
-            }
-        }
-    } else if explicit || is_manifest(path) {
-        // A file named explicitly is read whatever its extension.
-        out.push(path.to_path_buf());
-    }
-    Ok(())
 }
 
 /// Parses one file's text: JSON when it starts with `{` or `[`, otherwise a YAML stream.
@@ -431,3 +353,7 @@ fn one_line_reason(msg: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Fixtures on disk, read as the binary reads `-f` (for the unit tests of every module).
+#[cfg(test)]
+pub(crate) use tests::files::load_paths;

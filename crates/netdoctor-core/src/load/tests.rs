@@ -1,3 +1,6 @@
+/// Fixtures on disk, read as the binary reads them.
+pub(crate) mod files;
+
 use super::*;
 
 fn kinds(r: &LoadResult) -> Vec<String> {

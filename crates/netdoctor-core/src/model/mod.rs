@@ -8,7 +8,7 @@ mod related;
 mod types;
 mod workload_name;
 
-pub use build::BuildOptions;
+pub use build::{BuildOptions, InputFacts};
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;
@@ -66,16 +66,9 @@ pub struct Cluster {
     pub invalid: Vec<Invalid>,
     /// Kinds that were read but not used, with their counts.
     pub skipped_kinds: BTreeMap<String, usize>,
-    /// Kinds that a live read was forbidden to list (INP003); rules that need them say
-    /// "not checked".
-    pub unreadable_kinds: Vec<String>,
-    /// The state was read from a live cluster (set by the live reader), so `status` fields
-    /// are current: e.g. an empty Ingress `status.loadBalancer` means the address is pending.
-    pub live: bool,
-    /// The namespaces a namespace-scoped live read listed (its scope, kube-system, the
-    /// ingress controllers'); `None` when every namespace was read (files, `-A`). Objects of
-    /// other namespaces are unknown, not absent: see `can_read_in`.
-    pub read_namespaces: Option<Vec<String>>,
+    /// What the read covered (live, unreadable kinds, namespaces read): given to `build`,
+    /// read through `live()`, `unreadable_kinds()`, `read_namespaces()` and `can_read_in`.
+    input: InputFacts,
 
     index: Index,
 }
@@ -274,9 +267,27 @@ impl Cluster {
         })
     }
 
+    /// The state was read from a live cluster (or a snapshot of one), so `status` fields are
+    /// current: e.g. an empty Ingress `status.loadBalancer` means the address is pending.
+    pub fn live(&self) -> bool {
+        self.input.live
+    }
+
+    /// Kinds that a live read was forbidden to list (INP003); rules that need them say
+    /// "not checked".
+    pub fn unreadable_kinds(&self) -> &[String] {
+        &self.input.unreadable_kinds
+    }
+
+    /// The namespaces a namespace-scoped live read listed; `None` when every namespace was
+    /// read (files, `-A`).
+    pub fn read_namespaces(&self) -> Option<&[String]> {
+        self.input.read_namespaces.as_deref()
+    }
+
     /// Whether a live read could list this kind (always true for files).
     pub fn can_read(&self, kind: &str) -> bool {
-        !self.unreadable_kinds.iter().any(|k| k == kind)
+        !self.unreadable_kinds().iter().any(|k| k == kind)
     }
 
     /// Whether a live read could list this kind in namespace `ns`: a namespace-scoped read
@@ -287,14 +298,13 @@ impl Cluster {
         let cluster_scoped = matches!(kind, "Namespace" | "Node" | "IngressClass" | "GatewayClass");
         if !cluster_scoped
             && self
-                .read_namespaces
-                .as_ref()
+                .read_namespaces()
                 .is_some_and(|read| !read.iter().any(|n| n == ns))
         {
             return false;
         }
         self.can_read(kind)
-            && !self.unreadable_kinds.iter().any(|k| {
+            && !self.unreadable_kinds().iter().any(|k| {
                 k.strip_prefix(kind)
                     .and_then(|rest| rest.strip_prefix(" -n "))
                     .is_some_and(|n| n == ns)
@@ -320,12 +330,15 @@ pub const IGNORE_ANNOTATION: &str = "netdoctor.io/ignore";
 
 #[cfg(test)]
 mod can_read_tests {
-    use super::Cluster;
+    use super::{Cluster, InputFacts};
 
     #[test]
     fn kinds_and_kinds_in_one_namespace() {
         let c = Cluster {
-            unreadable_kinds: vec!["NetworkPolicy".into(), "Pod -n kube-system".into()],
+            input: InputFacts {
+                unreadable_kinds: vec!["NetworkPolicy".into(), "Pod -n kube-system".into()],
+                ..InputFacts::default()
+            },
             ..Cluster::default()
         };
         assert!(!c.can_read("NetworkPolicy"));
@@ -335,7 +348,10 @@ mod can_read_tests {
         assert!(!c.can_read_in("Pod", "kube-system"));
         assert!(c.can_read_in("PodX", "kube-system"));
         let scoped = Cluster {
-            read_namespaces: Some(vec!["prod".into(), "kube-system".into()]),
+            input: InputFacts {
+                read_namespaces: Some(vec!["prod".into(), "kube-system".into()]),
+                ..c.input.clone()
+            },
             ..c
         };
         assert!(scoped.can_read_in("Pod", "prod"));

@@ -10,10 +10,59 @@ pub mod svc;
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
 
+/// The part of the network a rule checks. A rule's code is the area's prefix and three
+/// digits; code that needs the area reads `Rule::area`, never the code's letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Area {
+    /// Services and their endpoints.
+    Svc,
+    /// Cluster DNS.
+    Dns,
+    /// NetworkPolicy.
+    Np,
+    /// Ingress.
+    Ing,
+    /// Gateway API.
+    Gw,
+    /// The input itself (unreadable documents, invalid objects, kinds not readable).
+    Inp,
+}
+
+impl Area {
+    /// Every area, in the order summaries show them.
+    pub const ALL: [Area; 6] = [
+        Area::Svc,
+        Area::Dns,
+        Area::Np,
+        Area::Ing,
+        Area::Gw,
+        Area::Inp,
+    ];
+
+    /// The code prefix: `SVC`, `DNS`, `NP`, `ING`, `GW`, `INP`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Area::Svc => "SVC",
+            Area::Dns => "DNS",
+            Area::Np => "NP",
+            Area::Ing => "ING",
+            Area::Gw => "GW",
+            Area::Inp => "INP",
+        }
+    }
+}
+
+impl std::fmt::Display for Area {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A check: its identity, its documentation and the function that runs it.
 pub struct Rule {
     /// Area prefix and three digits (`SVC001`), stable forever.
     pub code: &'static str,
+    pub area: Area,
     /// Kebab-case name of the condition (`service-selects-no-pods`).
     pub name: &'static str,
     pub severity: Severity,

@@ -374,7 +374,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     // The DNS rules, and the NetworkPolicy rule about DNS egress when it is registered.
     let only: Vec<String> = RULES
         .iter()
-        .filter(|r| r.code.starts_with("DNS") || r.code == "NP001")
+        .filter(|r| r.area == rules::Area::Dns || r.code == "NP001")
         .map(|r| r.code.to_string())
         .collect();
     let findings = rules::run(

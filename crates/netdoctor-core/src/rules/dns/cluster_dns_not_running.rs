@@ -5,6 +5,7 @@ use crate::sim::dns::ClusterDns;
 
 pub static RULE: Rule = Rule {
     code: "DNS001",
+    area: crate::rules::Area::Dns,
     name: "cluster-dns-not-running",
     severity: Severity::Error,
     summary: "no ready CoreDNS/kube-dns pods (`k8s-app=kube-dns` in kube-system, or the pods the kube-dns Service selects)",

@@ -5,6 +5,7 @@ use crate::sim::dns::ClusterDns;
 
 pub static RULE: Rule = Rule {
     code: "DNS002",
+    area: crate::rules::Area::Dns,
     name: "cluster-dns-service-unreachable",
     severity: Severity::Error,
     summary: "the kube-dns Service is missing, has no ready endpoints, or its ClusterIP is not the nameserver pods are given",

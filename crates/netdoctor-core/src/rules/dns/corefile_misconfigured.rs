@@ -6,6 +6,7 @@ use crate::sim::dns::ClusterDns;
 
 pub static RULE: Rule = Rule {
     code: "DNS003",
+    area: crate::rules::Area::Dns,
     name: "corefile-misconfigured",
     severity: Severity::Error,
     summary: "the Corefile has no `kubernetes` plugin for the cluster domain, forwards to a loopback address without `loop`, or cannot be parsed",

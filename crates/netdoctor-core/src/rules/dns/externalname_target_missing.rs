@@ -6,6 +6,7 @@ use crate::sim::dns::{cluster_answer, ClusterDns, QType};
 
 pub static RULE: Rule = Rule {
     code: "DNS006",
+    area: crate::rules::Area::Dns,
     name: "externalname-target-missing",
     severity: Severity::Warning,
     summary: "an ExternalName Service points to a cluster-domain name that does not exist",

@@ -6,6 +6,7 @@ use crate::sim::dns::ClusterDns;
 
 pub static RULE: Rule = Rule {
     code: "DNS004",
+    area: crate::rules::Area::Dns,
     name: "host-network-pod-uses-node-dns",
     severity: Severity::Warning,
     summary: "`hostNetwork: true` with dnsPolicy `ClusterFirst` (falls back to the node's resolver; service names do not resolve)",

@@ -6,6 +6,7 @@ use crate::sim::dns::ClusterDns;
 
 pub static RULE: Rule = Rule {
     code: "DNS005",
+    area: crate::rules::Area::Dns,
     name: "pod-dns-bypasses-cluster-dns",
     severity: Severity::Warning,
     summary: "dnsPolicy `Default`, or `None` without the cluster DNS nameserver: the pod cannot resolve service names",

@@ -5,6 +5,7 @@ use crate::sim::gateway::describe_condition;
 
 pub static RULE: Rule = Rule {
     code: "GW001",
+    area: crate::rules::Area::Gw,
     name: "gatewayclass-missing-or-not-accepted",
     severity: Severity::Error,
     summary: "a Gateway's gatewayClassName names no GatewayClass, or the GatewayClass is not Accepted by its controller (no controller running, or it rejects the class)",

@@ -6,6 +6,7 @@ use crate::sim::gateway::{no_ready_endpoints, resolve_backend};
 
 pub static RULE: Rule = Rule {
     code: "GW007",
+    area: crate::rules::Area::Gw,
     name: "route-backend-no-ready-endpoints",
     severity: Severity::Error,
     summary: "a route backend Service exists and has the port, but no ready endpoints: its share of requests gets 503",

@@ -6,6 +6,7 @@ use crate::sim::gateway::{describe_condition, resolve_backend, BackendProblem};
 
 pub static RULE: Rule = Rule {
     code: "GW004",
+    area: crate::rules::Area::Gw,
     name: "route-backend-not-found",
     severity: Severity::Error,
     summary: "a route backendRef names a Service that does not exist, gives no port or a port the Service does not have (BackendNotFound), or names an unsupported kind (InvalidKind): its share of requests gets 500",

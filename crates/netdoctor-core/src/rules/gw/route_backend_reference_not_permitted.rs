@@ -6,6 +6,7 @@ use crate::sim::gateway::{resolve_backend, BackendProblem};
 
 pub static RULE: Rule = Rule {
     code: "GW005",
+    area: crate::rules::Area::Gw,
     name: "route-backend-reference-not-permitted",
     severity: Severity::Error,
     summary: "a route backendRef points to a Service in another namespace and no ReferenceGrant in that namespace allows it (RefNotPermitted): its share of requests gets 500",

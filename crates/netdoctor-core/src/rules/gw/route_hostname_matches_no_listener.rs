@@ -6,6 +6,7 @@ use crate::sim::gateway::AttachError;
 
 pub static RULE: Rule = Rule {
     code: "GW006",
+    area: crate::rules::Area::Gw,
     name: "route-hostname-matches-no-listener",
     severity: Severity::Error,
     summary: "none of a route's hostnames intersects the hostname of a listener it could attach to (NoMatchingListenerHostname)",

@@ -6,6 +6,7 @@ use crate::sim::gateway::{describe_condition, AttachError};
 
 pub static RULE: Rule = Rule {
     code: "GW003",
+    area: crate::rules::Area::Gw,
     name: "route-not-accepted",
     severity: Severity::Error,
     summary: "a route is not accepted by its Gateway: no listener allows its namespace or kind (NotAllowedByListeners), or the controller reports Accepted=False with another reason, decoded in plain words",

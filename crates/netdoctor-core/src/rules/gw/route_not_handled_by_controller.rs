@@ -5,6 +5,7 @@ use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "GW008",
+    area: crate::rules::Area::Gw,
     name: "route-not-handled-by-controller",
     severity: Severity::Warning,
     summary: "a route has no status.parents entry for a Gateway whose controller is running (the Gateway has status): no controller has processed the route",

@@ -6,6 +6,7 @@ use crate::sim::gateway::AttachError;
 
 pub static RULE: Rule = Rule {
     code: "GW002",
+    area: crate::rules::Area::Gw,
     name: "route-parent-not-found",
     severity: Severity::Error,
     summary: "an HTTPRoute/GRPCRoute parentRef names a Gateway that does not exist, or a sectionName/port that matches none of its listeners (NoMatchingParent)",

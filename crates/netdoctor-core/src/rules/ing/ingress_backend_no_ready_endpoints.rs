@@ -6,6 +6,7 @@ use crate::sim::ingress::{backend_state, lookup_port, service_backends, PortLook
 
 pub static RULE: Rule = Rule {
     code: "ING006",
+    area: crate::rules::Area::Ing,
     name: "ingress-backend-no-ready-endpoints",
     severity: Severity::Error,
     summary: "the backend Service has no ready endpoints (503), with the SVC reason",

@@ -6,6 +6,7 @@ use crate::sim::ingress::{describe_service_ports, lookup_port, service_backends,
 
 pub static RULE: Rule = Rule {
     code: "ING005",
+    area: crate::rules::Area::Ing,
     name: "ingress-backend-port-missing",
     severity: Severity::Error,
     summary: "the backend port (number or name) is not a port of the Service (503)",

@@ -6,6 +6,7 @@ use crate::sim::ingress::{close_services, service_backends};
 
 pub static RULE: Rule = Rule {
     code: "ING004",
+    area: crate::rules::Area::Ing,
     name: "ingress-backend-service-missing",
     severity: Severity::Error,
     summary: "a backend Service does not exist (503)",

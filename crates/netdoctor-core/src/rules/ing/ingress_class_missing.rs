@@ -6,6 +6,7 @@ use crate::sim::ingress::{default_classes, resolve_class, ClassSource};
 
 pub static RULE: Rule = Rule {
     code: "ING001",
+    area: crate::rules::Area::Ing,
     name: "ingress-class-missing",
     severity: Severity::Error,
     summary: "`ingressClassName` names no IngressClass, or none is given and there is no default IngressClass (nor the old annotation)",

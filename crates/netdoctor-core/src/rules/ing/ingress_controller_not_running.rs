@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
     code: "ING002",
+    area: crate::rules::Area::Ing,
     name: "ingress-controller-not-running",
     severity: Severity::Error,
     summary: "the IngressClass's controller has no running pods (address stays pending)",

@@ -6,6 +6,7 @@ use crate::sim::ingress::{controller_down, controller_status, resolve_class};
 
 pub static RULE: Rule = Rule {
     code: "ING003",
+    area: crate::rules::Area::Ing,
     name: "ingress-no-address",
     severity: Severity::Warning,
     summary: "live: `status.loadBalancer` is empty",
@@ -44,7 +45,7 @@ warning[ING003] ingress-no-address: production/ingress/legacy-ingress
 };
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
-    if !cluster.live {
+    if !cluster.live() {
         return;
     }
     for ing in cluster.ingresses.iter().filter(|i| i.addresses.is_empty()) {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
     code: "ING008",
+    area: crate::rules::Area::Ing,
     name: "ingress-rule-shadowed",
     severity: Severity::Warning,
     summary: "the same host + path + pathType is served by two Ingresses of one class, or a path can never be chosen",

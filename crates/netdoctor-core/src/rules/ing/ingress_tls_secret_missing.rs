@@ -5,6 +5,7 @@ use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "ING007",
+    area: crate::rules::Area::Ing,
     name: "ingress-tls-secret-missing",
     severity: Severity::Error,
     summary: "a `tls.secretName` does not exist in the namespace",

@@ -4,6 +4,7 @@ use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "INP001",
+    area: crate::rules::Area::Inp,
     name: "document-unreadable",
     severity: Severity::Error,
     summary: "a document cannot be parsed (file, document index, line, reason)",

@@ -4,6 +4,7 @@ use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "INP003",
+    area: crate::rules::Area::Inp,
     name: "kind-not-readable",
     severity: Severity::Info,
     summary: "live: reading a kind was forbidden; the checks that need it report \"not checked\"",
@@ -33,7 +34,7 @@ info[INP003] kind-not-readable: networkpolicies
 };
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
-    for kind in &cluster.unreadable_kinds {
+    for kind in cluster.unreadable_kinds() {
         out.push(
             Finding::new(
                 &RULE,

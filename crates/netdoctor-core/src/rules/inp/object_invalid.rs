@@ -4,6 +4,7 @@ use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "INP002",
+    area: crate::rules::Area::Inp,
     name: "object-invalid",
     severity: Severity::Warning,
     summary: "an object fails validation that matters to networking (bad selector operator, invalid CIDR, port out of range, duplicate object)",

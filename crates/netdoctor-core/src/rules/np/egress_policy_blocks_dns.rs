@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 pub static RULE: Rule = Rule {
     code: "NP001",
+    area: crate::rules::Area::Np,
     name: "egress-policy-blocks-dns",
     severity: Severity::Error,
     summary: "an egress-isolated pod cannot reach the cluster DNS pods (or NodeLocal DNSCache address) on UDP 53 and TCP 53",

@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 pub static RULE: Rule = Rule {
     code: "NP005",
+    area: crate::rules::Area::Np,
     name: "ingress-controller-blocked-by-policy",
     severity: Severity::Error,
     summary:

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
     code: "NP004",
+    area: crate::rules::Area::Np,
     name: "policy-named-port-unresolved",
     severity: Severity::Warning,
     summary: "a named port in a rule exists on none of the pods it applies to",

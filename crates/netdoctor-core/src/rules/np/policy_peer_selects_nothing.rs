@@ -7,6 +7,7 @@ use crate::sim::netpol::Engine;
 
 pub static RULE: Rule = Rule {
     code: "NP003",
+    area: crate::rules::Area::Np,
     name: "policy-peer-selects-nothing",
     severity: Severity::Warning,
     summary: "a from/to peer matches no namespace or no pod (e.g. `namespaceSelector: {name: monitoring}` when the namespace only has `kubernetes.io/metadata.name`); the fix names the label that would match",

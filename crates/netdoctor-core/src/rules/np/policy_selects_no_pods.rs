@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
     code: "NP002",
+    area: crate::rules::Area::Np,
     name: "policy-selects-no-pods",
     severity: Severity::Warning,
     summary: "a policy's podSelector matches no pod in its namespace",

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 pub static RULE: Rule = Rule {
     code: "NP006",
+    area: crate::rules::Area::Np,
     name: "service-isolated-from-all-clients",
     severity: Severity::Warning,
     summary: "a Service's pods are ingress-isolated and no policy admits any peer on any of its target ports",

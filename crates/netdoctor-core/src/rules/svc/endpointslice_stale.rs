@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
     code: "SVC009",
+    area: crate::rules::Area::Svc,
     name: "endpointslice-stale",
     severity: Severity::Warning,
     summary: "an EndpointSlice lists addresses of pods that no longer match the selector or no longer exist",

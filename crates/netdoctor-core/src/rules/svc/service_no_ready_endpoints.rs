@@ -7,6 +7,7 @@ use crate::sim::service::pod_serves;
 
 pub static RULE: Rule = Rule {
     code: "SVC003",
+    area: crate::rules::Area::Svc,
     name: "service-no-ready-endpoints",
     severity: Severity::Error,
     summary: "matching pods exist but none is ready; the message gives each pod's reason (CrashLoopBackOff with restarts, readiness probe failing, Pending/unschedulable, ImagePullBackOff, terminating)",

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub static RULE: Rule = Rule {
     code: "SVC008",
+    area: crate::rules::Area::Svc,
     name: "service-selects-multiple-workloads",
     severity: Severity::Warning,
     summary: "the selector matches pods of more than one workload (intermittent failures when they differ)",

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
     code: "SVC001",
+    area: crate::rules::Area::Svc,
     name: "service-selects-no-pods",
     severity: Severity::Error,
     summary: "a Service has a selector and no pod (or template pod) in its namespace matches; the message names the closest near-miss pods/workloads and the fix",

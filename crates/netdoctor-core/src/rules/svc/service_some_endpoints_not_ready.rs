@@ -7,6 +7,7 @@ use crate::sim::service::pod_serves;
 
 pub static RULE: Rule = Rule {
     code: "SVC004",
+    area: crate::rules::Area::Svc,
     name: "service-some-endpoints-not-ready",
     severity: Severity::Warning,
     summary: "some matching pods are not ready",

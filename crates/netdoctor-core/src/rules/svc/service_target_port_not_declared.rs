@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
     code: "SVC006",
+    area: crate::rules::Area::Svc,
     name: "service-target-port-not-declared",
     severity: Severity::Warning,
     summary: "a numeric targetPort is declared by no container of the selected pods",

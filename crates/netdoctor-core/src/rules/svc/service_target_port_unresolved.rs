@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
     code: "SVC005",
+    area: crate::rules::Area::Svc,
     name: "service-target-port-unresolved",
     severity: Severity::Error,
     summary: "a named targetPort matches no container port name of the selected pods (those pods are left out of the endpoints)",

@@ -5,6 +5,7 @@ use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "SVC007",
+    area: crate::rules::Area::Svc,
     name: "service-without-selector-has-no-endpoints",
     severity: Severity::Warning,
     summary: "no selector, and no EndpointSlice/Endpoints that belong to it",

@@ -5,6 +5,7 @@ use crate::rules::Rule;
 
 pub static RULE: Rule = Rule {
     code: "SVC002",
+    area: crate::rules::Area::Svc,
     name: "service-workload-scaled-to-zero",
     severity: Severity::Error,
     summary: "the selector matches only workloads with `replicas: 0` (and no pods)",

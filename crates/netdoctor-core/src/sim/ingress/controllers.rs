@@ -116,7 +116,7 @@ pub enum ControllerStatus {
 /// Whether the input describes a whole cluster rather than a few manifests: read live, or it
 /// has Node objects, or pods in kube-system.
 pub fn input_covers_cluster(cluster: &Cluster) -> bool {
-    cluster.live || !cluster.nodes.is_empty() || cluster.pods_in("kube-system").next().is_some()
+    cluster.live() || !cluster.nodes.is_empty() || cluster.pods_in("kube-system").next().is_some()
 }
 
 /// The pods identified as a controller's, and how.

@@ -1,0 +1,345 @@
+//! API objects → `Cluster`: conversion, validation (INP002), template pods, indexes.
+//! One file per kind family; `finish` derives what the objects imply and builds the indexes.
+
+mod cluster_domain;
+mod gateway;
+mod index;
+mod ingress;
+mod netpol;
+mod pod;
+mod service;
+mod workload;
+
+use super::labels::Labels;
+use super::types::*;
+use super::{Cluster, Invalid, IGNORE_ANNOTATION};
+use crate::load::{api, ApiObject, LoadResult, Origin};
+use crate::model::ObjectRef;
+use std::collections::{BTreeMap, HashSet};
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// `--cluster-domain`; when absent, kubelet-config's `clusterDomain`, else the CoreDNS
+    /// Corefile's `kubernetes` zone, else `cluster.local`.
+    pub cluster_domain: Option<String>,
+    /// What the reader knows about its read beyond the objects (files: the defaults).
+    pub input: InputFacts,
+}
+
+/// What a read covered, known to the reader and not in the objects themselves. The default
+/// is a read of files: not live, every kind and every namespace read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputFacts {
+    /// Read from a live cluster (set by the live reader). A snapshot of a live read is live
+    /// too: the loader sees its marker (`LoadResult::live`).
+    pub live: bool,
+    /// Kinds that a live read was forbidden to list (INP003), or `Kind -n NS` for one
+    /// namespace it could not list.
+    pub unreadable_kinds: Vec<String>,
+    /// The namespaces a namespace-scoped live read listed (its scope, kube-system, the
+    /// ingress controllers'); `None` when every namespace was read (files, `-A`). Objects of
+    /// other namespaces are unknown, not absent: see `Cluster::can_read_in`.
+    pub read_namespaces: Option<Vec<String>>,
+}
+
+const DEFAULT_NAMESPACE: &str = "default";
+
+struct Builder {
+    c: Cluster,
+    seen: HashSet<(String, String, String)>,
+    ignored: index::Ignored,
+}
+
+impl Cluster {
+    pub fn build(input: LoadResult, options: &BuildOptions) -> Cluster {
+        let mut b = Builder::new(Cluster {
+            input: InputFacts {
+                live: options.input.live || input.live,
+                ..options.input.clone()
+            },
+            unreadable: input.unreadable,
+            skipped_kinds: input.skipped_kinds,
+            ..Cluster::default()
+        });
+        let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
+        for loaded in input.objects {
+            b.add(loaded.object, loaded.origin, &mut namespaces);
+        }
+        b.finish(namespaces, options)
+    }
+}
+
+fn meta_name(meta: &api::ObjectMeta) -> Option<String> {
+    meta.name.clone().filter(|n| !n.is_empty())
+}
+
+fn meta_ns(meta: &api::ObjectMeta) -> String {
+    meta.namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
+}
+
+fn parse_port(n: i64) -> Option<u16> {
+    u16::try_from(n).ok().filter(|&p| p > 0)
+}
+
+fn controller_owner(meta: &api::ObjectMeta) -> Option<Owner> {
+    meta.owner_references
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or_else(|| meta.owner_references.first())
+        .filter(|o| !o.name.is_empty())
+        .map(|o| Owner {
+            // A reference without `kind` is rejected by the API server and only occurs in
+            // hand-made files; like np-guard's netpol-analyzer, group such pods under the
+            // owner's name as `[Pod]`.
+            kind: if o.kind.is_empty() {
+                "Pod".to_string()
+            } else {
+                o.kind.clone()
+            },
+            name: o.name.clone(),
+        })
+}
+
+impl Builder {
+    fn new(c: Cluster) -> Builder {
+        Builder {
+            c,
+            seen: HashSet::new(),
+            ignored: index::Ignored::new(),
+        }
+    }
+
+    /// A builder whose findings are thrown away (for objects derived, not read).
+    fn scratch() -> Builder {
+        Builder::new(Cluster::default())
+    }
+
+    fn invalid(&mut self, object: ObjectRef, reason: String, action: &str, origin: &Origin) {
+        self.c.invalid.push(Invalid {
+            object,
+            reason,
+            action: action.to_string(),
+            origin: Some(origin.clone()),
+        });
+    }
+
+    /// Registers an object's identity; false (and INP002) when it was seen before.
+    fn first_time(&mut self, kind: &str, ns: Option<&str>, name: &str, origin: &Origin) -> bool {
+        let id = (
+            kind.to_string(),
+            ns.unwrap_or_default().to_string(),
+            name.to_string(),
+        );
+        if self.seen.insert(id) {
+            return true;
+        }
+        self.invalid(
+            ObjectRef::new(kind, ns, name),
+            format!(
+                "{kind} {} is defined more than once",
+                match ns {
+                    Some(ns) => format!("{ns}/{name}"),
+                    None => name.to_string(),
+                }
+            ),
+            "skipped: the first definition is used",
+            origin,
+        );
+        false
+    }
+
+    fn note_ignores(&mut self, kind: &str, ns: Option<&str>, name: &str, meta: &api::ObjectMeta) {
+        if let Some(v) = meta.annotations.get(IGNORE_ANNOTATION) {
+            let codes: Vec<String> = v
+                .split(',')
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect();
+            self.ignored.insert(
+                (kind.to_string(), ns.map(str::to_string), name.to_string()),
+                codes,
+            );
+        }
+    }
+
+    fn add(
+        &mut self,
+        obj: ApiObject,
+        origin: Origin,
+        namespaces: &mut BTreeMap<String, Namespace>,
+    ) {
+        let kind = obj.kind().to_string();
+        let Some(meta) = obj.metadata() else { return };
+        let Some(name) = meta_name(meta) else {
+            self.invalid(
+                ObjectRef::new(&kind, meta.namespace.as_deref(), "<unnamed>"),
+                format!("a {kind} has no metadata.name"),
+                "skipped",
+                &origin,
+            );
+            return;
+        };
+        let cluster_scoped = matches!(
+            obj,
+            ApiObject::Namespace(_)
+                | ApiObject::Node(_)
+                | ApiObject::IngressClass(_)
+                | ApiObject::GatewayClass(_)
+        );
+        let ns = (!cluster_scoped).then(|| meta_ns(meta));
+        if !self.first_time(&kind, ns.as_deref(), &name, &origin) {
+            return;
+        }
+        self.note_ignores(&kind, ns.as_deref(), &name, meta);
+        if let Some(ns) = &ns {
+            namespaces
+                .entry(ns.clone())
+                .or_insert_with(|| referenced_namespace(ns));
+        }
+        let ns = ns.unwrap_or_default();
+        match obj {
+            ApiObject::Namespace(n) => {
+                namespaces.insert(name.clone(), namespace(name, n));
+            }
+            ApiObject::Node(n) => self.c.nodes.push(node(name, n)),
+            ApiObject::Pod(p) => {
+                let pod = self.pod(ns, name, p, origin);
+                self.c.pods.push(pod);
+            }
+            ApiObject::Service(s) => {
+                if let Some(svc) = self.service(ns, name, s, &origin) {
+                    self.c.services.push(svc);
+                }
+            }
+            ApiObject::EndpointSlice(s) => {
+                let slice = self.slice(ns, name, s, &origin);
+                self.c.endpoint_slices.push(slice);
+            }
+            ApiObject::Endpoints(e) => {
+                let slice = service::legacy_endpoints(ns, name, e, &origin);
+                self.c.endpoint_slices.push(slice);
+            }
+            ApiObject::NetworkPolicy(p) => {
+                if let Some(policy) = self.policy(ns, name, p, &origin) {
+                    self.c.policies.push(policy);
+                }
+            }
+            ApiObject::Ingress(i) => {
+                let ing = self.ingress(ns, name, i, &origin);
+                self.c.ingresses.push(ing);
+            }
+            ApiObject::IngressClass(c) => self.c.ingress_classes.push(ingress::class(name, c)),
+            ApiObject::Secret(s) => self.c.secrets.push(Secret {
+                namespace: ns,
+                name,
+                type_: s.type_,
+            }),
+            ApiObject::ConfigMap(c) => self.c.config_maps.push(ConfigMap {
+                namespace: ns,
+                name,
+                data: c.data,
+            }),
+            ApiObject::Workload(kind, w) => {
+                if let Some(wl) = self.workload(ns, name, kind, w, &origin) {
+                    self.c.workloads.push(wl);
+                }
+            }
+            ApiObject::GatewayClass(g) => {
+                let class = self.gateway_class(name, g, &origin);
+                self.c.gateway_classes.push(class);
+            }
+            ApiObject::Gateway(g) => {
+                let gw = self.gateway(ns, name, g, &origin);
+                self.c.gateways.push(gw);
+            }
+            ApiObject::HttpRoute(r) => {
+                let route = self.gw_route(crate::model::RouteKind::Http, ns, name, r, &origin);
+                self.c.routes.push(route);
+            }
+            ApiObject::GrpcRoute(r) => {
+                let route = self.gw_route(crate::model::RouteKind::Grpc, ns, name, r, &origin);
+                self.c.routes.push(route);
+            }
+            ApiObject::ReferenceGrant(g) => {
+                let grant = self.reference_grant(ns, name, g);
+                self.c.reference_grants.push(grant);
+            }
+            ApiObject::Other { .. } => {}
+        }
+    }
+
+    fn finish(
+        self,
+        mut namespaces: BTreeMap<String, Namespace>,
+        options: &BuildOptions,
+    ) -> Cluster {
+        let Builder { mut c, ignored, .. } = self;
+        // Namespaces referenced by objects are registered in `add`; make sure cluster DNS's
+        // and the default namespace exist too.
+        for ns in [DEFAULT_NAMESPACE, "kube-system"] {
+            namespaces
+                .entry(ns.into())
+                .or_insert_with(|| referenced_namespace(ns));
+        }
+        c.namespaces = namespaces.into_values().collect();
+        c.cluster_domain = cluster_domain::cluster_domain(&c, options.cluster_domain.as_deref());
+        let workloads = workload::index_workloads(&c.workloads);
+        workload::group_pods_under_workloads(&mut c, &workloads);
+        let derived = pod::template_pods(&c, &workloads);
+        c.pods.extend(derived);
+        c.index = index::build(&c, workloads, ignored);
+        c
+    }
+}
+
+fn namespace(name: String, n: api::Namespace) -> Namespace {
+    let mut labels = n.metadata.labels;
+    labels.insert("kubernetes.io/metadata.name".into(), name.clone());
+    Namespace {
+        name,
+        labels,
+        defined: true,
+        terminating: n.status.phase.as_deref() == Some("Terminating"),
+    }
+}
+
+/// A namespace objects live in but whose Namespace object is not in the input.
+fn referenced_namespace(name: &str) -> Namespace {
+    let mut labels = Labels::new();
+    labels.insert("kubernetes.io/metadata.name".into(), name.to_string());
+    Namespace {
+        name: name.to_string(),
+        labels,
+        defined: false,
+        terminating: false,
+    }
+}
+
+fn node(name: String, n: api::Node) -> Node {
+    Node {
+        name,
+        internal_ips: n
+            .status
+            .addresses
+            .iter()
+            .filter(|a| a.type_ == "InternalIP")
+            .filter_map(|a| a.address.parse().ok())
+            .collect(),
+        pod_cidrs: n
+            .spec
+            .pod_cidrs
+            .iter()
+            .chain(n.spec.pod_cidr.iter())
+            .filter_map(|c| c.parse().ok())
+            .collect(),
+        ready: n
+            .status
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True"),
+        labels: n.metadata.labels,
+    }
+}

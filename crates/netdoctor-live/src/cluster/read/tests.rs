@@ -1,0 +1,103 @@
+use super::list::{encode_query, metadata_page};
+use super::*;
+use crate::cluster::kinds::KINDS;
+
+fn summary(jobs: &[Job]) -> Vec<String> {
+    jobs.iter()
+        .map(|j| {
+            format!(
+                "{}{}{}{}{}",
+                j.spec.kind,
+                j.namespace
+                    .as_deref()
+                    .map(|n| format!(" -n {n}"))
+                    .unwrap_or_default(),
+                if j.metadata_only { " meta" } else { "" },
+                j.skip_namespace
+                    .map(|n| format!(" skip {n}"))
+                    .unwrap_or_default(),
+                if j.primary { "" } else { " helper" },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn all_namespaces_plan() {
+    let jobs = summary(&plan(&ReadScope::All, &[]));
+    assert_eq!(jobs.len(), KINDS.len() + 1);
+    assert!(jobs.contains(&"Pod".to_string()));
+    assert!(jobs.contains(&"Secret meta".to_string()));
+    assert!(jobs.contains(&"ConfigMap meta skip kube-system".to_string()));
+    assert!(jobs.contains(&"ConfigMap -n kube-system helper".to_string()));
+    assert!(jobs.contains(&"Namespace".to_string()));
+}
+
+#[test]
+fn namespace_plan_adds_dns_and_controllers() {
+    let jobs = summary(&plan(
+        &ReadScope::Namespaces(vec!["prod".into()]),
+        &["ingress-nginx".into(), "kube-system".into()],
+    ));
+    for expected in [
+        "Namespace",
+        "Node",
+        "IngressClass",
+        "Pod -n prod",
+        "Pod -n kube-system helper",
+        "Pod -n ingress-nginx helper",
+        "Secret -n prod meta",
+        "ConfigMap -n prod meta",
+        "ConfigMap -n kube-system helper",
+        "ConfigMap -n ingress-nginx meta helper",
+    ] {
+        assert!(
+            jobs.contains(&expected.to_string()),
+            "{expected} missing: {jobs:?}"
+        );
+    }
+    // kube-system named once although it is also a helper namespace.
+    assert_eq!(
+        jobs.iter()
+            .filter(|j| *j == "Pod -n kube-system helper")
+            .count(),
+        1
+    );
+    assert!(!jobs.iter().any(|j| j.starts_with("Pod -n other")));
+}
+
+#[test]
+fn query_encoding() {
+    assert_eq!(
+        encode_query("app in (a,b)"),
+        "app%20in%20%28a%2Cb%29".to_string()
+    );
+    assert_eq!(encode_query("eyJ2-_.~"), "eyJ2-_.~");
+}
+
+#[test]
+fn metadata_pages_drop_data_and_last_applied() {
+    let secret = KindSpec::by_kind("Secret").unwrap();
+    let job = Job {
+        spec: secret,
+        namespace: None,
+        metadata_only: true,
+        skip_namespace: None,
+        primary: true,
+        label_selector: None,
+    };
+    // A server that ignores the metadata media type and sends whole Secrets.
+    let text = r#"{"kind":"SecretList","apiVersion":"v1","metadata":{"continue":"abc"},
+      "items":[{"metadata":{"name":"tls","namespace":"prod","annotations":{
+        "kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"tls.key\":\"c2VjcmV0\"}}",
+        "team":"web"}},"type":"kubernetes.io/tls","data":{"tls.key":"c2VjcmV0"}}]}"#;
+    let tls = BTreeSet::from([("prod".to_string(), "tls".to_string())]);
+    let (loaded, next) = metadata_page(&job, "v1", "/api/v1/secrets", 1, text, &tls).unwrap();
+    assert_eq!(next.as_deref(), Some("abc"));
+    assert_eq!(loaded.objects.len(), 1);
+    let json = loaded.objects[0].object.to_json().to_string();
+    assert!(!json.contains("c2VjcmV0"), "{json}");
+    assert!(json.contains("\"team\""), "{json}");
+    assert!(json.contains("\"kind\":\"Secret\""), "{json}");
+    assert!(json.contains("\"type\":\"kubernetes.io/tls\""), "{json}");
+}
