@@ -4,6 +4,7 @@ mod build;
 mod gateway;
 pub mod labels;
 mod object_ref;
+mod pod_status;
 mod related;
 mod types;
 mod workload_name;
@@ -12,6 +13,7 @@ pub use build::{BuildOptions, InputFacts};
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;
+pub use pod_status::{Condition, ContainerState, ContainerStatus, ProbeCheck, StateDetail};
 pub use related::related_objects;
 pub use types::*;
 pub use workload_name::{

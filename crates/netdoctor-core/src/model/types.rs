@@ -86,7 +86,7 @@ pub struct ContainerPort {
 pub struct Container {
     pub name: String,
     pub ports: Vec<ContainerPort>,
-    pub readiness_probe: Option<api::Probe>,
+    pub readiness_probe: Option<super::ProbeCheck>,
     /// A restartable init container (sidecar): it runs beside the main containers.
     pub sidecar: bool,
 }
@@ -124,9 +124,9 @@ pub struct Pod {
     /// `metadata.deletionTimestamp` is set.
     pub terminating: bool,
     pub containers: Vec<Container>,
-    pub conditions: Vec<api::Condition>,
-    pub container_statuses: Vec<api::ContainerStatus>,
-    pub init_container_statuses: Vec<api::ContainerStatus>,
+    pub conditions: Vec<super::Condition>,
+    pub container_statuses: Vec<super::ContainerStatus>,
+    pub init_container_statuses: Vec<super::ContainerStatus>,
     pub status_reason: Option<String>,
     pub status_message: Option<String>,
     pub dns_policy: String,

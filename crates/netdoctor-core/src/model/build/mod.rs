@@ -8,6 +8,7 @@ mod ingress;
 mod netpol;
 mod pod;
 mod service;
+mod status;
 mod workload;
 
 use super::labels::Labels;

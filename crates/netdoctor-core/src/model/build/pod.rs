@@ -1,7 +1,7 @@
 //! Pods and their containers: read pods, and the template pods of workloads given without pods.
 
 use super::workload::WorkloadIndex;
-use super::{controller_owner, parse_port, Builder};
+use super::{controller_owner, parse_port, status, Builder};
 use crate::load::{api, Origin, WorkloadKind};
 use crate::model::labels::Labels;
 use crate::model::types::*;
@@ -66,7 +66,7 @@ impl Builder {
             out.push(Container {
                 name: c.name.clone(),
                 ports,
-                readiness_probe: c.readiness_probe.clone(),
+                readiness_probe: c.readiness_probe.as_ref().map(status::probe_check),
                 sidecar,
             });
         }
@@ -115,9 +115,9 @@ impl Builder {
             ready,
             terminating: p.metadata.deletion_timestamp.is_some(),
             containers,
-            conditions: p.status.conditions,
-            container_statuses: p.status.container_statuses,
-            init_container_statuses: p.status.init_container_statuses,
+            conditions: p.status.conditions.iter().map(status::condition).collect(),
+            container_statuses: status::container_statuses(&p.status.container_statuses),
+            init_container_statuses: status::container_statuses(&p.status.init_container_statuses),
             status_reason: p.status.reason,
             status_message: p.status.message,
             dns_policy: p

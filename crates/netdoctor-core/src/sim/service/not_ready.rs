@@ -1,8 +1,7 @@
 //! Why a pod is not ready, in plain words from its status.
 
 use super::pod_is_ready;
-use crate::load::api::{Condition, ContainerStatus, IntOrString, Probe};
-use crate::model::Pod;
+use crate::model::{Condition, ContainerStatus, Pod, ProbeCheck};
 
 /// Why a pod is not ready, in plain words from its status: CrashLoopBackOff with the restart
 /// count and last exit code, a failing readiness probe (with its path/port), Pending and why
@@ -185,26 +184,14 @@ fn phase_reason(pod: &Pod) -> String {
     format!("phase {}, not ready", pod.phase)
 }
 
-fn probe_target(probe: &Probe) -> String {
-    let port = |p: &Option<IntOrString>| match p {
-        Some(IntOrString::Int(n)) => n.to_string(),
-        Some(IntOrString::String(s)) => s.clone(),
-        None => "?".into(),
-    };
-    if let Some(h) = &probe.http_get {
-        format!(
-            "httpGet {} on port {}",
-            h.path.as_deref().unwrap_or("/"),
-            port(&h.port)
-        )
-    } else if let Some(t) = &probe.tcp_socket {
-        format!("tcpSocket on port {}", port(&t.port))
-    } else if let Some(g) = &probe.grpc {
-        format!("grpc on port {}", g.port)
-    } else if probe.exec.is_some() {
-        "exec command".into()
-    } else {
-        "probe".into()
+fn probe_target(probe: &ProbeCheck) -> String {
+    let port = |p: &Option<String>| p.clone().unwrap_or_else(|| "?".into());
+    match probe {
+        ProbeCheck::HttpGet { path, port: p } => format!("httpGet {path} on port {}", port(p)),
+        ProbeCheck::TcpSocket { port: p } => format!("tcpSocket on port {}", port(p)),
+        ProbeCheck::Grpc { port } => format!("grpc on port {port}"),
+        ProbeCheck::Exec => "exec command".into(),
+        ProbeCheck::Other => "probe".into(),
     }
 }
 
