@@ -92,9 +92,9 @@ fn main() {
             let build_ms = start.elapsed().as_secs_f64() * 1e3;
             let mut extra = format!(
                 "\"load_ms\":{load_ms:.1},\"pods\":{},\"policies\":{},\"services\":{}",
-                cluster.pods.len(),
-                cluster.policies.len(),
-                cluster.services.len()
+                cluster.pods().len(),
+                cluster.policies().len(),
+                cluster.services().len()
             );
             if args.iter().any(|a| a == "--doctor") {
                 let findings = netdoctor_core::rules::run(&cluster, &Default::default());

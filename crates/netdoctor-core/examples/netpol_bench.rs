@@ -123,9 +123,9 @@ fn main() {
     eprintln!(
         "load+build: {:?} ({} pods, {} groups, {} policies)",
         t.elapsed(),
-        c.pods.len(),
+        c.pods().len(),
         c.label_groups().len(),
-        c.policies.len()
+        c.policies().len()
     );
     let t = Instant::now();
     let e = Engine::new(&c);
@@ -134,8 +134,8 @@ fn main() {
     let n = 1000;
     let mut allowed = 0;
     for i in 0..n {
-        let a = (i * 7919) % c.pods.len();
-        let b = (i * 104_729) % c.pods.len();
+        let a = (i * 7919) % c.pods().len();
+        let b = (i * 104_729) % c.pods().len();
         if e.check(Endpoint::Pod(a), Endpoint::Pod(b), 8080, Protocol::Tcp)
             .allowed
         {
@@ -146,7 +146,7 @@ fn main() {
         "check: {:?} per check ({allowed}/{n} allowed)",
         t.elapsed() / n as u32
     );
-    if c.pods.len() <= 20_000 || std::env::var_os("MAP").is_some() {
+    if c.pods().len() <= 20_000 || std::env::var_os("MAP").is_some() {
         let t = Instant::now();
         let m = connectivity_map(&e, &MapOptions::default());
         eprintln!("map: {:?} ({} lines)", t.elapsed(), m.len());

@@ -38,7 +38,7 @@ fn healthy_is_quiet() {
 }
 
 fn first_pod<'a>(c: &'a Cluster, ns: &str, prefix: &str) -> &'a netdoctor_core::model::Pod {
-    c.pods
+    c.pods()
         .iter()
         .find(|p| p.namespace == ns && p.name.starts_with(prefix))
         .expect("pod in example")

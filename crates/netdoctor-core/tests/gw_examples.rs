@@ -32,8 +32,8 @@ fn seed_cluster_shows_every_gateway_fault() {
 #[test]
 fn healthy_cluster_has_no_finding_at_all() {
     let cluster = example("healthy-cluster");
-    assert_eq!(cluster.gateways.len(), 1);
-    assert_eq!(cluster.routes.len(), 1);
+    assert_eq!(cluster.gateways().len(), 1);
+    assert_eq!(cluster.routes().len(), 1);
     let all = rules::run(&cluster, &RunOptions::default());
     assert!(all.is_empty(), "{}", render(&all));
 }

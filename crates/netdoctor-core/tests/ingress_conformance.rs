@@ -36,7 +36,7 @@ fn ours(dir: &Path) -> BTreeSet<String> {
     let mut by_group: BTreeMap<String, BTreeSet<u16>> = BTreeMap::new();
     for e in ingress_exposures(&cluster) {
         by_group
-            .entry(cluster.pods[e.pod].group())
+            .entry(cluster.pods()[e.pod].group())
             .or_default()
             .insert(e.port);
     }

@@ -11,9 +11,9 @@ fn seed_cluster_shows_every_service_fault() {
     let cluster = example("seed-cluster");
     eprintln!(
         "services {} pods {} unreadable {:?}",
-        cluster.services.len(),
-        cluster.pods.len(),
-        cluster.unreadable
+        cluster.services().len(),
+        cluster.pods().len(),
+        cluster.unreadable()
     );
     let findings = findings_of_area(&cluster, Area::Svc);
     let got: Vec<(String, String)> = findings

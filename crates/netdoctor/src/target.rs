@@ -121,7 +121,7 @@ impl ObjectArg {
                         )
                     })?;
                 let pods: Vec<usize> = cluster
-                    .pods
+                    .pods()
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.workload == Some(wi))
@@ -157,13 +157,13 @@ pub fn not_found(cluster: &Cluster, kind: &str, namespace: &str, name: &str) -> 
             .map(|p| p.name.as_str())
             .collect(),
         "service" => cluster
-            .services
+            .services()
             .iter()
             .filter(|s| s.namespace == namespace)
             .map(|s| s.name.as_str())
             .collect(),
         _ => cluster
-            .workloads
+            .workloads()
             .iter()
             .filter(|w| w.namespace == namespace && w.kind.as_str().eq_ignore_ascii_case(kind))
             .map(|w| w.name.as_str())

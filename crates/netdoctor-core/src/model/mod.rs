@@ -44,30 +44,30 @@ pub struct LabelGroup {
 
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
-    pub cluster_domain: String,
-    pub namespaces: Vec<Namespace>,
-    pub nodes: Vec<Node>,
-    pub pods: Vec<Pod>,
-    pub workloads: Vec<Workload>,
-    pub services: Vec<Service>,
-    pub endpoint_slices: Vec<EndpointSlice>,
-    pub policies: Vec<NetworkPolicy>,
-    pub ingresses: Vec<Ingress>,
-    pub ingress_classes: Vec<IngressClass>,
-    pub secrets: Vec<Secret>,
-    pub config_maps: Vec<ConfigMap>,
-    pub gateway_classes: Vec<GatewayClass>,
-    pub gateways: Vec<Gateway>,
+    pub(crate) cluster_domain: String,
+    pub(crate) namespaces: Vec<Namespace>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) pods: Vec<Pod>,
+    pub(crate) workloads: Vec<Workload>,
+    pub(crate) services: Vec<Service>,
+    pub(crate) endpoint_slices: Vec<EndpointSlice>,
+    pub(crate) policies: Vec<NetworkPolicy>,
+    pub(crate) ingresses: Vec<Ingress>,
+    pub(crate) ingress_classes: Vec<IngressClass>,
+    pub(crate) secrets: Vec<Secret>,
+    pub(crate) config_maps: Vec<ConfigMap>,
+    pub(crate) gateway_classes: Vec<GatewayClass>,
+    pub(crate) gateways: Vec<Gateway>,
     /// HTTPRoutes and GRPCRoutes.
-    pub routes: Vec<GwRoute>,
-    pub reference_grants: Vec<ReferenceGrant>,
+    pub(crate) routes: Vec<GwRoute>,
+    pub(crate) reference_grants: Vec<ReferenceGrant>,
 
     /// Documents that could not be read (INP001).
-    pub unreadable: Vec<Unreadable>,
+    pub(crate) unreadable: Vec<Unreadable>,
     /// Objects that failed validation (INP002).
-    pub invalid: Vec<Invalid>,
+    pub(crate) invalid: Vec<Invalid>,
     /// Kinds that were read but not used, with their counts.
-    pub skipped_kinds: BTreeMap<String, usize>,
+    pub(crate) skipped_kinds: BTreeMap<String, usize>,
     /// What the read covered (live, unreadable kinds, namespaces read): given to `build`,
     /// read through `live()`, `unreadable_kinds()`, `read_namespaces()` and `can_read_in`.
     input: InputFacts,
@@ -96,6 +96,86 @@ struct Index {
 
 fn key(ns: &str, name: &str) -> (String, String) {
     (ns.to_string(), name.to_string())
+}
+
+/// Read access for the other crates: the model is built once by `Cluster::build` and then only
+/// read (inside core every layer receives `&Cluster`; outside it nothing can change a field).
+impl Cluster {
+    pub fn cluster_domain(&self) -> &str {
+        &self.cluster_domain
+    }
+
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
+    }
+
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    pub fn pods(&self) -> &[Pod] {
+        &self.pods
+    }
+
+    pub fn workloads(&self) -> &[Workload] {
+        &self.workloads
+    }
+
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    pub fn endpoint_slices(&self) -> &[EndpointSlice] {
+        &self.endpoint_slices
+    }
+
+    pub fn policies(&self) -> &[NetworkPolicy] {
+        &self.policies
+    }
+
+    pub fn ingresses(&self) -> &[Ingress] {
+        &self.ingresses
+    }
+
+    pub fn ingress_classes(&self) -> &[IngressClass] {
+        &self.ingress_classes
+    }
+
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+
+    pub fn config_maps(&self) -> &[ConfigMap] {
+        &self.config_maps
+    }
+
+    pub fn gateway_classes(&self) -> &[GatewayClass] {
+        &self.gateway_classes
+    }
+
+    pub fn gateways(&self) -> &[Gateway] {
+        &self.gateways
+    }
+
+    pub fn routes(&self) -> &[GwRoute] {
+        &self.routes
+    }
+
+    pub fn reference_grants(&self) -> &[ReferenceGrant] {
+        &self.reference_grants
+    }
+
+    pub fn unreadable(&self) -> &[Unreadable] {
+        &self.unreadable
+    }
+
+    pub fn invalid(&self) -> &[Invalid] {
+        &self.invalid
+    }
+
+    pub fn skipped_kinds(&self) -> &BTreeMap<String, usize> {
+        &self.skipped_kinds
+    }
 }
 
 impl Cluster {

@@ -103,7 +103,7 @@ fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult 
     let Some(&pi) = pods.first() else {
         return Err(CliError::usage(format!("{} has no pods", args.from)));
     };
-    let pod = &cluster.pods[pi];
+    let pod = &cluster.pods()[pi];
     let request = match args.qtype {
         None => Request::Addresses,
         Some(t) => Request::Type(match t {

@@ -91,7 +91,7 @@ fn focus_workload(cluster: &Cluster, arg: &ObjectArg) -> Option<String> {
         }
         _ => return None,
     };
-    cluster.pods.get(pod).map(model::connlist_name)
+    cluster.pods().get(pod).map(model::connlist_name)
 }
 
 pub fn exit_code(findings: &[Finding], threshold: Option<netdoctor_core::Severity>) -> u8 {
@@ -119,7 +119,7 @@ pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<Obj
         }
         ObjectArg::Ingress { namespace, name } => {
             if !cluster
-                .ingresses
+                .ingresses()
                 .iter()
                 .any(|i| &i.namespace == namespace && &i.name == name)
             {
@@ -129,7 +129,7 @@ pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<Obj
         }
         ObjectArg::NetworkPolicy { namespace, name } => {
             if !cluster
-                .policies
+                .policies()
                 .iter()
                 .any(|p| &p.namespace == namespace && &p.name == name)
             {

@@ -52,7 +52,7 @@ pub fn run(args: TraceArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             let pick = pods
                 .iter()
                 .copied()
-                .find(|&i| cluster.pods[i].ready)
+                .find(|&i| cluster.pods()[i].ready)
                 .or_else(|| pods.first().copied())
                 .ok_or_else(|| CliError::usage(format!("{} has no pods", args.from)))?;
             Source::Pod(pick)
