@@ -3,6 +3,7 @@
 //! reason) and keeps going with the others.
 
 pub mod api;
+pub mod corefile;
 pub mod gateway_api;
 mod object;
 

@@ -1269,7 +1269,7 @@ fn corefile_cluster_domain(c: &Cluster) -> Option<String> {
         .iter()
         .find(|m| m.namespace == "kube-system" && m.name == "coredns")?;
     let corefile = cm.data.get("Corefile")?;
-    crate::sim::corefile::parse(corefile)
+    crate::load::corefile::parse(corefile)
         .kubernetes()?
         .cluster_domain()
 }
