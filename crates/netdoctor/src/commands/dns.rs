@@ -130,9 +130,7 @@ fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult 
         },
     };
     emit(&text)?;
-    let ok = matches!(r.result.rcode, Rcode::Forwarded)
-        || (r.result.rcode == Rcode::NoError && !r.result.answers.is_empty());
-    Ok(if ok {
+    Ok(if r.result.answered() {
         crate::exit::OK
     } else {
         crate::exit::FINDINGS

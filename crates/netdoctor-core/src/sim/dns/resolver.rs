@@ -68,6 +68,13 @@ pub struct ResultView {
     pub timeout: bool,
 }
 
+impl ResultView {
+    /// Records came back, or the name was forwarded upstream (presumed to answer).
+    pub fn answered(&self) -> bool {
+        self.rcode == Rcode::Forwarded || (self.rcode == Rcode::NoError && !self.answers.is_empty())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResolvConfView {
     pub nameservers: Vec<String>,
