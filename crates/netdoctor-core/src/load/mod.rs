@@ -4,6 +4,7 @@
 //! over their text.
 
 pub mod api;
+pub mod corefile;
 pub mod gateway_api;
 mod object;
 

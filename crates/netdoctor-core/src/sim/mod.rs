@@ -1,7 +1,6 @@
 //! Simulations: each answers one question about the model (where does this packet go, what
 //! does this name resolve to) and returns a verdict with the ordered steps that explain it.
 
-pub mod corefile;
 pub mod dns;
 pub mod edge;
 pub mod fix;

@@ -6,10 +6,10 @@ use crate::output::{emit, findings_markdown, findings_table, structured, style, 
 use crate::target::ObjectArg;
 use crate::{CliError, CmdResult};
 use clap::{Args, Subcommand};
-use netdoctor_core::model::Cluster;
 use netdoctor_core::rules::{self, RunOptions, RULES};
-use netdoctor_core::sim::corefile::PodMode;
-use netdoctor_core::sim::dns::{self, ClusterDns, Libc, QType, Rcode, Request, Resolution};
+use netdoctor_core::sim::dns::{
+    self, ClusterDns, ClusterDnsSummary, Libc, QType, Rcode, Request, Resolution,
+};
 use netdoctor_core::{Finding, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -130,9 +130,7 @@ fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult 
         },
     };
     emit(&text)?;
-    let ok = matches!(r.result.rcode, Rcode::Forwarded)
-        || (r.result.rcode == Rcode::NoError && !r.result.answers.is_empty());
-    Ok(if ok {
+    Ok(if r.result.answered() {
         crate::exit::OK
     } else {
         crate::exit::FINDINGS
@@ -152,7 +150,38 @@ fn rcode_styled(r: Rcode) -> String {
 /// and the count of wasted queries.
 pub fn resolution_text(r: &Resolution, md: bool) -> String {
     let mut s = String::new();
+    resolv_conf_text(&mut s, r, md);
+    if md {
+        queries_markdown(&mut s, r);
+    } else {
+        queries_text(&mut s, r);
+    }
+    result_text(&mut s, r, md);
+    if !r.steps.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            if md {
+                "## Steps\n".to_string()
+            } else {
+                style::paint(style::BOLD, "steps")
+            }
+        );
+        for st in &r.steps {
+            let _ = writeln!(s, "{}{st}", if md { "- " } else { "  - " });
+        }
+    }
+    s
+}
+
+/// The title and the pod's resolv.conf with its notes.
+fn resolv_conf_text(s: &mut String, r: &Resolution, md: bool) {
     let rc = &r.resolv_conf;
+    let applied = if rc.dns_policy != rc.effective_policy {
+        format!(", applied as {}", rc.effective_policy)
+    } else {
+        String::new()
+    };
     if md {
         let _ = writeln!(
             s,
@@ -164,13 +193,8 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         );
         let _ = writeln!(
             s,
-            "## resolv.conf (dnsPolicy {}{})\n\n```",
-            rc.dns_policy,
-            if rc.dns_policy != rc.effective_policy {
-                format!(", applied as {}", rc.effective_policy)
-            } else {
-                String::new()
-            }
+            "## resolv.conf (dnsPolicy {}{applied})\n\n```",
+            rc.dns_policy
         );
     } else {
         let _ = writeln!(
@@ -184,14 +208,9 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         );
         let _ = writeln!(
             s,
-            "{} (dnsPolicy {}{})",
+            "{} (dnsPolicy {}{applied})",
             style::paint(style::BOLD, "resolv.conf"),
-            rc.dns_policy,
-            if rc.dns_policy != rc.effective_policy {
-                format!(", applied as {}", rc.effective_policy)
-            } else {
-                String::new()
-            }
+            rc.dns_policy
         );
     }
     let indent = if md { "" } else { "  " };
@@ -214,52 +233,61 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         let _ = writeln!(s, "{}{n}", if md { "- " } else { "  note: " });
     }
     s.push('\n');
-    if md {
-        s.push_str("## Queries\n\n| # | name | type | rcode | answers | why |\n|---|---|---|---|---|---|\n");
-        for (i, q) in r.queries.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "| {} | `{}` | {} | {}{} | {} | {} |",
-                i + 1,
-                q.name,
-                q.qtype.as_str(),
-                q.rcode.as_str(),
-                if q.wasted { " (wasted)" } else { "" },
-                q.answers.join(", "),
-                q.note.as_deref().unwrap_or("").replace('|', "\\|")
-            );
-        }
-    } else {
-        let _ = writeln!(s, "{}", style::paint(style::BOLD, "queries (in order)"));
-        if r.queries.is_empty() {
-            s.push_str("  none\n");
-        }
-        let width = r.queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
-        for (i, q) in r.queries.iter().enumerate() {
-            let answers = if q.answers.is_empty() {
-                String::new()
+}
+
+fn queries_markdown(s: &mut String, r: &Resolution) {
+    s.push_str(
+        "## Queries\n\n| # | name | type | rcode | answers | why |\n|---|---|---|---|---|---|\n",
+    );
+    for (i, q) in r.queries.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {} | {}{} | {} | {} |",
+            i + 1,
+            q.name,
+            q.qtype.as_str(),
+            q.rcode.as_str(),
+            if q.wasted { " (wasted)" } else { "" },
+            q.answers.join(", "),
+            q.note.as_deref().unwrap_or("").replace('|', "\\|")
+        );
+    }
+}
+
+fn queries_text(s: &mut String, r: &Resolution) {
+    let _ = writeln!(s, "{}", style::paint(style::BOLD, "queries (in order)"));
+    if r.queries.is_empty() {
+        s.push_str("  none\n");
+    }
+    let width = r.queries.iter().map(|q| q.name.len()).max().unwrap_or(0);
+    for (i, q) in r.queries.iter().enumerate() {
+        let answers = if q.answers.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", q.answers.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "  {:>2}. {:<width$}  {:<5} {}{}{}",
+            i + 1,
+            q.name,
+            q.qtype.as_str(),
+            rcode_styled(q.rcode),
+            answers,
+            if q.wasted {
+                style::paint(style::DIM, "  (wasted)")
             } else {
-                format!(" {}", q.answers.join(", "))
-            };
-            let _ = writeln!(
-                s,
-                "  {:>2}. {:<width$}  {:<5} {}{}{}",
-                i + 1,
-                q.name,
-                q.qtype.as_str(),
-                rcode_styled(q.rcode),
-                answers,
-                if q.wasted {
-                    style::paint(style::DIM, "  (wasted)")
-                } else {
-                    String::new()
-                },
-            );
-            if let Some(n) = &q.note {
-                let _ = writeln!(s, "      {}", style::paint(style::DIM, n));
-            }
+                String::new()
+            },
+        );
+        if let Some(n) = &q.note {
+            let _ = writeln!(s, "      {}", style::paint(style::DIM, n));
         }
     }
+}
+
+/// `result: RCODE answers  (N queries, M wasted)`.
+fn result_text(s: &mut String, r: &Resolution, md: bool) {
     let answers = if r.result.timeout {
         " (no reply: the lookup times out)".to_string()
     } else if r.result.answers.is_empty() {
@@ -285,87 +313,13 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         if r.queries.len() == 1 { "y" } else { "ies" },
         r.wasted
     );
-    if !r.steps.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n{}",
-            if md {
-                "## Steps\n".to_string()
-            } else {
-                style::paint(style::BOLD, "steps")
-            }
-        );
-        for st in &r.steps {
-            let _ = writeln!(s, "{}{st}", if md { "- " } else { "  - " });
-        }
-    }
-    s
-}
-
-/// What `dns check` reports about cluster DNS besides the findings.
-#[derive(Debug, Serialize)]
-struct ClusterDnsView {
-    domain: String,
-    service: Option<String>,
-    service_ips: Vec<String>,
-    nameservers: Vec<String>,
-    pods_ready: usize,
-    pods_total: usize,
-    corefile: CorefileView,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nodelocal: Option<dns::NodeLocal>,
-}
-
-#[derive(Debug, Serialize)]
-struct CorefileView {
-    present: bool,
-    kubernetes_zones: Vec<String>,
-    pods: Option<&'static str>,
-    forward: Vec<String>,
-    #[serde(rename = "loop")]
-    has_loop: bool,
-    not_understood: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct CheckReport<'a> {
-    cluster_dns: ClusterDnsView,
+    cluster_dns: ClusterDnsSummary,
     findings: &'a [Finding],
     summary: Summary,
-}
-
-fn view(cluster: &Cluster, d: &ClusterDns) -> ClusterDnsView {
-    let k = d.servers.iter().find_map(|s| s.kubernetes.as_ref());
-    ClusterDnsView {
-        domain: d.domain.clone(),
-        service: d.service.as_ref().map(|(ns, n)| format!("{ns}/{n}")),
-        service_ips: d.service_ips.iter().map(|i| i.to_string()).collect(),
-        nameservers: d.nameservers(),
-        pods_ready: d.ready_pods(cluster).len(),
-        pods_total: d.pods.len(),
-        corefile: CorefileView {
-            present: d.corefile.is_some(),
-            kubernetes_zones: k.map(|k| k.zones.clone()).unwrap_or_default(),
-            pods: k.map(|k| match k.pods {
-                PodMode::Disabled => "disabled",
-                PodMode::Insecure => "insecure",
-                PodMode::Verified => "verified",
-            }),
-            forward: d
-                .servers
-                .iter()
-                .flat_map(|s| s.forward.iter())
-                .map(|f| format!("{} -> {}", f.from, f.to.join(" ")))
-                .collect(),
-            has_loop: d.servers.iter().any(|s| s.has_loop),
-            not_understood: d
-                .corefile
-                .as_ref()
-                .map(|c| c.all_problems().iter().map(|p| p.to_string()).collect())
-                .unwrap_or_default(),
-        },
-        nodelocal: d.nodelocal.clone(),
-    }
 }
 
 fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
@@ -384,10 +338,8 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             only,
         },
     );
-    let d = ClusterDns::of(cluster);
-    let v = view(cluster, &d);
     let report = CheckReport {
-        cluster_dns: v,
+        cluster_dns: ClusterDnsSummary::of(cluster, &ClusterDns::of(cluster)),
         findings: &findings,
         summary: Summary::of(&findings),
     };
@@ -411,7 +363,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     ))
 }
 
-fn check_header(v: &ClusterDnsView, md: bool) -> String {
+fn check_header(v: &ClusterDnsSummary, md: bool) -> String {
     let mut lines = vec![
         format!("cluster domain: {}", v.domain),
         format!(

@@ -181,7 +181,7 @@ fn build(kind: ProbeKind) -> Result<(Probe, RunOptions), CliError> {
                 (None, Some(_)) => None,
                 (None, None) => Some(ResolvConf::load("/etc/resolv.conf").map_err(setup_error)?),
             };
-            let libc = dns::Libc::parse(&a.libc).map_err(setup_error)?;
+            let libc = dns::parse_libc(&a.libc).map_err(setup_error)?;
             let p =
                 DnsProbe::new_with_libc(&a.name, rtype, server, conf, libc).map_err(setup_error)?;
             Ok((Probe::Dns(p), run_options(&a.common)?))

@@ -32,7 +32,7 @@ fn kubelet_cluster_domain(c: &Cluster) -> Option<String> {
 }
 
 /// The cluster domain from the Corefile's `kubernetes` plugin (its first zone that is not a
-/// reverse zone), parsed by `sim::corefile`.
+/// reverse zone), parsed by `load::corefile`.
 fn corefile_cluster_domain(c: &Cluster) -> Option<String> {
     let cm = c
         .config_maps
@@ -45,7 +45,7 @@ fn corefile_cluster_domain(c: &Cluster) -> Option<String> {
 /// The one call into the Corefile parser, kept alone so that moving the parser only changes
 /// this line.
 fn corefile_kubernetes_zone(corefile: &str) -> Option<String> {
-    crate::sim::corefile::parse(corefile)
+    crate::load::corefile::parse(corefile)
         .kubernetes()?
         .cluster_domain()
 }

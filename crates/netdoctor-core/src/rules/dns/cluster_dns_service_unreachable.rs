@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
-use crate::model::{Cluster, Protocol};
+use crate::model::{Cluster, Protocol, Service};
 use crate::rules::Rule;
 use crate::sim::dns::ClusterDns;
 
@@ -51,157 +51,195 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     }
     let dns = ClusterDns::of(cluster);
     let Some((ns, name)) = dns.service.clone() else {
-        // Missing Service: only when the snapshot shows cluster DNS otherwise.
-        let deployment = ["coredns", "kube-dns"]
-            .iter()
-            .find_map(|n| cluster.workload("Deployment", "kube-system", n));
-        if deployment.is_some() || !dns.pods.is_empty() {
-            out.push(
-                Finding::new(
-                    &RULE,
-                    ObjectRef::namespaced("Service", "kube-system", "kube-dns"),
-                    format!(
-                        "Service kube-system/kube-dns does not exist although cluster DNS runs ({} pod(s)): pods' nameserver {} has no Service behind it",
-                        dns.pods.len(),
-                        if dns.kubelet_cluster_dns.is_empty() {
-                            "(kubelet clusterDNS)".to_string()
-                        } else {
-                            dns.kubelet_cluster_dns.join(", ")
-                        }
-                    ),
-                )
-                .with_fix(
-                    Fix::new("Recreate the kube-dns Service with kubelet's clusterDNS address as its ClusterIP")
-                        .yaml(service_yaml(dns.kubelet_cluster_dns.first().map_or("10.96.0.10", String::as_str))),
-                ),
-            );
-        }
+        missing_service(cluster, &dns, out);
         return;
     };
     let Some(svc) = cluster.service(&ns, &name) else {
         return;
     };
     let object = ObjectRef::namespaced("Service", &ns, &name);
-    let svc_label = format!("{ns}/{name}");
     if svc.headless {
         out.push(
             Finding::new(
                 &RULE,
                 object.clone(),
-                format!("Service {svc_label} is headless (clusterIP: None): pods are given a ClusterIP as their nameserver, and no Service owns it"),
+                format!("Service {ns}/{name} is headless (clusterIP: None): pods are given a ClusterIP as their nameserver, and no Service owns it"),
             )
             .with_fix(Fix::new("Recreate the Service with kubelet's clusterDNS address as its ClusterIP").yaml(service_yaml("10.96.0.10"))),
         );
     }
-    if !svc
+    out.extend(no_udp_53(svc, &object));
+    out.extend(no_ready_endpoints(cluster, &dns, svc, &object));
+    if !dns.kubelet_cluster_dns.is_empty() && !svc.headless {
+        out.extend(not_at_kubelet_nameserver(&dns, svc, object));
+    }
+}
+
+/// No kube-dns Service: reported only when the snapshot shows cluster DNS otherwise.
+fn missing_service(cluster: &Cluster, dns: &ClusterDns, out: &mut Vec<Finding>) {
+    let deployment = ["coredns", "kube-dns"]
+        .iter()
+        .find_map(|n| cluster.workload("Deployment", "kube-system", n));
+    if deployment.is_none() && dns.pods.is_empty() {
+        return;
+    }
+    out.push(
+        Finding::new(
+            &RULE,
+            ObjectRef::namespaced("Service", "kube-system", "kube-dns"),
+            format!(
+                "Service kube-system/kube-dns does not exist although cluster DNS runs ({} pod(s)): pods' nameserver {} has no Service behind it",
+                dns.pods.len(),
+                if dns.kubelet_cluster_dns.is_empty() {
+                    "(kubelet clusterDNS)".to_string()
+                } else {
+                    dns.kubelet_cluster_dns.join(", ")
+                }
+            ),
+        )
+        .with_fix(
+            Fix::new("Recreate the kube-dns Service with kubelet's clusterDNS address as its ClusterIP")
+                .yaml(service_yaml(dns.kubelet_cluster_dns.first().map_or("10.96.0.10", String::as_str))),
+        ),
+    );
+}
+
+/// The Service does not serve 53/UDP.
+fn no_udp_53(svc: &Service, object: &ObjectRef) -> Option<Finding> {
+    if svc
         .ports
         .iter()
         .any(|p| p.port == 53 && p.protocol == Protocol::Udp)
     {
-        let ports: Vec<String> = svc
-            .ports
-            .iter()
-            .map(|p| format!("{}/{}", p.port, p.protocol))
-            .collect();
-        out.push(
-            Finding::new(
-                &RULE,
-                object.clone(),
-                format!(
-                    "Service {svc_label} does not serve 53/UDP (ports: {}): DNS queries to it are rejected",
-                    if ports.is_empty() { "none".to_string() } else { ports.join(", ") }
-                ),
-            )
-            .with_fix(Fix::new("Add the dns ports to the Service").command(format!(
-                "kubectl -n {ns} patch svc {name} --type=json -p '[{{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{{\"name\":\"dns\",\"port\":53,\"protocol\":\"UDP\",\"targetPort\":53}}}}]'"
-            ))),
-        );
+        return None;
     }
-    // Ready endpoints: from the EndpointSlices when present, else from the selected pods.
-    let slices: Vec<_> = cluster.slices_of(&ns, &name).collect();
-    let (ready, total) = if slices.is_empty() {
-        let sel = svc.selector();
-        let pods = sel
-            .filter(|s| !s.is_empty())
-            .map(|s| cluster.pods_matching(&ns, &s))
-            .unwrap_or_default();
-        let ready = pods.iter().filter(|&&i| cluster.pods[i].ready).count();
-        (ready, pods.len())
-    } else {
-        let eps = slices.iter().flat_map(|s| s.endpoints.iter());
-        let (mut r, mut t) = (0, 0);
-        for e in eps {
-            t += 1;
-            if e.ready {
-                r += 1;
-            }
-        }
-        (r, t)
-    };
-    if ready == 0 && svc.selector.is_some() && cluster.can_read("Pod") {
-        let selector = svc
-            .selector
-            .as_ref()
-            .map(crate::model::format_labels)
-            .unwrap_or_default();
-        let dns_pods = dns.pods.len();
-        let detail = if total == 0 && dns_pods > 0 && slices.is_empty() {
-            format!("its selector {selector} matches none of the {dns_pods} DNS pod(s)")
-        } else if total == 0 {
-            format!("selector {selector} matches no pod")
-        } else {
-            format!("{total} endpoint(s), none ready")
-        };
-        out.push(
-            Finding::new(
-                &RULE,
-                object.clone(),
-                format!("Service {svc_label} has no ready endpoints ({detail}): DNS queries sent to {} go nowhere", ip_list(svc)),
-            )
-            .with_evidence(format!("selector: {selector}"))
-            .with_fix(
-                Fix::new("Make the Service select the ready CoreDNS pods")
-                    .command(format!("kubectl -n {ns} get endpointslices -l kubernetes.io/service-name={name}"))
-                    .command(format!("kubectl -n {ns} get pods -l k8s-app=kube-dns --show-labels")),
+    let (ns, name) = (&svc.namespace, &svc.name);
+    let ports: Vec<String> = svc
+        .ports
+        .iter()
+        .map(|p| format!("{}/{}", p.port, p.protocol))
+        .collect();
+    Some(
+        Finding::new(
+            &RULE,
+            object.clone(),
+            format!(
+                "Service {ns}/{name} does not serve 53/UDP (ports: {}): DNS queries to it are rejected",
+                if ports.is_empty() { "none".to_string() } else { ports.join(", ") }
             ),
-        );
-    }
-    if !dns.kubelet_cluster_dns.is_empty() && !svc.headless {
-        let nodelocal: Vec<String> = dns
-            .nodelocal
-            .as_ref()
-            .map(|n| n.addresses.clone())
-            .unwrap_or_default();
-        let served = |a: &String| {
-            svc.cluster_ips.iter().any(|ip| ip.to_string() == *a) || nodelocal.contains(a)
-        };
-        let missing: Vec<&String> = dns
-            .kubelet_cluster_dns
-            .iter()
-            .filter(|a| !served(a))
-            .collect();
-        if !missing.is_empty() {
-            out.push(
-                Finding::new(
-                    &RULE,
-                    object,
-                    format!(
-                        "kubelet gives pods nameserver {} but Service {svc_label} has ClusterIP {}: no Service answers at the pods' nameserver",
-                        missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
-                        ip_list(svc)
-                    ),
-                )
-                .with_evidence("kube-system/kubelet-config: clusterDNS")
-                .with_fix(
-                    Fix::new("Make kubelet's clusterDNS and the kube-dns ClusterIP agree (recreate the Service with the kubelet address, or change clusterDNS and restart kubelet)")
-                        .yaml(service_yaml(missing[0])),
-                ),
-            );
-        }
-    }
+        )
+        .with_fix(Fix::new("Add the dns ports to the Service").command(format!(
+            "kubectl -n {ns} patch svc {name} --type=json -p '[{{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{{\"name\":\"dns\",\"port\":53,\"protocol\":\"UDP\",\"targetPort\":53}}}}]'"
+        ))),
+    )
 }
 
-fn ip_list(svc: &crate::model::Service) -> String {
+/// (ready, total) endpoints of the Service: from its EndpointSlices when present, else from
+/// the pods its selector matches.
+fn endpoint_counts(cluster: &Cluster, svc: &Service) -> (usize, usize) {
+    let (ns, name) = (&svc.namespace, &svc.name);
+    let slices: Vec<_> = cluster.slices_of(ns, name).collect();
+    if slices.is_empty() {
+        let pods = svc
+            .selector()
+            .filter(|s| !s.is_empty())
+            .map(|s| cluster.pods_matching(ns, &s))
+            .unwrap_or_default();
+        let ready = pods.iter().filter(|&&i| cluster.pods[i].ready).count();
+        return (ready, pods.len());
+    }
+    let eps = slices.iter().flat_map(|s| s.endpoints.iter());
+    let (mut r, mut t) = (0, 0);
+    for e in eps {
+        t += 1;
+        if e.ready {
+            r += 1;
+        }
+    }
+    (r, t)
+}
+
+/// The Service selects pods but none of its endpoints is ready.
+fn no_ready_endpoints(
+    cluster: &Cluster,
+    dns: &ClusterDns,
+    svc: &Service,
+    object: &ObjectRef,
+) -> Option<Finding> {
+    let (ready, total) = endpoint_counts(cluster, svc);
+    if ready != 0 || svc.selector.is_none() || !cluster.can_read("Pod") {
+        return None;
+    }
+    let (ns, name) = (&svc.namespace, &svc.name);
+    let no_slices = cluster.slices_of(ns, name).next().is_none();
+    let selector = svc
+        .selector
+        .as_ref()
+        .map(crate::model::format_labels)
+        .unwrap_or_default();
+    let dns_pods = dns.pods.len();
+    let detail = if total == 0 && dns_pods > 0 && no_slices {
+        format!("its selector {selector} matches none of the {dns_pods} DNS pod(s)")
+    } else if total == 0 {
+        format!("selector {selector} matches no pod")
+    } else {
+        format!("{total} endpoint(s), none ready")
+    };
+    Some(
+        Finding::new(
+            &RULE,
+            object.clone(),
+            format!("Service {ns}/{name} has no ready endpoints ({detail}): DNS queries sent to {} go nowhere", ip_list(svc)),
+        )
+        .with_evidence(format!("selector: {selector}"))
+        .with_fix(
+            Fix::new("Make the Service select the ready CoreDNS pods")
+                .command(format!("kubectl -n {ns} get endpointslices -l kubernetes.io/service-name={name}"))
+                .command(format!("kubectl -n {ns} get pods -l k8s-app=kube-dns --show-labels")),
+        ),
+    )
+}
+
+/// kubelet's `clusterDNS` addresses that neither the Service nor NodeLocal DNSCache serves.
+fn not_at_kubelet_nameserver(
+    dns: &ClusterDns,
+    svc: &Service,
+    object: ObjectRef,
+) -> Option<Finding> {
+    let nodelocal: Vec<String> = dns
+        .nodelocal
+        .as_ref()
+        .map(|n| n.addresses.clone())
+        .unwrap_or_default();
+    let served =
+        |a: &String| svc.cluster_ips.iter().any(|ip| ip.to_string() == *a) || nodelocal.contains(a);
+    let missing: Vec<&String> = dns
+        .kubelet_cluster_dns
+        .iter()
+        .filter(|a| !served(a))
+        .collect();
+    let first = missing.first()?;
+    Some(
+        Finding::new(
+            &RULE,
+            object,
+            format!(
+                "kubelet gives pods nameserver {} but Service {}/{} has ClusterIP {}: no Service answers at the pods' nameserver",
+                missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                svc.namespace,
+                svc.name,
+                ip_list(svc)
+            ),
+        )
+        .with_evidence("kube-system/kubelet-config: clusterDNS")
+        .with_fix(
+            Fix::new("Make kubelet's clusterDNS and the kube-dns ClusterIP agree (recreate the Service with the kubelet address, or change clusterDNS and restart kubelet)")
+                .yaml(service_yaml(first)),
+        ),
+    )
+}
+
+fn ip_list(svc: &Service) -> String {
     if svc.cluster_ips.is_empty() {
         "None".into()
     } else {

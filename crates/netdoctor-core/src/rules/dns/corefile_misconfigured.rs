@@ -1,7 +1,7 @@
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
+use crate::load::corefile::{fqdn, in_zone};
 use crate::model::Cluster;
 use crate::rules::Rule;
-use crate::sim::corefile::{fqdn, in_zone};
 use crate::sim::dns::ClusterDns;
 
 pub static RULE: Rule = Rule {
@@ -69,7 +69,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     let object = ObjectRef::namespaced("ConfigMap", "kube-system", "coredns");
     let edit = "kubectl -n kube-system edit configmap coredns";
     let dns = ClusterDns::of(cluster);
-    let corefile = crate::sim::corefile::parse(text);
+    let corefile = crate::load::corefile::parse(text);
     let problems = corefile.all_problems();
     let fatal: Vec<_> = problems.iter().filter(|p| p.fatal).collect();
     if !fatal.is_empty() {

@@ -1,7 +1,7 @@
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
+use crate::load::corefile::in_zone;
 use crate::model::{Cluster, ServiceType};
 use crate::rules::Rule;
-use crate::sim::corefile::in_zone;
 use crate::sim::dns::{cluster_answer, ClusterDns, QType};
 
 pub static RULE: Rule = Rule {

@@ -2,10 +2,12 @@
 //! record form of the Kubernetes DNS specification as CoreDNS answers it.
 
 use super::*;
+use crate::load::corefile;
 use crate::load::load_text;
-use crate::model::BuildOptions;
+use crate::model::{BuildOptions, Cluster, Pod};
+use std::net::IpAddr;
 
-const CLUSTER: &str = include_str!("../../tests/fixtures/dns/cluster.yaml");
+const CLUSTER: &str = include_str!("../../../tests/fixtures/dns/cluster.yaml");
 
 fn cluster() -> Cluster {
     Cluster::build(load_text("cluster.yaml", CLUSTER), &BuildOptions::default())
