@@ -7,9 +7,9 @@ use crate::target::ObjectArg;
 use crate::{CliError, CmdResult};
 use clap::Args;
 use netdoctor_core::model::Protocol;
+use netdoctor_core::rules::evidence::{explain_trace, TraceReport};
 use netdoctor_core::sim::dns::Libc;
 use netdoctor_core::sim::ingress::HopStatus;
-use netdoctor_core::rules::evidence::{explain_trace, TraceReport};
 use netdoctor_core::sim::trace::{self, Source, Target, TraceOptions};
 use std::fmt::Write as _;
 

@@ -1,17 +1,17 @@
 //! The dns hop from a pod: cluster DNS reachable from it, then the query sequence its
 //! resolver sends for the name.
 
-use super::fix::{allow_policy, FlowPeer};
-use crate::sim::fix::netpol_yaml::PolicyType;
+use super::fix::allow_flow;
 use super::policy_hops::side_detail;
 use super::target::{classify_ip, Destination};
-use super::{Builder, FindingFix, HopFailure, Target};
+use super::{Builder, FindingFix, HopFailure, Source, Target};
 use crate::model::{Cluster, Pod, Protocol, Service};
 use crate::sim::dns::{self, ClusterDns, Rcode, Request};
+use crate::sim::fix::netpol_yaml::PolicyType;
 use crate::sim::fix::Fix;
 use crate::sim::ingress;
-use crate::sim::netpol::Verdict;
 use crate::sim::netpol::Endpoint;
+use crate::sim::netpol::Verdict;
 use crate::sim::path::Symptom;
 use std::net::IpAddr;
 
@@ -230,11 +230,11 @@ fn dns_unreachable(b: &mut Builder<'_>, pod: usize, dns: &ClusterDns) -> Option<
     // NP001 knows every DNS destination the policy should admit: its fix, when it finds one.
     b.trace.evidence.fix_from = Some(FindingFix::FirstOf("NP001"));
     let dns_pod = &ready[0];
-    let fix = allow_policy(
+    let fix = allow_flow(
         cluster,
+        Source::Pod(pod),
+        dns_pod,
         PolicyType::Egress,
-        p,
-        FlowPeer::Pod(dns_pod),
         53,
         Protocol::Udp,
     );

@@ -1,9 +1,11 @@
 //! The fix for a hop a NetworkPolicy drops: the policy that allows exactly this flow, named
 //! after the workloads on both ends.
 
+use super::Source;
 use crate::model::{Cluster, Labels, Pod, Protocol, Selector};
 use crate::sim::fix::netpol_yaml::{AllowPolicy, Peer, PolicyType};
 use crate::sim::fix::Fix;
+use crate::sim::netpol::Verdict;
 use std::net::IpAddr;
 
 /// Labels that select `pod` and the pods of its workload, and no other workload's pods:
@@ -64,16 +66,46 @@ fn workload_short_name(cluster: &Cluster, p: &Pod) -> String {
     }
 }
 
+/// The side of a denied flow that drops it: the source's egress, else the destination's
+/// ingress.
+pub(super) fn dropping_side(v: &Verdict) -> PolicyType {
+    if v.egress.allowed {
+        PolicyType::Ingress
+    } else {
+        PolicyType::Egress
+    }
+}
+
+/// The fix for a flow from `src` to the pod `dst` that the policies of `dropped_by` drop:
+/// the policy that allows exactly this flow on that side.
+pub(super) fn allow_flow(
+    cluster: &Cluster,
+    src: Source,
+    dst: &Pod,
+    dropped_by: PolicyType,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    let (me, peer) = match (src, dropped_by) {
+        (Source::Pod(s), PolicyType::Egress) => (&cluster.pods[s], FlowPeer::Pod(dst)),
+        (Source::Pod(s), PolicyType::Ingress) => (dst, FlowPeer::Pod(&cluster.pods[s])),
+        (Source::External(ip), PolicyType::Ingress) => (dst, FlowPeer::Address(ip)),
+        // No NetworkPolicy governs what leaves an address outside the cluster.
+        (Source::External(_), PolicyType::Egress) => return Fix::new("not applicable"),
+    };
+    allow_policy(cluster, dropped_by, me, peer, port, proto)
+}
+
 /// The other end of the flow a fix allows.
 #[derive(Clone, Copy)]
-pub(super) enum FlowPeer<'a> {
+enum FlowPeer<'a> {
     Pod(&'a Pod),
     Address(IpAddr),
 }
 
 /// The NetworkPolicy that allows exactly this flow on the side that drops it: selecting the
 /// workload of `me`, admitting the workload of the peer pod (or the peer address), on one port.
-pub(super) fn allow_policy(
+fn allow_policy(
     cluster: &Cluster,
     dir: PolicyType,
     me: &Pod,
@@ -137,5 +169,12 @@ pub(super) fn egress_fix_to_ip(
     port: u16,
     proto: Protocol,
 ) -> Fix {
-    allow_policy(cluster, PolicyType::Egress, me, FlowPeer::Address(ip), port, proto)
+    allow_policy(
+        cluster,
+        PolicyType::Egress,
+        me,
+        FlowPeer::Address(ip),
+        port,
+        proto,
+    )
 }

@@ -1,8 +1,7 @@
 //! From outside the cluster: to an address (a node port, a LoadBalancer, a pod IP), or by
 //! name through whatever serves the host at the edge (an Ingress or a Gateway API route).
 
-use super::fix::{allow_policy, FlowPeer};
-use crate::sim::fix::netpol_yaml::PolicyType;
+use super::fix::{allow_flow, dropping_side};
 use super::policy_hops::to_pods;
 use super::target::{classify_ip, Destination};
 use super::{Builder, FindingFix, Source, Target, Trace};
@@ -124,7 +123,6 @@ fn controller_policy_fix(b: &mut Builder<'_>, route: &ingress::Route) -> Option<
     let eps = service::endpoints(cluster, svc);
     let pe = eps.port(sp.port, sp.protocol)?;
     b.want_findings(&[("Ingress", &ing.namespace, &ing.name)], &["NP005"]);
-    let ctl_pod = &cluster.pods[ctl];
     let fix = pe.ready_backends().find_map(|be| {
         let (pi, tp) = (be.pod?, be.target_port?);
         let v = b
@@ -134,25 +132,14 @@ fn controller_policy_fix(b: &mut Builder<'_>, route: &ingress::Route) -> Option<
             return None;
         }
         let dst = &cluster.pods[pi];
-        Some(if v.egress.allowed {
-            allow_policy(
-                cluster,
-                PolicyType::Ingress,
-                dst,
-                FlowPeer::Pod(ctl_pod),
-                tp,
-                Protocol::Tcp,
-            )
-        } else {
-            allow_policy(
-                cluster,
-                PolicyType::Egress,
-                ctl_pod,
-                FlowPeer::Pod(dst),
-                tp,
-                Protocol::Tcp,
-            )
-        })
+        Some(allow_flow(
+            cluster,
+            Source::Pod(ctl),
+            dst,
+            dropping_side(&v),
+            tp,
+            Protocol::Tcp,
+        ))
     });
     fix
 }

@@ -5,12 +5,12 @@ use super::dns_hop::resolve_name;
 use super::fix::egress_fix_to_ip;
 use super::policy_hops::{side_detail, to_pods};
 use super::target::{classify_ip, Destination};
-use super::{Builder, FindingFix, Source, Target, Trace};
-use crate::model::{PortRef, Service, ServiceType};
+use super::{Builder, FindingFix, HopFailure, Source, Target, Trace};
+use crate::model::{PortRef, Protocol, Service, ServicePort, ServiceType};
 use crate::sim::fix::Fix;
 use crate::sim::netpol::{policy_id, Direction, Endpoint};
 use crate::sim::path::Symptom;
-use crate::sim::service;
+use crate::sim::service::{self, PortEndpoints, ServiceEndpoints};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -100,9 +100,9 @@ fn to_upstream_name(mut b: Builder<'_>, pod: usize) -> Trace {
         "ingress-policy",
         "outside the cluster: no NetworkPolicy applies",
     );
-    b.trace
-        .notes
-        .push("the name is resolved by upstream DNS: the path beyond the cluster is not modelled".into());
+    b.trace.notes.push(
+        "the name is resolved by upstream DNS: the path beyond the cluster is not modelled".into(),
+    );
     b.ok()
 }
 
@@ -127,50 +127,8 @@ fn to_service(mut b: Builder<'_>, src: usize, svc: &Service, ip: IpAddr, target:
         ),
     );
     let Some(sp) = svc.port_by_number(target.port, proto) else {
-        let has = svc
-            .ports
-            .iter()
-            .map(|p| format!("{}/{}", p.port, p.protocol))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let detail = format!(
-            "Service {}/{} has no port {}/{} (it has {}): kube-proxy has no rule for it and the packets are dropped",
-            svc.namespace,
-            svc.name,
-            target.port,
-            proto,
-            if has.is_empty() { "none".to_string() } else { has }
-        );
-        let fix = match svc.ports.first() {
-            Some(p) if svc.ports.len() == 1 => Fix::new(format!(
-                "Connect to port {} (the Service's port), or add port {} to the Service",
-                p.port, target.port
-            ))
-            .command(format!(
-                "kubectl -n {} patch service {} --type=json -p '[{{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{{\"name\":\"port-{}\",\"port\":{},\"targetPort\":{},\"protocol\":\"{}\"}}}}]'",
-                svc.namespace,
-                svc.name,
-                target.port,
-                target.port,
-                match &p.target_port {
-                    PortRef::Number(n) => n.to_string(),
-                    PortRef::Name(n) => format!("\"{n}\""),
-                },
-                proto
-            )),
-            _ => Fix::new(format!("Add port {} to the Service, or connect to one of its ports", target.port)).command(
-                format!(
-                    "kubectl -n {} patch service {} --type=json -p '[{{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{{\"name\":\"port-{}\",\"port\":{},\"targetPort\":{},\"protocol\":\"{}\"}}}}]'",
-                    svc.namespace, svc.name, target.port, target.port, target.port, proto
-                ),
-            ),
-        };
-        return b.fail(
-            "service-port",
-            detail,
-            Symptom::ConnectionTimeout,
-            Some(fix),
-        );
+        let (step, detail, symptom, fix) = missing_service_port(svc, target.port, proto);
+        return b.fail(step, detail, symptom, fix);
     };
     b.pass(
         "service-port",
@@ -204,36 +162,8 @@ fn to_service(mut b: Builder<'_>, src: usize, svc: &Service, ip: IpAddr, target:
             &svc_ref,
             &["SVC001", "SVC002", "SVC003", "SVC005", "SVC007"],
         );
-        let unresolved = !port_eps.unresolved.is_empty() && port_eps.backends.is_empty();
-        let why = if unresolved {
-            format!(
-                "targetPort {} resolves on none of the selected pods ({}): kube-proxy rejects the connection",
-                sp.target_port,
-                port_eps
-                    .unresolved
-                    .iter()
-                    .map(|u| format!("{} {}", u.pod_name, u.reason))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        } else {
-            // The rule that found why there is no endpoint names the cause better than a count.
-            b.trace.evidence.failing_detail = Some((
-                "no ready endpoint: ".into(),
-                "; kube-proxy rejects the connection".into(),
-            ));
-            if eps.selected.is_empty() && svc.selector.is_some() {
-                "no pod matches the Service's selector; kube-proxy rejects the connection"
-                    .to_string()
-            } else {
-                format!(
-                    "no ready endpoint ({not_ready} not ready); kube-proxy rejects the connection"
-                )
-            }
-        };
-        let step = if unresolved { "target-port" } else { "endpoints" };
-        b.trace.evidence.fix_from = Some(FindingFix::First);
-        return b.fail(step, why, Symptom::ConnectionRefused, None);
+        let (step, detail, symptom, fix) = no_ready_endpoint(&mut b, svc, sp, &eps, port_eps);
+        return b.fail(step, detail, symptom, fix);
     }
     if not_ready > 0 {
         b.want_findings(&svc_ref, &["SVC004"]);
@@ -250,4 +180,96 @@ fn to_service(mut b: Builder<'_>, src: usize, svc: &Service, ip: IpAddr, target:
     let pods: Vec<usize> = ready.iter().map(|(p, _)| *p).collect();
     let ports: BTreeMap<usize, u16> = ready.into_iter().collect();
     to_pods(b, Source::Pod(src), &pods, target.port, Some(&ports))
+}
+
+/// The Service has no port the client dials: kube-proxy has no rule for it, the packets are
+/// dropped.
+fn missing_service_port(svc: &Service, port: u16, proto: Protocol) -> HopFailure {
+    let has = svc
+        .ports
+        .iter()
+        .map(|p| format!("{}/{}", p.port, p.protocol))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let detail = format!(
+        "Service {}/{} has no port {}/{} (it has {}): kube-proxy has no rule for it and the packets are dropped",
+        svc.namespace,
+        svc.name,
+        port,
+        proto,
+        if has.is_empty() { "none".to_string() } else { has }
+    );
+    let fix = match svc.ports.first() {
+        Some(p) if svc.ports.len() == 1 => {
+            let target_port = match &p.target_port {
+                PortRef::Number(n) => n.to_string(),
+                PortRef::Name(n) => format!("\"{n}\""),
+            };
+            Fix::new(format!(
+                "Connect to port {} (the Service's port), or add port {port} to the Service",
+                p.port
+            ))
+            .command(add_port_command(svc, port, &target_port, proto))
+        }
+        _ => Fix::new(format!(
+            "Add port {port} to the Service, or connect to one of its ports"
+        ))
+        .command(add_port_command(svc, port, &port.to_string(), proto)),
+    };
+    (
+        "service-port",
+        detail,
+        Symptom::ConnectionTimeout,
+        Some(fix),
+    )
+}
+
+/// `kubectl patch` adding `port` to the Service, forwarding to `target_port` (a JSON value).
+fn add_port_command(svc: &Service, port: u16, target_port: &str, proto: Protocol) -> String {
+    format!(
+        "kubectl -n {} patch service {} --type=json -p '[{{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{{\"name\":\"port-{port}\",\"port\":{port},\"targetPort\":{target_port},\"protocol\":\"{proto}\"}}}}]'",
+        svc.namespace, svc.name
+    )
+}
+
+/// No ready endpoint behind the Service port: kube-proxy rejects the connection. The rule
+/// that found why (SVC001…) names the cause better than a count, when it fires.
+fn no_ready_endpoint(
+    b: &mut Builder<'_>,
+    svc: &Service,
+    sp: &ServicePort,
+    eps: &ServiceEndpoints,
+    port_eps: &PortEndpoints,
+) -> HopFailure {
+    let not_ready = port_eps.backends.len() - port_eps.ready_count();
+    let unresolved = !port_eps.unresolved.is_empty() && port_eps.backends.is_empty();
+    let why = if unresolved {
+        format!(
+            "targetPort {} resolves on none of the selected pods ({}): kube-proxy rejects the connection",
+            sp.target_port,
+            port_eps
+                .unresolved
+                .iter()
+                .map(|u| format!("{} {}", u.pod_name, u.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    } else {
+        b.trace.evidence.failing_detail = Some((
+            "no ready endpoint: ".into(),
+            "; kube-proxy rejects the connection".into(),
+        ));
+        if eps.selected.is_empty() && svc.selector.is_some() {
+            "no pod matches the Service's selector; kube-proxy rejects the connection".to_string()
+        } else {
+            format!("no ready endpoint ({not_ready} not ready); kube-proxy rejects the connection")
+        }
+    };
+    let step = if unresolved {
+        "target-port"
+    } else {
+        "endpoints"
+    };
+    b.trace.evidence.fix_from = Some(FindingFix::First);
+    (step, why, Symptom::ConnectionRefused, None)
 }

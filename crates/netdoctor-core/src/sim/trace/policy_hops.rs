@@ -2,10 +2,9 @@
 //! policies, and the port the packet finally reaches. Backends that decide differently make
 //! the path intermittent.
 
-use super::fix::{allow_policy, FlowPeer};
-use crate::sim::fix::netpol_yaml::PolicyType;
+use super::fix::{allow_flow, dropping_side};
 use super::{BackendOutcome, Builder, HopFailure, Source, Trace};
-use crate::sim::fix::Fix;
+use crate::sim::fix::netpol_yaml::PolicyType;
 use crate::sim::netpol::{Endpoint, Verdict};
 use crate::sim::path::Symptom;
 use crate::sim::service;
@@ -120,17 +119,14 @@ fn egress_hop(
         Some(o) if none_allowed => {
             let dst = &cluster.pods[o.pod];
             let detail = side_detail("egress", &o.verdict, src_name);
-            let fix = match src {
-                Source::Pod(s) => allow_policy(
-                    cluster,
-                    PolicyType::Egress,
-                    &cluster.pods[s],
-                    FlowPeer::Pod(dst),
-                    o.target_port,
-                    b.options.protocol,
-                ),
-                Source::External(_) => Fix::new("not applicable"),
-            };
+            let fix = allow_flow(
+                cluster,
+                src,
+                dst,
+                PolicyType::Egress,
+                o.target_port,
+                b.options.protocol,
+            );
             if let Source::Pod(s) = src {
                 let sp = &cluster.pods[s];
                 b.want_findings(&[("Pod", &sp.namespace, &sp.name)], &[]);
@@ -178,24 +174,7 @@ fn ingress_hop(
         Some(o) if allowed.is_empty() => {
             let dst = &cluster.pods[o.pod];
             let detail = side_detail("ingress", &o.verdict, &dst.name);
-            let fix = match src {
-                Source::Pod(s) => allow_policy(
-                    cluster,
-                    PolicyType::Ingress,
-                    dst,
-                    FlowPeer::Pod(&cluster.pods[s]),
-                    o.target_port,
-                    proto,
-                ),
-                Source::External(ip) => allow_policy(
-                    cluster,
-                    PolicyType::Ingress,
-                    dst,
-                    FlowPeer::Address(ip),
-                    o.target_port,
-                    proto,
-                ),
-            };
+            let fix = allow_flow(cluster, src, dst, PolicyType::Ingress, o.target_port, proto);
             Some((
                 "ingress-policy",
                 detail,
@@ -239,27 +218,12 @@ fn intermittent_end(
         .cloned()
         .unwrap_or_else(|| outcomes[0].clone());
     let (dst, tp) = (&cluster.pods[o.pod], o.target_port);
-    b.trace.fix = Some(match src {
-        Source::Pod(s) if !o.verdict.egress.allowed => allow_policy(
-            cluster,
-            PolicyType::Egress,
-            &cluster.pods[s],
-            FlowPeer::Pod(dst),
-            tp,
-            proto,
-        ),
-        Source::Pod(s) => allow_policy(
-            cluster,
-            PolicyType::Ingress,
-            dst,
-            FlowPeer::Pod(&cluster.pods[s]),
-            tp,
-            proto,
-        ),
-        Source::External(ip) => {
-            allow_policy(cluster, PolicyType::Ingress, dst, FlowPeer::Address(ip), tp, proto)
-        }
-    });
+    // An address outside the cluster has no egress policy: its flows are dropped on ingress.
+    let side = match src {
+        Source::Pod(_) => dropping_side(&o.verdict),
+        Source::External(_) => PolicyType::Ingress,
+    };
+    b.trace.fix = Some(allow_flow(cluster, src, dst, side, tp, proto));
     b.trace.reachable = false;
     b.trace.symptom = Symptom::ConnectionTimeout;
     target_port_hop(&mut b, outcomes);
