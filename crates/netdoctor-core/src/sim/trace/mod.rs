@@ -93,12 +93,6 @@ pub struct Trace {
     pub evidence: Evidence,
 }
 
-impl Trace {
-    pub fn failing_hop(&self) -> Option<&Hop> {
-        self.hops.iter().find(|h| h.status == HopStatus::Fail)
-    }
-}
-
 /// A failing hop: its step, detail, the symptom the client sees and the fix.
 type HopFailure = (&'static str, String, Symptom, Option<Fix>);
 
