@@ -5,7 +5,8 @@ mod common;
 
 use common::{example, findings_of_area, render};
 use netdoctor_core::rules::{self, Area, RunOptions};
-use netdoctor_core::sim::gateway::{route, GwRequest, GwRouteOptions};
+use netdoctor_core::sim::gateway::{route, GwRouteOptions};
+use netdoctor_core::sim::http::HttpRequest;
 use netdoctor_core::sim::ingress::Symptom;
 
 #[test]
@@ -67,7 +68,7 @@ fn seed_routes() {
         ),
     ];
     for (name, url, want) in cases {
-        let req = GwRequest::parse(url).expect("url");
+        let req = HttpRequest::parse(url).expect("url");
         let r = route(
             &cluster,
             &req,

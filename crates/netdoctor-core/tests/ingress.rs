@@ -5,7 +5,8 @@ mod common;
 use common::{example, findings_of_area, render_with_severity};
 use netdoctor_core::model::Cluster;
 use netdoctor_core::rules::{self, Area, RunOptions};
-use netdoctor_core::sim::ingress::{route, RouteOptions, RouteRequest, Symptom};
+use netdoctor_core::sim::http::HttpRequest;
+use netdoctor_core::sim::ingress::{route, RouteOptions, Symptom};
 
 fn ing_findings(c: &Cluster) -> Vec<(String, String, String)> {
     rules::run(c, &RunOptions::default())
@@ -45,7 +46,7 @@ fn healthy_is_quiet() {
 fn get(c: &Cluster, url: &str) -> netdoctor_core::sim::ingress::Route {
     route(
         c,
-        &RouteRequest::parse(url).unwrap(),
+        &HttpRequest::parse(url).unwrap(),
         &RouteOptions::default(),
     )
 }

@@ -1,6 +1,7 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
 pub mod dns;
+pub mod evidence;
 pub mod gw;
 pub mod ing;
 pub mod inp;

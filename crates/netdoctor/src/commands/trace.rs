@@ -7,9 +7,10 @@ use crate::target::ObjectArg;
 use crate::{CliError, CmdResult};
 use clap::Args;
 use netdoctor_core::model::Protocol;
+use netdoctor_core::rules::evidence::{explain_trace, TraceReport};
 use netdoctor_core::sim::dns::Libc;
 use netdoctor_core::sim::ingress::HopStatus;
-use netdoctor_core::sim::trace::{self, Source, Target, Trace, TraceOptions};
+use netdoctor_core::sim::trace::{self, Source, Target, TraceOptions};
 use std::fmt::Write as _;
 
 #[derive(Debug, Args)]
@@ -67,7 +68,8 @@ pub fn run(args: TraceArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         protocol: Protocol::parse(&args.protocol).unwrap_or(Protocol::Tcp),
         libc: Libc::parse(&args.libc).unwrap_or(Libc::Glibc),
     };
-    let result = trace::trace(cluster, source, &target, &options);
+    // The simulation names what it touched; one rules run explains it.
+    let result = explain_trace(cluster, trace::trace(cluster, source, &target, &options));
     let text = match structured(format, &result) {
         Some(r) => r?,
         None => match format {
@@ -93,7 +95,7 @@ fn mark(status: HopStatus) -> String {
     }
 }
 
-pub fn human(t: &Trace) -> String {
+pub fn human(t: &TraceReport) -> String {
     let mut s = format!(
         "{} {} → {}\n\n",
         style::paint(style::BOLD, "trace"),
@@ -150,7 +152,7 @@ pub fn human(t: &Trace) -> String {
     s
 }
 
-fn markdown(t: &Trace) -> String {
+fn markdown(t: &TraceReport) -> String {
     let mut s =
         format!(
         "# trace `{}` → `{}`\n\n**{}**: `{}` ({})\n\n| step | status | detail |\n|---|---|---|\n",

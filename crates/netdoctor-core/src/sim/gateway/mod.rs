@@ -64,24 +64,6 @@ pub use route::{route, BackendOut, GwRouteOptions, GwRouteResult};
 // The result vocabulary (INTERFACE.md), shared with the Ingress engine and `trace`.
 pub use crate::sim::path::{Hop, HopStatus, Symptom, WeightedBackend};
 // The request, under the name the Gateway engine gave it.
-pub use crate::sim::http::HttpRequest as GwRequest;
-
-/// The edge router under its former name and signature, kept while `sim::trace` calls it:
-/// `req` and `gw_req` are parsed from the same URL, so the one request is routed (use
-/// [`crate::sim::edge::route`]).
-pub fn route_edge(
-    cluster: &crate::model::Cluster,
-    _req: &crate::sim::http::HttpRequest,
-    gw_req: &crate::sim::http::HttpRequest,
-    ingress_opts: &crate::sim::ingress::RouteOptions,
-    gateway_opts: &GwRouteOptions,
-) -> crate::sim::path::Route {
-    let opts = crate::sim::edge::EdgeOptions {
-        ingress: ingress_opts.clone(),
-        gateway: gateway_opts.clone(),
-    };
-    crate::sim::edge::route(cluster, gw_req, &opts)
-}
 
 #[cfg(test)]
 mod tests;

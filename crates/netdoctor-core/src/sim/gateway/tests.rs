@@ -5,6 +5,7 @@
 use super::*;
 use crate::load::load_text;
 use crate::model::{BuildOptions, Cluster, GwCondition, RouteKind};
+use crate::sim::http::HttpRequest;
 
 const BASE: &str = r#"
 apiVersion: v1
@@ -112,10 +113,10 @@ fn cluster(extra: &str) -> Cluster {
 }
 
 fn run(c: &Cluster, url: &str) -> GwRouteResult {
-    run_req(c, GwRequest::parse_grpc(url).expect("url"))
+    run_req(c, HttpRequest::parse_grpc(url).expect("url"))
 }
 
-fn run_req(c: &Cluster, req: GwRequest) -> GwRouteResult {
+fn run_req(c: &Cluster, req: HttpRequest) -> GwRouteResult {
     route(
         c,
         &req,
@@ -399,13 +400,13 @@ fn header_query_and_method_matching() {
         text.push_str(&svc("infra", s, 1, 0));
     }
     let c = cluster(&text);
-    let be = |req: GwRequest| {
+    let be = |req: HttpRequest| {
         run_req(&c, req)
             .backend
             .map(|b| b.service)
             .unwrap_or_default()
     };
-    let get = |u: &str| GwRequest::parse_grpc(u).expect("url");
+    let get = |u: &str| HttpRequest::parse_grpc(u).expect("url");
     // Header names are case-insensitive, values exact.
     assert_eq!(be(get("http://x/").with_header("version", "two")), "v2");
     assert_eq!(
@@ -435,7 +436,7 @@ fn match_conditions_are_anded_and_matches_ored() {
     );
     text.push_str(&svc("infra", "ab", 1, 0));
     let c = cluster(&text);
-    let get = |u: &str| GwRequest::parse_grpc(u).expect("url");
+    let get = |u: &str| HttpRequest::parse_grpc(u).expect("url");
     assert_eq!(run_req(&c, get("http://x/a")).symptom, Symptom::Http404);
     assert_eq!(
         run_req(&c, get("http://x/a").with_header("x", "1")).symptom,
@@ -476,8 +477,8 @@ fn precedence_exact_then_longest_prefix_then_method_headers_query() {
         text.push_str(&svc("infra", s, 1, 0));
     }
     let c = cluster(&text);
-    let get = |u: &str| GwRequest::parse_grpc(u).expect("url");
-    let be = |req: GwRequest| {
+    let get = |u: &str| HttpRequest::parse_grpc(u).expect("url");
+    let be = |req: HttpRequest| {
         run_req(&c, req)
             .backend
             .map(|b| b.service)
@@ -735,7 +736,7 @@ spec:
     let c = cluster(text);
     let res = route(
         &c,
-        &GwRequest::parse_grpc("http://x/").expect("url"),
+        &HttpRequest::parse_grpc("http://x/").expect("url"),
         &GwRouteOptions {
             gateway: Some(("infra".into(), "g2".into())),
         },
@@ -792,7 +793,7 @@ fn auto_detects_gateway_by_host() {
     );
     text.push_str(&svc("apps", "a", 1, 0));
     let c = cluster(&text);
-    let req = GwRequest::parse_grpc("https://secure.example.com/").expect("url");
+    let req = HttpRequest::parse_grpc("https://secure.example.com/").expect("url");
     let r = route(&c, &req, &GwRouteOptions::default()).expect("found");
     assert_eq!(r.gateway.as_deref(), Some("infra/gw"));
 }
@@ -850,7 +851,7 @@ fn catch_all_gateway_is_not_auto_detected_for_any_host() {
     );
     text.push_str(&svc("infra", "a", 1, 0));
     let c = cluster(&text);
-    let req = GwRequest::parse_grpc("http://legacy.example.org/").expect("url");
+    let req = HttpRequest::parse_grpc("http://legacy.example.org/").expect("url");
     assert!(route(&c, &req, &GwRouteOptions::default()).is_none());
     // Given explicitly, it routes.
     assert_eq!(run(&c, "http://legacy.example.org/").symptom, Symptom::Ok);
@@ -862,7 +863,7 @@ fn catch_all_gateway_is_not_auto_detected_for_any_host() {
     );
     text.push_str(&svc("infra", "a", 1, 0));
     let c = cluster(&text);
-    let req = GwRequest::parse_grpc("http://app.example.org/").expect("url");
+    let req = HttpRequest::parse_grpc("http://app.example.org/").expect("url");
     assert!(route(&c, &req, &GwRouteOptions::default()).is_some());
 }
 
@@ -895,13 +896,13 @@ fn https_listener_reports_its_certificate() {
 
 #[test]
 fn ipv6_and_explicit_ports_parse() {
-    let r = GwRequest::parse_grpc("https://[2001:db8::1]:8443/a?b=c&d").expect("url");
+    let r = HttpRequest::parse_grpc("https://[2001:db8::1]:8443/a?b=c&d").expect("url");
     assert_eq!(r.host, "2001:db8::1");
     assert_eq!(r.port, 8443);
     assert_eq!(r.query_param("b"), Some("c"));
     assert_eq!(r.query_param("d"), Some(""));
-    assert!(GwRequest::parse_grpc("ftp://x/").is_err());
-    assert!(GwRequest::parse_grpc("http://x:notaport/").is_err());
+    assert!(HttpRequest::parse_grpc("ftp://x/").is_err());
+    assert!(HttpRequest::parse_grpc("http://x:notaport/").is_err());
 }
 
 #[test]
@@ -982,7 +983,7 @@ spec:
         text.push_str(&svc("default", s, 1, 0));
     }
     let c = cluster(&text);
-    let go = |req: GwRequest| {
+    let go = |req: HttpRequest| {
         let r = route(&c, &req, &GwRouteOptions::default()).expect("gateway names the host");
         (
             r.symptom,
@@ -990,7 +991,7 @@ spec:
             r.route.unwrap_or_default(),
         )
     };
-    let get = |u: &str| GwRequest::parse_grpc(u).expect("url");
+    let get = |u: &str| HttpRequest::parse_grpc(u).expect("url");
     assert_eq!(
         go(get("http://foo.example.com/login")),
         (Symptom::Ok, "foo-svc".into(), "default/foo-route".into())
@@ -1040,7 +1041,7 @@ spec:
     assert_eq!(r.backend.map(|b| b.service).as_deref(), Some("foo-v1"));
     let pinned = run_req(
         &c,
-        GwRequest::parse_grpc("http://foo.example.com/")
+        HttpRequest::parse_grpc("http://foo.example.com/")
             .expect("url")
             .with_header("traffic", "test"),
     );

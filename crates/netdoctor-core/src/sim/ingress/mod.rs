@@ -98,7 +98,7 @@ pub use route::{route, RouteOptions};
 // The result vocabulary (INTERFACE.md), shared with the Gateway API engine and `trace`.
 pub use crate::sim::path::{Hop, HopStatus, Route, RouteBackend, RouteVia, Symptom};
 // The request, which `trace` still names this way.
-pub use crate::sim::http::{normalize_path, HttpRequest as RouteRequest};
+pub use crate::sim::http::normalize_path;
 
 use crate::model::Ingress;
 

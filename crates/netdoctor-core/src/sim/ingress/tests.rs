@@ -4,6 +4,7 @@
 use super::*;
 use crate::load::load_text;
 use crate::model::{BuildOptions, Cluster, PathType};
+use crate::sim::http::HttpRequest;
 
 /// A cluster with ingress-nginx running (IngressClass `nginx`, default), one ready pod per
 /// Service named in `services` (each `name` selects `app: name`, port 80 → 8080), plus `extra`.
@@ -75,7 +76,7 @@ fn ingress(name: &str, created: &str, host: Option<&str>, paths: &[(&str, &str, 
 fn get(c: &Cluster, url: &str) -> Route {
     route(
         c,
-        &RouteRequest::parse(url).expect("url"),
+        &HttpRequest::parse(url).expect("url"),
         &RouteOptions::default(),
     )
 }
@@ -401,7 +402,7 @@ fn exact_host_beats_wildcard_and_no_host_catches_the_rest() {
     let r = get(&c, "http://baz.foo.com/");
     assert_eq!(r.host.as_deref(), Some("*.foo.com"));
     // Host header overrides the URL's host.
-    let req = RouteRequest::parse("http://192.0.2.100/")
+    let req = HttpRequest::parse("http://192.0.2.100/")
         .unwrap()
         .with_header("Host", "bar.foo.com");
     let r = route(&c, &req, &RouteOptions::default());
@@ -630,7 +631,7 @@ fn ingress_class_option_selects_the_controller() {
     );
     let r = route(
         &c,
-        &RouteRequest::parse("http://a.com/").unwrap(),
+        &HttpRequest::parse("http://a.com/").unwrap(),
         &RouteOptions {
             ingress_class: Some("nginx".into()),
         },
@@ -638,7 +639,7 @@ fn ingress_class_option_selects_the_controller() {
     assert_eq!(r.symptom, Symptom::Ok);
     let r = route(
         &c,
-        &RouteRequest::parse("http://a.com/").unwrap(),
+        &HttpRequest::parse("http://a.com/").unwrap(),
         &RouteOptions {
             ingress_class: Some("nope".into()),
         },
@@ -794,18 +795,18 @@ fn tls_secret_missing_serves_the_fake_certificate() {
 #[test]
 fn url_parsing_and_normalisation() {
     let r =
-        RouteRequest::parse("https://App.Example.com:8443/api//users/../v1/%7Euser?x=1#f").unwrap();
+        HttpRequest::parse("https://App.Example.com:8443/api//users/../v1/%7Euser?x=1#f").unwrap();
     assert_eq!(r.host, "app.example.com");
     assert_eq!(r.port, 8443);
     assert_eq!(r.path, "/api/v1/~user");
-    assert_eq!(RouteRequest::parse("app.example.com").unwrap().path, "/");
+    assert_eq!(HttpRequest::parse("app.example.com").unwrap().path, "/");
     assert_eq!(
-        RouteRequest::parse("http://a.com/foo/").unwrap().path,
+        HttpRequest::parse("http://a.com/foo/").unwrap().path,
         "/foo/"
     );
-    assert!(RouteRequest::parse("ftp://a.com/").is_err());
-    assert!(RouteRequest::parse("http:///x").is_err());
-    let v6 = RouteRequest::parse("http://[2001:db8::1]:8080/").unwrap();
+    assert!(HttpRequest::parse("ftp://a.com/").is_err());
+    assert!(HttpRequest::parse("http:///x").is_err());
+    let v6 = HttpRequest::parse("http://[2001:db8::1]:8080/").unwrap();
     assert_eq!(v6.host, "2001:db8::1");
 }
 

@@ -3,6 +3,7 @@
 use super::*;
 use crate::load::{load_paths, load_text, LoadResult};
 use crate::model::BuildOptions;
+use crate::rules::evidence::{explain_trace, TraceReport};
 use crate::sim::netpol::{connectivity_map, Engine, MapOptions};
 use std::path::PathBuf;
 
@@ -31,16 +32,17 @@ fn pod_of(c: &Cluster, ns: &str, workload: &str) -> usize {
         .unwrap_or_else(|| panic!("no pod of {ns}/{workload}"))
 }
 
-fn run(c: &Cluster, src: Source, to: &str) -> Trace {
-    trace(
+fn run(c: &Cluster, src: Source, to: &str) -> TraceReport {
+    let t = trace(
         c,
         src,
         &Target::parse(to).unwrap(),
         &TraceOptions::default(),
-    )
+    );
+    explain_trace(c, t)
 }
 
-fn failing(t: &Trace) -> (&str, Symptom) {
+fn failing(t: &TraceReport) -> (&str, Symptom) {
     (t.failing_hop().map(|h| h.step).unwrap_or("none"), t.symptom)
 }
 

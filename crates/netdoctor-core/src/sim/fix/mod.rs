@@ -1,5 +1,7 @@
 //! A suggested change: what a simulation or a check proposes to make traffic flow.
 
+pub mod netpol_yaml;
+
 use serde::{Deserialize, Serialize};
 
 /// What to do about a finding. Shown, never applied.

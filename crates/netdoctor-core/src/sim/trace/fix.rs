@@ -1,0 +1,169 @@
+//! The fix for a hop a NetworkPolicy drops: the policy that allows exactly this flow, named
+//! after the workloads on both ends.
+
+use super::Source;
+use crate::model::{Cluster, Labels, Pod, Protocol, Selector};
+use crate::sim::fix::netpol_yaml::{AllowPolicy, Peer, PolicyType};
+use crate::sim::fix::Fix;
+use crate::sim::netpol::Verdict;
+use std::net::IpAddr;
+
+/// Labels that select `pod` and the pods of its workload, and no other workload's pods:
+/// the workload's `matchLabels` when they are unique in the namespace, else the pod's labels
+/// without per-revision hashes.
+pub fn workload_selector_labels(cluster: &Cluster, pod: &Pod) -> Labels {
+    const VOLATILE: [&str; 4] = [
+        "pod-template-hash",
+        "controller-revision-hash",
+        "statefulset.kubernetes.io/pod-name",
+        "apps.kubernetes.io/pod-index",
+    ];
+    let stable: Labels = pod
+        .labels
+        .iter()
+        .filter(|(k, _)| !VOLATILE.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(w) = pod.workload.map(|i| &cluster.workloads[i]) {
+        if let Some(sel) = &w.selector {
+            if sel.expressions.is_empty() && !sel.match_labels.is_empty() {
+                let labels: Labels = sel.match_labels.iter().cloned().collect();
+                let only_this = cluster
+                    .pods_matching(&pod.namespace, &Selector::from_map(&labels))
+                    .iter()
+                    .all(|&i| cluster.pods[i].workload == pod.workload);
+                if only_this {
+                    return labels;
+                }
+            }
+        }
+    }
+    stable
+}
+
+fn short(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    cleaned.trim_matches('-').chars().take(20).collect()
+}
+
+/// The side of a denied flow that drops it: the source's egress, else the destination's
+/// ingress.
+pub(super) fn dropping_side(v: &Verdict) -> PolicyType {
+    if v.egress.allowed {
+        PolicyType::Ingress
+    } else {
+        PolicyType::Egress
+    }
+}
+
+/// The fix for a flow from `src` to the pod `dst` that the policies of `dropped_by` drop:
+/// the policy that allows exactly this flow on that side.
+pub(super) fn allow_flow(
+    cluster: &Cluster,
+    src: Source,
+    dst: &Pod,
+    dropped_by: PolicyType,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    let (me, peer) = match (src, dropped_by) {
+        (Source::Pod(s), PolicyType::Egress) => (&cluster.pods[s], FlowPeer::Pod(dst)),
+        (Source::Pod(s), PolicyType::Ingress) => (dst, FlowPeer::Pod(&cluster.pods[s])),
+        (Source::External(ip), PolicyType::Ingress) => (dst, FlowPeer::Address(ip)),
+        // No NetworkPolicy governs what leaves an address outside the cluster.
+        (Source::External(_), PolicyType::Egress) => return Fix::new("not applicable"),
+    };
+    allow_policy(cluster, dropped_by, me, peer, port, proto)
+}
+
+/// The other end of the flow a fix allows.
+#[derive(Clone, Copy)]
+enum FlowPeer<'a> {
+    Pod(&'a Pod),
+    Address(IpAddr),
+}
+
+/// The NetworkPolicy that allows exactly this flow on the side that drops it: selecting the
+/// workload of `me`, admitting the workload of the peer pod (or the peer address), on one port.
+fn allow_policy(
+    cluster: &Cluster,
+    dir: PolicyType,
+    me: &Pod,
+    peer: FlowPeer<'_>,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    let me_labels = workload_selector_labels(cluster, me);
+    let peer_labels = match peer {
+        FlowPeer::Pod(p) => workload_selector_labels(cluster, p),
+        FlowPeer::Address(_) => Labels::new(),
+    };
+    let (peer_spec, peer_name) = match peer {
+        FlowPeer::Pod(p) => (
+            Peer::Pods {
+                labels: &peer_labels,
+                namespace: (p.namespace != me.namespace).then_some(p.namespace.as_str()),
+            },
+            crate::model::short_workload_name(cluster, p),
+        ),
+        FlowPeer::Address(ip) => (Peer::Address(ip), ip.to_string()),
+    };
+    let me_name = crate::model::short_workload_name(cluster, me);
+    let name = match dir {
+        PolicyType::Ingress => format!(
+            "allow-{}-from-{}-{port}",
+            short(&me_name),
+            short(&peer_name)
+        ),
+        PolicyType::Egress => format!("allow-{}-to-{}-{port}", short(&me_name), short(&peer_name)),
+    };
+    let yaml = AllowPolicy {
+        name: &name,
+        namespace: &me.namespace,
+        pod_labels: &me_labels,
+        policy_type: dir,
+        peer: peer_spec,
+        protocol: proto,
+        port,
+    }
+    .to_yaml();
+    let title = match dir {
+        PolicyType::Ingress => format!(
+            "Allow exactly this flow into {}/{me_name}: {proto} {port} from {peer_name} (added beside the existing policies; opens nothing else)",
+            me.namespace
+        ),
+        PolicyType::Egress => format!(
+            "Allow exactly this flow out of {}/{me_name}: {proto} {port} to {peer_name} (added beside the existing policies; opens nothing else)",
+            me.namespace
+        ),
+    };
+    Fix::new(title)
+        .command(format!("kubectl apply -f {name}.yaml"))
+        .yaml(yaml)
+}
+
+pub(super) fn egress_fix_to_ip(
+    cluster: &Cluster,
+    me: &Pod,
+    ip: IpAddr,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    allow_policy(
+        cluster,
+        PolicyType::Egress,
+        me,
+        FlowPeer::Address(ip),
+        port,
+        proto,
+    )
+}
