@@ -13,7 +13,9 @@ pub use build::{BuildOptions, InputFacts};
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;
-pub use pod_status::{Condition, ContainerState, ContainerStatus, ProbeCheck, StateDetail};
+pub use pod_status::{
+    Condition, ContainerState, ContainerStatus, DnsConfig, DnsOption, ProbeCheck, StateDetail,
+};
 pub use related::related_objects;
 pub use types::*;
 pub use workload_name::{

@@ -57,3 +57,18 @@ pub enum ProbeCheck {
     /// A probe with no handler the model knows.
     Other,
 }
+
+/// `spec.dnsConfig`: what kubelet merges into the resolv.conf it writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DnsConfig {
+    pub nameservers: Vec<String>,
+    pub searches: Vec<String>,
+    pub options: Vec<DnsOption>,
+}
+
+/// One resolver option, `ndots` with value `2` or `single-request` without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsOption {
+    pub name: String,
+    pub value: Option<String>,
+}

@@ -130,7 +130,7 @@ pub struct Pod {
     pub status_reason: Option<String>,
     pub status_message: Option<String>,
     pub dns_policy: String,
-    pub dns_config: Option<api::PodDnsConfig>,
+    pub dns_config: Option<super::DnsConfig>,
     pub hostname: Option<String>,
     pub subdomain: Option<String>,
     pub set_hostname_as_fqdn: bool,

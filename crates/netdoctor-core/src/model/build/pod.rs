@@ -125,7 +125,7 @@ impl Builder {
                 .dns_policy
                 .filter(|d| !d.is_empty())
                 .unwrap_or_else(|| "ClusterFirst".into()),
-            dns_config: p.spec.dns_config,
+            dns_config: p.spec.dns_config.as_ref().map(status::dns_config),
             hostname: p.spec.hostname,
             subdomain: p.spec.subdomain,
             set_hostname_as_fqdn: p.spec.set_hostname_as_fqdn.unwrap_or(false),
@@ -200,7 +200,7 @@ fn template_pod(w: &Workload, wi: usize, spec: &api::PodSpec) -> Pod {
             .clone()
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| "ClusterFirst".into()),
-        dns_config: spec.dns_config.clone(),
+        dns_config: spec.dns_config.as_ref().map(status::dns_config),
         hostname,
         subdomain,
         set_hostname_as_fqdn: spec.set_hostname_as_fqdn.unwrap_or(false),

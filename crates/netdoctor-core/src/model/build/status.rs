@@ -1,7 +1,9 @@
 //! A pod's status and probes, from API objects to the model's own types.
 
 use crate::load::api;
-use crate::model::{Condition, ContainerState, ContainerStatus, ProbeCheck, StateDetail};
+use crate::model::{
+    Condition, ContainerState, ContainerStatus, DnsConfig, DnsOption, ProbeCheck, StateDetail,
+};
 
 pub(super) fn condition(c: &api::Condition) -> Condition {
     Condition {
@@ -66,5 +68,20 @@ pub(super) fn probe_check(p: &api::Probe) -> ProbeCheck {
         ProbeCheck::Exec
     } else {
         ProbeCheck::Other
+    }
+}
+
+pub(super) fn dns_config(c: &api::PodDnsConfig) -> DnsConfig {
+    DnsConfig {
+        nameservers: c.nameservers.clone(),
+        searches: c.searches.clone(),
+        options: c
+            .options
+            .iter()
+            .map(|o| DnsOption {
+                name: o.name.clone(),
+                value: o.value.clone(),
+            })
+            .collect(),
     }
 }

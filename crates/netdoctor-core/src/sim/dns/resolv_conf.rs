@@ -3,7 +3,7 @@
 
 use super::cluster_dns::ClusterDns;
 use super::search::{without_repeats, SearchRules};
-use crate::load::api::PodDnsConfig;
+use crate::model::DnsConfig;
 use crate::model::{Cluster, Pod};
 use serde::Serialize;
 
@@ -172,7 +172,7 @@ fn policy_defaults(
 
 /// The pod's `dnsConfig` appended: nameservers and searches without duplicates, options
 /// merged by name with the pod's value winning (kubelet's `mergeDNSOptions`).
-fn merge_dns_config(rc: &mut ResolvConf, cfg: &PodDnsConfig) {
+fn merge_dns_config(rc: &mut ResolvConf, cfg: &DnsConfig) {
     rc.nameservers.extend(cfg.nameservers.iter().cloned());
     rc.nameservers = without_repeats(std::mem::take(&mut rc.nameservers));
     rc.search.extend(cfg.searches.iter().cloned());
