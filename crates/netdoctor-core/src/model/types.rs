@@ -141,8 +141,8 @@ impl Pod {
     /// `ns/name[Kind]` for an owned pod, `ns/name[Pod]` otherwise (connlist format).
     pub fn group(&self) -> String {
         match &self.owner {
-            Some(o) => format!("{}/{}[{}]", self.namespace, o.name, o.kind),
-            None => format!("{}/{}[Pod]", self.namespace, self.name),
+            Some(o) => super::workload_label(&self.namespace, &o.name, &o.kind),
+            None => super::workload_label(&self.namespace, &self.name, "Pod"),
         }
     }
 
@@ -395,7 +395,7 @@ pub struct Workload {
 
 impl Workload {
     pub fn group(&self) -> String {
-        format!("{}/{}[{}]", self.namespace, self.name, self.kind.as_str())
+        super::workload_label(&self.namespace, &self.name, self.kind.as_str())
     }
 }
 
