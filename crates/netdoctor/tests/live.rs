@@ -282,7 +282,7 @@ fn slow_kind_times_out_and_is_reported() {
     let o = fake.run(&["doctor", "-A", "-o", "json", "--request-timeout", "300ms"]);
     assert_ne!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("listing Service failed: no answer within 300ms (tried 2 times)"),
+        stderr(&o).contains("listing Service failed: no complete answer within 300ms (tried 2 times)"),
         "{}",
         stderr(&o)
     );
