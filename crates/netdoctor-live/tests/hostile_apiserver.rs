@@ -20,10 +20,7 @@ fn healthy_objects() -> Vec<serde_json::Value> {
 }
 
 fn kubeconfig(name: &str, server: &RunningServer) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "netdoctor-hostile-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("netdoctor-hostile-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("kubeconfig");
     std::fs::write(&path, server.kubeconfig(None, Some("t"), None)).unwrap();
@@ -95,7 +92,12 @@ fn assert_pods_unreadable(name: &str, live: &LiveRead, expected: &[&str]) -> Str
         p.reason
     );
     assert!(p.reason.len() <= 1100, "{name}: {} bytes", p.reason.len());
-    let kinds: Vec<&str> = live.loaded.objects.iter().map(|o| o.object.kind()).collect();
+    let kinds: Vec<&str> = live
+        .loaded
+        .objects
+        .iter()
+        .map(|o| o.object.kind())
+        .collect();
     assert!(kinds.contains(&"Service"), "{name}: {kinds:?}");
     assert!(!kinds.contains(&"Pod"), "{name}: {kinds:?}");
     p.reason.clone()
@@ -110,13 +112,23 @@ fn ms(timeout_ms: u64) -> Limits {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_headers_time_out() {
-    let (live, _s) = attack("slow-headers", Hostile::SlowHeaders(Duration::from_secs(30)), ms(400)).await;
+    let (live, _s) = attack(
+        "slow-headers",
+        Hostile::SlowHeaders(Duration::from_secs(30)),
+        ms(400),
+    )
+    .await;
     assert_pods_unreadable("slow-headers", &live, &["within 400ms", "tried 2 times"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_body_times_out_the_timeout_covers_the_body() {
-    let (live, _s) = attack("slow-body", Hostile::SlowBody(Duration::from_millis(200)), ms(1000)).await;
+    let (live, _s) = attack(
+        "slow-body",
+        Hostile::SlowBody(Duration::from_millis(200)),
+        ms(1000),
+    )
+    .await;
     assert_pods_unreadable("slow-body", &live, &["no complete answer within 1s"]);
 }
 
@@ -128,7 +140,11 @@ async fn endless_body_stops_at_the_size_limit() {
         ..Limits::default()
     };
     let (live, _s) = attack("endless", Hostile::EndlessBody, limits).await;
-    assert_pods_unreadable("endless", &live, &["larger than 1 MiB", "--max-response-size"]);
+    assert_pods_unreadable(
+        "endless",
+        &live,
+        &["larger than 1 MiB", "--max-response-size"],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,7 +184,11 @@ async fn whole_read_size_is_bounded() {
 async fn repeated_continue_token_is_a_loop() {
     let (live, s) = attack("repeat", Hostile::RepeatedContinue, Limits::default()).await;
     assert_pods_unreadable("repeat", &live, &["\"same-token\" again on page 2", "loop"]);
-    let pods = s.requests().iter().filter(|r| r.path == "/api/v1/pods").count();
+    let pods = s
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .count();
     assert_eq!(pods, 2);
 }
 
@@ -185,8 +205,16 @@ async fn endless_pages_stop_at_the_page_limit() {
         ..Limits::default()
     };
     let (live, s) = attack("pages", Hostile::EndlessPages, limits).await;
-    assert_pods_unreadable("pages", &live, &["did not end after 25 pages", "--max-pages"]);
-    let pods = s.requests().iter().filter(|r| r.path == "/api/v1/pods").count();
+    assert_pods_unreadable(
+        "pages",
+        &live,
+        &["did not end after 25 pages", "--max-pages"],
+    );
+    let pods = s
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .count();
     assert_eq!(pods, 25);
 }
 
@@ -215,7 +243,10 @@ async fn server_error_is_named_and_its_message_cut_and_escaped() {
     let reason = assert_pods_unreadable(
         "500",
         &live,
-        &["HTTP 500 Internal Server Error: boom \\u{1b}]0;pwned", "tried 2 times"],
+        &[
+            "HTTP 500 Internal Server Error: boom \\u{1b}]0;pwned",
+            "tried 2 times",
+        ],
     );
     assert!(reason.contains('…'), "{reason}");
 }
@@ -227,7 +258,10 @@ async fn redirect_is_not_followed() {
     assert_pods_unreadable(
         "redirect",
         &live,
-        &["HTTP 302 Found", "redirect to \"http://169.254.169.254/latest/meta-data\""],
+        &[
+            "HTTP 302 Found",
+            "redirect to \"http://169.254.169.254/latest/meta-data\"",
+        ],
     );
     assert!(s.requests().iter().all(|r| !r.path.contains("meta-data")));
 }

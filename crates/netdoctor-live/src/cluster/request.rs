@@ -104,7 +104,9 @@ pub fn sanitize(text: &str, limit: usize) -> String {
     for c in text.chars() {
         let piece = match c {
             '\n' | '\r' | '\t' => " ".to_string(),
-            c if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => {
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
                 format!("\\u{{{:x}}}", c as u32)
             }
             c => c.to_string(),
@@ -288,7 +290,10 @@ mod tests {
             "A".repeat(5000)
         );
         let m = status_message(http::StatusCode::INTERNAL_SERVER_ERROR, hostile.as_bytes());
-        assert!(m.starts_with(r"x\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J A"), "{m}");
+        assert!(
+            m.starts_with(r"x\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J A"),
+            "{m}"
+        );
         assert!(!m.chars().any(char::is_control), "{m}");
         assert!(m.len() <= MESSAGE_LIMIT + '…'.len_utf8(), "{}", m.len());
         assert!(m.ends_with('…'));

@@ -85,7 +85,12 @@ pub(super) async fn serve<S: AsyncWrite + Unpin>(
         }
         Hostile::SlowBody(interval) => {
             let body = list(None, ITEM);
-            head(stream, "200 OK", &format!("Content-Length: {}\r\n", body.len())).await?;
+            head(
+                stream,
+                "200 OK",
+                &format!("Content-Length: {}\r\n", body.len()),
+            )
+            .await?;
             for b in body {
                 stream.write_all(&[b]).await?;
                 stream.flush().await?;

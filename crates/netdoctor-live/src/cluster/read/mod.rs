@@ -12,8 +12,8 @@ pub use page::fuzz_list_page;
 pub use page::MAX_CONTINUE_TOKEN;
 
 use super::connect::Connection;
-use super::request::RequestPolicy;
 use super::kinds::{helper_pod_selectors, KindSpec};
+use super::request::RequestPolicy;
 use super::LiveError;
 use crate::cluster::request::{sanitize, DEFAULT_MAX_RESPONSE_BYTES, MESSAGE_LIMIT};
 use list::{run_job, Limits};

@@ -109,8 +109,12 @@ fn pages_that_are_not_lists_are_errors_with_their_position() {
     use super::page::{full_page, PageError, MAX_CONTINUE_TOKEN};
     let err = |body: &[u8]| full_page("/api/v1/pods", 1, body).unwrap_err().to_string();
     assert_eq!(
-        full_page("/api/v1/pods", 1, b"{\"items\":[],\"metadata\":{\"continue\":\"\xff\"}}")
-            .unwrap_err(),
+        full_page(
+            "/api/v1/pods",
+            1,
+            b"{\"items\":[],\"metadata\":{\"continue\":\"\xff\"}}"
+        )
+        .unwrap_err(),
         PageError::NotUtf8 { offset: 36 }
     );
     assert!(err(b"{\"items\":[{]}").contains("line 1 column 12"));
@@ -135,8 +139,8 @@ fn pages_that_are_not_lists_are_errors_with_their_position() {
 /// The CI smoke run of the `live_list_page` fuzz target: its entry over the committed corpus.
 #[test]
 fn fuzz_corpus_smoke() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus/live_list_page");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/live_list_page");
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
