@@ -86,7 +86,7 @@ fn status_line(code: u16) -> String {
 pub fn human_size(bytes: u64) -> String {
     const KIB: u64 = 1024;
     for (unit, name) in [(KIB * KIB * KIB, "GiB"), (KIB * KIB, "MiB"), (KIB, "KiB")] {
-        if bytes >= unit && bytes % unit == 0 {
+        if bytes >= unit && bytes.is_multiple_of(unit) {
             return format!("{} {name}", bytes / unit);
         }
         if bytes >= unit {

@@ -151,10 +151,12 @@ async fn list_pages(
             ListError::Failed(format!("{e}{at}"))
         })?;
         match next {
-            Some(next) if !seen.insert(&next) => return Err(ListError::Failed(format!(
+            Some(next) if !seen.insert(&next) => {
+                return Err(ListError::Failed(format!(
                 "the server sent the continue token {:?} again on page {page}: a pagination loop",
                 sanitize(&next, 40)
-            ))),
+            )))
+            }
             Some(next) => token = Some(next),
             None => return Ok(()),
         }

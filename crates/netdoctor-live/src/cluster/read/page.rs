@@ -95,11 +95,14 @@ fn next_token(meta: Option<ListMeta>) -> Result<Option<String>, PageError> {
     }
 }
 
+/// An item's (namespace, name), either possibly missing.
+pub(super) type NamespacedName = (Option<String>, Option<String>);
+
 /// A metadata-only page's items as (namespace, name) (either may be missing), and the
 /// next token: the helper lookups (pods' namespaces, TLS Secrets).
 pub(super) fn metadata_names(
     body: &[u8],
-) -> Result<(Vec<(Option<String>, Option<String>)>, Option<String>), PageError> {
+) -> Result<(Vec<NamespacedName>, Option<String>), PageError> {
     let page: MetadataPage = serde_json::from_str(text(body)?).map_err(not_a_list)?;
     let names = items(page.items)?
         .into_iter()
