@@ -4,7 +4,8 @@ use crate::files::{self, FilesError};
 use crate::CliError;
 use clap::Args;
 use netdoctor_core::load::{self, LoadResult};
-use netdoctor_core::model::{BuildOptions, Cluster, InputFacts};
+use netdoctor_core::model::{BuildOptions, Cluster, InputFacts, ReadFailure};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Args)]
@@ -39,6 +40,21 @@ pub struct InputArgs {
     /// retry follows a timeout.
     #[arg(long = "request-timeout", value_name = "DURATION", value_parser = parse_timeout)]
     pub request_timeout: Option<std::time::Duration>,
+
+    /// Largest API response accepted (live mode), e.g. 256MiB, 64MiB, 500KiB; a larger
+    /// one makes its kind unreadable (INP003). Default 256MiB.
+    #[arg(long = "max-response-size", value_name = "SIZE", value_parser = parse_size)]
+    pub max_response_size: Option<u64>,
+
+    /// Most bytes read from the API server in all (live mode): bounds the memory of the
+    /// whole read. Default 4GiB.
+    #[arg(long = "max-read-size", value_name = "SIZE", value_parser = parse_size)]
+    pub max_read_size: Option<u64>,
+
+    /// Most pages of one list (live mode): a list that has not ended by then makes its kind
+    /// unreadable (INP003). Default 10000.
+    #[arg(long = "max-pages", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_pages: Option<u32>,
 }
 
 /// What was read, with the namespaces in scope.
@@ -53,6 +69,8 @@ pub struct Loaded {
     pub result: LoadResult,
     /// Kinds a live read could not list (INP003).
     pub unreadable_kinds: Vec<String>,
+    /// Why they could not be listed.
+    pub unreadable_reasons: BTreeMap<String, ReadFailure>,
     /// Read from a live cluster (`Cluster::live`).
     pub live: bool,
     /// The namespaces a namespace-scoped live read listed (`None`: all).
@@ -79,6 +97,7 @@ impl InputArgs {
                 input: InputFacts {
                     live: loaded.live,
                     unreadable_kinds: loaded.unreadable_kinds,
+                    unreadable_reasons: loaded.unreadable_reasons,
                     read_namespaces: loaded.read_namespaces,
                 },
             },
@@ -129,6 +148,7 @@ impl InputArgs {
         Ok(Loaded {
             result: loaded,
             unreadable_kinds: Vec::new(),
+            unreadable_reasons: BTreeMap::new(),
             live: false,
             read_namespaces: None,
             scope,
@@ -152,9 +172,15 @@ impl InputArgs {
             context: self.context.clone(),
             request_timeout: self.request_timeout,
         };
+        let defaults = ReadOptions::default();
         let read = ReadOptions {
             progress: std::io::stderr().is_terminal(),
-            ..ReadOptions::default()
+            max_response_bytes: self
+                .max_response_size
+                .unwrap_or(defaults.max_response_bytes),
+            max_read_bytes: self.max_read_size.unwrap_or(defaults.max_read_bytes),
+            max_pages: self.max_pages.map_or(defaults.max_pages, |n| n as usize),
+            ..defaults
         };
         let mut scope: Vec<String> = Vec::new();
         let chosen = |conn: &live::Connection| {
@@ -205,6 +231,17 @@ impl InputArgs {
         }
         Ok(Loaded {
             result: read.loaded,
+            unreadable_reasons: read
+                .problems
+                .iter()
+                .map(|p| {
+                    let failure = ReadFailure {
+                        forbidden: p.forbidden,
+                        reason: p.reason.clone(),
+                    };
+                    (p.what.clone(), failure)
+                })
+                .collect(),
             unreadable_kinds: read.unreadable_kinds,
             live: true,
             read_namespaces: read.namespaces,
@@ -220,6 +257,29 @@ fn load_files(paths: &[PathBuf]) -> Result<LoadResult, FilesError> {
         result.merge(load::load_bytes(name, bytes))
     })?;
     Ok(result)
+}
+
+/// `--max-response-size`, `--max-read-size`: bytes, or a number with a unit (`KiB`, `MiB`,
+/// `GiB`, also `K`/`KB`, `M`/`MB`, `G`/`GB`, all powers of 1024), above zero.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{t:?}: expected a size such as 256MiB, 64MiB or 500KiB"))?;
+    let unit = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("{t:?}: unknown unit {other:?} (KiB, MiB or GiB)")),
+    };
+    match number.checked_mul(unit) {
+        Some(0) => Err(format!("{t:?}: the size must be more than 0")),
+        Some(n) => Ok(n),
+        None => Err(format!("{t:?}: too large")),
+    }
 }
 
 /// `--request-timeout`: a duration (`30s`, `500ms`, `1m30s`, `1h`, or a number of seconds)
@@ -257,8 +317,20 @@ fn report_kinds(loaded: &LoadResult) {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_timeout;
+    use super::{parse_size, parse_timeout};
     use std::time::Duration;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("500 KiB"), Ok(500 << 10));
+        assert_eq!(parse_size("4g"), Ok(4 << 30));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1TiB").is_err());
+        assert!(parse_size("-5").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -1,7 +1,9 @@
 //! End-to-end: the real binary reading a fake Kubernetes API server (HTTPS with a test CA,
 //! bearer token, pagination) on 127.0.0.1, compared with the same objects read with -f.
 
-use netdoctor_live::cluster::fake::{objects_from_text, FakeApiServer, RunningServer, TestPki};
+use netdoctor_live::cluster::fake::{
+    objects_from_text, FakeApiServer, Hostile, RunningServer, TestPki,
+};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -282,7 +284,8 @@ fn slow_kind_times_out_and_is_reported() {
     let o = fake.run(&["doctor", "-A", "-o", "json", "--request-timeout", "300ms"]);
     assert_ne!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("listing Service failed: no answer within 300ms (tried 2 times)"),
+        stderr(&o)
+            .contains("listing Service failed: no complete answer within 300ms (tried 2 times)"),
         "{}",
         stderr(&o)
     );
@@ -389,4 +392,61 @@ fn kubeconfig_from_env_merged_and_home_and_default_scope() {
     let o = fake.run(&["doctor", "monitoring/deployment/prometheus"]);
     assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_ne!(o.status.code(), Some(3), "{}", stderr(&o));
+}
+
+/// Issue 17 items 7 and 10: a server error is INP003 with its status, not "forbidden", and
+/// the server's message reaches stderr and the finding cut and without control characters.
+#[test]
+fn server_error_is_inp003_with_its_status_and_a_safe_message() {
+    let message = format!("boom \u{1b}]0;pwned\u{7}\u{1b}[2J{}", "A".repeat(5000));
+    let fake = start("hostile-500", example_objects("healthy-cluster"), |s| {
+        s.hostile("services", Hostile::Status(500, message))
+    });
+    let o = fake.run(&["doctor", "-A", "-o", "json"]);
+    assert_ne!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains(
+            "listing Service failed: HTTP 500 Internal Server Error: boom \\u{1b}]0;pwned"
+        ),
+        "{err}"
+    );
+    assert!(err.len() < 2000, "{} bytes of stderr", err.len());
+    let v = json_out(&o);
+    let inp003: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "INP003")
+        .collect();
+    assert_eq!(inp003.len(), 1, "{v}");
+    let text = inp003[0].to_string();
+    assert!(text.contains("listing Service failed: HTTP 500"), "{text}");
+    assert!(
+        !text.contains("forbidden") && !text.contains("rbac"),
+        "{text}"
+    );
+}
+
+/// Issue 17 item 3: `--max-pages` bounds a list that never ends.
+#[test]
+fn endless_pagination_stops_at_max_pages() {
+    let fake = start("hostile-pages", example_objects("healthy-cluster"), |s| {
+        s.hostile("services", Hostile::EndlessPages)
+    });
+    let o = fake.run(&["doctor", "-A", "-o", "json", "--max-pages", "30"]);
+    assert_ne!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("listing Service failed: the list did not end after 30 pages"),
+        "{}",
+        stderr(&o)
+    );
+    let pages = fake
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/services")
+        .count();
+    assert_eq!(pages, 30);
 }

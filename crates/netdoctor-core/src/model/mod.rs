@@ -9,7 +9,7 @@ mod related;
 mod types;
 mod workload_name;
 
-pub use build::{BuildOptions, InputFacts};
+pub use build::{BuildOptions, InputFacts, ReadFailure};
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;
@@ -361,6 +361,11 @@ impl Cluster {
     /// "not checked".
     pub fn unreadable_kinds(&self) -> &[String] {
         &self.input.unreadable_kinds
+    }
+
+    /// Why a live read could not list `kind` (an entry of `unreadable_kinds`), when known.
+    pub fn unreadable_reason(&self, kind: &str) -> Option<&ReadFailure> {
+        self.input.unreadable_reasons.get(kind)
     }
 
     /// The namespaces a namespace-scoped live read listed; `None` when every namespace was

@@ -51,6 +51,7 @@ pub fn load_fixture(path: &Path) -> Cluster {
             .map(|rest| rest.split(',').map(|s| s.trim().to_string()).collect())
             .unwrap_or_default(),
         read_namespaces: None,
+        ..InputFacts::default()
     };
     Cluster::build(
         loaded,

@@ -208,7 +208,12 @@ async fn check_reachable(conn: &Connection) -> Result<(), LiveError> {
             .body(Vec::new())
             .map_err(|e| FetchError::Transport(e.to_string()))
     };
-    match fetch(&conn.client, &conn.policy, request).await {
+    // A version document is a few hundred bytes.
+    let policy = RequestPolicy {
+        max_body: 1024 * 1024,
+        ..conn.policy
+    };
+    match fetch(&conn.client, &policy, request).await {
         Ok(_) => Ok(()),
         Err(FetchError::Status { code: 401, message }) => Err(LiveError::Unauthorized {
             server: conn.server.clone(),
@@ -221,7 +226,7 @@ async fn check_reachable(conn: &Connection) -> Result<(), LiveError> {
             })
         }
         // Some servers restrict /version; the lists decide.
-        Err(FetchError::Status { .. }) => Ok(()),
+        Err(FetchError::Status { .. } | FetchError::BodyTooLarge { .. }) => Ok(()),
     }
 }
 

@@ -22,7 +22,10 @@ pub mod fake;
 
 pub use connect::{connect, ConnectOptions, Connection, DEFAULT_REQUEST_TIMEOUT};
 pub use kinds::{KindSpec, ReadMode, KINDS};
-pub use read::{read, LiveRead, ReadOptions, ReadProblem, ReadScope};
+pub use read::{
+    read, LiveRead, ReadOptions, ReadProblem, ReadScope, DEFAULT_MAX_PAGES, DEFAULT_MAX_READ_BYTES,
+};
+pub use request::DEFAULT_MAX_RESPONSE_BYTES;
 
 /// Why a live read could not happen at all. Partial failures (one kind forbidden or timing
 /// out) are not errors: they are `LiveRead::problems`.

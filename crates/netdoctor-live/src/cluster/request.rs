@@ -1,10 +1,23 @@
-//! One API request: a timeout on the whole exchange (headers and body), and one retry on a
-//! transient error (timeout, connection failure, 429, 500, 502, 503, 504).
+//! One API request: a timeout on the whole exchange (headers and body), a bound on the
+//! body's size, and one retry on a transient error (timeout, connection failure, 429, 500,
+//! 502, 503, 504). Error bodies are read only up to `ERROR_BODY_LIMIT`, and what is kept of
+//! them for messages is cut to `MESSAGE_LIMIT` bytes with control characters escaped.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt;
 use kube::client::Body;
 use kube::Client;
 use std::time::Duration;
+
+/// Default bound on one response body: a page of 500 large objects (pods with many
+/// containers, kube-system ConfigMaps) stays far below it.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// An error response is read up to this many bytes (its message is all that is used).
+const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+
+/// What a message keeps of a server's text (a Status message, a redirect's Location).
+pub const MESSAGE_LIMIT: usize = 512;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RequestPolicy {
@@ -15,6 +28,8 @@ pub struct RequestPolicy {
     /// Wait before a retry (a `Retry-After` is not followed: it can be long, and one
     /// retry is all a diagnosis tool should spend).
     pub backoff: Duration,
+    /// Largest accepted response body, in bytes.
+    pub max_body: u64,
 }
 
 impl RequestPolicy {
@@ -23,6 +38,7 @@ impl RequestPolicy {
             timeout,
             retries: 1,
             backoff: Duration::from_millis(250),
+            max_body: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -30,11 +46,16 @@ impl RequestPolicy {
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
-    /// The server answered with an error status; `message` is the `Status` message.
-    #[error("HTTP {code}: {message}")]
+    /// The server answered with an error status; `message` is the `Status` message (cut
+    /// and escaped, see `sanitize`), or where a redirect points.
+    #[error("HTTP {}: {message}", status_line(*code))]
     Status { code: u16, message: String },
-    #[error("no answer within {}", human_duration(*.0))]
+    /// No complete answer (headers and body) within the timeout.
+    #[error("no complete answer within {}", human_duration(*.0))]
     Timeout(Duration),
+    /// The body was larger than the limit.
+    #[error("the response was larger than {} (--max-response-size)", human_size(*limit))]
+    BodyTooLarge { limit: u64 },
     /// Connecting, TLS, or the connection broke.
     #[error("{0}")]
     Transport(String),
@@ -45,8 +66,58 @@ impl FetchError {
         match self {
             FetchError::Timeout(_) | FetchError::Transport(_) => true,
             FetchError::Status { code, .. } => matches!(code, 429 | 500 | 502 | 503 | 504),
+            FetchError::BodyTooLarge { .. } => false,
         }
     }
+}
+
+/// `500 Internal Server Error`, `302 Found`, or the bare code when it has no name.
+fn status_line(code: u16) -> String {
+    match http::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{code} {reason}"),
+        None => code.to_string(),
+    }
+}
+
+/// `256 MiB`, `64 KiB`, `100 bytes`.
+pub fn human_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    for (unit, name) in [(KIB * KIB * KIB, "GiB"), (KIB * KIB, "MiB"), (KIB, "KiB")] {
+        if bytes >= unit && bytes.is_multiple_of(unit) {
+            return format!("{} {name}", bytes / unit);
+        }
+        if bytes >= unit {
+            return format!("{:.1} {name}", bytes as f64 / unit as f64);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// A server's text made safe for a terminal and a report: control characters (C0, DEL, C1,
+/// and the bidirectional overrides) escaped as `\u{..}` (newlines and tabs become spaces),
+/// cut to `limit` bytes at a character boundary with `…`.
+pub fn sanitize(text: &str, limit: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let piece = match c {
+            '\n' | '\r' | '\t' => " ".to_string(),
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                format!("\\u{{{:x}}}", c as u32)
+            }
+            c => c.to_string(),
+        };
+        if out.len() + piece.len() > limit {
+            out.push('…');
+            return out;
+        }
+        out.push_str(&piece);
+    }
+    out
 }
 
 pub fn human_duration(d: Duration) -> String {
@@ -67,7 +138,7 @@ pub async fn fetch(
 ) -> Result<Bytes, FetchError> {
     let mut attempt = 0;
     loop {
-        let result = fetch_once(client, policy.timeout, make()?).await;
+        let result = fetch_once(client, policy, make()?).await;
         match result {
             Err(e) if e.is_transient() && attempt < policy.retries => {
                 attempt += 1;
@@ -80,7 +151,7 @@ pub async fn fetch(
 
 async fn fetch_once(
     client: &Client,
-    timeout: Duration,
+    policy: &RequestPolicy,
     request: http::Request<Vec<u8>>,
 ) -> Result<Bytes, FetchError> {
     let exchange = async {
@@ -89,24 +160,60 @@ async fn fetch_once(
             .await
             .map_err(|e| FetchError::Transport(super::connect::chain(&e)))?;
         let status = response.status();
-        let body = response
-            .into_body()
-            .collect_bytes()
-            .await
-            .map_err(|e| FetchError::Transport(super::connect::chain(&e)))?;
-        if status.is_success() {
-            Ok(body)
-        } else {
-            Err(FetchError::Status {
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get(http::header::LOCATION)
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return Err(FetchError::Status {
                 code: status.as_u16(),
-                message: status_message(status, &body),
-            })
+                message: format!(
+                    "a redirect to {:?}, not followed (an API server does not redirect)",
+                    sanitize(&to, MESSAGE_LIMIT)
+                ),
+            });
         }
+        if status.is_success() {
+            return read_body(response.into_body(), policy.max_body)
+                .await
+                .map(BytesMut::freeze);
+        }
+        // The error's message only: a bounded read, and a body cut short is still used.
+        let body = match read_body(response.into_body(), ERROR_BODY_LIMIT).await {
+            Ok(b) => b.freeze(),
+            Err(FetchError::BodyTooLarge { .. }) => Bytes::new(),
+            Err(e) => return Err(e),
+        };
+        Err(FetchError::Status {
+            code: status.as_u16(),
+            message: status_message(status, &body),
+        })
     };
-    match tokio::time::timeout(timeout, exchange).await {
+    match tokio::time::timeout(policy.timeout, exchange).await {
         Ok(result) => result,
-        Err(_) => Err(FetchError::Timeout(timeout)),
+        Err(_) => Err(FetchError::Timeout(policy.timeout)),
     }
+}
+
+/// Reads a body frame by frame, failing as soon as it passes `limit` bytes (a declared
+/// `Content-Length` above it fails before reading).
+async fn read_body(mut body: Body, limit: u64) -> Result<BytesMut, FetchError> {
+    let too_large = FetchError::BodyTooLarge { limit };
+    if hyper::body::Body::size_hint(&body).lower() > limit {
+        return Err(too_large);
+    }
+    let mut buf = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| FetchError::Transport(super::connect::chain(&e)))?;
+        if let Ok(data) = frame.into_data() {
+            if (buf.len() as u64).saturating_add(data.len() as u64) > limit {
+                return Err(too_large);
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf)
 }
 
 /// The `message` of a `Status` body, or the start of a body that is not one (a proxy's
@@ -117,8 +224,8 @@ fn status_message(status: http::StatusCode, body: &[u8]) -> String {
         message: Option<String>,
     }
     if let Ok(Status { message: Some(m) }) = serde_json::from_slice::<Status>(body) {
-        if !m.is_empty() {
-            return m;
+        if !m.trim().is_empty() {
+            return sanitize(m.trim(), MESSAGE_LIMIT);
         }
     }
     let text = String::from_utf8_lossy(body);
@@ -126,11 +233,7 @@ fn status_message(status: http::StatusCode, body: &[u8]) -> String {
     if text.is_empty() || text.starts_with('<') {
         return status.to_string();
     }
-    let mut short: String = text.chars().take(200).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    short.replace('\n', " ")
+    sanitize(text, MESSAGE_LIMIT)
 }
 
 #[cfg(test)]
@@ -174,8 +277,38 @@ mod tests {
         );
         assert_eq!(
             FetchError::Timeout(Duration::from_millis(300)).to_string(),
-            "no answer within 300ms"
+            "no complete answer within 300ms"
         );
         assert_eq!(human_duration(Duration::from_secs(30)), "30s");
+    }
+
+    #[test]
+    fn server_text_is_cut_and_escaped() {
+        // Before: a Status message went to stderr whole, escape sequences included.
+        let hostile = format!(
+            r#"{{"kind":"Status","message":"x\u001b]52;c;cHduZWQ=\u0007\u001b[2J\n{}"}}"#,
+            "A".repeat(5000)
+        );
+        let m = status_message(http::StatusCode::INTERNAL_SERVER_ERROR, hostile.as_bytes());
+        assert!(
+            m.starts_with(r"x\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J A"),
+            "{m}"
+        );
+        assert!(!m.chars().any(char::is_control), "{m}");
+        assert!(m.len() <= MESSAGE_LIMIT + '…'.len_utf8(), "{}", m.len());
+        assert!(m.ends_with('…'));
+        assert_eq!(sanitize("é\u{202e}x", 100), r"é\u{202e}x");
+        assert_eq!(sanitize("ééé", 4), "éé…");
+        assert_eq!(
+            FetchError::Status {
+                code: 500,
+                message: "boom".into()
+            }
+            .to_string(),
+            "HTTP 500 Internal Server Error: boom"
+        );
+        assert_eq!(human_size(256 * 1024 * 1024), "256 MiB");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(10), "10 bytes");
     }
 }

@@ -77,7 +77,7 @@ async fn read_all(s: &Setup, scope: ReadScope, timeout_ms: u64) -> Result<LiveRe
             scope,
             page_size: 4,
             concurrency: 3,
-            progress: false,
+            ..ReadOptions::default()
         },
     )
     .await
@@ -214,7 +214,7 @@ async fn slow_list_times_out_after_one_retry() {
     assert_eq!(live.unreadable_kinds, vec!["Service".to_string()]);
     let p = &live.problems[0];
     assert!(!p.forbidden);
-    assert_eq!(p.reason, "no answer within 300ms (tried 2 times)");
+    assert_eq!(p.reason, "no complete answer within 300ms (tried 2 times)");
     let tries = s
         .server
         .requests()

@@ -37,10 +37,25 @@ pub struct InputFacts {
     /// Kinds that a live read was forbidden to list (INP003), or `Kind -n NS` for one
     /// namespace it could not list.
     pub unreadable_kinds: Vec<String>,
+    /// Why each of `unreadable_kinds` could not be read, when the reader says (a kind
+    /// without a reason, as in a rule fixture's `# forbidden:` line, was forbidden).
+    pub unreadable_reasons: BTreeMap<String, ReadFailure>,
     /// The namespaces a namespace-scoped live read listed (its scope, kube-system, the
     /// ingress controllers'); `None` when every namespace was read (files, `-A`). Objects of
     /// other namespaces are unknown, not absent: see `Cluster::can_read_in`.
     pub read_namespaces: Option<Vec<String>>,
+}
+
+/// Why a live read could not list a kind (INP003 names it, so that a server error is not
+/// blamed on RBAC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailure {
+    /// HTTP 403: the credentials may not list the kind (the fix is RBAC).
+    pub forbidden: bool,
+    /// What happened, from the reader: the API server's message for a 403; otherwise the
+    /// status with its meaning, a timeout, a size or page limit, a parse error with its
+    /// position, a pagination loop. Already cut and free of control characters.
+    pub reason: String,
 }
 
 const DEFAULT_NAMESPACE: &str = "default";

@@ -35,18 +35,140 @@ info[INP003] kind-not-readable: networkpolicies
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     for kind in cluster.unreadable_kinds() {
-        out.push(
-            Finding::new(
-                &RULE,
-                ObjectRef::cluster_scoped("Kind", kind),
-                format!("listing {kind} was forbidden; checks that need {kind} were not run"),
-            )
-            .with_fix(
-                Fix::new("Grant get/list on this kind (see deploy/rbac.yaml)").command(format!(
-                    "kubectl auth can-i list {}",
-                    kind.to_ascii_lowercase()
-                )),
+        let not_run = format!("checks that need {kind} were not run");
+        let rbac = Fix::new("Grant get/list on this kind (see deploy/rbac.yaml)").command(format!(
+            "kubectl auth can-i list {}",
+            kind.to_ascii_lowercase()
+        ));
+        let (message, fix) = match cluster.unreadable_reason(kind) {
+            // A fixture's `# forbidden:` names the kind without a reason.
+            None => (format!("listing {kind} was forbidden; {not_run}"), rbac),
+            Some(failure) if failure.forbidden => (
+                format!(
+                    "listing {kind} was forbidden (HTTP 403: {}); {not_run}",
+                    failure.reason
+                ),
+                rbac,
             ),
+            Some(failure) => (
+                format!("listing {kind} failed: {}; {not_run}", failure.reason),
+                server_fix(kind),
+            ),
+        };
+        out.push(
+            Finding::new(&RULE, ObjectRef::cluster_scoped("Kind", kind), message).with_fix(fix),
+        );
+    }
+}
+
+/// The fix when the API server's answer failed (not a 403): no RBAC advice.
+fn server_fix(kind: &str) -> Fix {
+    // `Pod -n kube-system`: one namespace of the kind.
+    let (base, scope) = match kind.split_once(" -n ") {
+        Some((k, ns)) => (k, format!("-n {ns}")),
+        None => (kind, "-A".to_string()),
+    };
+    Fix::new(
+        "The API server's answer could not be read (not a permission problem): check the API server and anything between it and netdoctor (proxy, load balancer), then run again",
+    )
+    .command(format!(
+        "kubectl get {} {scope} --request-timeout=30s -v=6",
+        base.to_ascii_lowercase()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::Finding;
+    use crate::load::LoadResult;
+    use crate::model::{BuildOptions, Cluster, InputFacts, ReadFailure};
+
+    fn findings(kind: &str, failure: Option<ReadFailure>) -> Vec<Finding> {
+        let input = InputFacts {
+            live: true,
+            unreadable_kinds: vec![kind.to_string()],
+            unreadable_reasons: failure
+                .map(|f| [(kind.to_string(), f)].into_iter().collect())
+                .unwrap_or_default(),
+            read_namespaces: None,
+        };
+        let cluster = Cluster::build(
+            LoadResult::default(),
+            &BuildOptions {
+                input,
+                ..BuildOptions::default()
+            },
+        );
+        let mut out = Vec::new();
+        super::check(&cluster, &mut out);
+        out
+    }
+
+    /// Before: every unreadable kind "was forbidden", a 500 or a timeout included.
+    #[test]
+    fn the_real_reason_and_forbidden_only_for_403() {
+        let server_error = ReadFailure {
+            forbidden: false,
+            reason: "HTTP 500 Internal Server Error: etcdserver: request timed out (tried 2 times)"
+                .into(),
+        };
+        let f = findings("Service", Some(server_error));
+        assert_eq!(
+            f[0].message,
+            "listing Service failed: HTTP 500 Internal Server Error: etcdserver: request timed out (tried 2 times); checks that need Service were not run"
+        );
+        let json = serde_json::to_string(&f[0]).unwrap_or_default();
+        assert!(
+            !json.contains("forbidden") && !json.contains("rbac"),
+            "{json}"
+        );
+        assert!(
+            json.contains("kubectl get service -A --request-timeout=30s -v=6"),
+            "{json}"
+        );
+
+        let f = findings(
+            "Pod -n kube-system",
+            Some(ReadFailure {
+                forbidden: false,
+                reason:
+                    "the server sent the continue token \"x\" again on page 2: a pagination loop"
+                        .into(),
+            }),
+        );
+        assert!(
+            f[0].message
+                .contains("failed: the server sent the continue token"),
+            "{}",
+            f[0].message
+        );
+        assert!(serde_json::to_string(&f[0])
+            .unwrap_or_default()
+            .contains("get pod -n kube-system --request-timeout=30s -v=6"));
+
+        let f = findings(
+            "NetworkPolicy",
+            Some(ReadFailure {
+                forbidden: true,
+                reason: "networkpolicies is forbidden: User \"u\" cannot list".into(),
+            }),
+        );
+        assert!(
+            f[0].message.starts_with(
+                "listing NetworkPolicy was forbidden (HTTP 403: networkpolicies is forbidden"
+            ),
+            "{}",
+            f[0].message
+        );
+        assert!(serde_json::to_string(&f[0])
+            .unwrap_or_default()
+            .contains("deploy/rbac.yaml"));
+
+        // No reason (a fixture's `# forbidden:`): the forbidden wording, as before.
+        let f = findings("Ingress", None);
+        assert_eq!(
+            f[0].message,
+            "listing Ingress was forbidden; checks that need Ingress were not run"
         );
     }
 }

@@ -1,46 +1,26 @@
 //! One list, page by page (limit/continue), through the loader; metadata-only pages for
 //! the kinds whose data netdoctor must not hold.
 
+use super::page::{full_page, metadata_names, metadata_page, PageError};
 use super::plan::Job;
 use super::progress::Progress;
 use super::{Outcome, METADATA_LIST_ACCEPT};
 use crate::cluster::connect::Connection;
-use crate::cluster::request::{fetch, FetchError};
-use netdoctor_core::load::{self, api, LoadResult};
-use serde::Deserialize;
-use std::collections::BTreeSet;
+use crate::cluster::request::{fetch, human_size, sanitize, FetchError};
+use netdoctor_core::load::LoadResult;
+use std::collections::{BTreeSet, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering;
 
-#[derive(Deserialize, Default)]
-struct ListMeta {
-    #[serde(rename = "continue", default)]
-    continue_: Option<String>,
-}
-
-/// The list's metadata, skipping the items (for the `continue` token of a page the loader
-/// has read).
-#[derive(Deserialize)]
-struct ListHead {
-    #[serde(default)]
-    metadata: Option<ListMeta>,
-}
-
-/// A metadata-only page. Items keep their `metadata` only, read with the loader's own
-/// type, which drops `kubectl.kubernetes.io/last-applied-configuration` (a Secret applied
-/// with kubectl carries its whole data there). Anything else a server sends (a server that
-/// ignores the metadata media type sends whole objects) is skipped unread.
-#[derive(Deserialize)]
-struct MetadataPage {
-    #[serde(default)]
-    metadata: Option<ListMeta>,
-    #[serde(default)]
-    items: Option<Vec<MetadataItem>>,
-}
-
-#[derive(Deserialize)]
-struct MetadataItem {
-    #[serde(default)]
-    metadata: api::ObjectMeta,
+/// How far one list may go.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    /// Objects per page (`limit`).
+    pub(super) page_size: u32,
+    /// Pages of one list; a list that does not end by then is unreadable.
+    pub(super) max_pages: usize,
+    /// Bytes of response bodies for the whole read (all lists together).
+    pub(super) max_read_bytes: u64,
 }
 
 /// Why a paginated list stopped.
@@ -58,38 +38,90 @@ enum ListError {
 /// field the API server can select on, so the type rules need is known without the data.
 const TLS_SECRETS: &str = "type=kubernetes.io/tls";
 
-/// Lists every page of `path`; `on_page` reads a page's text and returns the next
-/// `continue` token.
-#[allow(clippy::too_many_arguments)]
-async fn list_pages(
-    conn: &Connection,
-    path: &str,
+/// The continue tokens of one list, as two 64-bit hashes each (a token can be long; two
+/// distinct tokens colliding on both is not a concern).
+#[derive(Default)]
+struct SeenTokens(HashSet<(u64, u64)>);
+
+impl SeenTokens {
+    /// False when the token was seen before in this list.
+    fn insert(&mut self, token: &str) -> bool {
+        let hash = |salt: u64| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            salt.hash(&mut h);
+            token.hash(&mut h);
+            h.finish()
+        };
+        self.0.insert((hash(0), hash(0x9e37_79b9_7f4a_7c15)))
+    }
+}
+
+/// What a list request is: its path, media type and selectors.
+struct ListRequest<'a> {
+    path: &'a str,
     metadata_only: bool,
-    label_selector: Option<&str>,
-    field_selector: Option<&str>,
-    page_size: u32,
-    progress: &Progress,
-    mut on_page: impl FnMut(&str, usize) -> Result<Option<String>, String>,
-) -> Result<(), ListError> {
-    let mut token: Option<String> = None;
-    let mut page = 0usize;
-    loop {
-        page += 1;
-        let mut url = format!("{path}?limit={page_size}");
+    label_selector: Option<&'a str>,
+    field_selector: Option<&'a str>,
+}
+
+impl ListRequest<'_> {
+    fn url(&self, page_size: u32, token: Option<&str>) -> String {
+        let mut url = format!("{}?limit={page_size}", self.path);
         for (name, value) in [
-            ("continue", token.as_deref()),
-            ("labelSelector", label_selector),
-            ("fieldSelector", field_selector),
+            ("continue", token),
+            ("labelSelector", self.label_selector),
+            ("fieldSelector", self.field_selector),
         ] {
             if let Some(v) = value {
                 url.push_str(&format!("&{name}={}", encode_query(v)));
             }
         }
-        let accept = if metadata_only {
-            METADATA_LIST_ACCEPT
-        } else {
-            "application/json"
-        };
+        url
+    }
+}
+
+/// Why a request failed, as a list's error.
+fn list_error(conn: &Connection, e: FetchError, page: usize) -> ListError {
+    match e {
+        FetchError::Status { code: 404, .. } if page == 1 => ListError::NotFound,
+        FetchError::Status { code: 410, .. } if page > 1 => ListError::Gone,
+        FetchError::Status { code: 403, message } => ListError::Forbidden(message),
+        FetchError::Status { code: 401, message } => ListError::Unauthorized(message),
+        e => {
+            let retried = if e.is_transient() && conn.policy.retries > 0 {
+                format!(" (tried {} times)", conn.policy.retries + 1)
+            } else {
+                String::new()
+            };
+            let at = if page > 1 {
+                format!(" (page {page})")
+            } else {
+                String::new()
+            };
+            ListError::Failed(format!("{e}{retried}{at}"))
+        }
+    }
+}
+
+/// Lists every page of a request; `on_page` reads a page's body and returns the next
+/// `continue` token. Bounded: `max_pages` pages, a token seen before ends the list as a
+/// loop, and the whole read's bytes are counted against `max_read_bytes`.
+async fn list_pages(
+    conn: &Connection,
+    request: &ListRequest<'_>,
+    limits: &Limits,
+    progress: &Progress,
+    mut on_page: impl FnMut(&[u8], usize) -> Result<Option<String>, PageError>,
+) -> Result<(), ListError> {
+    let mut token: Option<String> = None;
+    let mut seen = SeenTokens::default();
+    let accept = if request.metadata_only {
+        METADATA_LIST_ACCEPT
+    } else {
+        "application/json"
+    };
+    for page in 1..=limits.max_pages.max(1) {
+        let url = request.url(limits.page_size, token.as_deref());
         let make = || {
             progress.requests.fetch_add(1, Ordering::Relaxed);
             http::Request::get(url.as_str())
@@ -97,43 +129,49 @@ async fn list_pages(
                 .body(Vec::new())
                 .map_err(|e| FetchError::Transport(e.to_string()))
         };
-        let body = match fetch(&conn.client, &conn.policy, make).await {
-            Ok(b) => b,
-            Err(FetchError::Status { code: 404, .. }) if page == 1 => {
-                return Err(ListError::NotFound)
+        let body = fetch(&conn.client, &conn.policy, make)
+            .await
+            .map_err(|e| list_error(conn, e, page))?;
+        let total = progress
+            .bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed)
+            .saturating_add(body.len() as u64);
+        if total > limits.max_read_bytes {
+            return Err(ListError::Failed(format!(
+                "the read passed its total size limit of {} (--max-read-size)",
+                human_size(limits.max_read_bytes)
+            )));
+        }
+        let next = on_page(&body, page).map_err(|e| {
+            let at = if page > 1 {
+                format!(" (page {page})")
+            } else {
+                String::new()
+            };
+            ListError::Failed(format!("{e}{at}"))
+        })?;
+        match next {
+            Some(next) if !seen.insert(&next) => {
+                return Err(ListError::Failed(format!(
+                "the server sent the continue token {:?} again on page {page}: a pagination loop",
+                sanitize(&next, 40)
+            )))
             }
-            Err(FetchError::Status { code: 410, .. }) if page > 1 => return Err(ListError::Gone),
-            Err(FetchError::Status { code: 403, message }) => {
-                return Err(ListError::Forbidden(message))
-            }
-            Err(FetchError::Status { code: 401, message }) => {
-                return Err(ListError::Unauthorized(message))
-            }
-            Err(e) => {
-                let retried = if e.is_transient() && conn.policy.retries > 0 {
-                    format!(" (tried {} times)", conn.policy.retries + 1)
-                } else {
-                    String::new()
-                };
-                return Err(ListError::Failed(format!("{e}{retried}")));
-            }
-        };
-        let Ok(text) = std::str::from_utf8(&body) else {
-            return Err(ListError::Failed("the response is not UTF-8".into()));
-        };
-        match on_page(text, page) {
-            Ok(Some(next)) if !next.is_empty() => token = Some(next),
-            Ok(_) => return Ok(()),
-            Err(e) => return Err(ListError::Failed(format!("unreadable response: {e}"))),
+            Some(next) => token = Some(next),
+            None => return Ok(()),
         }
     }
+    Err(ListError::Failed(format!(
+        "the list did not end after {} pages (--max-pages)",
+        limits.max_pages.max(1)
+    )))
 }
 
 /// Reads one list, all its pages, trying the kind's versions in order.
 pub(super) async fn run_job(
     conn: &Connection,
     job: &Job,
-    page_size: u32,
+    limits: &Limits,
     progress: &Progress,
 ) -> Outcome {
     let mut restarted = false;
@@ -143,26 +181,21 @@ pub(super) async fn run_job(
             // Which Secrets are TLS Secrets (metadata only, selected by type).
             let mut tls = BTreeSet::new();
             if job.spec.kind == "Secret" && job.metadata_only {
-                let typed = list_pages(
-                    conn,
-                    &path,
-                    true,
-                    None,
-                    Some(TLS_SECRETS),
-                    page_size,
-                    progress,
-                    |text, _| {
-                        let page: MetadataPage =
-                            serde_json::from_str(text).map_err(|e| e.to_string())?;
-                        for item in page.items.unwrap_or_default() {
-                            let m = item.metadata;
-                            if let (Some(ns), Some(name)) = (m.namespace, m.name) {
-                                tls.insert((ns, name));
-                            }
+                let request = ListRequest {
+                    path: &path,
+                    metadata_only: true,
+                    label_selector: None,
+                    field_selector: Some(TLS_SECRETS),
+                };
+                let typed = list_pages(conn, &request, limits, progress, |body, _| {
+                    let (names, next) = metadata_names(body)?;
+                    for (ns, name) in names {
+                        if let (Some(ns), Some(name)) = (ns, name) {
+                            tls.insert((ns, name));
                         }
-                        Ok(page.metadata.and_then(|m| m.continue_))
-                    },
-                )
+                    }
+                    Ok(next)
+                })
                 .await;
                 match typed {
                     Ok(()) => {}
@@ -175,50 +208,30 @@ pub(super) async fn run_job(
             }
             let mut result = LoadResult::default();
             let mut namespaces = BTreeSet::new();
-            let listed = list_pages(
-                conn,
-                &path,
-                job.metadata_only,
-                job.label_selector.as_deref(),
-                None,
-                page_size,
-                progress,
-                |text, page| {
-                    if job.label_selector.is_some() {
-                        // Helper lookup: only the namespaces of the pods found.
-                        let p: MetadataPage =
-                            serde_json::from_str(text).map_err(|e| e.to_string())?;
-                        for item in p.items.unwrap_or_default() {
-                            if let Some(ns) = item.metadata.namespace {
-                                namespaces.insert(ns);
-                            }
-                        }
-                        return Ok(p.metadata.and_then(|m| m.continue_));
-                    }
-                    let (loaded, next) = if job.metadata_only {
-                        metadata_page(job, version, &path, page, text, &tls)
-                            .map_err(|e| e.to_string())?
-                    } else {
-                        let mut loaded = load::load_text(&path, text);
-                        for o in &mut loaded.objects {
-                            o.origin.document = page;
-                        }
-                        for u in &mut loaded.unreadable {
-                            u.document = page;
-                        }
-                        let next = serde_json::from_str::<ListHead>(text)
-                            .ok()
-                            .and_then(|h| h.metadata)
-                            .and_then(|m| m.continue_);
-                        (loaded, next)
-                    };
-                    progress
-                        .objects
-                        .fetch_add(loaded.objects.len(), Ordering::Relaxed);
-                    result.merge(loaded);
-                    Ok(next)
-                },
-            )
+            let request = ListRequest {
+                path: &path,
+                metadata_only: job.metadata_only,
+                label_selector: job.label_selector.as_deref(),
+                field_selector: None,
+            };
+            let listed = list_pages(conn, &request, limits, progress, |body, page| {
+                if job.label_selector.is_some() {
+                    // Helper lookup: only the namespaces of the pods found.
+                    let (names, next) = metadata_names(body)?;
+                    namespaces.extend(names.into_iter().filter_map(|(ns, _)| ns));
+                    return Ok(next);
+                }
+                let (loaded, next) = if job.metadata_only {
+                    metadata_page(job, version, &path, page, body, &tls)?
+                } else {
+                    full_page(&path, page, body)?
+                };
+                progress
+                    .objects
+                    .fetch_add(loaded.objects.len(), Ordering::Relaxed);
+                result.merge(loaded);
+                Ok(next)
+            })
             .await;
             return match listed {
                 Ok(()) if job.label_selector.is_some() => Outcome::Namespaces(namespaces),
@@ -253,45 +266,4 @@ pub(super) fn encode_query(v: &str) -> String {
         }
     }
     out
-}
-
-/// A metadata-only page → the loader, as a `<Kind>List` of objects with metadata only.
-pub(super) fn metadata_page(
-    job: &Job,
-    version: &str,
-    path: &str,
-    page: usize,
-    text: &str,
-    tls: &BTreeSet<(String, String)>,
-) -> Result<(LoadResult, Option<String>), serde_json::Error> {
-    let parsed: MetadataPage = serde_json::from_str(text)?;
-    let items: Vec<serde_json::Value> = parsed
-        .items
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| {
-            job.skip_namespace.is_none() || i.metadata.namespace.as_deref() != job.skip_namespace
-        })
-        .map(|i| {
-            let is_tls = match (&i.metadata.namespace, &i.metadata.name) {
-                (Some(ns), Some(name)) => tls.contains(&(ns.clone(), name.clone())),
-                _ => false,
-            };
-            let mut item = serde_json::json!({ "metadata": i.metadata });
-            if is_tls {
-                item["type"] = "kubernetes.io/tls".into();
-            }
-            item
-        })
-        .collect();
-    let list = serde_json::json!({
-        "apiVersion": job.spec.api_version(version),
-        "kind": format!("{}List", job.spec.kind),
-        "items": items,
-    });
-    let mut loaded = load::load_text(path, &list.to_string());
-    for o in &mut loaded.objects {
-        o.origin.document = page;
-    }
-    Ok((loaded, parsed.metadata.and_then(|m| m.continue_)))
 }

@@ -3,18 +3,25 @@
 //! file would, so files and a live cluster reach the same model.
 
 mod list;
+mod page;
 mod plan;
 mod progress;
 
+#[doc(hidden)]
+pub use page::fuzz_list_page;
+pub use page::MAX_CONTINUE_TOKEN;
+
 use super::connect::Connection;
 use super::kinds::{helper_pod_selectors, KindSpec};
+use super::request::RequestPolicy;
 use super::LiveError;
-use list::run_job;
+use crate::cluster::request::{sanitize, DEFAULT_MAX_RESPONSE_BYTES, MESSAGE_LIMIT};
+use list::{run_job, Limits};
 use netdoctor_core::load::LoadResult;
 use plan::{plan, Job};
 use progress::Progress;
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -43,7 +50,20 @@ pub struct ReadOptions {
     pub concurrency: usize,
     /// A progress line on stderr (the caller decides: only when stderr is a terminal).
     pub progress: bool,
+    /// Largest response body (`--max-response-size`).
+    pub max_response_bytes: u64,
+    /// Pages of one list (`--max-pages`): a list still going after them is unreadable.
+    pub max_pages: usize,
+    /// Response bytes of the whole read, every list together (`--max-read-size`): bounds
+    /// the memory the objects read can take.
+    pub max_read_bytes: u64,
 }
+
+/// Default `max_pages`: 10,000 pages of 500 objects, five million objects of one kind.
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
+
+/// Default `max_read_bytes`.
+pub const DEFAULT_MAX_READ_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -52,6 +72,9 @@ impl Default for ReadOptions {
             page_size: 500,
             concurrency: 4,
             progress: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_pages: DEFAULT_MAX_PAGES,
+            max_read_bytes: DEFAULT_MAX_READ_BYTES,
         }
     }
 }
@@ -104,10 +127,18 @@ pub async fn read(conn: &Connection, options: &ReadOptions) -> Result<LiveRead, 
         lists_done: AtomicUsize::new(0),
         objects: AtomicUsize::new(0),
         requests: AtomicUsize::new(0),
+        bytes: AtomicU64::new(0),
         finished: AtomicBool::new(false),
     });
     let ticker = progress.spawn_ticker();
-    let result = read_inner(conn, options, &progress).await;
+    let conn = Connection {
+        policy: RequestPolicy {
+            max_body: options.max_response_bytes.max(1),
+            ..conn.policy
+        },
+        ..conn.clone()
+    };
+    let result = read_inner(&conn, options, &progress).await;
     progress.finished.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
         let _ = t.await;
@@ -201,13 +232,13 @@ async fn read_inner(
                 forbidden += 1;
                 problems.push(ReadProblem {
                     what: job.what(),
-                    reason,
+                    reason: sanitize(&reason, 2 * MESSAGE_LIMIT),
                     forbidden: true,
                 });
             }
             Outcome::Failed(reason) => problems.push(ReadProblem {
                 what: job.what(),
-                reason,
+                reason: sanitize(&reason, 2 * MESSAGE_LIMIT),
                 forbidden: false,
             }),
         }
@@ -271,10 +302,14 @@ async fn run_jobs(
         let conn = conn.clone();
         let semaphore = semaphore.clone();
         let progress = progress.clone();
-        let page_size = options.page_size.max(1);
+        let limits = Limits {
+            page_size: options.page_size.max(1),
+            max_pages: options.max_pages.max(1),
+            max_read_bytes: options.max_read_bytes,
+        };
         set.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let outcome = run_job(&conn, &job, page_size, &progress).await;
+            let outcome = run_job(&conn, &job, &limits, &progress).await;
             progress.lists_done.fetch_add(1, Ordering::Relaxed);
             (i, outcome)
         });

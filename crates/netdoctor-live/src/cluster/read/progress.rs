@@ -1,7 +1,7 @@
 //! Counters the parallel lists share, and the progress line on a terminal.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +12,8 @@ pub(super) struct Progress {
     pub(super) lists_done: AtomicUsize,
     pub(super) objects: AtomicUsize,
     pub(super) requests: AtomicUsize,
+    /// Response bytes received, every list together (against `max_read_bytes`).
+    pub(super) bytes: AtomicU64,
     pub(super) finished: AtomicBool,
 }
 

@@ -1,4 +1,5 @@
-use super::list::{encode_query, metadata_page};
+use super::list::encode_query;
+use super::page::metadata_page;
 use super::*;
 use crate::cluster::kinds::KINDS;
 
@@ -92,7 +93,8 @@ fn metadata_pages_drop_data_and_last_applied() {
         "kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{\"tls.key\":\"c2VjcmV0\"}}",
         "team":"web"}},"type":"kubernetes.io/tls","data":{"tls.key":"c2VjcmV0"}}]}"#;
     let tls = BTreeSet::from([("prod".to_string(), "tls".to_string())]);
-    let (loaded, next) = metadata_page(&job, "v1", "/api/v1/secrets", 1, text, &tls).unwrap();
+    let (loaded, next) =
+        metadata_page(&job, "v1", "/api/v1/secrets", 1, text.as_bytes(), &tls).unwrap();
     assert_eq!(next.as_deref(), Some("abc"));
     assert_eq!(loaded.objects.len(), 1);
     let json = loaded.objects[0].object.to_json().to_string();
@@ -100,4 +102,50 @@ fn metadata_pages_drop_data_and_last_applied() {
     assert!(json.contains("\"team\""), "{json}");
     assert!(json.contains("\"kind\":\"Secret\""), "{json}");
     assert!(json.contains("\"type\":\"kubernetes.io/tls\""), "{json}");
+}
+
+#[test]
+fn pages_that_are_not_lists_are_errors_with_their_position() {
+    use super::page::{full_page, PageError, MAX_CONTINUE_TOKEN};
+    let err = |body: &[u8]| full_page("/api/v1/pods", 1, body).unwrap_err().to_string();
+    assert_eq!(
+        full_page(
+            "/api/v1/pods",
+            1,
+            b"{\"items\":[],\"metadata\":{\"continue\":\"\xff\"}}"
+        )
+        .unwrap_err(),
+        PageError::NotUtf8 { offset: 36 }
+    );
+    assert!(err(b"{\"items\":[{]}").contains("line 1 column 12"));
+    assert!(err(b"{\"kind\":\"Status\"}").contains("it has no \"items\""));
+    assert!(err(b"[]").contains("not a list"));
+    assert!(err(b"{\"items\":[],\"metadata\":{\"continue\":7}}").contains("not a list"));
+    let long = format!(
+        "{{\"items\":[],\"metadata\":{{\"continue\":\"{}\"}}}}",
+        "a".repeat(MAX_CONTINUE_TOKEN + 1)
+    );
+    assert!(err(long.as_bytes()).contains("continue token"));
+    // An empty token ends the list, `items: null` is an empty list.
+    let (loaded, next) = full_page(
+        "/api/v1/pods",
+        1,
+        b"{\"items\":null,\"metadata\":{\"continue\":\"\"}}",
+    )
+    .unwrap();
+    assert!(loaded.objects.is_empty() && next.is_none());
+}
+
+/// The CI smoke run of the `live_list_page` fuzz target: its entry over the committed corpus.
+#[test]
+fn fuzz_corpus_smoke() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/live_list_page");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        super::fuzz_list_page(&std::fs::read(&path).unwrap());
+        n += 1;
+    }
+    assert!(n >= 5, "{n} corpus files in {}", dir.display());
 }

@@ -8,11 +8,19 @@
 //! - `labelSelector` (`k=v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`);
 //! - the metadata-only media type (`as=PartialObjectMetadataList`);
 //! - typed-list items without `kind`/`apiVersion`, as the API server sends them;
-//! - bearer-token authentication, and per-resource 403, 404, slowness and a one-off 503.
+//! - bearer-token authentication, and per-resource 403, 404, slowness and a one-off 503;
+//! - hostile answers per resource (`Hostile`, in hostile.rs): slow, endless, looping,
+//!   malformed and oversized responses, error statuses, redirects, broken connections.
 //!
 //! Only loopback addresses: it binds 127.0.0.1 and nothing else.
 
+mod hostile;
+mod selector;
+
+pub use hostile::Hostile;
+
 use super::kinds::KINDS;
+use selector::{field, parse_fields, parse_selector};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -73,6 +81,7 @@ pub struct LoggedRequest {
     pub query: Vec<(String, String)>,
     pub accept: String,
     pub authorization: Option<String>,
+    /// 0 for a hostile answer (`Hostile`).
     pub status: u16,
 }
 
@@ -99,6 +108,7 @@ pub struct FakeApiServer {
     slow: HashMap<String, Duration>,
     flaky: HashSet<String>,
     page_cap: Option<usize>,
+    hostile: HashMap<String, Hostile>,
     token: Option<String>,
     tls: Option<Arc<rustls::ServerConfig>>,
 }
@@ -147,6 +157,12 @@ impl FakeApiServer {
     /// The first request for this resource answers 503 (a transient error).
     pub fn flaky(mut self, resource: &str) -> Self {
         self.flaky.insert(resource.to_string());
+        self
+    }
+
+    /// Every list of this resource misbehaves this way (see `Hostile`).
+    pub fn hostile(mut self, resource: &str, mode: Hostile) -> Self {
+        self.hostile.insert(resource.to_string(), mode);
         self
     }
 
@@ -378,16 +394,22 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S, state: A
             query,
             headers,
         };
-        let (status, body) = respond(&state, &request).await;
-        if let Ok(mut log) = state.log.lock() {
-            log.push(LoggedRequest {
-                path: request.path.clone(),
-                query: request.query.clone(),
-                accept: request.headers.get("accept").cloned().unwrap_or_default(),
-                authorization: request.headers.get("authorization").cloned(),
-                status,
-            });
+        let hostile = parse_list_path(&request.path)
+            .and_then(|(_, _, _, resource)| state.server.hostile.get(&resource));
+        if let Some(mode) = hostile {
+            log_request(&state, &request, 0);
+            let token = request
+                .query
+                .iter()
+                .find(|(k, _)| k == "continue")
+                .map(|(_, v)| v.as_str());
+            match hostile::serve(reader.get_mut(), mode, token).await {
+                Ok(true) => continue,
+                _ => return,
+            }
         }
+        let (status, body) = respond(&state, &request).await;
+        log_request(&state, &request, status);
         let reason = http::StatusCode::from_u16(status)
             .ok()
             .and_then(|s| s.canonical_reason())
@@ -410,6 +432,19 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S, state: A
         {
             return;
         }
+    }
+}
+
+/// Records a request (status 0: a hostile answer, see `Hostile`).
+fn log_request(state: &State, request: &Request, status: u16) {
+    if let Ok(mut log) = state.log.lock() {
+        log.push(LoggedRequest {
+            path: request.path.clone(),
+            query: request.query.clone(),
+            accept: request.headers.get("accept").cloned().unwrap_or_default(),
+            authorization: request.headers.get("authorization").cloned(),
+            status,
+        });
     }
 }
 
@@ -630,99 +665,6 @@ async fn respond(state: &State, req: &Request) -> (u16, Vec<u8>) {
                "metadata": list_meta, "items": items})
     };
     (200, serde_json::to_vec(&body).unwrap_or_default())
-}
-
-/// `a.b=v`, `a.b==v`, `a.b!=v`, comma-separated: (path, value, equal).
-fn parse_fields(s: &str) -> Vec<(String, String, bool)> {
-    s.split(',')
-        .filter_map(|p| {
-            if let Some((k, v)) = p.split_once("!=") {
-                Some((k.trim().to_string(), v.trim().to_string(), false))
-            } else {
-                let (k, v) = p.split_once("==").or_else(|| p.split_once('='))?;
-                Some((k.trim().to_string(), v.trim().to_string(), true))
-            }
-        })
-        .collect()
-}
-
-/// The string at a dotted path of an object (`metadata.name`, `type`), or "".
-fn field<'a>(o: &'a Value, path: &str) -> &'a str {
-    let mut cur = o;
-    for part in path.split('.') {
-        cur = &cur[part];
-    }
-    cur.as_str().unwrap_or("")
-}
-
-/// One label selector requirement.
-enum Requirement {
-    Eq(String, String),
-    NotEq(String, String),
-    In(String, Vec<String>),
-    NotIn(String, Vec<String>),
-    Exists(String),
-    NotExists(String),
-}
-
-impl Requirement {
-    fn matches(&self, labels: &Value) -> bool {
-        let get = |k: &str| labels.get(k).and_then(Value::as_str);
-        match self {
-            Requirement::Eq(k, v) => get(k) == Some(v.as_str()),
-            Requirement::NotEq(k, v) => get(k) != Some(v.as_str()),
-            Requirement::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Requirement::NotIn(k, vs) => !get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Requirement::Exists(k) => get(k).is_some(),
-            Requirement::NotExists(k) => get(k).is_none(),
-        }
-    }
-}
-
-fn parse_selector(s: &str) -> Vec<Requirement> {
-    // Split at commas outside parentheses.
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0usize);
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(&s[start..]);
-    let set = |v: &str| -> Vec<String> {
-        v.trim()
-            .trim_start_matches('(')
-            .trim_end_matches(')')
-            .split(',')
-            .map(|x| x.trim().to_string())
-            .collect()
-    };
-    parts
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            if let Some((k, v)) = p.split_once(" notin ") {
-                Requirement::NotIn(k.trim().into(), set(v))
-            } else if let Some((k, v)) = p.split_once(" in ") {
-                Requirement::In(k.trim().into(), set(v))
-            } else if let Some((k, v)) = p.split_once("!=") {
-                Requirement::NotEq(k.trim().into(), v.trim().into())
-            } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
-                Requirement::Eq(k.trim().into(), v.trim().into())
-            } else if let Some(k) = p.strip_prefix('!') {
-                Requirement::NotExists(k.trim().into())
-            } else {
-                Requirement::Exists(p.into())
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
