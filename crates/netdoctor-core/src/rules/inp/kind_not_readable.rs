@@ -7,10 +7,13 @@ pub static RULE: Rule = Rule {
     area: crate::rules::Area::Inp,
     name: "kind-not-readable",
     severity: Severity::Info,
-    summary: "live: reading a kind was forbidden; the checks that need it report \"not checked\"",
+    summary: "live: a kind could not be listed (forbidden, server error, timeout, too large, unparsable); the checks that need it report \"not checked\"",
     doc: r#"## What it checks
-When netdoctor reads a live cluster, each kind is listed separately. A kind the credentials
-may not list (HTTP 403) is reported here instead of failing the whole run.
+When netdoctor reads a live cluster, each kind is listed separately. A kind that could not be
+listed is reported here, with the real reason, instead of failing the whole run: the
+credentials may not list it (HTTP 403), the API server answered with an error status, did not
+answer in time, sent more than `--max-response-size` or a pagination loop, or sent a body that
+is not a list (invalid UTF-8 or JSON, with the position).
 
 ## Why it breaks traffic
 It does not; but every check that needs that kind cannot be made, and netdoctor says "not
@@ -18,8 +21,10 @@ checked" rather than guessing. A missing NetworkPolicy list, for instance, would
 look like an open network.
 
 ## How to fix
-Grant the read-only ClusterRole in `deploy/rbac.yaml` (get/list on the kinds netdoctor
-reads), or run with credentials that have it.
+For 403: grant the read-only ClusterRole in `deploy/rbac.yaml` (get/list on the kinds
+netdoctor reads), or run with credentials that have it. For the other reasons: check the API
+server (or the proxy in front of it) named in the message; raise `--request-timeout` or
+`--max-response-size` only when the cluster is simply large.
 
 ## Example
 ```
