@@ -17,7 +17,7 @@
 use crate::probe::dns::{self, DnsProbe, ResolvConf};
 use crate::probe::http::{HttpOptions, HttpProbe};
 use crate::probe::tcp::TcpProbe;
-use crate::probe::{parse_duration, Probe, Thresholds};
+use crate::probe::{parse_duration, redact_url, Probe, Thresholds};
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -193,7 +193,9 @@ pub fn parse(
     let mut seen = BTreeSet::new();
     let mut resolv: Option<ResolvConf> = None;
     for (i, t) in raw.targets.into_iter().enumerate() {
-        let at = |msg: String| format!("targets[{i}] ({} {:?}): {msg}", t.kind.as_str(), t.target);
+        // What is shown of the target (errors, logs, the `target` label): no URL userinfo.
+        let shown = redact_url(&t.target).into_owned();
+        let at = |msg: String| format!("targets[{i}] ({} {shown:?}): {msg}", t.kind.as_str());
         let target_interval = t.interval.map_or(interval, |d| d.0);
         check_interval("interval", target_interval).map_err(at)?;
         if t.server.is_some() && t.kind != Kind::Dns {
@@ -229,12 +231,12 @@ pub fn parse(
             Probe::Dns(p) => p.setup().server.clone(),
             _ => String::new(),
         };
-        if !seen.insert((t.kind, t.target.clone(), server.clone())) {
+        if !seen.insert((t.kind, shown.clone(), server.clone())) {
             return Err(at("listed twice".to_string()));
         }
         targets.push(Target {
             kind: t.kind,
-            target: t.target,
+            target: shown,
             server,
             interval: target_interval,
             probe: Arc::new(probe),
@@ -424,6 +426,41 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
         let err = parse("targets: [{kind: http, target: 'ftp://x/'}]", &no_resolv).unwrap_err();
         assert!(err.starts_with("targets[0]"), "{err}");
         assert!(parse("", &no_resolv).is_err());
+    }
+
+    /// Issue 17 item 10: the `target` label, log lines and errors show `***@` for a URL's
+    /// userinfo, never the password.
+    #[test]
+    fn url_credentials_are_redacted_in_labels_and_errors() {
+        let c = parse(
+            "targets: [{kind: http, target: 'http://admin:s3cret@127.0.0.1:8080/health'}]",
+            &no_resolv,
+        )
+        .unwrap();
+        assert_eq!(c.targets[0].target, "http://***@127.0.0.1:8080/health");
+        assert_eq!(
+            c.targets[0].probe.target(),
+            "http://***@127.0.0.1:8080/health"
+        );
+        assert!(!format!("{:?}", c.targets[0]).contains("s3cret"));
+        for bad in [
+            "targets: [{kind: http, target: 'ftp://admin:s3cret@h/'}]",
+            "targets: [{kind: http, target: 'http://admin:s3cret@h/', interval: 1ms}]",
+            "targets: [{kind: http, target: 'http://a:s3cret@h/'}, {kind: http, target: 'http://a:s3cret@h/'}]",
+        ] {
+            let err = parse(bad, &no_resolv).unwrap_err();
+            assert!(!err.contains("s3cret"), "{bad}: {err}");
+            assert!(err.contains("***@h/"), "{bad}: {err}");
+        }
+        // The metric label: every series of the target carries the redacted URL.
+        let m = crate::monitor::metrics::Metrics::new();
+        m.add_target(&c.targets[0]);
+        let text = m.encode(false);
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(
+            text.contains("target=\"http://***@127.0.0.1:8080/health\""),
+            "{text}"
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! Kubernetes HTTP probes.
 
 use super::lookup;
-use super::{classify_io, io_reason, ms_since, ErrorClass, Failure, Sample, SetupError};
+use super::{
+    classify_io, io_reason, ms_since, redact_url, ErrorClass, Failure, Sample, SetupError,
+};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::header::{HeaderName, HeaderValue, ACCEPT, HOST, USER_AGENT};
@@ -67,7 +69,7 @@ impl std::fmt::Debug for HttpProbe {
 
 fn bad_target(url: &str, reason: impl Into<String>) -> SetupError {
     SetupError::Target {
-        target: url.to_string(),
+        target: redact_url(url).into_owned(),
         reason: reason.into(),
     }
 }
@@ -278,7 +280,9 @@ impl HttpProbe {
             None
         };
         Ok(HttpProbe {
-            target: url.to_string(),
+            // Shown everywhere (reports, failure messages, metric labels): never the userinfo.
+            // The request does not send it either (no `Authorization` is derived from it).
+            target: redact_url(url).into_owned(),
             host,
             port,
             path,
