@@ -451,6 +451,27 @@ fn bad_config_keeps_the_old_one_and_says_why() {
     write_config(&config, "targets: [{kind: tcp, target: \"no-port\"}]\n");
     let line = agent.wait_log("no-port", Duration::from_secs(10));
     assert!(line.contains("targets[0]"), "{line}");
+    // Issue 17 items 9 and 10: an oversized file and one with nothing to measure are
+    // rejected the same way, and the old config stays in force.
+    let mut big = format!("interval: 200ms\ntargets: [{{kind: tcp, target: \"{b}\"}}]\n");
+    while big.len() <= 1024 * 1024 {
+        big.push_str(&format!("# {}\n", "x".repeat(1000)));
+    }
+    write_config(&config, &big);
+    let line = agent.wait_log("larger than 1 MiB", Duration::from_secs(10));
+    assert!(
+        line.contains("keeping the previous config (1 targets)"),
+        "{line}"
+    );
+    write_config(&config, "interval: 200ms\ntargets: []\n");
+    let line = agent.wait_log("no targets and no peers", Duration::from_secs(10));
+    assert!(
+        line.contains("keeping the previous config (1 targets)"),
+        "{line}"
+    );
+    let before = count(&agent.metrics());
+    agent.wait_metrics("a still probed", |m| count(m) >= before + 2.0);
+    assert!(!agent.metrics().contains(&b.to_string()));
     // A good config is taken again.
     write_config(
         &config,

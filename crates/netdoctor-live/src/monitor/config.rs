@@ -31,6 +31,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Bounds that keep a typo from turning the agent into a flood or a no-op.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
 pub const MAX_TARGETS: usize = 10_000;
+/// Largest config file read: far more than 10,000 targets need.
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
 /// A Go-style duration in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +266,12 @@ pub fn parse(
         }
         None => None,
     };
+    if targets.is_empty() && peers.is_none() {
+        return Err(
+            "no targets and no peers: the agent would measure nothing (list `targets`, or add a `peers` section)"
+                .to_string(),
+        );
+    }
     Ok(Config {
         interval,
         timeout,
@@ -282,10 +290,47 @@ fn check_interval(name: &str, d: Duration) -> Result<(), String> {
     Ok(())
 }
 
+/// The file's text: a regular file (a ConfigMap key, through its symlinks) of at most
+/// [`MAX_CONFIG_BYTES`], in UTF-8. A FIFO, a device or a directory is refused before it is
+/// read, so a load never waits for a writer nor reads without end.
+fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let regular = |m: std::fs::Metadata| {
+        if m.is_file() {
+            Ok(())
+        } else {
+            Err(format!(
+                "cannot read {shown}: not a regular file (a monitor config is a file, such as a ConfigMap key)"
+            ))
+        }
+    };
+    regular(std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?)?;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    regular(
+        file.metadata()
+            .map_err(|e| format!("cannot read {shown}: {e}"))?,
+    )?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "{shown}: larger than 1 MiB ({MAX_CONFIG_BYTES} bytes), the bound of a monitor config"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{shown}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// Reads and parses the file at `path`; dns targets without a server read /etc/resolv.conf.
 pub fn load(path: &std::path::Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_bounded(path)?;
     parse(&text, &|| {
         ResolvConf::load(RESOLV_CONF).map_err(|e| e.to_string())
     })
@@ -461,6 +506,77 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
             text.contains("target=\"http://***@127.0.0.1:8080/health\""),
             "{text}"
         );
+    }
+
+    /// Issue 17 item 10: a config that would measure nothing is an error, not an idle agent.
+    #[test]
+    fn nothing_to_measure_is_rejected() {
+        for text in [
+            "targets: []",
+            "interval: 10s",
+            "timeout: 1s\ntargets: []\n",
+            "# only a comment\n{}",
+        ] {
+            let err = parse(text, &no_resolv).unwrap_err();
+            assert!(err.contains("no targets and no peers"), "{text:?}: {err}");
+        }
+    }
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "netdoctor-monitor-config-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("monitor.yaml")
+    }
+
+    /// Issue 17 item 9: the file is read up to MAX_CONFIG_BYTES; more is an error naming the
+    /// file and the bound, and only regular files are read (a FIFO or /dev/zero would hang or
+    /// grow without end).
+    #[test]
+    fn oversized_or_special_files_are_refused() {
+        let path = temp_file("big");
+        // A valid config padded with a comment past the bound.
+        let mut text = String::from("targets: [{kind: tcp, target: '127.0.0.1:80'}]\n");
+        let line = format!("# {}\n", "x".repeat(1000));
+        while text.len() <= MAX_CONFIG_BYTES {
+            text.push_str(&line);
+        }
+        std::fs::write(&path, &text).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(err.contains("monitor.yaml"), "{err}");
+        assert!(err.contains("larger than 1 MiB"), "{err}");
+        // Just under the bound loads.
+        text.truncate(MAX_CONFIG_BYTES - 10);
+        text.push('\n');
+        std::fs::write(&path, &text).unwrap();
+        assert!(load(&path).is_ok());
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+        #[cfg(unix)]
+        {
+            let err = load(std::path::Path::new("/dev/zero")).unwrap_err();
+            assert!(
+                err.contains("/dev/zero") && err.contains("not a regular file"),
+                "{err}"
+            );
+            let fifo = temp_file("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let f = fifo.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(load(&f));
+                });
+                let got = rx
+                    .recv_timeout(std::time::Duration::from_secs(10))
+                    .expect("loading a FIFO returns instead of waiting for a writer");
+                let err = got.unwrap_err();
+                assert!(err.contains("not a regular file"), "{err}");
+            }
+            let _ = std::fs::remove_dir_all(fifo.parent().unwrap());
+        }
     }
 
     #[test]
