@@ -579,6 +579,22 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
         }
     }
 
+    /// The committed fuzz corpus (`fuzz/corpus/monitor_config`) through the fuzz target's
+    /// entry: a config or an error, never a panic (the CI smoke run, no nightly needed).
+    #[test]
+    fn fuzz_corpus_monitor_config() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/monitor_config");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus is committed") {
+            let bytes = std::fs::read(entry.expect("corpus entry").path()).expect("corpus file");
+            let _ = parse(&String::from_utf8_lossy(&bytes), &pod_resolv);
+            let _ = parse(&String::from_utf8_lossy(&bytes), &no_resolv);
+            n += 1;
+        }
+        assert!(n >= 5, "only {n} corpus files in {dir:?}");
+    }
+
     #[test]
     fn dns_without_server_uses_the_pods_resolver() {
         let err = parse(
