@@ -451,6 +451,27 @@ fn bad_config_keeps_the_old_one_and_says_why() {
     write_config(&config, "targets: [{kind: tcp, target: \"no-port\"}]\n");
     let line = agent.wait_log("no-port", Duration::from_secs(10));
     assert!(line.contains("targets[0]"), "{line}");
+    // Issue 17 items 9 and 10: an oversized file and one with nothing to measure are
+    // rejected the same way, and the old config stays in force.
+    let mut big = format!("interval: 200ms\ntargets: [{{kind: tcp, target: \"{b}\"}}]\n");
+    while big.len() <= 1024 * 1024 {
+        big.push_str(&format!("# {}\n", "x".repeat(1000)));
+    }
+    write_config(&config, &big);
+    let line = agent.wait_log("larger than 1 MiB", Duration::from_secs(10));
+    assert!(
+        line.contains("keeping the previous config (1 targets)"),
+        "{line}"
+    );
+    write_config(&config, "interval: 200ms\ntargets: []\n");
+    let line = agent.wait_log("no targets and no peers", Duration::from_secs(10));
+    assert!(
+        line.contains("keeping the previous config (1 targets)"),
+        "{line}"
+    );
+    let before = count(&agent.metrics());
+    agent.wait_metrics("a still probed", |m| count(m) >= before + 2.0);
+    assert!(!agent.metrics().contains(&b.to_string()));
     // A good config is taken again.
     write_config(
         &config,
@@ -532,6 +553,106 @@ fn hanging_target_does_not_stall_the_others() {
     agent.wait_metrics("the hanging attempt ends as a timeout", |m| {
         m.contains(&format!("netdoctor_probe_failures_total{{kind=\"http\",target=\"http://{hang_addr}/\",reason=\"timeout\"}}"))
     });
+    let (status, _) = agent.stop();
+    assert!(status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One GET with a client bound like a kubelet probe's: connect, send and the whole answer
+/// within `limit`. The status, or why there was none.
+fn get_within(addr: SocketAddr, path: &str, limit: Duration) -> Result<u16, String> {
+    let start = Instant::now();
+    let mut s = TcpStream::connect_timeout(&addr, limit).map_err(|e| format!("connect: {e}"))?;
+    let left = |what: &str| {
+        limit
+            .checked_sub(start.elapsed())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| format!("{what}: over {limit:?}"))
+    };
+    s.set_write_timeout(Some(left("write")?)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("write: {e}"))?;
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        s.set_read_timeout(Some(left("read")?)).unwrap();
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&chunk[..n]),
+            Err(e) => return Err(format!("read after {:?}: {e}", start.elapsed())),
+        }
+    }
+    left("answer")?;
+    let text = String::from_utf8_lossy(&raw);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("no status line in {text:?}"))
+}
+
+/// Issue 17 item 5 (slowloris): 200 sockets that connect and send nothing, kept at 200 for
+/// the whole test (a closed one is replaced), must not keep the kubelet's probes out: every
+/// /healthz (and /readyz) answers within a 1 s client timeout, and the agent closes an idle
+/// socket within a few seconds instead of holding it.
+#[test]
+fn healthz_answers_under_200_idle_connections() {
+    let tcp = tcp_listener();
+    let dir = temp_dir("slowloris");
+    let config = dir.join("monitor.yaml");
+    write_config(
+        &config,
+        &format!(
+            "interval: 1s
+targets: [{{kind: tcp, target: \"{tcp}\"}}]\n"
+        ),
+    );
+    let agent = Agent::start(&config, &[], &[]);
+    let addr = agent.addr;
+    let open_idle = |n: usize| -> Vec<TcpStream> {
+        (0..n)
+            .filter_map(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok())
+            .collect()
+    };
+    let mut idle = open_idle(200);
+    assert!(idle.len() >= 190, "only {} idle sockets opened", idle.len());
+    std::thread::sleep(Duration::from_millis(300));
+    let mut failures = Vec::new();
+    for round in 0..8 {
+        for path in ["/healthz", "/readyz"] {
+            match get_within(addr, path, Duration::from_secs(1)) {
+                Ok(200 | 503) => {}
+                Ok(other) => failures.push(format!("round {round} {path}: HTTP {other}")),
+                Err(e) => failures.push(format!("round {round} {path}: {e}")),
+            }
+        }
+        // Keep 200 idle sockets: replace the ones the agent closed.
+        idle.retain(|s| {
+            s.set_nonblocking(true).unwrap();
+            let mut b = [0u8; 1];
+            let open =
+                matches!(s.peek(&mut b), Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock);
+            s.set_nonblocking(false).unwrap();
+            open
+        });
+        idle.extend(open_idle(200 - idle.len()));
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    assert!(failures.is_empty(), "probes failed: {failures:#?}");
+    // The agent does not hold an idle socket: it is closed within 10 s (the header timeout
+    // is about 2 s).
+    let s = &idle[idle.len() - 1];
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut b = [0u8; 16];
+    let read = (&*s).read(&mut b);
+    let held = matches!(&read, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+    assert!(
+        !held && !matches!(read, Ok(n) if n > 0),
+        "an idle socket was not closed within 10 s: {read:?}"
+    );
+    drop(idle);
     let (status, _) = agent.stop();
     assert!(status.success());
     let _ = std::fs::remove_dir_all(&dir);

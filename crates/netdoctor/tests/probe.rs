@@ -208,3 +208,52 @@ fn probe_usage_errors_exit_2() {
         );
     }
 }
+
+/// Issue 17 item 10: a password in the URL's userinfo is never echoed, in any output format,
+/// in a failure message or in a usage error; the target shows `***@` instead.
+#[test]
+fn probe_http_never_echoes_url_credentials() {
+    let ok = http_server(200);
+    let failing = http_server(503);
+    let closed = closed_port();
+    let secret = "s3cretPW";
+    for (port, format) in [
+        (ok, "json"),
+        (ok, "table"),
+        (ok, "md"),
+        (failing, "json"),
+        (closed, "yaml"),
+    ] {
+        let url = format!("http://admin:{secret}@127.0.0.1:{port}/health");
+        let mut args = vec!["probe", "http", &url, "-o", format];
+        args.extend(FAST);
+        let o = netdoctor(&args);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!all.contains(secret), "-o {format}, port {port}:\n{all}");
+        assert!(
+            all.contains(&format!("http://***@127.0.0.1:{port}/health")),
+            "-o {format}:\n{all}"
+        );
+        if format == "json" {
+            assert_eq!(
+                json(&o)["target"],
+                format!("http://***@127.0.0.1:{port}/health")
+            );
+        }
+    }
+    // Usage errors that quote the URL redact it too.
+    for bad in [
+        format!("ftp://admin:{secret}@127.0.0.1/"),
+        format!("admin:{secret}@127.0.0.1:80/"),
+        format!("http://admin:{secret}@/x"),
+    ] {
+        let o = netdoctor(&["probe", "http", &bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains(secret), "{bad}: {err}");
+    }
+}

@@ -17,7 +17,7 @@
 use crate::probe::dns::{self, DnsProbe, ResolvConf};
 use crate::probe::http::{HttpOptions, HttpProbe};
 use crate::probe::tcp::TcpProbe;
-use crate::probe::{parse_duration, Probe, Thresholds};
+use crate::probe::{parse_duration, redact_url, Probe, Thresholds};
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -31,6 +31,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Bounds that keep a typo from turning the agent into a flood or a no-op.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
 pub const MAX_TARGETS: usize = 10_000;
+/// Largest config file read: far more than 10,000 targets need.
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
 /// A Go-style duration in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +195,9 @@ pub fn parse(
     let mut seen = BTreeSet::new();
     let mut resolv: Option<ResolvConf> = None;
     for (i, t) in raw.targets.into_iter().enumerate() {
-        let at = |msg: String| format!("targets[{i}] ({} {:?}): {msg}", t.kind.as_str(), t.target);
+        // What is shown of the target (errors, logs, the `target` label): no URL userinfo.
+        let shown = redact_url(&t.target).into_owned();
+        let at = |msg: String| format!("targets[{i}] ({} {shown:?}): {msg}", t.kind.as_str());
         let target_interval = t.interval.map_or(interval, |d| d.0);
         check_interval("interval", target_interval).map_err(at)?;
         if t.server.is_some() && t.kind != Kind::Dns {
@@ -229,12 +233,12 @@ pub fn parse(
             Probe::Dns(p) => p.setup().server.clone(),
             _ => String::new(),
         };
-        if !seen.insert((t.kind, t.target.clone(), server.clone())) {
+        if !seen.insert((t.kind, shown.clone(), server.clone())) {
             return Err(at("listed twice".to_string()));
         }
         targets.push(Target {
             kind: t.kind,
-            target: t.target,
+            target: shown,
             server,
             interval: target_interval,
             probe: Arc::new(probe),
@@ -262,6 +266,12 @@ pub fn parse(
         }
         None => None,
     };
+    if targets.is_empty() && peers.is_none() {
+        return Err(
+            "no targets and no peers: the agent would measure nothing (list `targets`, or add a `peers` section)"
+                .to_string(),
+        );
+    }
     Ok(Config {
         interval,
         timeout,
@@ -280,10 +290,47 @@ fn check_interval(name: &str, d: Duration) -> Result<(), String> {
     Ok(())
 }
 
+/// The file's text: a regular file (a ConfigMap key, through its symlinks) of at most
+/// [`MAX_CONFIG_BYTES`], in UTF-8. A FIFO, a device or a directory is refused before it is
+/// read, so a load never waits for a writer nor reads without end.
+fn read_bounded(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let shown = path.display();
+    let regular = |m: std::fs::Metadata| {
+        if m.is_file() {
+            Ok(())
+        } else {
+            Err(format!(
+                "cannot read {shown}: not a regular file (a monitor config is a file, such as a ConfigMap key)"
+            ))
+        }
+    };
+    regular(std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?)?;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    regular(
+        file.metadata()
+            .map_err(|e| format!("cannot read {shown}: {e}"))?,
+    )?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    if bytes.len() > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "{shown}: larger than 1 MiB ({MAX_CONFIG_BYTES} bytes), the bound of a monitor config"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{shown}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// Reads and parses the file at `path`; dns targets without a server read /etc/resolv.conf.
 pub fn load(path: &std::path::Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_bounded(path)?;
     parse(&text, &|| {
         ResolvConf::load(RESOLV_CONF).map_err(|e| e.to_string())
     })
@@ -424,6 +471,128 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
         let err = parse("targets: [{kind: http, target: 'ftp://x/'}]", &no_resolv).unwrap_err();
         assert!(err.starts_with("targets[0]"), "{err}");
         assert!(parse("", &no_resolv).is_err());
+    }
+
+    /// Issue 17 item 10: the `target` label, log lines and errors show `***@` for a URL's
+    /// userinfo, never the password.
+    #[test]
+    fn url_credentials_are_redacted_in_labels_and_errors() {
+        let c = parse(
+            "targets: [{kind: http, target: 'http://admin:s3cret@127.0.0.1:8080/health'}]",
+            &no_resolv,
+        )
+        .unwrap();
+        assert_eq!(c.targets[0].target, "http://***@127.0.0.1:8080/health");
+        assert_eq!(
+            c.targets[0].probe.target(),
+            "http://***@127.0.0.1:8080/health"
+        );
+        assert!(!format!("{:?}", c.targets[0]).contains("s3cret"));
+        for bad in [
+            "targets: [{kind: http, target: 'ftp://admin:s3cret@h/'}]",
+            "targets: [{kind: http, target: 'http://admin:s3cret@h/', interval: 1ms}]",
+            "targets: [{kind: http, target: 'http://a:s3cret@h/'}, {kind: http, target: 'http://a:s3cret@h/'}]",
+        ] {
+            let err = parse(bad, &no_resolv).unwrap_err();
+            assert!(!err.contains("s3cret"), "{bad}: {err}");
+            assert!(err.contains("***@h/"), "{bad}: {err}");
+        }
+        // The metric label: every series of the target carries the redacted URL.
+        let m = crate::monitor::metrics::Metrics::new();
+        m.add_target(&c.targets[0]);
+        let text = m.encode(false);
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(
+            text.contains("target=\"http://***@127.0.0.1:8080/health\""),
+            "{text}"
+        );
+    }
+
+    /// Issue 17 item 10: a config that would measure nothing is an error, not an idle agent.
+    #[test]
+    fn nothing_to_measure_is_rejected() {
+        for text in [
+            "targets: []",
+            "interval: 10s",
+            "timeout: 1s\ntargets: []\n",
+            "# only a comment\n{}",
+        ] {
+            let err = parse(text, &no_resolv).unwrap_err();
+            assert!(err.contains("no targets and no peers"), "{text:?}: {err}");
+        }
+    }
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "netdoctor-monitor-config-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("monitor.yaml")
+    }
+
+    /// Issue 17 item 9: the file is read up to MAX_CONFIG_BYTES; more is an error naming the
+    /// file and the bound, and only regular files are read (a FIFO or /dev/zero would hang or
+    /// grow without end).
+    #[test]
+    fn oversized_or_special_files_are_refused() {
+        let path = temp_file("big");
+        // A valid config padded with a comment past the bound.
+        let mut text = String::from("targets: [{kind: tcp, target: '127.0.0.1:80'}]\n");
+        let line = format!("# {}\n", "x".repeat(1000));
+        while text.len() <= MAX_CONFIG_BYTES {
+            text.push_str(&line);
+        }
+        std::fs::write(&path, &text).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(err.contains("monitor.yaml"), "{err}");
+        assert!(err.contains("larger than 1 MiB"), "{err}");
+        // Just under the bound loads.
+        text.truncate(MAX_CONFIG_BYTES - 10);
+        text.push('\n');
+        std::fs::write(&path, &text).unwrap();
+        assert!(load(&path).is_ok());
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+        #[cfg(unix)]
+        {
+            let err = load(std::path::Path::new("/dev/zero")).unwrap_err();
+            assert!(
+                err.contains("/dev/zero") && err.contains("not a regular file"),
+                "{err}"
+            );
+            let fifo = temp_file("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let f = fifo.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(load(&f));
+                });
+                let got = rx
+                    .recv_timeout(std::time::Duration::from_secs(10))
+                    .expect("loading a FIFO returns instead of waiting for a writer");
+                let err = got.unwrap_err();
+                assert!(err.contains("not a regular file"), "{err}");
+            }
+            let _ = std::fs::remove_dir_all(fifo.parent().unwrap());
+        }
+    }
+
+    /// The committed fuzz corpus (`fuzz/corpus/monitor_config`) through the fuzz target's
+    /// entry: a config or an error, never a panic (the CI smoke run, no nightly needed).
+    #[test]
+    fn fuzz_corpus_monitor_config() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/monitor_config");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus is committed") {
+            let bytes = std::fs::read(entry.expect("corpus entry").path()).expect("corpus file");
+            let _ = parse(&String::from_utf8_lossy(&bytes), &pod_resolv);
+            let _ = parse(&String::from_utf8_lossy(&bytes), &no_resolv);
+            n += 1;
+        }
+        assert!(n >= 5, "only {n} corpus files in {dir:?}");
     }
 
     #[test]

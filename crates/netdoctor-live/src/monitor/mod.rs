@@ -15,6 +15,7 @@
 //! scheduling, lets the attempts in flight finish (drain) and stops the server.
 
 pub mod config;
+pub mod connections;
 pub mod metrics;
 pub mod peers;
 pub mod server;

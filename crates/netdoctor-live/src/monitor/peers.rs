@@ -52,17 +52,18 @@ pub struct ApiPeerSource {
 impl ApiPeerSource {
     /// A plain-HTTP API endpoint without credentials (`kubectl proxy`: `http://127.0.0.1:8001`).
     pub fn http(url: &str) -> Result<Self, String> {
+        let shown = crate::probe::redact_url(url);
         let uri: Uri = url
             .parse()
-            .map_err(|e| format!("--api-server {url:?}: {e}"))?;
+            .map_err(|e| format!("--api-server {shown:?}: {e}"))?;
         if uri.scheme_str() != Some("http") {
             return Err(format!(
-                "--api-server {url:?}: only http:// (kubectl proxy); without it the kubeconfig or the pod's service account is used"
+                "--api-server {shown:?}: only http:// (kubectl proxy); without it the kubeconfig or the pod's service account is used"
             ));
         }
         let host = uri
             .host()
-            .ok_or_else(|| format!("--api-server {url:?}: no host"))?
+            .ok_or_else(|| format!("--api-server {shown:?}: no host"))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string();

@@ -2,6 +2,7 @@
 //! the scheduler measured and never probes anything named in a request (no query parameter
 //! or path is ever turned into a target).
 
+use super::connections::{Connections, Slot, MAX_CONNECTIONS, PER_IP};
 use super::{stopped, Shared};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -10,17 +11,21 @@ use hyper::header::{HeaderValue, ACCEPT, ALLOW, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::net::TcpListener;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
-/// A scrape connection that sends nothing for this long is closed.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; more wait in the kernel's accept queue.
-const MAX_CONNECTIONS: usize = 64;
+/// A connection whose request head has not fully arrived this long after it was opened is
+/// closed: a kubelet probe or a Prometheus scrape sends it at once.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+/// Whole life of one connection (one request: keep-alive is off), slow readers included.
+pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(10);
+/// How often at most the agent logs that it closed connections to make room.
+const EVICTION_LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// Whether the Accept header asks for OpenMetrics (what Prometheus sends first).
 pub fn wants_openmetrics(accept: Option<&HeaderValue>) -> bool {
@@ -82,17 +87,19 @@ pub fn respond(shared: &Shared, req: &Request<Incoming>) -> Response<Full<Bytes>
 }
 
 /// Serves until `stop` turns true; then stops accepting and lets open connections finish.
+///
+/// Every connection is accepted at once and bounded (see [`Connections`]): idle sockets
+/// cannot keep `/healthz` out, whatever their number.
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let table = Connections::default();
+    let mut evicted_since_log = 0usize;
+    let mut last_log: Option<Instant> = None;
     loop {
-        let permit = tokio::select! {
-            p = slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
-            _ = stopped(&mut stop) => return,
-        };
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
+                    // Out of descriptors, most likely: connections end within their deadline.
                     (shared.log)(&format!("accept failed: {e}"));
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
@@ -100,28 +107,48 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::
             },
             _ = stopped(&mut stop) => return,
         };
-        let shared = shared.clone();
-        let mut conn_stop = stop.clone();
-        tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let r = respond(&shared, &req);
-                async move { Ok::<_, Infallible>(r) }
-            });
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT);
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stopped(&mut conn_stop) => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-                }
-            }
-            drop(permit);
-        });
+        let (slot, evicted) = table.admit(peer.ip());
+        evicted_since_log += evicted;
+        if evicted_since_log > 0 && last_log.is_none_or(|t| t.elapsed() >= EVICTION_LOG_EVERY) {
+            (shared.log)(&format!(
+                "closed {evicted_since_log} idle or slow HTTP connections to make room (at most {PER_IP} per client address, {MAX_CONNECTIONS} in all)"
+            ));
+            evicted_since_log = 0;
+            last_log = Some(Instant::now());
+        }
+        tokio::spawn(serve_connection(stream, slot, shared.clone(), stop.clone()));
+    }
+}
+
+/// Serves one connection (one request) until it ends, is evicted, runs past its deadline or
+/// the server stops.
+async fn serve_connection(
+    stream: TcpStream,
+    mut slot: Slot,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let requested = slot.requested();
+    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+        requested.store(true, Ordering::Release);
+        let r = respond(&shared, &req);
+        async move { Ok::<_, Infallible>(r) }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .keep_alive(false);
+    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = &mut slot.evicted => {}
+        _ = tokio::time::sleep(CONNECTION_DEADLINE) => {}
+        _ = stopped(&mut stop) => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+        }
     }
 }
 

@@ -10,7 +10,9 @@
 //! Kubernetes HTTP probes.
 
 use super::lookup;
-use super::{classify_io, io_reason, ms_since, ErrorClass, Failure, Sample, SetupError};
+use super::{
+    classify_io, io_reason, ms_since, redact_url, ErrorClass, Failure, Sample, SetupError,
+};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::header::{HeaderName, HeaderValue, ACCEPT, HOST, USER_AGENT};
@@ -67,7 +69,7 @@ impl std::fmt::Debug for HttpProbe {
 
 fn bad_target(url: &str, reason: impl Into<String>) -> SetupError {
     SetupError::Target {
-        target: url.to_string(),
+        target: redact_url(url).into_owned(),
         reason: reason.into(),
     }
 }
@@ -278,7 +280,9 @@ impl HttpProbe {
             None
         };
         Ok(HttpProbe {
-            target: url.to_string(),
+            // Shown everywhere (reports, failure messages, metric labels): never the userinfo.
+            // The request does not send it either (no `Authorization` is derived from it).
+            target: redact_url(url).into_owned(),
             host,
             port,
             path,
@@ -440,6 +444,95 @@ impl HttpProbe {
     }
 }
 
+/// What the probe makes of a server that answers `raw` and then closes the connection: the
+/// same exchange as a live attempt (hyper's HTTP/1.1 response parser, the body read, the
+/// 200-399 rule), over an in-memory stream instead of a socket. No I/O; bounded by the bytes
+/// given (the fuzz target `http_response` and its corpus test drive it).
+pub fn response_outcome(raw: &[u8]) -> Sample {
+    let mut sample = Sample::default();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            sample.failure = Some(Failure::new(ErrorClass::Other, e.to_string()));
+            return sample;
+        }
+    };
+    let probe = match HttpProbe::new("http://probe.invalid/", &HttpOptions::default()) {
+        Ok(p) => p,
+        Err(e) => {
+            sample.failure = Some(Failure::new(ErrorClass::Other, e.to_string()));
+            return sample;
+        }
+    };
+    let stream = Replay {
+        input: raw.to_vec(),
+        at: 0,
+        requested: false,
+        reader: None,
+    };
+    runtime.block_on(async {
+        let start = Instant::now();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        if let Err(f) = probe.exchange(stream, start, deadline, &mut sample).await {
+            sample.failure = Some(f);
+        }
+    });
+    sample
+}
+
+/// A server that, once it was sent the request (any bytes), answers fixed bytes in chunks of
+/// at most 4 KiB, then EOF; whatever else it is sent is swallowed.
+struct Replay {
+    input: Vec<u8>,
+    at: usize,
+    requested: bool,
+    reader: Option<std::task::Waker>,
+}
+
+impl AsyncRead for Replay {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if !this.requested {
+            // A server answers after the request: bytes before it are not a response.
+            this.reader = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let rest = &this.input[this.at.min(this.input.len())..];
+        let n = rest.len().min(buf.remaining()).min(4096);
+        buf.put_slice(&rest[..n]);
+        this.at += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Replay {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if !b.is_empty() {
+            this.requested = true;
+            if let Some(w) = this.reader.take() {
+                w.wake();
+            }
+        }
+        Poll::Ready(Ok(b.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
 fn hyper_failure(what: &str, e: &hyper::Error) -> Failure {
     // Find the socket error under hyper's, if any.
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
@@ -554,6 +647,48 @@ mod tests {
         assert_eq!(resolve_override(&v6, "h", 80).unwrap().unwrap().len(), 2);
         assert!(resolve_override(&["h:80".to_string()], "h", 80).is_err());
         assert!(resolve_override(&["h:80:nope".to_string()], "h", 80).is_err());
+    }
+
+    #[test]
+    fn response_outcomes() {
+        let ok = response_outcome(b"HTTP/1.1 204 No Content\r\n\r\n");
+        assert_eq!((ok.status, ok.failure), (Some(204), None));
+        let s = response_outcome(b"HTTP/1.1 503 X\r\nContent-Length: 2\r\n\r\nno");
+        assert_eq!(s.status, Some(503));
+        assert_eq!(s.failure.map(|f| f.class), Some(ErrorClass::Http));
+        let s = response_outcome(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort");
+        assert_eq!(s.status, Some(200));
+        assert!(s.failure.is_some(), "a truncated body is a failure");
+        let s = response_outcome(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        );
+        assert_eq!((s.status, s.failure), (Some(200), None));
+        for junk in [
+            &b""[..],
+            b"garbage\r\n\r\n",
+            b"HTTP/1.1 99999 X\r\n\r\n",
+            &[0xff; 64],
+        ] {
+            let s = response_outcome(junk);
+            assert!(s.failure.is_some(), "{junk:?}");
+        }
+    }
+
+    /// The committed fuzz corpora (`fuzz/corpus/http_response`): every input gives an outcome
+    /// without a panic (the CI smoke run of the fuzz target, no nightly needed).
+    #[test]
+    fn fuzz_corpus_http_response() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/http_response");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus is committed") {
+            let path = entry.expect("corpus entry").path();
+            let bytes = std::fs::read(&path).expect("corpus file");
+            let s = response_outcome(&bytes);
+            assert!(s.status.is_some() || s.failure.is_some(), "{path:?}");
+            n += 1;
+        }
+        assert!(n >= 5, "only {n} corpus files in {dir:?}");
     }
 
     #[test]

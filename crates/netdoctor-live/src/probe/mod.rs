@@ -431,6 +431,24 @@ pub(crate) fn io_reason(err: &std::io::Error) -> String {
     }
 }
 
+/// A URL as netdoctor prints or exports it: the userinfo (`user:password@`) of its authority
+/// replaced by `***@`, so that credentials written in a target never reach a terminal, a
+/// report, a log line or a metric label. The one redaction used for every URL shown (probe
+/// output and errors, monitor logs and labels).
+///
+/// It errs on the side of hiding: text without `://` (a malformed URL echoed in an error)
+/// is read as an authority too, and an `@` in the part before the first `/`, `?` or `#`
+/// hides what precedes it. Text without such an `@` is returned as is.
+pub fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &rest[at..]).into(),
+        None => url.into(),
+    }
+}
+
 /// Durations are parsed in one place for every command and the monitor's file.
 pub use netdoctor_core::text::parse_duration;
 
@@ -451,6 +469,27 @@ mod tests {
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn userinfo_is_redacted() {
+        for (url, want) in [
+            ("http://user:pa55@h:8080/x", "http://***@h:8080/x"),
+            ("https://tok@h/", "https://***@h/"),
+            ("http://a@b:c@h?q=1", "http://***@h?q=1"),
+            ("http://u:p@[::1]:80#f", "http://***@[::1]:80#f"),
+            ("http://u:p@h", "http://***@h"),
+            // Unchanged: no userinfo, an @ outside the authority, not a URL.
+            ("http://h/a@b", "http://h/a@b"),
+            ("http://h?x=a@b", "http://h?x=a@b"),
+            ("10.0.0.1:53", "10.0.0.1:53"),
+            ("", ""),
+            // Malformed URLs echoed in errors are redacted too.
+            ("://u:p@h", "://***@h"),
+            ("u:p@h:80/x", "***@h:80/x"),
+        ] {
+            assert_eq!(redact_url(url), want, "{url}");
+        }
     }
 
     #[test]
