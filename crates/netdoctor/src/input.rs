@@ -35,6 +35,15 @@ pub struct InputArgs {
     #[arg(long = "cluster-domain", value_name = "DOMAIN")]
     pub cluster_domain: Option<String>,
 
+    /// The largest file (or stdin) read with -f, e.g. 256MiB, 1GiB, 500k; a larger one is
+    /// skipped and reported (INP001).
+    #[arg(long = "max-file-size", value_name = "SIZE", value_parser = parse_size, default_value = "256MiB")]
+    pub max_file_size: u64,
+
+    /// The most read from all -f inputs together; files past it are skipped and reported.
+    #[arg(long = "max-input-size", value_name = "SIZE", value_parser = parse_size, default_value = "2GiB")]
+    pub max_input_size: u64,
+
     /// Timeout of each request to the API server (live mode), e.g. 30s, 500ms, 2m; one
     /// retry follows a timeout.
     #[arg(long = "request-timeout", value_name = "DURATION", value_parser = parse_timeout)]
@@ -97,7 +106,13 @@ impl InputArgs {
         if self.files.is_empty() {
             return self.load_live(verbose, namespaces);
         }
-        let loaded = load_files(&self.files).map_err(|e| CliError::usage(e.to_string()))?;
+        let limits = files::Limits {
+            max_file_bytes: self.max_file_size,
+            max_total_bytes: self.max_input_size,
+            ..files::Limits::default()
+        };
+        let loaded =
+            load_files(&self.files, &limits).map_err(|e| CliError::usage(e.to_string()))?;
         if verbose {
             report_load(&loaded);
         }
@@ -214,12 +229,40 @@ impl InputArgs {
 }
 
 /// Loads `-f` arguments in order: files, directories and `-` for stdin.
-fn load_files(paths: &[PathBuf]) -> Result<LoadResult, FilesError> {
+/// What cannot be read is reported (INP001) and the rest is read.
+fn load_files(paths: &[PathBuf], limits: &files::Limits) -> Result<LoadResult, FilesError> {
     let mut result = LoadResult::default();
-    files::read_each(paths, |name, bytes| {
-        result.merge(load::load_bytes(name, bytes))
+    files::read_each_within(paths, limits, |name, input| match input {
+        Ok(bytes) => result.merge(load::load_bytes(name, bytes)),
+        Err(reason) => result.merge(load::skipped_input(name, reason)),
     })?;
     Ok(result)
+}
+
+/// A size in bytes: a number with an optional unit (`k`/`KiB`, `M`/`MiB`, `G`/`GiB`;
+/// powers of 1024), above zero.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a size such as 256MiB, 1GiB or 500k"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("{s:?}: unknown unit (use k, MiB, GiB)")),
+    };
+    let bytes = n
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{s:?}: too large"))?;
+    if bytes == 0 {
+        return Err(format!("{s:?}: the size must be more than 0"));
+    }
+    Ok(bytes)
 }
 
 /// `--request-timeout`: a duration (`30s`, `500ms`, `1m30s`, `1h`, or a number of seconds)
@@ -257,7 +300,7 @@ fn report_kinds(loaded: &LoadResult) {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_timeout;
+    use super::{parse_size, parse_timeout};
     use std::time::Duration;
 
     #[test]
@@ -270,5 +313,17 @@ mod tests {
         assert!(parse_timeout("0s").is_err());
         assert!(parse_timeout("3d").is_err());
         assert!(parse_timeout("fast").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("500k"), Ok(500 << 10));
+        assert_eq!(parse_size("1234"), Ok(1234));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        assert!(parse_size("12 parsecs").is_err());
     }
 }

@@ -89,6 +89,20 @@ pub fn load_bytes(file: &str, bytes: &[u8]) -> LoadResult {
     }
 }
 
+/// An input that was skipped before its text was read (not a regular file, too large, a
+/// symbolic link loop, …): one unreadable entry naming the path and the reason.
+pub fn skipped_input(file: &str, reason: &str) -> LoadResult {
+    LoadResult {
+        unreadable: vec![Unreadable {
+            file: file.to_string(),
+            document: 1,
+            line: 1,
+            reason: reason.to_string(),
+        }],
+        ..LoadResult::default()
+    }
+}
+
 /// Parses one file's text: JSON when it starts with `{` or `[`, otherwise a YAML stream.
 pub fn load_text(file: &str, text: &str) -> LoadResult {
     let file: Arc<str> = Arc::from(file);
