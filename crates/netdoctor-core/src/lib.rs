@@ -5,6 +5,8 @@
 
 pub mod alerts;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod load;
 pub mod metrics;
 pub mod model;

@@ -36,6 +36,15 @@ pub struct InputArgs {
     #[arg(long = "cluster-domain", value_name = "DOMAIN")]
     pub cluster_domain: Option<String>,
 
+    /// The largest file (or stdin) read with -f, e.g. 256MiB, 1GiB, 500k; a larger one is
+    /// skipped and reported (INP001).
+    #[arg(long = "max-file-size", value_name = "SIZE", value_parser = netdoctor_core::text::parse_size, default_value = "256MiB")]
+    pub max_file_size: u64,
+
+    /// The most read from all -f inputs together; files past it are skipped and reported.
+    #[arg(long = "max-input-size", value_name = "SIZE", value_parser = netdoctor_core::text::parse_size, default_value = "2GiB")]
+    pub max_input_size: u64,
+
     /// Timeout of each request to the API server (live mode), e.g. 30s, 500ms, 2m; one
     /// retry follows a timeout.
     #[arg(long = "request-timeout", value_name = "DURATION", value_parser = parse_timeout)]
@@ -43,12 +52,12 @@ pub struct InputArgs {
 
     /// Largest API response accepted (live mode), e.g. 256MiB, 64MiB, 500KiB; a larger
     /// one makes its kind unreadable (INP003). Default 256MiB.
-    #[arg(long = "max-response-size", value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long = "max-response-size", value_name = "SIZE", value_parser = netdoctor_core::text::parse_size)]
     pub max_response_size: Option<u64>,
 
     /// Most bytes read from the API server in all (live mode): bounds the memory of the
     /// whole read. Default 4GiB.
-    #[arg(long = "max-read-size", value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long = "max-read-size", value_name = "SIZE", value_parser = netdoctor_core::text::parse_size)]
     pub max_read_size: Option<u64>,
 
     /// Most pages of one list (live mode): a list that has not ended by then makes its kind
@@ -116,7 +125,13 @@ impl InputArgs {
         if self.files.is_empty() {
             return self.load_live(verbose, namespaces);
         }
-        let loaded = load_files(&self.files).map_err(|e| CliError::usage(e.to_string()))?;
+        let limits = files::Limits {
+            max_file_bytes: self.max_file_size,
+            max_total_bytes: self.max_input_size,
+            ..files::Limits::default()
+        };
+        let loaded =
+            load_files(&self.files, &limits).map_err(|e| CliError::usage(e.to_string()))?;
         if verbose {
             report_load(&loaded);
         }
@@ -251,35 +266,14 @@ impl InputArgs {
 }
 
 /// Loads `-f` arguments in order: files, directories and `-` for stdin.
-fn load_files(paths: &[PathBuf]) -> Result<LoadResult, FilesError> {
+/// What cannot be read is reported (INP001) and the rest is read.
+fn load_files(paths: &[PathBuf], limits: &files::Limits) -> Result<LoadResult, FilesError> {
     let mut result = LoadResult::default();
-    files::read_each(paths, |name, bytes| {
-        result.merge(load::load_bytes(name, bytes))
+    files::read_each_within(paths, limits, |name, input| match input {
+        Ok(bytes) => result.merge(load::load_bytes(name, bytes)),
+        Err(reason) => result.merge(load::skipped_input(name, reason)),
     })?;
     Ok(result)
-}
-
-/// `--max-response-size`, `--max-read-size`: bytes, or a number with a unit (`KiB`, `MiB`,
-/// `GiB`, also `K`/`KB`, `M`/`MB`, `G`/`GB`, all powers of 1024), above zero.
-fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{t:?}: expected a size such as 256MiB, 64MiB or 500KiB"))?;
-    let unit = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("{t:?}: unknown unit {other:?} (KiB, MiB or GiB)")),
-    };
-    match number.checked_mul(unit) {
-        Some(0) => Err(format!("{t:?}: the size must be more than 0")),
-        Some(n) => Ok(n),
-        None => Err(format!("{t:?}: too large")),
-    }
 }
 
 /// `--request-timeout`: a duration (`30s`, `500ms`, `1m30s`, `1h`, or a number of seconds)
@@ -317,20 +311,8 @@ fn report_kinds(loaded: &LoadResult) {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_size, parse_timeout};
+    use super::parse_timeout;
     use std::time::Duration;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
-        assert_eq!(parse_size("500 KiB"), Ok(500 << 10));
-        assert_eq!(parse_size("4g"), Ok(4 << 30));
-        assert_eq!(parse_size("1000"), Ok(1000));
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("1TiB").is_err());
-        assert!(parse_size("-5").is_err());
-        assert!(parse_size("99999999999999999999G").is_err());
-    }
 
     #[test]
     fn durations() {

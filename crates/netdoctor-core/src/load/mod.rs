@@ -6,10 +6,14 @@
 pub mod api;
 pub mod corefile;
 pub mod gateway_api;
+mod items;
 mod object;
 
 pub use object::{ApiObject, WorkloadKind, LIVE_SNAPSHOT_ANNOTATION};
 
+use items::{Capture, ItemContext, ItemError, LineCounter, Sink};
+use serde::de::DeserializeSeed;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -86,6 +90,20 @@ pub fn load_bytes(file: &str, bytes: &[u8]) -> LoadResult {
     }
 }
 
+/// An input that was skipped before its text was read (not a regular file, too large, a
+/// symbolic link loop, …): one unreadable entry naming the path and the reason.
+pub fn skipped_input(file: &str, reason: &str) -> LoadResult {
+    LoadResult {
+        unreadable: vec![Unreadable {
+            file: file.to_string(),
+            document: 1,
+            line: 1,
+            reason: reason.to_string(),
+        }],
+        ..LoadResult::default()
+    }
+}
+
 /// Parses one file's text: JSON when it starts with `{` or `[`, otherwise a YAML stream.
 pub fn load_text(file: &str, text: &str) -> LoadResult {
     let file: Arc<str> = Arc::from(file);
@@ -108,7 +126,28 @@ pub fn load_text(file: &str, text: &str) -> LoadResult {
     result
 }
 
-fn push_objects(result: &mut LoadResult, objects: Vec<ApiObject>, origin: Origin) {
+/// Adds what one document gave: its objects, and its items that could not be read (each
+/// an unreadable entry of its own, at its line when known).
+fn push_objects(
+    result: &mut LoadResult,
+    objects: Vec<ApiObject>,
+    errors: Vec<ItemError>,
+    origin: Origin,
+    lines: Option<&mut LineCounter<'_>>,
+) {
+    let mut lines = lines;
+    for e in errors {
+        let line = match (e.offset, lines.as_deref_mut()) {
+            (Some(offset), Some(lines)) => lines.line_of(offset),
+            _ => origin.line,
+        };
+        result.unreadable.push(Unreadable {
+            file: origin.file.to_string(),
+            document: origin.document,
+            line,
+            reason: e.reason,
+        });
+    }
     for object in objects {
         if let ApiObject::Other { kind, .. } = &object {
             if kind == object::LIVE_MARKER_KIND {
@@ -126,102 +165,109 @@ fn push_objects(result: &mut LoadResult, objects: Vec<ApiObject>, origin: Origin
 }
 
 /// A JSON file may hold one object, an array of objects, or several objects one after the
-/// other (what `kubectl get … -o json` piped together gives).
+/// other (what `kubectl get … -o json` piped together gives). Each document is captured
+/// whole first, so one that cannot be read does not stop the others; only a syntax error
+/// ends the stream (what follows it cannot be trusted).
 fn load_json(file: &Arc<str>, text: &str, result: &mut LoadResult) {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<JsonObjects>();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    let mut lines = LineCounter::new(text);
     let mut document = 0;
     loop {
         let offset = stream.byte_offset();
-        let skipped = text[offset..].len() - text[offset..].trim_start().len();
-        let start_line = line_of_offset(text, offset + skipped);
         let Some(next) = stream.next() else { break };
         document += 1;
-        match next {
-            Ok(JsonObjects(objects)) => push_objects(
-                result,
-                objects,
-                Origin {
-                    file: file.clone(),
-                    document,
-                    line: start_line,
-                },
-            ),
+        let raw = match next {
+            Ok(raw) => raw.get(),
             Err(e) => {
                 result.unreadable.push(Unreadable {
                     file: file.to_string(),
                     document,
                     line: e.line().max(1),
-                    reason: strip_json_position(&e.to_string()),
+                    reason: items::strip_position(&e.to_string()),
                 });
-                // After a syntax error the rest of a JSON stream cannot be trusted.
                 break;
             }
+        };
+        let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+        let origin = Origin {
+            file: file.clone(),
+            document,
+            line: lines.line_of(start.max(offset)),
+        };
+        let (mut objects, mut errors) = (Vec::new(), Vec::new());
+        let read = match items::check_json_duplicates(raw, true) {
+            Err((at, dup)) if at.is_empty() => Err((0, dup)),
+            Err((at, dup)) => Err((0, format!("{at}: {dup}"))),
+            Ok(()) => {
+                let mut de = serde_json::Deserializer::from_str(raw);
+                ArrayOrObjects {
+                    sink: Sink {
+                        out: &mut objects,
+                        errors: &mut errors,
+                    },
+                    text,
+                }
+                .deserialize(&mut de)
+                .and_then(|()| de.end())
+                .map_err(|e| {
+                    let reason = items::strip_position(&e.to_string());
+                    (e.line(), items::json_document_reason(raw, reason))
+                })
+            }
+        };
+        match read {
+            Ok(()) => push_objects(result, objects, errors, origin, Some(&mut lines)),
+            Err((line, reason)) => result.unreadable.push(Unreadable {
+                file: file.to_string(),
+                document,
+                line: origin.line + line.max(1) - 1,
+                reason,
+            }),
         }
     }
 }
 
-fn strip_json_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
-
 /// The objects of one JSON value (an object, a List, or an array of objects).
-struct JsonObjects(Vec<ApiObject>);
-
-impl<'de> serde::Deserialize<'de> for JsonObjects {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::DeserializeSeed;
-        let mut out = Vec::new();
-        ArrayOrObjects { out: &mut out }.deserialize(d)?;
-        Ok(JsonObjects(out))
-    }
+struct ArrayOrObjects<'a, 't> {
+    sink: Sink<'a>,
+    /// The file's text, which the deserializer reads a slice of.
+    text: &'t str,
 }
 
-struct ArrayOrObjects<'a> {
-    out: &'a mut Vec<ApiObject>,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for ArrayOrObjects<'_> {
+impl<'de> DeserializeSeed<'de> for ArrayOrObjects<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for ArrayOrObjects<'_> {
+impl<'de> serde::de::Visitor<'de> for ArrayOrObjects<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a Kubernetes object or an array of objects")
     }
-    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        while seq
-            .next_element_seed(object::ObjectsSeed {
-                out: &mut *self.out,
-                default_kind: None,
-            })?
-            .is_some()
-        {}
-        Ok(())
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, seq: S) -> Result<(), S::Error> {
+        let item = ItemContext {
+            path: "",
+            default_kind: None,
+            pending: None,
+        };
+        items::read_seq(seq, self.sink, Capture::Json(self.text), item, "")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         serde::de::Visitor::visit_map(
             object::ObjectsSeed {
-                out: self.out,
-                default_kind: None,
+                sink: self.sink,
+                capture: Capture::Json(self.text),
+                item: ItemContext {
+                    path: "",
+                    default_kind: None,
+                    pending: None,
+                },
             },
             map,
         )
     }
-}
-
-fn line_of_offset(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// One YAML document of a stream: its text and where it starts.
@@ -301,13 +347,20 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 fn load_yaml_document(file: &Arc<str>, doc: &YamlDocument<'_>, result: &mut LoadResult) {
-    use serde::de::DeserializeSeed;
-    let mut objects = Vec::new();
+    let (mut objects, mut errors) = (Vec::new(), Vec::new());
     let parsed =
         serde_saphyr::with_deserializer_from_str_with_options(doc.text, yaml_options(), |de| {
             object::ObjectsSeed {
-                out: &mut objects,
-                default_kind: None,
+                sink: Sink {
+                    out: &mut objects,
+                    errors: &mut errors,
+                },
+                capture: Capture::Buffered,
+                item: ItemContext {
+                    path: "",
+                    default_kind: None,
+                    pending: None,
+                },
             }
             .deserialize(de)
         });
@@ -315,11 +368,13 @@ fn load_yaml_document(file: &Arc<str>, doc: &YamlDocument<'_>, result: &mut Load
         Ok(()) => push_objects(
             result,
             objects,
+            errors,
             Origin {
                 file: file.clone(),
                 document: doc.index,
                 line: doc.first_line,
             },
+            None,
         ),
         Err(e) => {
             let line = e

@@ -9,6 +9,7 @@
 
 use super::api;
 use super::gateway_api as gw;
+use super::items::{self, Capture, ItemContext, ItemError, Pending, Sink};
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -198,21 +199,24 @@ impl ApiObject {
     }
 }
 
-/// Deserializes one document into the objects it holds (one, or the items of a List).
-pub struct ObjectsSeed<'a> {
-    pub out: &'a mut Vec<ApiObject>,
-    /// The kind of items inside a typed list (`PodList` → `Pod`).
-    pub default_kind: Option<String>,
+/// Deserializes one document into the objects it holds (one, or the items of a List,
+/// each read on its own: see `items.rs`).
+pub(crate) struct ObjectsSeed<'a, 'p, 'q> {
+    pub sink: Sink<'a>,
+    pub capture: Capture<'a>,
+    /// This object's path, the kind of a typed list's items (`PodList` → `Pod`), and where
+    /// it waits when it has no `kind` and its List's kind is not yet known.
+    pub item: ItemContext<'p, 'q>,
 }
 
-impl<'de> DeserializeSeed<'de> for ObjectsSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ObjectsSeed<'_, '_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ObjectsSeed<'_> {
+impl<'de> Visitor<'de> for ObjectsSeed<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -228,6 +232,11 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ObjectsSeed {
+            sink,
+            capture,
+            item,
+        } = self;
         let mut api_version = String::new();
         let mut kind: Option<String> = None;
         let mut buffered = serde_json::Map::new();
@@ -235,7 +244,7 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
         // recognised by its `items` and they are read in place, never buffered. Items that
         // carry no `kind` of their own wait in `pending` until the list's kind is known.
         let mut saw_items = false;
-        let mut pending: Vec<serde_json::Value> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "apiVersion" => {
@@ -250,9 +259,16 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
                 "items" if kind.is_none() => {
                     saw_items = true;
                     map.next_value_seed(ItemsSeed {
-                        out: &mut *self.out,
-                        item_kind: None,
-                        pending: Some(&mut pending),
+                        sink: Sink {
+                            out: &mut *sink.out,
+                            errors: &mut *sink.errors,
+                        },
+                        capture,
+                        item: ItemContext {
+                            path: item.path,
+                            default_kind: None,
+                            pending: Some(&mut pending),
+                        },
                     })?;
                 }
                 _ => {
@@ -263,37 +279,66 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
         }
         if saw_items {
             if buffered.get("metadata").is_some_and(is_live_snapshot) {
-                self.out.push(live_marker());
+                sink.out.push(live_marker());
             }
             let item_kind = kind
                 .as_deref()
                 .and_then(|k| k.strip_suffix("List"))
-                .filter(|k| !k.is_empty())
-                .map(str::to_string);
-            if !pending.is_empty() {
-                let Some(item_kind) = item_kind else {
-                    return Err(de::Error::custom("a list item has no `kind`"));
-                };
-                for item in pending {
-                    ObjectsSeed {
-                        out: &mut *self.out,
-                        default_kind: Some(item_kind.clone()),
-                    }
-                    .deserialize(item)
-                    .map_err(de::Error::custom)?;
-                }
-            }
+                .filter(|k| !k.is_empty());
+            finish_pending(pending, item_kind, sink);
             return Ok(());
         }
-        let kind = match kind.or_else(|| self.default_kind.clone()) {
+        let kind = match kind.or_else(|| item.default_kind.map(str::to_string)) {
             Some(k) if !k.is_empty() => k,
-            _ => return Err(de::Error::custom("the object has no `kind`")),
+            _ => {
+                let Some(wait) = item.pending else {
+                    return Err(de::Error::custom("the object has no `kind`"));
+                };
+                if !api_version.is_empty() {
+                    buffered.insert("apiVersion".into(), api_version.into());
+                }
+                wait.push(Pending {
+                    path: item.path.to_string(),
+                    value: serde_json::Value::Object(buffered),
+                });
+                return Ok(());
+            }
         };
-        self.dispatch(kind, api_version, map, buffered)
+        ObjectsSeed {
+            sink,
+            capture,
+            item,
+        }
+        .dispatch(kind, api_version, map, buffered)
     }
 }
 
-impl ObjectsSeed<'_> {
+/// The items of a List that had no `kind` of their own, now that the List's is known.
+fn finish_pending(pending: Vec<Pending>, item_kind: Option<&str>, sink: Sink<'_>) {
+    for p in pending {
+        let sink = Sink {
+            out: &mut *sink.out,
+            errors: &mut *sink.errors,
+        };
+        match item_kind {
+            Some(kind) => items::read_value_item(
+                &p.value,
+                sink,
+                ItemContext {
+                    path: &p.path,
+                    default_kind: Some(kind),
+                    pending: None,
+                },
+            ),
+            None => sink.errors.push(ItemError {
+                offset: None,
+                reason: format!("{}: a list item has no `kind`", p.path),
+            }),
+        }
+    }
+}
+
+impl ObjectsSeed<'_, '_, '_> {
     /// The kind is known: read the rest of the map as that kind's type.
     fn dispatch<'de, A: MapAccess<'de>>(
         self,
@@ -305,7 +350,7 @@ impl ObjectsSeed<'_> {
         let rest = Rest { map, buffered };
         if kind == "List" || kind.ends_with("List") {
             let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty());
-            return rest.items(self.out, item_kind.map(str::to_string));
+            return rest.items(self.sink, self.capture, self.item.path, item_kind);
         }
         let obj = match kind.as_str() {
             "Namespace" => ApiObject::Namespace(rest.typed()?),
@@ -364,7 +409,7 @@ impl ObjectsSeed<'_> {
                 }
             },
         };
-        self.out.push(obj);
+        self.sink.out.push(obj);
         Ok(())
     }
 }
@@ -430,26 +475,44 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
 
     fn items(
         mut self,
-        out: &mut Vec<ApiObject>,
-        item_kind: Option<String>,
+        sink: Sink<'_>,
+        capture: Capture<'_>,
+        path: &str,
+        item_kind: Option<&str>,
     ) -> Result<(), A::Error> {
+        let item = ItemContext {
+            path,
+            default_kind: item_kind,
+            pending: None,
+        };
         if let Some(items) = self.buffered.remove("items") {
             while self.map.next_key::<IgnoredAny>()?.is_some() {
                 self.map.next_value::<IgnoredAny>()?;
             }
-            return buffered_items(items, out, item_kind).map_err(de::Error::custom);
+            return ItemsSeed {
+                sink,
+                capture: Capture::Buffered,
+                item,
+            }
+            .deserialize(items)
+            .map_err(de::Error::custom);
         }
+        let mut item = Some(item);
         while let Some(key) = self.map.next_key::<String>()? {
             if key == "metadata" {
                 let meta: serde_json::Value = self.map.next_value()?;
                 if is_live_snapshot(&meta) {
-                    out.push(live_marker());
+                    sink.out.push(live_marker());
                 }
-            } else if key == "items" {
+            } else if key == "items" && item.is_some() {
+                let Some(item) = item.take() else { continue };
                 self.map.next_value_seed(ItemsSeed {
-                    out: &mut *out,
-                    item_kind: item_kind.clone(),
-                    pending: None,
+                    sink: Sink {
+                        out: &mut *sink.out,
+                        errors: &mut *sink.errors,
+                    },
+                    capture,
+                    item,
                 })?;
             } else {
                 self.map.next_value::<IgnoredAny>()?;
@@ -459,34 +522,21 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
     }
 }
 
-fn buffered_items(
-    items: serde_json::Value,
-    out: &mut Vec<ApiObject>,
-    item_kind: Option<String>,
-) -> Result<(), serde_json::Error> {
-    ItemsSeed {
-        out,
-        item_kind,
-        pending: None,
-    }
-    .deserialize(items)
+struct ItemsSeed<'a, 'p, 'q> {
+    sink: Sink<'a>,
+    capture: Capture<'a>,
+    /// The List's path, its items' kind, and where items without a kind wait.
+    item: ItemContext<'p, 'q>,
 }
 
-struct ItemsSeed<'a> {
-    out: &'a mut Vec<ApiObject>,
-    item_kind: Option<String>,
-    /// Where items without a `kind` go while the list's own kind is not yet known.
-    pending: Option<&'a mut Vec<serde_json::Value>>,
-}
-
-impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ItemsSeed<'_> {
+impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of objects")
@@ -497,76 +547,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
     fn visit_none<E: de::Error>(self) -> Result<(), E> {
         Ok(())
     }
-    fn visit_seq<S: SeqAccess<'de>>(mut self, mut seq: S) -> Result<(), S::Error> {
-        match self.pending.take() {
-            None => {
-                while seq
-                    .next_element_seed(ObjectsSeed {
-                        out: &mut *self.out,
-                        default_kind: self.item_kind.clone(),
-                    })?
-                    .is_some()
-                {}
-            }
-            Some(pending) => {
-                while seq
-                    .next_element_seed(PendingSeed {
-                        out: &mut *self.out,
-                        pending: &mut *pending,
-                    })?
-                    .is_some()
-                {}
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A list item read before the list's kind is known: typed at once when it has its own
-/// `kind` (the usual case), kept as JSON otherwise.
-struct PendingSeed<'a> {
-    out: &'a mut Vec<ApiObject>,
-    pending: &'a mut Vec<serde_json::Value>,
-}
-
-impl<'de> DeserializeSeed<'de> for PendingSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PendingSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Kubernetes object")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut buffered = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "kind" {
-                let kind: Option<String> = map.next_value()?;
-                if let Some(kind) = kind.filter(|k| !k.is_empty()) {
-                    // Hand the rest to the normal path with what was read so far.
-                    let api_version = match buffered.remove("apiVersion") {
-                        Some(serde_json::Value::String(v)) => v,
-                        _ => String::new(),
-                    };
-                    return ObjectsSeed {
-                        out: self.out,
-                        default_kind: None,
-                    }
-                    .dispatch(kind, api_version, map, buffered);
-                }
-                continue;
-            }
-            let v: serde_json::Value = map.next_value()?;
-            buffered.insert(key, v);
-        }
-        self.pending.push(serde_json::Value::Object(buffered));
-        Ok(())
+    fn visit_seq<S: SeqAccess<'de>>(self, seq: S) -> Result<(), S::Error> {
+        items::read_seq(seq, self.sink, self.capture, self.item, "items")
     }
 }

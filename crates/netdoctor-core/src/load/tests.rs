@@ -195,3 +195,6 @@ fn yaml_stream_of_flow_mappings_is_read_as_yaml() {
     assert!(r.unreadable.is_empty(), "{:?}", r.unreadable);
     assert_eq!(kinds(&r), vec!["Namespace", "Pod"]);
 }
+
+/// Regression tests for issue 17 (items 2, 8 and the JSON part of 10).
+mod hardening;

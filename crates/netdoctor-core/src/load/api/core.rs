@@ -342,12 +342,16 @@ pub struct NodeAddress {
     pub address: String,
 }
 
-/// Secret metadata. `data` and `stringData` are not fields here: serde skips them while
-/// parsing, so no secret value is ever held in memory.
+/// What netdoctor keeps of a Secret: an allow-list, so that nothing that could hold its
+/// content is held (or printed by `snapshot`). `data` and `stringData` are not fields here:
+/// serde skips them while parsing. Of the metadata only the names, labels, timestamps and
+/// the annotations netdoctor reads (`SECRET_ANNOTATIONS`) are kept: tools keep full copies
+/// of the object in other annotations (`kubectl.kubernetes.io/last-applied-configuration`,
+/// `kapp.k14s.io/original`, …).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Secret {
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "secret_metadata")]
     pub metadata: ObjectMeta,
     #[serde(rename = "type")]
     pub type_: Option<String>,
@@ -364,4 +368,41 @@ pub struct ConfigMap {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub data: StringMap,
+}
+
+/// The only annotations kept on a Secret: the ones netdoctor reads.
+pub const SECRET_ANNOTATIONS: &[&str] = &["netdoctor.io/ignore"];
+
+/// A Secret's metadata through the allow-list (see `Secret`).
+fn secret_metadata<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+    #[derive(Default, Deserialize)]
+    #[serde(default, rename_all = "camelCase")]
+    struct Allowed {
+        name: Option<String>,
+        generate_name: Option<String>,
+        namespace: Option<String>,
+        uid: Option<String>,
+        #[serde(deserialize_with = "string_map")]
+        labels: StringMap,
+        #[serde(deserialize_with = "secret_annotations")]
+        annotations: StringMap,
+        creation_timestamp: Option<String>,
+        deletion_timestamp: Option<String>,
+    }
+    let a = Option::<Allowed>::deserialize(d)?.unwrap_or_default();
+    Ok(ObjectMeta {
+        name: a.name,
+        generate_name: a.generate_name,
+        namespace: a.namespace,
+        uid: a.uid,
+        labels: a.labels,
+        annotations: a.annotations,
+        owner_references: Vec::new(),
+        creation_timestamp: a.creation_timestamp,
+        deletion_timestamp: a.deletion_timestamp,
+    })
+}
+
+fn secret_annotations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<StringMap, D::Error> {
+    string_map_skipping(d, |k| SECRET_ANNOTATIONS.contains(&k))
 }

@@ -99,7 +99,8 @@ fn metadata_pages_drop_data_and_last_applied() {
     assert_eq!(loaded.objects.len(), 1);
     let json = loaded.objects[0].object.to_json().to_string();
     assert!(!json.contains("c2VjcmV0"), "{json}");
-    assert!(json.contains("\"team\""), "{json}");
+    // Secrets keep only allow-listed annotations (issue 17 item 2).
+    assert!(!json.contains("\"team\""), "{json}");
     assert!(json.contains("\"kind\":\"Secret\""), "{json}");
     assert!(json.contains("\"type\":\"kubernetes.io/tls\""), "{json}");
 }
