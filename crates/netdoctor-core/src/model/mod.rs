@@ -9,7 +9,10 @@ mod related;
 mod types;
 mod workload_name;
 
-pub use build::{BuildOptions, InputFacts};
+pub use build::{
+    BuildOptions, InputFacts, MAX_DERIVED_STATEFULSET_PODS, STATEFULSET_POD_INDEX_LABEL,
+    STATEFULSET_POD_NAME_LABEL,
+};
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;
@@ -68,6 +71,9 @@ pub struct Cluster {
     pub(crate) invalid: Vec<Invalid>,
     /// Kinds that were read but not used, with their counts.
     pub(crate) skipped_kinds: BTreeMap<String, usize>,
+    /// What the model assumed beyond the input, one sentence each (e.g. a StatefulSet whose
+    /// derived pods were capped).
+    pub(crate) assumptions: Vec<String>,
     /// What the read covered (live, unreadable kinds, namespaces read): given to `build`,
     /// read through `live()`, `unreadable_kinds()`, `read_namespaces()` and `can_read_in`.
     input: InputFacts,
@@ -175,6 +181,11 @@ impl Cluster {
 
     pub fn skipped_kinds(&self) -> &BTreeMap<String, usize> {
         &self.skipped_kinds
+    }
+
+    /// What the model assumed beyond the input, one sentence each.
+    pub fn assumptions(&self) -> &[String] {
+        &self.assumptions
     }
 }
 

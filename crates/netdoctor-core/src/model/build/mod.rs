@@ -11,6 +11,10 @@ mod service;
 mod status;
 mod workload;
 
+pub use pod::{
+    MAX_DERIVED_STATEFULSET_PODS, STATEFULSET_POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL,
+};
+
 use super::labels::Labels;
 use super::types::*;
 use super::{Cluster, Invalid, IGNORE_ANNOTATION};
@@ -289,8 +293,9 @@ impl Builder {
         c.cluster_domain = cluster_domain::cluster_domain(&c, options.cluster_domain.as_deref());
         let workloads = workload::index_workloads(&c.workloads);
         workload::group_pods_under_workloads(&mut c, &workloads);
-        let derived = pod::template_pods(&c, &workloads);
+        let (derived, notes) = pod::template_pods(&c, &workloads);
         c.pods.extend(derived);
+        c.assumptions.extend(notes);
         c.index = index::build(&c, workloads, ignored);
         c
     }

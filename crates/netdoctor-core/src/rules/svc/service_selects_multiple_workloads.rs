@@ -203,7 +203,8 @@ fn distinguishing_label(
     common.retain(|k, _| {
         k != "pod-template-hash"
             && k != "controller-revision-hash"
-            && k != "statefulset.kubernetes.io/pod-name"
+            && k != crate::model::STATEFULSET_POD_NAME_LABEL
+            && k != crate::model::STATEFULSET_POD_INDEX_LABEL
             && !selector.is_some_and(|s| s.contains_key(k))
     });
     common.into_iter().find(|(k, v)| {

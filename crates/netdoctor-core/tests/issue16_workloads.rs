@@ -1,0 +1,91 @@
+//! Issue 16 items 2, 3, 9 and 10 (workloads, derived pods, what dumps say): each case is a
+//! small fixture in `tests/fixtures/issue16/`, its expectation from Kubernetes semantics.
+
+mod common;
+
+use common::load_fixture;
+use netdoctor_core::model::Cluster;
+use netdoctor_core::rules::{self, RunOptions};
+use netdoctor_core::{Finding, Severity};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/issue16")
+        .join(name)
+}
+
+fn cluster(name: &str) -> Cluster {
+    load_fixture(&fixture(name))
+}
+
+fn findings(c: &Cluster) -> Vec<Finding> {
+    rules::run(c, &RunOptions::default())
+}
+
+fn on<'a>(fs: &'a [Finding], code: &str, name: &str) -> Vec<&'a Finding> {
+    fs.iter()
+        .filter(|f| f.code == code && f.object.name == name)
+        .collect()
+}
+
+#[test]
+fn statefulset_pods_are_derived_with_their_identity() {
+    let c = cluster("statefulset-per-pod-services.yaml");
+    let names: Vec<&str> = c
+        .pods()
+        .iter()
+        .filter(|p| p.derived)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["web-0", "web-1", "web-2"]);
+    let web1 = c.pod("default", "web-1").expect("web-1 derived");
+    assert_eq!(
+        web1.labels
+            .get("statefulset.kubernetes.io/pod-name")
+            .map(String::as_str),
+        Some("web-1")
+    );
+    assert_eq!(
+        web1.labels
+            .get("apps.kubernetes.io/pod-index")
+            .map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(web1.labels.get("app").map(String::as_str), Some("nginx"));
+    assert_eq!(web1.hostname.as_deref(), Some("web-1"));
+    assert_eq!(web1.subdomain.as_deref(), Some("nginx"));
+
+    let fs = findings(&c);
+    for svc in ["nginx", "web-announce-2", "web-by-index-1"] {
+        assert!(on(&fs, "SVC001", svc).is_empty(), "{svc}: {fs:#?}");
+    }
+    // replicas is 3: there is no pod web-3, so its per-pod Service selects nothing.
+    assert_eq!(on(&fs, "SVC001", "web-announce-3").len(), 1, "{fs:#?}");
+}
+
+#[test]
+fn statefulset_pods_are_capped_and_the_cap_is_said() {
+    let text = std::fs::read_to_string(fixture("statefulset-per-pod-services.yaml"))
+        .expect("fixture")
+        .replace("replicas: 3", "replicas: 100");
+    let c = Cluster::build(
+        netdoctor_core::load::load_text("big.yaml", &text),
+        &Default::default(),
+    );
+    let derived = c.pods().iter().filter(|p| p.derived).count();
+    assert_eq!(
+        derived,
+        netdoctor_core::model::MAX_DERIVED_STATEFULSET_PODS as usize
+    );
+    assert!(c.pod("default", "web-63").is_some());
+    assert!(c.pod("default", "web-64").is_none());
+    assert!(
+        c.assumptions()
+            .iter()
+            .any(|a| a.contains("replicas 100") && a.contains("first 64")),
+        "{:?}",
+        c.assumptions()
+    );
+    let _ = Severity::Info;
+}
