@@ -89,3 +89,21 @@ fn statefulset_pods_are_capped_and_the_cap_is_said() {
     );
     let _ = Severity::Info;
 }
+
+#[test]
+fn pods_of_an_absent_replicaset_belong_to_their_deployment() {
+    let c = cluster("deployment-pods-without-replicaset.yaml");
+    let deploy = c
+        .workload_index("Deployment", "shop", "web")
+        .expect("deployment");
+    let pods: Vec<&str> = c.pods().iter().map(|p| p.name.as_str()).collect();
+    // No template pod is derived beside the real ones.
+    assert_eq!(pods, ["web-7c9f6d5b8-abcde", "web-7c9f6d5b8-fghij"]);
+    for p in c.pods() {
+        assert_eq!(p.workload, Some(deploy), "{}", p.name);
+        assert_eq!(p.group(), "shop/web[Deployment]");
+    }
+    let fs = findings(&c);
+    assert!(on(&fs, "SVC008", "web").is_empty(), "{fs:#?}");
+    assert!(on(&fs, "SVC001", "web").is_empty(), "{fs:#?}");
+}
