@@ -87,7 +87,6 @@ fn statefulset_pods_are_capped_and_the_cap_is_said() {
         "{:?}",
         c.assumptions()
     );
-    let _ = Severity::Info;
 }
 
 #[test]
@@ -106,4 +105,41 @@ fn pods_of_an_absent_replicaset_belong_to_their_deployment() {
     let fs = findings(&c);
     assert!(on(&fs, "SVC008", "web").is_empty(), "{fs:#?}");
     assert!(on(&fs, "SVC001", "web").is_empty(), "{fs:#?}");
+}
+
+#[test]
+fn pods_from_custom_resources_are_not_stated_missing() {
+    let c = cluster("operator-custom-resources.yaml");
+    let fs = findings(&c);
+    // The selector names Prometheus: SVC010 (info) says the endpoints are unknown.
+    assert!(on(&fs, "SVC001", "prometheus-k8s").is_empty(), "{fs:#?}");
+    let svc010 = on(&fs, "SVC010", "prometheus-k8s");
+    assert_eq!(svc010.len(), 1, "{fs:#?}");
+    assert_eq!(svc010[0].severity, Severity::Info);
+    assert!(
+        svc010[0].message.contains("Prometheus (1)"),
+        "{}",
+        svc010[0].message
+    );
+    // A selector naming no custom kind: still reported, as a warning that names the kinds.
+    let orphan = on(&fs, "SVC001", "orphan");
+    assert_eq!(orphan.len(), 1, "{fs:#?}");
+    assert_eq!(orphan[0].severity, Severity::Warning);
+    assert!(
+        orphan[0].message.contains("operator may create pods"),
+        "{}",
+        orphan[0].message
+    );
+    // The policy selecting Prometheus's pods, and its peer: info, and they say why.
+    for code in ["NP002", "NP003"] {
+        let f = on(&fs, code, "prometheus-k8s");
+        assert_eq!(f.len(), 1, "{code}: {fs:#?}");
+        assert_eq!(f[0].severity, Severity::Info, "{code}");
+        assert!(
+            f[0].message.contains("the selector names Prometheus"),
+            "{}",
+            f[0].message
+        );
+    }
+    assert!(fs.iter().all(|f| f.severity != Severity::Error), "{fs:#?}");
 }
