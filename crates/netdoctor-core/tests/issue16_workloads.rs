@@ -143,3 +143,23 @@ fn pods_from_custom_resources_are_not_stated_missing() {
     }
     assert!(fs.iter().all(|f| f.severity != Severity::Error), "{fs:#?}");
 }
+
+#[test]
+fn a_version_split_is_info_and_named_as_such() {
+    let c = cluster("version-split.yaml");
+    let fs = findings(&c);
+    let reviews = on(&fs, "SVC008", "reviews");
+    assert_eq!(reviews.len(), 1, "{fs:#?}");
+    assert_eq!(reviews[0].severity, Severity::Info);
+    assert!(
+        reviews[0]
+            .message
+            .contains("2 versions of one app (version v1, v2)")
+            && reviews[0].message.contains("version split"),
+        "{}",
+        reviews[0].message
+    );
+    let api = on(&fs, "SVC008", "api");
+    assert_eq!(api.len(), 1, "{fs:#?}");
+    assert_eq!(api[0].severity, Severity::Warning);
+}
