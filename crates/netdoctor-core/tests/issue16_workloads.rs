@@ -163,3 +163,30 @@ fn a_version_split_is_info_and_named_as_such() {
     assert_eq!(api.len(), 1, "{fs:#?}");
     assert_eq!(api[0].severity, Severity::Warning);
 }
+
+#[test]
+fn a_duplicated_object_is_analysed_as_its_last_definition() {
+    let c = cluster("duplicate-object.yaml");
+    let svc = c.service("default", "web").expect("service");
+    assert_eq!(
+        svc.selector
+            .as_ref()
+            .and_then(|s| s.get("app"))
+            .map(String::as_str),
+        Some("web-v2")
+    );
+    let fs = findings(&c);
+    let inp = on(&fs, "INP002", "web");
+    assert_eq!(inp.len(), 1, "{fs:#?}");
+    assert!(
+        inp[0].message.contains("document 1")
+            && inp[0]
+                .message
+                .contains("kubectl apply keeps the last definition")
+            && inp[0].message.contains("document 2"),
+        "{}",
+        inp[0].message
+    );
+    let fix = inp[0].fix.as_ref().expect("fix");
+    assert!(!fix.title.contains("reject"), "{}", fix.title);
+}

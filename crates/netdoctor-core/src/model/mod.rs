@@ -35,6 +35,9 @@ pub struct Invalid {
     /// What netdoctor did with it: "skipped", "repaired: …".
     pub action: String,
     pub origin: Option<Origin>,
+    /// For an object defined more than once: the later definition that replaces this one
+    /// (`kubectl apply` keeps the last), which the model analyses.
+    pub superseded_by: Option<Origin>,
 }
 
 /// Pods of one namespace with identical labels: selectors are evaluated once per group.

@@ -128,7 +128,7 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let split = version_split(cluster, &groups, svc.selector.as_ref());
         let message = match &split {
             Some((key, values)) => format!(
-                "Service {} selects {sel}, which matches {} versions of one app ({key} {}): {}; this is a version split (a service mesh or an HTTPRoute usually divides the traffic; without one kube-proxy spreads it over every version), {comparison}",
+                "Service {} selects {sel}, which matches {} versions of one app ({key} {}): {}; this is a version split (a service mesh or an HTTPRoute usually divides the traffic; without one kube-proxy spreads it over every version); {comparison}",
                 svc_name(svc),
                 groups.len(),
                 values.join(", "),
