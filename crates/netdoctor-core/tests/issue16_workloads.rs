@@ -190,3 +190,30 @@ fn a_duplicated_object_is_analysed_as_its_last_definition() {
     let fix = inp[0].fix.as_ref().expect("fix");
     assert!(!fix.title.contains("reject"), "{}", fix.title);
 }
+
+#[test]
+fn a_dumped_ingress_without_address_has_no_address() {
+    let c = cluster("ingress-dump-without-address.yaml");
+    assert!(!c.live());
+    let fs = findings(&c);
+    assert_eq!(on(&fs, "ING003", "dumped").len(), 1, "{fs:#?}");
+    assert!(on(&fs, "ING003", "manifest").is_empty(), "{fs:#?}");
+}
+
+#[test]
+fn a_derived_pod_is_described_as_not_created_yet() {
+    let c = cluster("statefulset-per-pod-services.yaml");
+    let i = c.pod_index("default", "web-1").expect("web-1");
+    let (summary, _, _) = netdoctor_core::sim::service::pod_services(&c, i);
+    assert!(summary.derived);
+    assert_eq!(summary.phase, "not created yet");
+    assert!(
+        summary
+            .status
+            .starts_with("not created yet: derived from StatefulSet default/web's template"),
+        "{}",
+        summary.status
+    );
+    let json = serde_json::to_value(&summary).expect("json");
+    assert_ne!(json["phase"], "Running");
+}
