@@ -9,7 +9,10 @@ mod related;
 mod types;
 mod workload_name;
 
-pub use build::{BuildOptions, InputFacts, ReadFailure};
+pub use build::{
+    BuildOptions, InputFacts, ReadFailure, MAX_DERIVED_STATEFULSET_PODS,
+    STATEFULSET_POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL,
+};
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;
@@ -34,6 +37,9 @@ pub struct Invalid {
     /// What netdoctor did with it: "skipped", "repaired: …".
     pub action: String,
     pub origin: Option<Origin>,
+    /// For an object defined more than once: the later definition that replaces this one
+    /// (`kubectl apply` keeps the last), which the model analyses.
+    pub superseded_by: Option<Origin>,
 }
 
 /// Pods of one namespace with identical labels: selectors are evaluated once per group.
@@ -70,6 +76,9 @@ pub struct Cluster {
     pub(crate) invalid: Vec<Invalid>,
     /// Kinds that were read but not used, with their counts.
     pub(crate) skipped_kinds: BTreeMap<String, usize>,
+    /// What the model assumed beyond the input, one sentence each (e.g. a StatefulSet whose
+    /// derived pods were capped).
+    pub(crate) assumptions: Vec<String>,
     /// What the read covered (live, unreadable kinds, namespaces read): given to `build`,
     /// read through `live()`, `unreadable_kinds()`, `read_namespaces()` and `can_read_in`.
     input: InputFacts,
@@ -177,6 +186,11 @@ impl Cluster {
 
     pub fn skipped_kinds(&self) -> &BTreeMap<String, usize> {
         &self.skipped_kinds
+    }
+
+    /// What the model assumed beyond the input, one sentence each.
+    pub fn assumptions(&self) -> &[String] {
+        &self.assumptions
     }
 }
 
@@ -412,6 +426,146 @@ impl Cluster {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+}
+
+/// Built-in Kubernetes kinds netdoctor skips: none of them creates pods by itself (the
+/// workload kinds it reads do), so they never explain pods missing from the input.
+const BUILTIN_SKIPPED_KINDS: &[&str] = &[
+    "APIService",
+    "Binding",
+    "CSIDriver",
+    "CSINode",
+    "CSIStorageCapacity",
+    "CertificateSigningRequest",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "ControllerRevision",
+    "CustomResourceDefinition",
+    "Event",
+    "FlowSchema",
+    "HorizontalPodAutoscaler",
+    "Lease",
+    "LimitRange",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "PodDisruptionBudget",
+    "PodTemplate",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "ResourceQuota",
+    "Role",
+    "RoleBinding",
+    "RuntimeClass",
+    "ServiceAccount",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+    "ServiceCIDR",
+    "IPAddress",
+];
+
+/// Kind suffixes of custom resources that configure, select or secure rather than run
+/// something (`CiliumNetworkPolicy`, `PrometheusRule`, `ServiceMonitor`, `Certificate`, ...).
+const CONFIG_KIND_SUFFIXES: &[&str] = &[
+    "Policy",
+    "Rule",
+    "Monitor",
+    "Route",
+    "Grant",
+    "Binding",
+    "Issuer",
+    "Certificate",
+    "Config",
+    "Configuration",
+    "Secret",
+    "Class",
+    "Request",
+    "Probe",
+];
+
+impl Cluster {
+    /// Kinds in the input that netdoctor skips and that are custom resources an operator may
+    /// create pods from (`Prometheus`, `Alertmanager`, `RedisFailover`, ...): built-in kinds
+    /// and custom kinds that by their name only configure (`*Policy`, `*Rule`, `*Monitor`,
+    /// ...) are left out. Pods missing from the input may come from these objects.
+    pub fn pod_creating_custom_kinds(&self) -> Vec<&str> {
+        self.skipped_kinds
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !BUILTIN_SKIPPED_KINDS.contains(k))
+            .filter(|k| !CONFIG_KIND_SUFFIXES.iter().any(|s| k.ends_with(s)))
+            .filter(|k| !k.starts_with("netdoctor.io/"))
+            .collect()
+    }
+
+    /// The pod-creating custom kinds (see `pod_creating_custom_kinds`) that a selector names:
+    /// a key or a value equal to the kind in lower case, or a key whose last segment is
+    /// (`app.kubernetes.io/name: prometheus`, `prometheus: k8s` name `Prometheus`).
+    pub fn custom_kinds_named_by<'a>(
+        &self,
+        labels: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Vec<&str> {
+        self.pod_creating_custom_kinds()
+            .into_iter()
+            .filter(|kind| {
+                let kind = kind.to_ascii_lowercase();
+                labels.clone().into_iter().any(|(k, v)| {
+                    let last = k.rsplit('/').next().unwrap_or(k);
+                    last.eq_ignore_ascii_case(&kind) || v.eq_ignore_ascii_case(&kind)
+                })
+            })
+            .collect()
+    }
+
+    /// What a finding resting on "no pod has these labels" adds when pods may come from
+    /// custom resources netdoctor does not read: `None` when the input holds none.
+    pub fn pods_may_come_from_custom_resources<'a>(
+        &self,
+        labels: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Option<CustomResourceNote> {
+        let all = self.pod_creating_custom_kinds();
+        if all.is_empty() {
+            return None;
+        }
+        let named: Vec<String> = self
+            .custom_kinds_named_by(labels)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let kinds: Vec<String> = all
+            .iter()
+            .map(|k| {
+                let n = self.skipped_kinds.get(*k).copied().unwrap_or(0);
+                format!("{k} ({n})")
+            })
+            .collect();
+        let mut text = format!(
+            "the input holds custom resources netdoctor does not read ({}); an operator may create pods from them, so matching pods may exist in the cluster",
+            kinds.join(", ")
+        );
+        if !named.is_empty() {
+            text.push_str(&format!(
+                "; the selector names {}, so its pods are most likely created by that operator",
+                named.join(", ")
+            ));
+        }
+        Some(CustomResourceNote { named, text })
+    }
+}
+
+/// Why pods missing from the input may exist: custom resources an operator creates pods from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomResourceNote {
+    /// The custom kinds the selector names (`Prometheus`): the pods most likely come from them.
+    pub named: Vec<String>,
+    /// One clause naming the kinds, to append to a message.
+    pub text: String,
 }
 
 /// The annotation that silences findings on an object: `netdoctor.io/ignore: "SVC006,NP002"`.

@@ -364,6 +364,10 @@ pub struct Ingress {
     /// `status.loadBalancer.ingress` (IPs or hostnames).
     pub addresses: Vec<String>,
     pub created: Option<String>,
+    /// The object carries what only the API server sets (`metadata.uid` or
+    /// `creationTimestamp`): it was read from a cluster (live or dumped), so its status is
+    /// real and an empty `status.loadBalancer` means no address, not "not applied yet".
+    pub from_api_server: bool,
     pub origin: Option<Origin>,
 }
 

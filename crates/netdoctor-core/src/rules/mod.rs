@@ -95,6 +95,7 @@ pub static RULES: &[&Rule] = &[
     &svc::service_without_selector_has_no_endpoints::RULE,
     &svc::service_selects_multiple_workloads::RULE,
     &svc::endpointslice_stale::RULE,
+    &svc::service_pods_from_custom_resource::RULE,
     &dns::cluster_dns_not_running::RULE,
     &dns::cluster_dns_service_unreachable::RULE,
     &dns::corefile_misconfigured::RULE,

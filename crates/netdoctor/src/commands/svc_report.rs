@@ -208,6 +208,23 @@ fn slices_text(s: &mut String, r: &ServiceReport) {
 
 fn pod_text(p: &PodSummary, services: &[PodService], near: &[NearMissService]) -> String {
     let mut s = String::new();
+    if p.derived {
+        let _ = writeln!(
+            s,
+            "{} {}/{} ({})",
+            style::paint(style::BOLD, "Pod"),
+            p.namespace,
+            p.name,
+            p.status
+        );
+    } else {
+        pod_heading(&mut s, p);
+    }
+    pod_body(&mut s, p, services, near);
+    s
+}
+
+fn pod_heading(s: &mut String, p: &PodSummary) {
     let _ = writeln!(
         s,
         "{} {}/{} ({}, {} on {}{})",
@@ -223,6 +240,9 @@ fn pod_text(p: &PodSummary, services: &[PodService], near: &[NearMissService]) -
             .unwrap_or_default()
     );
     let _ = writeln!(s, "  status:   {}", p.status);
+}
+
+fn pod_body(s: &mut String, p: &PodSummary, services: &[PodService], near: &[NearMissService]) {
     let _ = writeln!(s, "  labels:   {}", p.labels);
     if services.is_empty() {
         let _ = writeln!(s, "  services: no Service selects this pod");
@@ -253,7 +273,6 @@ fn pod_text(p: &PodSummary, services: &[PodService], near: &[NearMissService]) -
         );
     }
     s.push('\n');
-    s
 }
 
 /// Renders the Service report and its findings.

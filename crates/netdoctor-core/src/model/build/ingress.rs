@@ -107,6 +107,8 @@ impl Builder {
                 .filter_map(|x| x.ip.clone().or_else(|| x.hostname.clone()))
                 .collect(),
             created: i.metadata.creation_timestamp.clone(),
+            from_api_server: i.metadata.uid.as_deref().is_some_and(|u| !u.is_empty())
+                || i.metadata.creation_timestamp.is_some(),
             annotations: i.metadata.annotations,
             namespace: ns,
             name,

@@ -11,12 +11,37 @@ mod service;
 mod status;
 mod workload;
 
+pub use pod::{
+    MAX_DERIVED_STATEFULSET_PODS, STATEFULSET_POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL,
+};
+
 use super::labels::Labels;
 use super::types::*;
 use super::{Cluster, Invalid, IGNORE_ANNOTATION};
 use crate::load::{api, ApiObject, LoadResult, Origin};
 use crate::model::ObjectRef;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// An object's identity: kind, namespace (None when cluster-scoped), name.
+type Identity = (String, Option<String>, String);
+
+fn is_cluster_scoped(obj: &ApiObject) -> bool {
+    matches!(
+        obj,
+        ApiObject::Namespace(_)
+            | ApiObject::Node(_)
+            | ApiObject::IngressClass(_)
+            | ApiObject::GatewayClass(_)
+    )
+}
+
+/// The identity of a named object (unnamed ones are reported by `add`).
+fn identity(obj: &ApiObject) -> Option<Identity> {
+    let meta = obj.metadata()?;
+    let name = meta_name(meta)?;
+    let ns = (!is_cluster_scoped(obj)).then(|| meta_ns(meta));
+    Some((obj.kind().to_string(), ns, name))
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -78,8 +103,31 @@ impl Cluster {
             ..Cluster::default()
         });
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
-        for loaded in input.objects {
-            b.add(loaded.object, loaded.origin, &mut namespaces);
+        // An object defined more than once: `kubectl apply` applies each definition in turn,
+        // so the last one is what the cluster runs. Earlier ones are reported and skipped.
+        let ids: Vec<Option<Identity>> =
+            input.objects.iter().map(|l| identity(&l.object)).collect();
+        let mut last: HashMap<&Identity, usize> = HashMap::new();
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(id) = id {
+                last.insert(id, i);
+            }
+        }
+        let superseded: Vec<Option<Origin>> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let l = *last.get(id.as_ref()?)?;
+                (l != i).then(|| input.objects[l].origin.clone())
+            })
+            .collect();
+        for ((loaded, id), later) in input.objects.into_iter().zip(&ids).zip(superseded) {
+            match (id, later) {
+                (Some((kind, ns, name)), Some(later)) => {
+                    b.superseded(kind, ns.as_deref(), name, loaded.origin, later)
+                }
+                _ => b.add(loaded.object, loaded.origin, &mut namespaces),
+            }
         }
         b.finish(namespaces, options)
     }
@@ -139,6 +187,32 @@ impl Builder {
             reason,
             action: action.to_string(),
             origin: Some(origin.clone()),
+            superseded_by: None,
+        });
+    }
+
+    /// A definition that a later one of the same object replaces (INP002).
+    fn superseded(
+        &mut self,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+        origin: Origin,
+        later: Origin,
+    ) {
+        let shown = match ns {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_string(),
+        };
+        self.c.invalid.push(Invalid {
+            object: ObjectRef::new(kind, ns, name),
+            reason: format!("{kind} {shown} is defined more than once"),
+            action: format!(
+                "kubectl apply keeps the last definition ({} document {}, line {}), so netdoctor analyses that one and skips this one",
+                later.file, later.document, later.line
+            ),
+            origin: Some(origin),
+            superseded_by: Some(later),
         });
     }
 
@@ -198,13 +272,7 @@ impl Builder {
             );
             return;
         };
-        let cluster_scoped = matches!(
-            obj,
-            ApiObject::Namespace(_)
-                | ApiObject::Node(_)
-                | ApiObject::IngressClass(_)
-                | ApiObject::GatewayClass(_)
-        );
+        let cluster_scoped = is_cluster_scoped(&obj);
         let ns = (!cluster_scoped).then(|| meta_ns(meta));
         if !self.first_time(&kind, ns.as_deref(), &name, &origin) {
             return;
@@ -304,8 +372,9 @@ impl Builder {
         c.cluster_domain = cluster_domain::cluster_domain(&c, options.cluster_domain.as_deref());
         let workloads = workload::index_workloads(&c.workloads);
         workload::group_pods_under_workloads(&mut c, &workloads);
-        let derived = pod::template_pods(&c, &workloads);
+        let (derived, notes) = pod::template_pods(&c, &workloads);
         c.pods.extend(derived);
+        c.assumptions.extend(notes);
         c.index = index::build(&c, workloads, ignored);
         c
     }

@@ -138,10 +138,19 @@ impl Builder {
     }
 }
 
+/// At most this many pods are derived from one StatefulSet (`replicas` above it is capped, and
+/// the model records the cap in `Cluster::assumptions`).
+pub const MAX_DERIVED_STATEFULSET_PODS: i64 = 64;
+
 /// Template pods for top-level workloads given without pods: what the workload would run.
-pub(super) fn template_pods(c: &Cluster, workloads: &WorkloadIndex) -> Vec<Pod> {
+/// A StatefulSet gets its `replicas` pods `NAME-0..N-1` (capped at
+/// `MAX_DERIVED_STATEFULSET_PODS`), each with the pod-name and pod-index labels the
+/// StatefulSet controller sets, hostname = pod name and subdomain = `spec.serviceName`; other
+/// workloads get one pod `NAME-template`. Returns the pods and what was assumed.
+pub(super) fn template_pods(c: &Cluster, workloads: &WorkloadIndex) -> (Vec<Pod>, Vec<String>) {
     let with_pods: HashSet<usize> = c.pods.iter().filter_map(|p| p.workload).collect();
     let mut derived = Vec::new();
+    let mut notes = Vec::new();
     for (wi, w) in c.workloads.iter().enumerate() {
         let owned_by_workload = w.owner.as_ref().is_some_and(|o| {
             workloads.contains_key(&(o.kind.clone(), w.namespace.clone(), o.name.clone()))
@@ -152,28 +161,65 @@ pub(super) fn template_pods(c: &Cluster, workloads: &WorkloadIndex) -> Vec<Pod> 
         let Some(spec) = &w.template_spec else {
             continue;
         };
-        let mut pod = template_pod(w, wi, spec);
-        let object = ObjectRef::namespaced("Pod", &pod.namespace, &pod.name);
-        // Without an origin a bad port is dropped silently: the pod is derived, not read.
-        pod.containers = Builder::scratch().containers(spec, &object, None);
-        derived.push(pod);
+        let ordinals = match w.kind {
+            WorkloadKind::StatefulSet => {
+                if w.replicas > MAX_DERIVED_STATEFULSET_PODS {
+                    notes.push(format!(
+                        "StatefulSet {}/{} has replicas {}; netdoctor derives only its first {MAX_DERIVED_STATEFULSET_PODS} pods ({}-0 to {}-{})",
+                        w.namespace,
+                        w.name,
+                        w.replicas,
+                        w.name,
+                        w.name,
+                        MAX_DERIVED_STATEFULSET_PODS - 1
+                    ));
+                }
+                (0..w.replicas.min(MAX_DERIVED_STATEFULSET_PODS))
+                    .map(Some)
+                    .collect()
+            }
+            _ => vec![None],
+        };
+        for ordinal in ordinals {
+            let mut pod = template_pod(w, wi, spec, ordinal);
+            let object = ObjectRef::namespaced("Pod", &pod.namespace, &pod.name);
+            // Without an origin a bad port is dropped silently: the pod is derived, not read.
+            pod.containers = Builder::scratch().containers(spec, &object, None);
+            derived.push(pod);
+        }
     }
-    derived
+    (derived, notes)
 }
 
-fn template_pod(w: &Workload, wi: usize, spec: &api::PodSpec) -> Pod {
-    let name = match w.kind {
-        WorkloadKind::StatefulSet => format!("{}-0", w.name),
-        _ => format!("{}-template", w.name),
-    };
-    let (hostname, subdomain) = match w.kind {
-        WorkloadKind::StatefulSet => (Some(name.clone()), w.service_name.clone()),
-        _ => (spec.hostname.clone(), spec.subdomain.clone()),
+/// The label the StatefulSet controller sets on each pod to its name.
+pub const STATEFULSET_POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
+/// The label the StatefulSet controller sets on each pod to its ordinal (Kubernetes 1.28+).
+pub const STATEFULSET_POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
+
+/// A pod derived from `w`'s template; `ordinal` for a StatefulSet's pod `NAME-ordinal`.
+fn template_pod(w: &Workload, wi: usize, spec: &api::PodSpec, ordinal: Option<i64>) -> Pod {
+    let mut labels = w.template_labels.clone();
+    let (name, hostname, subdomain) = match ordinal {
+        Some(i) => {
+            let name = format!("{}-{i}", w.name);
+            labels.insert(STATEFULSET_POD_NAME_LABEL.into(), name.clone());
+            labels.insert(STATEFULSET_POD_INDEX_LABEL.into(), i.to_string());
+            (
+                name.clone(),
+                Some(name),
+                w.service_name.clone().filter(|s| !s.is_empty()),
+            )
+        }
+        None => (
+            format!("{}-template", w.name),
+            spec.hostname.clone(),
+            spec.subdomain.clone(),
+        ),
     };
     Pod {
         namespace: w.namespace.clone(),
         name,
-        labels: w.template_labels.clone(),
+        labels,
         annotations: Labels::new(),
         owner: Some(Owner {
             kind: w.kind.as_str().to_string(),

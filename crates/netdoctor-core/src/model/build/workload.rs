@@ -90,11 +90,49 @@ fn top_owner(workloads: &[Workload], index: &WorkloadIndex, ns: &str, owner: &Ow
     cur
 }
 
+/// The Deployment of a pod whose owner ReplicaSet is not in the input: the Deployment
+/// controller names a ReplicaSet `<deployment>-<pod-template-hash>` and puts the same
+/// `pod-template-hash` label on its pods, so the owner's name without `-<hash>` names the
+/// Deployment, when it is in the input and its selector matches the pod.
+fn deployment_of_absent_replicaset(
+    workloads: &[Workload],
+    index: &WorkloadIndex,
+    pod: &Pod,
+    owner: &Owner,
+) -> Option<Owner> {
+    if owner.kind != "ReplicaSet"
+        || index.contains_key(&(
+            owner.kind.clone(),
+            pod.namespace.clone(),
+            owner.name.clone(),
+        ))
+    {
+        return None;
+    }
+    let hash = pod.labels.get("pod-template-hash")?;
+    let deploy = owner.name.strip_suffix(&format!("-{hash}"))?;
+    let key = (
+        "Deployment".to_string(),
+        pod.namespace.clone(),
+        deploy.to_string(),
+    );
+    let w = &workloads[*index.get(&key)?];
+    w.selector
+        .as_ref()
+        .is_none_or(|s| s.matches(&pod.labels))
+        .then(|| Owner {
+            kind: "Deployment".into(),
+            name: deploy.to_string(),
+        })
+}
+
 /// Sets each pod's owner to its top-level workload and links the pod to it.
 pub(super) fn group_pods_under_workloads(c: &mut Cluster, index: &WorkloadIndex) {
     for p in &mut c.pods {
         if let Some(o) = &p.owner {
-            let top = top_owner(&c.workloads, index, &p.namespace, o);
+            let o = deployment_of_absent_replicaset(&c.workloads, index, p, o)
+                .unwrap_or_else(|| o.clone());
+            let top = top_owner(&c.workloads, index, &p.namespace, &o);
             p.workload = index
                 .get(&(top.kind.clone(), p.namespace.clone(), top.name.clone()))
                 .copied();

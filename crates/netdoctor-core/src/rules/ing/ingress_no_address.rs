@@ -9,17 +9,18 @@ pub static RULE: Rule = Rule {
     area: crate::rules::Area::Ing,
     name: "ingress-no-address",
     severity: Severity::Warning,
-    summary: "live: `status.loadBalancer` is empty",
+    summary: "an Ingress read from a cluster (live, or a dump with metadata.uid / creationTimestamp) has an empty `status.loadBalancer`",
     doc: r#"## What it checks
-When the cluster is read live, every Ingress whose `status.loadBalancer.ingress` is empty:
+Every Ingress read from a cluster whose `status.loadBalancer.ingress` is empty:
 no controller has published an address for it. The message says why when netdoctor can tell
 (no such class: ING001; controller not running: ING002); otherwise the controller runs but
 has not published an address (its LoadBalancer Service is pending, or `--publish-service`
 / `--publish-status-address` is not set).
 
-The rule does not run on files: a manifest has no status, and a dump is a snapshot whose
-status may be stale. An empty address in a dump is still reported through ING001/ING002 when
-the class or controller explains it.
+An Ingress is read from a cluster when the read is live, or when the object carries what
+only the API server sets (`metadata.uid`, `metadata.creationTimestamp`): a dump made with
+`kubectl get -o yaml` holds the real status, and an empty one is the "address pending" case.
+A plain manifest (none of these fields) has no status yet, and the rule stays quiet on it.
 
 ## Why it breaks traffic
 Clients resolve the Ingress hosts to the address the controller publishes. Without one,
@@ -45,10 +46,11 @@ warning[ING003] ingress-no-address: production/ingress/legacy-ingress
 };
 
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
-    if !cluster.live() {
-        return;
-    }
-    for ing in cluster.ingresses.iter().filter(|i| i.addresses.is_empty()) {
+    for ing in cluster
+        .ingresses
+        .iter()
+        .filter(|i| i.addresses.is_empty() && (cluster.live() || i.from_api_server))
+    {
         let res = resolve_class(cluster, ing);
         let why = match (&res.problem, &res.controller) {
             (Some(p), _) => p.clone(),

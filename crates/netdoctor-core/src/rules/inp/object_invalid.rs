@@ -16,12 +16,14 @@ ranges, NetworkPolicy peers that set nothing, and the same object defined twice.
 
 ## Why it breaks traffic
 The API server rejects such an object, so what the manifest intends never takes effect: a
-NetworkPolicy with an invalid CIDR is not applied, a duplicate manifest silently replaces
-the first one. netdoctor skips the object (or the one bad port) and says so, so that the
-rest of the analysis matches what the cluster would really run.
+NetworkPolicy with an invalid CIDR is not applied. An object defined twice is not rejected:
+`kubectl apply` applies each definition in turn and the last one silently replaces the
+first. netdoctor skips the invalid object (or the one bad port), or the earlier definition of
+a duplicate, and says so, so that the rest of the analysis matches what the cluster would
+really run.
 
 ## How to fix
-Correct the field named in the message; `kubectl apply --dry-run=server -f FILE` shows the
+Keep one definition of a duplicated object. Otherwise correct the field named in the message; `kubectl apply --dry-run=server -f FILE` shows the
 API server's own error.
 
 ## Example
@@ -50,14 +52,20 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                 inv.object.clone(),
                 format!("{}{}; {}", inv.reason, location, inv.action),
             )
-            .with_fix(
-                Fix::new("Correct the field; the API server would reject this object").command(
-                    match &inv.origin {
+            .with_fix(match &inv.superseded_by {
+                Some(later) => Fix::new(
+                    "Keep one definition of the object: kubectl apply applies both and the last one wins, so delete the one you do not mean",
+                )
+                .command(format!(
+                    "kubectl diff -f {}   # what applying the kept definition changes",
+                    later.file
+                )),
+                None => Fix::new("Correct the field; the API server would reject this object")
+                    .command(match &inv.origin {
                         Some(o) => format!("kubectl apply --dry-run=server -f {}", o.file),
                         None => "kubectl apply --dry-run=server -f FILE".to_string(),
-                    },
-                ),
-            ),
+                    }),
+            }),
         );
     }
 }

@@ -1,4 +1,4 @@
-use super::policy_selects_no_pods::near_miss;
+use super::policy_selects_no_pods::{near_miss, with_custom_resource_note};
 use super::{indent, short_list, yaml_scalar};
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
 use crate::model::{format_labels, Cluster, NetworkPolicy, Peer, Selector};
@@ -15,7 +15,10 @@ pub static RULE: Rule = Rule {
 Every `from`/`to` peer with a `namespaceSelector` is matched against the labels of the
 namespaces, and every `podSelector` against the pods of the namespaces the peer covers (the
 policy's own namespace when there is no `namespaceSelector`). The rule fires when a peer
-matches no namespace, or no pod. When another label of a namespace carries the value the
+matches no namespace, or no pod. When the input holds custom resources an operator may
+create pods from (`Prometheus`, ...), a peer that matches no pod may still match the
+operator's pods: the message says so, at info when the selector names such a kind.
+When another label of a namespace carries the value the
 selector looks for (typically `kubernetes.io/metadata.name`, which the API server sets on
 every namespace), the fix names that label.
 
@@ -100,21 +103,29 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
                             )
                         )
                     };
+                    let (message, severity) = with_custom_resource_note(
+                        c,
+                        pod_sel,
+                        format!(
+                            "{path}: podSelector {pod_sel} matches no pod in {scope} ({}), so this peer admits nobody",
+                            hints.join("; ")
+                        ),
+                    );
                     out.push(
                         Finding::new(
                             &RULE,
                             ObjectRef::namespaced("NetworkPolicy", &p.namespace, &p.name),
-                            format!(
-                                "{path}: podSelector {pod_sel} matches no pod in {scope} ({}), so this peer admits nobody",
-                                hints.join("; ")
-                            ),
+                            message,
                         )
+                        .with_severity(severity)
                         .with_fix(
-                            Fix::new("Correct the peer's podSelector to labels the intended pods have")
-                                .command(format!(
-                                    "kubectl get pods -n {} --show-labels",
-                                    matched_ns.first().copied().unwrap_or(&p.namespace)
-                                )),
+                            Fix::new(
+                                "Correct the peer's podSelector to labels the intended pods have",
+                            )
+                            .command(format!(
+                                "kubectl get pods -n {} --show-labels",
+                                matched_ns.first().copied().unwrap_or(&p.namespace)
+                            )),
                         ),
                     );
                 }

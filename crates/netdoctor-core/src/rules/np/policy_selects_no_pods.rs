@@ -13,7 +13,9 @@ pub static RULE: Rule = Rule {
     doc: r#"## What it checks
 Every NetworkPolicy's `spec.podSelector` is matched against the labels of the pods in the
 policy's namespace (including pods netdoctor derives from workload templates). The rule
-fires when no pod matches, and names the values the selected keys really have.
+fires when no pod matches, and names the values the selected keys really have. When the
+input holds custom resources an operator may create pods from (`Prometheus`, ...), the
+message says the pods may exist; it is info when the selector names such a kind.
 
 ## Why it breaks traffic
 A policy applies only to the pods it selects. A selector with a typo (`app: web-fronted`)
@@ -57,6 +59,32 @@ pub(crate) fn near_miss(c: &Cluster, ns: &str, sel: &Selector) -> String {
     parts.join("; ")
 }
 
+/// A "no pod has these labels" message, completed when the input holds custom resources an
+/// operator may create pods from: the pods may exist, so it is not stated as fact. The
+/// severity stays a warning, or becomes info when the selector names such a kind (the pods are
+/// then most likely the operator's).
+pub(crate) fn with_custom_resource_note(
+    c: &Cluster,
+    sel: &Selector,
+    message: String,
+) -> (String, Severity) {
+    let pairs = sel
+        .match_labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    match c.pods_may_come_from_custom_resources(pairs) {
+        None => (message, Severity::Warning),
+        Some(note) => {
+            let severity = if note.named.is_empty() {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
+            (format!("{message}; but {}", note.text), severity)
+        }
+    }
+}
+
 fn check(c: &Cluster, out: &mut Vec<Finding>) {
     if c.pods.is_empty() || !c.can_read("Pod") {
         return;
@@ -80,14 +108,20 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
                 near_miss(c, &p.namespace, &p.pod_selector)
             )
         };
+        let (message, severity) = with_custom_resource_note(c, &p.pod_selector, message);
         out.push(
             Finding::new(
                 &RULE,
                 ObjectRef::namespaced("NetworkPolicy", &p.namespace, &p.name),
                 message,
             )
+            .with_severity(severity)
             .with_fix(
-                Fix::new("Correct spec.podSelector to the labels of the pods it is meant for")
+                Fix::new(if severity == Severity::Info {
+                    "Check that the pods the operator creates carry these labels; correct spec.podSelector only if they do not"
+                } else {
+                    "Correct spec.podSelector to the labels of the pods it is meant for"
+                })
                     .command(format!("kubectl get pods -n {} --show-labels", p.namespace))
                     .command(format!(
                         "kubectl edit networkpolicy {} -n {}",

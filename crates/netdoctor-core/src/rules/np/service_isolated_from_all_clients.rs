@@ -16,6 +16,10 @@ For every Service with a selector, its pods are looked up and each Service port 
 the target port on each pod. When every pod is isolated for ingress and no ingress rule of
 the policies that select it admits anyone (a peer that matches at least one pod, an ipBlock,
 or no peer list at all) on any of those target ports, the Service can be reached by no client.
+A peer whose answer the input cannot give counts as admitting someone: a `namespaceSelector`
+on labels other than `kubernetes.io/metadata.name` when the Namespace objects are not in the
+input, and a `podSelector` when the input holds custom resources an operator may create pods
+from.
 
 ## Why it breaks traffic
 A default-deny ingress policy closes every pod of the namespace; only the allow rules written
@@ -48,9 +52,24 @@ fn admits_someone(c: &Cluster, policy_ns: &str, rule: &PolicyRule) -> bool {
         return true;
     }
     let pods_known = !c.pods.is_empty() && c.can_read("Pod");
+    // As NP003: namespace labels are known only when Namespace objects are in the input.
+    let namespaces_known = c.namespaces.iter().any(|n| n.defined) && c.can_read("Namespace");
     rule.peers.iter().any(|peer| match peer {
         Peer::IpBlock { .. } => true,
         Peer::Pods { .. } if !pods_known => true,
+        Peer::Pods {
+            namespaces: Some(sel),
+            ..
+        } if !namespaces_known && !names_only(sel) => true,
+        // Pods an operator creates from custom resources may match: unknown, not "nobody".
+        Peer::Pods { pods: Some(s), .. }
+            if c.pods_may_come_from_custom_resources(
+                s.match_labels.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .is_some() =>
+        {
+            true
+        }
         Peer::Pods { namespaces, pods } => c.namespaces.iter().any(|n| {
             let ns_ok = match namespaces {
                 None => n.name == policy_ns,
@@ -63,6 +82,14 @@ fn admits_someone(c: &Cluster, policy_ns: &str, rule: &PolicyRule) -> bool {
                 }
         }),
     })
+}
+
+/// A namespaceSelector that only asks for `kubernetes.io/metadata.name` (which the API server
+/// sets on every namespace), or nothing (every namespace): decided without the Namespace
+/// objects.
+fn names_only(sel: &crate::model::Selector) -> bool {
+    const NAME: &str = "kubernetes.io/metadata.name";
+    sel.expressions.is_empty() && sel.match_labels.iter().all(|(k, _)| k == NAME)
 }
 
 fn check(c: &Cluster, out: &mut Vec<Finding>) {

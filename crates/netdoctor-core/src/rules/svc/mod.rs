@@ -3,6 +3,7 @@
 
 pub mod endpointslice_stale;
 pub mod service_no_ready_endpoints;
+pub mod service_pods_from_custom_resource;
 pub mod service_selects_multiple_workloads;
 pub mod service_selects_no_pods;
 pub mod service_some_endpoints_not_ready;

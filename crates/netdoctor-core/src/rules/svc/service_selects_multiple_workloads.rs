@@ -24,6 +24,12 @@ the requests goes to the other workload. If it listens on another port or serves
 API, that share fails: the classic intermittent 502/connection refused that no single pod
 reproduces. Deliberate canaries are fine; make them deliberate.
 
+When each workload's pods carry their own value of a `version` (or
+`app.kubernetes.io/version`) label that the selector leaves out — v1, v2 and v3 of one app,
+as in Istio's Bookinfo `reviews` — the split is intentional: a service mesh or an HTTPRoute
+divides the traffic between the versions. The finding then says so, and is info when the
+versions agree on the Service's target ports (a warning when they do not).
+
 ## How to fix
 Add a label to the selector that only the intended workload carries (for example
 `app.kubernetes.io/instance` or `version`), or remove the shared label from the other
@@ -119,13 +125,26 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         } else {
             "their ports agree; make sure they serve the same API".to_string()
         };
-        let message = format!(
-            "Service {} selects {sel}, which matches pods of {} workloads: {}; traffic is spread over all of them, {comparison}",
-            svc_name(svc),
-            groups.len(),
-            names.join(", ")
-        );
+        let split = version_split(cluster, &groups, svc.selector.as_ref());
+        let message = match &split {
+            Some((key, values)) => format!(
+                "Service {} selects {sel}, which matches {} versions of one app ({key} {}): {}; this is a version split (a service mesh or an HTTPRoute usually divides the traffic; without one kube-proxy spreads it over every version); {comparison}",
+                svc_name(svc),
+                groups.len(),
+                values.join(", "),
+                names.join(", ")
+            ),
+            None => format!(
+                "Service {} selects {sel}, which matches pods of {} workloads: {}; traffic is spread over all of them, {comparison}",
+                svc_name(svc),
+                groups.len(),
+                names.join(", ")
+            ),
+        };
         let mut finding = Finding::new(&RULE, svc_object(svc), message);
+        if split.is_some() && diffs.is_empty() {
+            finding = finding.with_severity(crate::finding::Severity::Info);
+        }
         for (name, g) in &groups {
             let targets: Vec<String> = svc
                 .ports
@@ -181,6 +200,37 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     }
 }
 
+/// The version labels the Service's selector leaves out.
+const VERSION_KEYS: [&str; 2] = ["version", "app.kubernetes.io/version"];
+
+/// An intentional version split (Istio's Bookinfo `reviews`: Deployments v1/v2/v3 of one app
+/// behind one Service): every group's pods carry one value of a version label the selector
+/// does not use, and the groups' values differ. Returns the key and the values.
+fn version_split(
+    cluster: &Cluster,
+    groups: &BTreeMap<String, Group>,
+    selector: Option<&Labels>,
+) -> Option<(String, Vec<String>)> {
+    VERSION_KEYS
+        .iter()
+        .filter(|k| !selector.is_some_and(|s| s.contains_key(**k)))
+        .find_map(|key| {
+            let mut values = BTreeSet::new();
+            for g in groups.values() {
+                let of_group: BTreeSet<&String> = g
+                    .pods
+                    .iter()
+                    .map(|&i| cluster.pods[i].labels.get(*key))
+                    .collect::<Option<_>>()?;
+                if of_group.len() != 1 {
+                    return None;
+                }
+                values.extend(of_group.into_iter().cloned());
+            }
+            (values.len() == groups.len()).then(|| (key.to_string(), values.into_iter().collect()))
+        })
+}
+
 /// `api-v1` out of `production/api-v1[Deployment]`.
 fn short(group: &str) -> &str {
     let s = group.split_once('/').map(|(_, r)| r).unwrap_or(group);
@@ -203,7 +253,8 @@ fn distinguishing_label(
     common.retain(|k, _| {
         k != "pod-template-hash"
             && k != "controller-revision-hash"
-            && k != "statefulset.kubernetes.io/pod-name"
+            && k != crate::model::STATEFULSET_POD_NAME_LABEL
+            && k != crate::model::STATEFULSET_POD_INDEX_LABEL
             && !selector.is_some_and(|s| s.contains_key(k))
     });
     common.into_iter().find(|(k, v)| {

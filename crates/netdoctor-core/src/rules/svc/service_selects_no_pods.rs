@@ -25,6 +25,12 @@ near-misses: pods or workloads whose labels match all but one selector label, be
 - the key differs but the value is the same (`app` vs `app.kubernetes.io/name`), or
 - one key of a multi-label selector is missing.
 
+When the input holds custom resources netdoctor does not read and an operator may create
+pods from (`Prometheus`, `Alertmanager`, ...), the pods may exist without being in the
+input: the finding is then a warning and names those kinds. When the selector names such a
+kind (`app.kubernetes.io/name: prometheus` and a `Prometheus` object), SVC010 reports the
+Service instead.
+
 ## Why it breaks traffic
 A Service with no matching pod has no endpoints. Its ClusterIP still resolves in DNS and
 still accepts the packet, but kube-proxy has nowhere to send it: clients see
@@ -183,6 +189,13 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
         let Some(selector) = &svc.selector else {
             continue;
         };
+        // Pods an operator creates from a custom resource the selector names: SVC010.
+        let operator = cluster.pods_may_come_from_custom_resources(
+            selector.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        if operator.as_ref().is_some_and(|n| !n.named.is_empty()) {
+            continue;
+        }
         let pods_in_ns = cluster.pods_in(&svc.namespace).count();
         let candidates = near_misses(cluster, svc, selector);
         let mut message = format!(
@@ -246,6 +259,11 @@ fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
                         )),
                 );
             }
+        }
+        // Custom resources in the input may create the pods: not stated as fact.
+        if let Some(note) = operator {
+            finding.message.push_str(&format!("; but {}", note.text));
+            finding.severity = Severity::Warning;
         }
         out.push(finding);
     }

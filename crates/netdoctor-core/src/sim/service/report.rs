@@ -104,6 +104,9 @@ pub struct PodSummary {
     pub ready: bool,
     pub status: String,
     pub labels: String,
+    /// Derived from a workload's template (the input has no such pod): `phase`, `ip` and
+    /// `node` describe nothing real, and `status` says so.
+    pub derived: bool,
 }
 
 /// A Service that would select the pod but for one label.
@@ -245,6 +248,27 @@ pub fn pod_services(
 }
 
 fn pod_summary(pod: &Pod) -> PodSummary {
+    if pod.derived {
+        let from = pod
+            .owner
+            .as_ref()
+            .map(|o| format!("{} {}/{}", o.kind, pod.namespace, o.name))
+            .unwrap_or_else(|| "a workload".into());
+        return PodSummary {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            workload: pod.owner.as_ref().map(|_| pod.group()),
+            phase: "not created yet".into(),
+            ip: None,
+            node: None,
+            ready: pod_is_ready(pod),
+            status: format!(
+                "not created yet: derived from {from}'s template (the input has no such pod), so it has no IP and no node"
+            ),
+            labels: format_labels(&pod.labels),
+            derived: true,
+        };
+    }
     PodSummary {
         namespace: pod.namespace.clone(),
         name: pod.name.clone(),
@@ -255,6 +279,7 @@ fn pod_summary(pod: &Pod) -> PodSummary {
         ready: pod_is_ready(pod),
         status: pod_not_ready_reason(pod),
         labels: format_labels(&pod.labels),
+        derived: false,
     }
 }
 
