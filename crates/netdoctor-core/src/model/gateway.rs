@@ -120,7 +120,10 @@ impl CertificateRef {
         } else if self.group.is_empty() {
             format!("{} {}/{}", self.kind, self.namespace, self.name)
         } else {
-            format!("{}.{} {}/{}", self.kind, self.group, self.namespace, self.name)
+            format!(
+                "{}.{} {}/{}",
+                self.kind, self.group, self.namespace, self.name
+            )
         }
     }
 }

@@ -45,9 +45,9 @@ that should issue the Secret.
 ```
 error[GW009] gateway-listener-certificate-missing: infra-ns/gateway/shared-gateway
   Gateway infra-ns/shared-gateway listener https (HTTPS :443, hostname foo.example.com):
-  Secret infra-ns/foo-example-com does not exist (ResolvedRefs: False,
-  InvalidCertificateRef): the listener has no certificate to present, it is not programmed
-  and HTTPS to foo.example.com fails in the TLS handshake
+  Secret infra-ns/foo-example-com does not exist (InvalidCertificateRef): the listener's
+  ResolvedRefs is False and, with no certificate to present, it is not programmed: HTTPS to
+  foo.example.com fails in the TLS handshake
 ```
 
 ## References
@@ -86,7 +86,7 @@ fn listener(cluster: &Cluster, gw: &Gateway, l: &Listener, out: &mut Vec<Finding
     );
     let hosts = l.hostname.as_deref().unwrap_or("its hosts");
     let consequence = format!(
-        "the listener has no certificate to present, it is not programmed and HTTPS to {hosts} fails in the TLS handshake"
+        "the listener's ResolvedRefs is False and, with no certificate to present, it is not programmed: HTTPS to {hosts} fails in the TLS handshake"
     );
     let broken: Vec<&CertCheck> = checks
         .iter()
@@ -144,8 +144,12 @@ fn listener(cluster: &Cluster, gw: &Gateway, l: &Listener, out: &mut Vec<Finding
     for c in checks.iter().filter(|c| !c.cert.is_secret()) {
         if let Some(d) = describe_cert(gw, c) {
             out.push(
-                Finding::new(&RULE, gateway_ref(gw), format!("{what}: certificateRef {d}"))
-                    .with_severity(Severity::Info),
+                Finding::new(
+                    &RULE,
+                    gateway_ref(gw),
+                    format!("{what}: certificateRef {d}"),
+                )
+                .with_severity(Severity::Info),
             );
         }
     }
@@ -181,10 +185,10 @@ fn fix(gw: &Gateway, broken: &[&CertCheck]) -> Fix {
     }
     if title.is_empty() {
         return Fix::new("Look at the listener's ResolvedRefs condition and the Secrets it names")
-        .command(format!(
-            "kubectl -n {} describe gateway {}",
-            gw.namespace, gw.name
-        ));
+            .command(format!(
+                "kubectl -n {} describe gateway {}",
+                gw.namespace, gw.name
+            ));
     }
     let mut fix = Fix::new(title.join("; "));
     for c in &missing {

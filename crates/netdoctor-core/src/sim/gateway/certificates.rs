@@ -155,10 +155,10 @@ pub fn describe_cert(gw: &Gateway, c: &CertCheck<'_>) -> Option<String> {
     match &c.state {
         CertState::Resolved => None,
         CertState::Missing => Some(format!(
-            "Secret {what} does not exist (ResolvedRefs: False, InvalidCertificateRef)"
+            "Secret {what} does not exist (InvalidCertificateRef)"
         )),
         CertState::NotPermitted => Some(format!(
-            "Secret {what} is in another namespace and no ReferenceGrant in {} lets Gateways from {} use it (ResolvedRefs: False, RefNotPermitted)",
+            "Secret {what} is in another namespace and no ReferenceGrant in {} lets Gateways from {} use it (RefNotPermitted)",
             c.cert.namespace, gw.namespace
         )),
         CertState::NotChecked(why) => Some(format!("{what} not checked: {why}")),

@@ -293,16 +293,15 @@ pub(super) fn tls_hop(cluster: &Cluster, gw: &Gateway, l: &Listener) -> Hop {
         ListenerCerts::NotTerminating => Hop::new(
             "tls",
             HopStatus::Skip,
-            format!("listener {} ({}) does not terminate TLS", l.name, l.protocol),
+            format!(
+                "listener {} ({}) does not terminate TLS",
+                l.name, l.protocol
+            ),
         ),
         ListenerCerts::ResolvedByController => Hop::new(
             "tls",
             HopStatus::Pass,
-            format!(
-                "listener {} terminates TLS with {}",
-                l.name,
-                names()
-            ),
+            format!("listener {} terminates TLS with {}", l.name, names()),
         ),
         ListenerCerts::BrokenByController(c) => Hop::new(
             "tls",
@@ -321,7 +320,8 @@ pub(super) fn tls_hop(cluster: &Cluster, gw: &Gateway, l: &Listener) -> Hop {
             format!("HTTPS listener {} has no certificateRefs", l.name),
         ),
         ListenerCerts::Checked(checks) => {
-            let problems: Vec<String> = checks.iter().filter_map(|c| describe_cert(gw, c)).collect();
+            let problems: Vec<String> =
+                checks.iter().filter_map(|c| describe_cert(gw, c)).collect();
             let broken = checks
                 .iter()
                 .any(|c| matches!(c.state, CertState::Missing | CertState::NotPermitted));

@@ -55,10 +55,11 @@ mod matching;
 mod route;
 
 pub use attach::{attach, namespace_allowed, AttachError, AttachedListener, Attachment};
-pub use certificates::{
-    certificate_checks, describe_cert, listener_certificates, terminates_tls, CertCheck, CertState, ListenerCerts,
-};
 pub use backends::{describe_ports, no_ready_endpoints, resolve_backend, BackendProblem};
+pub use certificates::{
+    certificate_checks, describe_cert, listener_certificates, terminates_tls, CertCheck, CertState,
+    ListenerCerts,
+};
 pub use conditions::{describe_condition, explain_reason};
 pub use hostnames::{effective_hostnames, hostname_matches, intersect_hostnames};
 pub use listeners::gateways_for_host;

@@ -109,7 +109,10 @@ endpoints:
 const SECURE_CERT: &str = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: secure-cert, namespace: infra}\ntype: kubernetes.io/tls\n";
 
 fn cluster(extra: &str) -> Cluster {
-    build(&format!("{BASE}\n{SECURE_CERT}\n{extra}"), &BuildOptions::default())
+    build(
+        &format!("{BASE}\n{SECURE_CERT}\n{extra}"),
+        &BuildOptions::default(),
+    )
 }
 
 fn build(text: &str, opts: &BuildOptions) -> Cluster {
@@ -904,12 +907,17 @@ fn https_listener_with_a_missing_secret_fails_the_tls_handshake() {
         let hop = res.failing_hop().expect("a failing hop");
         assert_eq!(hop.step, "tls");
         assert!(
-            hop.detail.contains("Secret infra/secure-cert does not exist")
+            hop.detail
+                .contains("Secret infra/secure-cert does not exist")
                 && hop.detail.contains("InvalidCertificateRef"),
             "{}",
             hop.detail
         );
-        assert_eq!(res.hops.last().map(|h| h.step), Some("tls"), "no hop after tls");
+        assert_eq!(
+            res.hops.last().map(|h| h.step),
+            Some("tls"),
+            "no hop after tls"
+        );
     }
     // With the Secret the listener terminates TLS and the request is served.
     let c = tls_cluster(tls, SECURE_CERT, &BuildOptions::default());
@@ -984,7 +992,10 @@ fn listener_resolved_refs_status_decides() {
     route.push_str(&svc("apps", "a", 1, 0));
     // The Secret is in the input, but the controller could not use it (malformed).
     let c = build(
-        &format!("{}\n{SECURE_CERT}\n{route}", status("False", "InvalidCertificateRef")),
+        &format!(
+            "{}\n{SECURE_CERT}\n{route}",
+            status("False", "InvalidCertificateRef")
+        ),
         &BuildOptions::default(),
     );
     let res = run(&c, "https://secure.example.com/");
