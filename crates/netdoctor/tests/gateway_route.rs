@@ -108,3 +108,87 @@ fn explicit_gateway_and_failures_exit_1() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(json(&o)["symptom"], "no-address");
 }
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_netdoctor"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs")
+}
+
+/// Issue 16 item 8: listener https of infra/public names Secret infra/shop-tls, which does
+/// not exist. By the Gateway API the listener has `ResolvedRefs: False`
+/// (`InvalidCertificateRef`) and is not programmed: `doctor` reports it (GW009, with the
+/// Secret to create), and `ingress route --gateway` and `trace` fail at the tls hop with the
+/// TLS handshake failure the client sees.
+#[test]
+fn listener_certificate_secret_missing_fails_tls_everywhere() {
+    const FIX: &str = "crates/netdoctor-core/tests/fixtures/rules/GW009/fires.yaml";
+    const URL: &str = "https://shop.example.com/";
+
+    let d = json(&run(&["doctor", "-f", FIX, "-o", "json"]));
+    let gw009: Vec<&serde_json::Value> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "GW009" && f["object"]["name"] == "public")
+        .collect();
+    assert_eq!(gw009.len(), 2, "one per listener: {d}");
+    let shop = gw009
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("listener https "))
+        .expect("listener https");
+    assert_eq!(shop["severity"], "error");
+    assert!(shop["message"]
+        .as_str()
+        .unwrap()
+        .contains("InvalidCertificateRef"));
+    assert!(shop["fix"]["commands"]
+        .to_string()
+        .contains("kubectl -n infra create secret tls shop-tls"));
+    let legacy = gw009
+        .iter()
+        .find(|f| f["message"].as_str().unwrap().contains("listener legacy "))
+        .expect("listener legacy");
+    assert!(legacy["message"]
+        .as_str()
+        .unwrap()
+        .contains("RefNotPermitted"));
+    assert!(legacy["fix"].to_string().contains("kind: ReferenceGrant"));
+
+    let o = route(&[URL, "--gateway", "infra/public", "-f", FIX, "-o", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json(&o);
+    assert_eq!(r["symptom"], "tls-handshake-failure", "{r}");
+    let failing: Vec<&serde_json::Value> = r["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["status"] == "fail")
+        .collect();
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0]["step"], "tls");
+
+    let o = run(&[
+        "trace",
+        "--from",
+        "203.0.113.7",
+        "--to",
+        URL,
+        "-f",
+        FIX,
+        "-o",
+        "json",
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    let t = json(&o);
+    assert_eq!(t["reachable"], false);
+    assert_eq!(t["symptom"], "tls-handshake-failure");
+    assert_eq!(t["hops"], r["hops"]);
+    assert!(
+        t["fix"].to_string().contains("create secret tls shop-tls"),
+        "the fix names the Secret: {t}"
+    );
+}

@@ -68,8 +68,9 @@ pub struct Listener {
     /// `HTTP`, `HTTPS`, `TLS`, `TCP`, `UDP` or an implementation's own.
     pub protocol: String,
     pub tls_mode: Option<String>,
-    /// `(namespace, name)` of Secret certificate references.
-    pub certificate_refs: Vec<(String, String)>,
+    /// `tls.certificateRefs`, defaults applied (group `""`, kind `Secret`, the Gateway's
+    /// namespace).
+    pub certificate_refs: Vec<CertificateRef>,
     pub allowed_from: FromNamespaces,
     /// As written; empty means the kinds the protocol supports.
     pub allowed_kinds: Vec<RouteGroupKind>,
@@ -92,6 +93,37 @@ impl Listener {
             "TCP" => kind == "TCPRoute",
             "UDP" => kind == "UDPRoute",
             _ => true,
+        }
+    }
+}
+
+/// A listener's `tls.certificateRefs` entry with the API defaults: group `""` (core), kind
+/// `Secret`, namespace the Gateway's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl CertificateRef {
+    /// A core `Secret` (the only kind with Core support, and the only one netdoctor reads).
+    pub fn is_secret(&self) -> bool {
+        self.group.is_empty() && self.kind == "Secret"
+    }
+
+    /// `ns/name`, with `group/kind` in front when it is not a core Secret.
+    pub fn display(&self) -> String {
+        if self.is_secret() {
+            format!("{}/{}", self.namespace, self.name)
+        } else if self.group.is_empty() {
+            format!("{} {}/{}", self.kind, self.namespace, self.name)
+        } else {
+            format!(
+                "{}.{} {}/{}",
+                self.kind, self.group, self.namespace, self.name
+            )
         }
     }
 }

@@ -124,6 +124,7 @@ pub static RULES: &[&Rule] = &[
     &gw::route_hostname_matches_no_listener::RULE,
     &gw::route_backend_no_ready_endpoints::RULE,
     &gw::route_not_handled_by_controller::RULE,
+    &gw::listener_certificate_missing::RULE,
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,

@@ -15,6 +15,8 @@ pub enum Symptom {
     DnsTimeout,
     ConnectionRefused,
     ConnectionTimeout,
+    /// HTTPS: the listener has no certificate to present, the TLS handshake fails.
+    TlsHandshakeFailure,
     #[serde(rename = "http-404")]
     Http404,
     #[serde(rename = "http-500")]
@@ -36,6 +38,7 @@ impl Symptom {
             Symptom::DnsTimeout => "dns-timeout",
             Symptom::ConnectionRefused => "connection-refused",
             Symptom::ConnectionTimeout => "connection-timeout",
+            Symptom::TlsHandshakeFailure => "tls-handshake-failure",
             Symptom::Http404 => "http-404",
             Symptom::Http500 => "http-500",
             Symptom::Http502 => "http-502",
@@ -57,6 +60,9 @@ impl Symptom {
                 "the connection is refused at once (\"Connection refused\")"
             }
             Symptom::ConnectionTimeout => "the connection hangs until it times out",
+            Symptom::TlsHandshakeFailure => {
+                "the TLS handshake fails before any HTTP answer (curl: \"SSL_ERROR_SYSCALL\" or \"Connection reset by peer\"; \"Connection refused\" when no other listener serves the port)"
+            }
             Symptom::Http404 => "the ingress answers 404 Not Found",
             Symptom::Http500 => "the gateway answers 500 Internal Server Error",
             Symptom::Http502 => "the ingress answers 502 Bad Gateway",

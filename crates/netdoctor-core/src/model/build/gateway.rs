@@ -112,11 +112,11 @@ impl Builder {
                     .tls
                     .iter()
                     .flat_map(|t| t.certificate_refs.iter())
-                    .map(|r| {
-                        (
-                            nonempty(&r.namespace).unwrap_or_else(|| ns.clone()),
-                            r.name.clone(),
-                        )
+                    .map(|r| CertificateRef {
+                        group: r.group.clone().unwrap_or_default(),
+                        kind: nonempty(&r.kind).unwrap_or_else(|| "Secret".to_string()),
+                        namespace: nonempty(&r.namespace).unwrap_or_else(|| ns.clone()),
+                        name: r.name.clone(),
                     })
                     .collect(),
                 allowed_from,

@@ -1,6 +1,7 @@
 //! GW: Gateway API (GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant).
 
 pub mod gatewayclass_missing_or_not_accepted;
+pub mod listener_certificate_missing;
 pub mod route_backend_no_ready_endpoints;
 pub mod route_backend_not_found;
 pub mod route_backend_reference_not_permitted;

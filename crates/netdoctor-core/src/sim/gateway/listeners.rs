@@ -2,6 +2,7 @@
 //! host, their certificates, and the routes that name a host without reaching it.
 
 use super::attach::attach;
+use super::certificates::{describe_cert, listener_certificates, CertState, ListenerCerts};
 use super::conditions::{describe_condition, listener_condition};
 use super::hostnames::hostname_matches;
 use super::route::GwRouteResult;
@@ -187,6 +188,14 @@ pub(super) fn select_listener<'g>(
         return None;
     };
     r.listener = Some(listener.name.clone());
+    // A listener without a usable certificate is not programmed because of it: say so at
+    // the tls hop, with the symptom the client sees.
+    let tls = (listener.protocol == "HTTPS").then(|| tls_hop(cluster, gw, listener));
+    if let Some(hop) = tls.as_ref().filter(|h| h.status == HopStatus::Fail) {
+        r.hops.push(hop.clone());
+        r.symptom = Symptom::TlsHandshakeFailure;
+        return None;
+    }
     if let Some(p) = listener_condition(gw, listener, "Programmed").filter(|c| c.status == "False")
     {
         r.hops.push(Hop::new(
@@ -203,8 +212,8 @@ pub(super) fn select_listener<'g>(
         r.symptom = Symptom::ConnectionRefused;
         return None;
     }
-    if listener.protocol == "HTTPS" {
-        r.hops.push(tls_hop(cluster, gw, listener));
+    if let Some(hop) = tls {
+        r.hops.push(hop);
     }
 
     Some(listener)
@@ -267,56 +276,91 @@ pub(super) fn unattached_routes_for_host(
     out
 }
 
-/// The HTTPS listener's certificate: the controller's ResolvedRefs verdict when it wrote
-/// one, else whether the Secrets exist (and, across namespaces, a ReferenceGrant allows
-/// the Gateway to use them).
+/// The HTTPS listener's certificate (see `certificates`): a failing hop when no
+/// certificateRef can be used, else what is known about them.
 pub(super) fn tls_hop(cluster: &Cluster, gw: &Gateway, l: &Listener) -> Hop {
-    if let Some(c) = listener_condition(gw, l, "ResolvedRefs").filter(|c| c.status == "False") {
-        return Hop::new(
+    let names = || {
+        l.certificate_refs
+            .iter()
+            .map(|c| c.display())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let unusable = "the listener has no certificate to present, it is not programmed and the TLS handshake fails";
+    let certs = listener_certificates(cluster, gw, l);
+    let none_usable = certs.unusable();
+    match certs {
+        ListenerCerts::NotTerminating => Hop::new(
             "tls",
-            HopStatus::Warn,
-            format!("listener {} certificate: {}", l.name, describe_condition(c)),
-        );
-    }
-    if l.certificate_refs.is_empty() {
-        return Hop::new(
+            HopStatus::Skip,
+            format!(
+                "listener {} ({}) does not terminate TLS",
+                l.name, l.protocol
+            ),
+        ),
+        ListenerCerts::ResolvedByController => Hop::new(
+            "tls",
+            HopStatus::Pass,
+            format!("listener {} terminates TLS with {}", l.name, names()),
+        ),
+        ListenerCerts::BrokenByController(c) => Hop::new(
+            "tls",
+            HopStatus::Fail,
+            format!(
+                "listener {} of Gateway {}/{}: {}: {unusable}",
+                l.name,
+                gw.namespace,
+                gw.name,
+                describe_condition(c)
+            ),
+        ),
+        ListenerCerts::Checked(checks) if checks.is_empty() => Hop::new(
             "tls",
             HopStatus::Warn,
             format!("HTTPS listener {} has no certificateRefs", l.name),
-        );
-    }
-    let mut problems = Vec::new();
-    for (ns, name) in &l.certificate_refs {
-        if *ns != gw.namespace
-            && !cluster.reference_granted("Gateway", &gw.namespace, "", "Secret", ns, name)
-        {
-            problems.push(format!(
-                "Secret {ns}/{name} is in another namespace and no ReferenceGrant there allows Gateways from {}",
-                gw.namespace
-            ));
-        } else if cluster.can_read("Secret")
-            && !cluster.secrets.is_empty()
-            && cluster.secret(ns, name).is_none()
-        {
-            problems.push(format!("Secret {ns}/{name} does not exist"));
+        ),
+        ListenerCerts::Checked(checks) => {
+            let problems: Vec<String> =
+                checks.iter().filter_map(|c| describe_cert(gw, c)).collect();
+            let broken = checks
+                .iter()
+                .any(|c| matches!(c.state, CertState::Missing | CertState::NotPermitted));
+            let resolved = checks.iter().any(|c| c.state == CertState::Resolved);
+            if none_usable {
+                Hop::new(
+                    "tls",
+                    HopStatus::Fail,
+                    format!(
+                        "listener {} of Gateway {}/{}: {}: {unusable}",
+                        l.name,
+                        gw.namespace,
+                        gw.name,
+                        problems.join("; ")
+                    ),
+                )
+            } else if broken {
+                Hop::new(
+                    "tls",
+                    HopStatus::Warn,
+                    format!(
+                        "listener {}: {} (whether the listener serves with its other certificates is implementation-specific)",
+                        l.name,
+                        problems.join("; ")
+                    ),
+                )
+            } else if resolved {
+                let mut detail = format!("listener {} terminates TLS with {}", l.name, names());
+                if !problems.is_empty() {
+                    detail.push_str(&format!(" ({})", problems.join("; ")));
+                }
+                Hop::new("tls", HopStatus::Pass, detail)
+            } else {
+                Hop::new(
+                    "tls",
+                    HopStatus::Skip,
+                    format!("listener {} certificate {}", l.name, problems.join("; ")),
+                )
+            }
         }
-    }
-    if problems.is_empty() {
-        let names: Vec<String> = l
-            .certificate_refs
-            .iter()
-            .map(|(ns, n)| format!("{ns}/{n}"))
-            .collect();
-        Hop::new(
-            "tls",
-            HopStatus::Pass,
-            format!(
-                "listener {} terminates TLS with {}",
-                l.name,
-                names.join(", ")
-            ),
-        )
-    } else {
-        Hop::new("tls", HopStatus::Warn, problems.join("; "))
     }
 }

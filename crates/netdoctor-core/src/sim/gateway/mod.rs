@@ -41,12 +41,13 @@
 //! usable backend: 500. A Service without ready endpoints: 503. No matching rule: 404.
 
 // Where each part lives: `conditions` (status in words), `hostnames`, `attach` (routes to
-// listeners), `listeners` (which Gateway and listener serve a request), `matching` (rule
+// listeners), `certificates` (a listener's certificateRefs), `listeners` (which Gateway and listener serve a request), `matching` (rule
 // matches and precedence), `route` (the steps of a request), `backends` (backendRefs and
 // the traffic split).
 
 mod attach;
 mod backends;
+mod certificates;
 mod conditions;
 mod hostnames;
 mod listeners;
@@ -55,6 +56,10 @@ mod route;
 
 pub use attach::{attach, namespace_allowed, AttachError, AttachedListener, Attachment};
 pub use backends::{describe_ports, no_ready_endpoints, resolve_backend, BackendProblem};
+pub use certificates::{
+    certificate_checks, describe_cert, listener_certificates, terminates_tls, CertCheck, CertState,
+    ListenerCerts,
+};
 pub use conditions::{describe_condition, explain_reason};
 pub use hostnames::{effective_hostnames, hostname_matches, intersect_hostnames};
 pub use listeners::gateways_for_host;

@@ -105,11 +105,20 @@ endpoints:
     out
 }
 
+/// The Secret listener `https` of the base Gateway names.
+const SECURE_CERT: &str = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: secure-cert, namespace: infra}\ntype: kubernetes.io/tls\n";
+
 fn cluster(extra: &str) -> Cluster {
-    let text = format!("{BASE}\n{extra}");
-    let loaded = load_text("test.yaml", &text);
+    build(
+        &format!("{BASE}\n{SECURE_CERT}\n{extra}"),
+        &BuildOptions::default(),
+    )
+}
+
+fn build(text: &str, opts: &BuildOptions) -> Cluster {
+    let loaded = load_text("test.yaml", text);
     assert!(loaded.unreadable.is_empty(), "{:?}", loaded.unreadable);
-    Cluster::build(loaded, &BuildOptions::default())
+    Cluster::build(loaded, opts)
 }
 
 fn run(c: &Cluster, url: &str) -> GwRouteResult {
@@ -867,31 +876,139 @@ fn catch_all_gateway_is_not_auto_detected_for_any_host() {
     assert!(route(&c, &req, &GwRouteOptions::default()).is_some());
 }
 
-#[test]
-fn https_listener_reports_its_certificate() {
+/// The base Gateway with listener `https`'s tls section replaced, plus `extra`, without the
+/// Secret it names unless `extra` has it.
+fn tls_cluster(tls: &str, extra: &str, opts: &BuildOptions) -> Cluster {
+    let base = BASE.replace("tls: {certificateRefs: [{name: secure-cert}]}", tls);
     let mut text = httproute(
         "apps",
         "r",
         "  parentRefs: [{name: gw, namespace: infra, sectionName: https}]\n  rules: [{backendRefs: [{name: a, port: 8080}]}]",
     );
     text.push_str(&svc("apps", "a", 1, 0));
-    text.push_str("---\napiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: infra}\n");
-    let c = cluster(&text);
+    build(&format!("{base}\n{text}\n{extra}"), opts)
+}
+
+fn tls_hop_of(res: &GwRouteResult) -> &Hop {
+    res.hops.iter().find(|h| h.step == "tls").expect("tls hop")
+}
+
+/// Issue 16 item 8: a listener whose certificateRef names a Secret that does not exist has
+/// `ResolvedRefs: False` (`InvalidCertificateRef`) and is not programmed: HTTPS through it
+/// fails in the TLS handshake, whether or not the input holds other Secrets.
+#[test]
+fn https_listener_with_a_missing_secret_fails_the_tls_handshake() {
+    let tls = "tls: {certificateRefs: [{name: secure-cert}]}";
+    let other = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: infra}\n";
+    for extra in ["", other] {
+        let c = tls_cluster(tls, extra, &BuildOptions::default());
+        let res = run(&c, "https://secure.example.com/");
+        assert_eq!(res.symptom, Symptom::TlsHandshakeFailure, "{:?}", res.hops);
+        let hop = res.failing_hop().expect("a failing hop");
+        assert_eq!(hop.step, "tls");
+        assert!(
+            hop.detail
+                .contains("Secret infra/secure-cert does not exist")
+                && hop.detail.contains("InvalidCertificateRef"),
+            "{}",
+            hop.detail
+        );
+        assert_eq!(
+            res.hops.last().map(|h| h.step),
+            Some("tls"),
+            "no hop after tls"
+        );
+    }
+    // With the Secret the listener terminates TLS and the request is served.
+    let c = tls_cluster(tls, SECURE_CERT, &BuildOptions::default());
     let res = run(&c, "https://secure.example.com/");
-    let tls = res.hops.iter().find(|h| h.step == "tls").expect("tls hop");
-    assert_eq!(tls.status, HopStatus::Warn);
+    assert_eq!(tls_hop_of(&res).status, HopStatus::Pass);
+    assert_eq!(res.symptom, Symptom::Ok);
+}
+
+/// Across namespaces the Secret needs a ReferenceGrant in its namespace (RefNotPermitted).
+#[test]
+fn https_listener_secret_in_another_namespace_needs_a_reference_grant() {
+    let tls = "tls: {certificateRefs: [{name: shared-cert, namespace: other}]}";
+    let secret =
+        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: shared-cert, namespace: other}\n";
+    let c = tls_cluster(tls, secret, &BuildOptions::default());
+    let res = run(&c, "https://secure.example.com/");
+    assert_eq!(res.symptom, Symptom::TlsHandshakeFailure);
+    let hop = tls_hop_of(&res);
+    assert_eq!(hop.status, HopStatus::Fail);
+    assert!(hop.detail.contains("RefNotPermitted"), "{}", hop.detail);
+    let grant = "---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g, namespace: other}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]\n  to: [{group: \"\", kind: Secret, name: shared-cert}]\n";
+    let c = tls_cluster(tls, &format!("{secret}{grant}"), &BuildOptions::default());
+    let res = run(&c, "https://secure.example.com/");
+    assert_eq!(tls_hop_of(&res).status, HopStatus::Pass);
+    assert_eq!(res.symptom, Symptom::Ok);
+}
+
+/// What the input cannot show is "not checked", never a failure: Secrets a live read could
+/// not list, and certificateRefs of another kind than a core Secret.
+#[test]
+fn unreadable_secrets_and_other_kinds_are_not_checked() {
+    let opts = BuildOptions {
+        input: crate::model::InputFacts {
+            live: true,
+            unreadable_kinds: vec!["Secret".into()],
+            read_namespaces: None,
+        },
+        ..BuildOptions::default()
+    };
+    let c = tls_cluster("tls: {certificateRefs: [{name: secure-cert}]}", "", &opts);
+    let res = run(&c, "https://secure.example.com/");
+    let hop = tls_hop_of(&res);
+    assert_eq!(hop.status, HopStatus::Skip, "{}", hop.detail);
+    assert!(hop.detail.contains("not checked"), "{}", hop.detail);
+    assert_ne!(res.symptom, Symptom::TlsHandshakeFailure);
+    let tls = "tls: {certificateRefs: [{group: cert.example.io, kind: Vault, name: v}]}";
+    let c = tls_cluster(tls, "", &BuildOptions::default());
+    let res = run(&c, "https://secure.example.com/");
+    let hop = tls_hop_of(&res);
+    assert_eq!(hop.status, HopStatus::Skip, "{}", hop.detail);
     assert!(
-        tls.detail.contains("infra/secure-cert does not exist"),
+        hop.detail.contains("Vault.cert.example.io") && hop.detail.contains("not checked"),
         "{}",
-        tls.detail
+        hop.detail
     );
-    text.push_str(
-        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: secure-cert, namespace: infra}\n",
+}
+
+/// The controller's ResolvedRefs condition on the listener is the answer when written.
+#[test]
+fn listener_resolved_refs_status_decides() {
+    let status = |s: &str, reason: &str| {
+        BASE.replace(
+            "  conditions: [{type: Accepted, status: \"True\"}, {type: Programmed, status: \"True\"}]",
+            &format!("  conditions: [{{type: Accepted, status: \"True\"}}, {{type: Programmed, status: \"True\"}}]\n  listeners:\n  - name: https\n    attachedRoutes: 1\n    supportedKinds: [{{kind: HTTPRoute}}]\n    conditions: [{{type: ResolvedRefs, status: \"{s}\", reason: {reason}}}]"),
+        )
+    };
+    let mut route = httproute(
+        "apps",
+        "r",
+        "  parentRefs: [{name: gw, namespace: infra, sectionName: https}]\n  rules: [{backendRefs: [{name: a, port: 8080}]}]",
     );
-    let c = cluster(&text);
+    route.push_str(&svc("apps", "a", 1, 0));
+    // The Secret is in the input, but the controller could not use it (malformed).
+    let c = build(
+        &format!(
+            "{}\n{SECURE_CERT}\n{route}",
+            status("False", "InvalidCertificateRef")
+        ),
+        &BuildOptions::default(),
+    );
     let res = run(&c, "https://secure.example.com/");
-    let tls = res.hops.iter().find(|h| h.step == "tls").expect("tls hop");
-    assert_eq!(tls.status, HopStatus::Pass);
+    assert_eq!(res.symptom, Symptom::TlsHandshakeFailure);
+    assert!(tls_hop_of(&res).detail.contains("InvalidCertificateRef"));
+    // The Secret was left out of the dump, but the controller resolved it.
+    let c = build(
+        &format!("{}\n{route}", status("True", "ResolvedRefs")),
+        &BuildOptions::default(),
+    );
+    let res = run(&c, "https://secure.example.com/");
+    assert_eq!(tls_hop_of(&res).status, HopStatus::Pass);
+    assert_eq!(res.symptom, Symptom::Ok);
 }
 
 #[test]

@@ -99,6 +99,9 @@ pub enum ControllerStatus {
         total: usize,
         /// Indexes (into `Cluster::pods`) of the running ones.
         running_pods: Vec<usize>,
+        /// How many of them are derived from a workload's template (manifests: the pods
+        /// are not created yet), counted among `running`.
+        derived: usize,
         /// `ns/name` of the first few.
         names: Vec<String>,
         /// The label sets looked for, in words.
@@ -273,6 +276,7 @@ pub fn controller_status(cluster: &Cluster, controller: &str) -> ControllerStatu
             .take(3)
             .map(|&i| format!("{}/{}", cluster.pods[i].namespace, cluster.pods[i].name))
             .collect(),
+        derived: pods.iter().filter(|&&i| cluster.pods[i].derived).count(),
         running_pods: running,
         looked_for,
     }
@@ -292,12 +296,26 @@ pub(super) fn describe_controller(controller: &str, status: &ControllerStatus) -
             running,
             total,
             names,
+            derived,
             ..
-        } => format!(
-            "controller {controller}: {running} of {total} pod(s) running ({}{})",
-            names.join(", "),
-            if *total > names.len() { ", …" } else { "" }
-        ),
+        } => {
+            let names = format!(
+                "{}{}",
+                names.join(", "),
+                if *total > names.len() { ", …" } else { "" }
+            );
+            if *derived == *total {
+                format!(
+                    "controller {controller}: {total} pod(s) derived from the template of its workload in the input, not created yet ({names})"
+                )
+            } else if *derived > 0 {
+                format!(
+                    "controller {controller}: {running} of {total} pod(s) running or to be created ({derived} derived from a workload template, not created yet) ({names})"
+                )
+            } else {
+                format!("controller {controller}: {running} of {total} pod(s) running ({names})")
+            }
+        }
         ControllerStatus::NoPods { looked_for } => format!(
             "controller {controller} has no pods (looked for pods labelled {looked_for})"
         ),

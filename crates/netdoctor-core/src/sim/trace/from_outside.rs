@@ -78,6 +78,15 @@ pub(super) fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> T
             );
         }
     }
+    if let crate::sim::path::RouteVia::Gateway {
+        gateway: Some(gw), ..
+    } = &route.via
+    {
+        if let Some((ns, name)) = gw.split_once('/') {
+            // The listener's certificate (the tls hop).
+            b.want_findings(&[("Gateway", ns, name)], &["GW009"]);
+        }
+    }
     if !served {
         let policy_hop = route
             .failing_hop()
