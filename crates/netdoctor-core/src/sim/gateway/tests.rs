@@ -954,6 +954,7 @@ fn unreadable_secrets_and_other_kinds_are_not_checked() {
             live: true,
             unreadable_kinds: vec!["Secret".into()],
             read_namespaces: None,
+            ..Default::default()
         },
         ..BuildOptions::default()
     };
