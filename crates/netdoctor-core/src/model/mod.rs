@@ -9,7 +9,9 @@ mod related;
 mod types;
 mod workload_name;
 
-pub use build::{BuildOptions, InputFacts};
+pub use build::{
+    is_placeholder_cluster_ip, BuildOptions, InputFacts, PLACEHOLDER_CLUSTER_IP_RANGE,
+};
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};
 pub use object_ref::ObjectRef;

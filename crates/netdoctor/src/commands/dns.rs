@@ -157,6 +157,20 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         queries_text(&mut s, r);
     }
     result_text(&mut s, r, md);
+    if !r.assumptions.is_empty() {
+        s.push('\n');
+    }
+    for a in &r.assumptions {
+        let _ = writeln!(
+            s,
+            "{}{a}",
+            if md {
+                "- **assumed:** ".to_string()
+            } else {
+                format!("{} ", style::paint(style::WARNING, "assumed:"))
+            }
+        );
+    }
     if !r.steps.is_empty() {
         let _ = writeln!(
             s,
@@ -385,6 +399,9 @@ fn check_header(v: &ClusterDnsSummary, md: bool) -> String {
         ),
         format!("DNS pods ready: {}/{}", v.pods_ready, v.pods_total),
     ];
+    if let Some(a) = &v.assumed {
+        lines.push(format!("assumed: {a}"));
+    }
     if v.corefile.present {
         lines.push(format!(
             "Corefile: kubernetes {} (pods {}), forward {}, loop {}",
