@@ -304,6 +304,8 @@ fn queries_text(s: &mut String, r: &Resolution) {
 fn result_text(s: &mut String, r: &Resolution, md: bool) {
     let answers = if r.result.timeout {
         " (no reply: the lookup times out)".to_string()
+    } else if r.result.answers.is_empty() && r.result.rcode == Rcode::NoError {
+        " (no records: NODATA, the name does not resolve)".to_string()
     } else if r.result.answers.is_empty() {
         String::new()
     } else {

@@ -166,7 +166,10 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         let mut to_dns = Vec::new();
         for proto in [Protocol::Udp, Protocol::Tcp] {
             if dns.assumed.is_some() {
-                if !dns::check_to_assumed_dns(&engine, rep, proto).egress.allowed {
+                if !dns::check_to_assumed_dns(&engine, rep, proto)
+                    .egress
+                    .allowed
+                {
                     to_dns.push(format!("{} 53", proto.as_str()));
                 }
                 continue;

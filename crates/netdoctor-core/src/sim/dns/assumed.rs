@@ -110,9 +110,19 @@ pub fn check_to_assumed_dns(engine: &Engine<'_>, src: usize, proto: Protocol) ->
     let src_pod = &engine.cluster.pods[src];
     let egress = if engine.governed(src_pod) {
         let pols = engine.policies_of_pod(src, Direction::Egress).to_vec();
-        side(engine, &pols, Direction::Egress, dns_subject, &dns_pod, proto)
+        side(
+            engine,
+            &pols,
+            Direction::Egress,
+            dns_subject,
+            &dns_pod,
+            proto,
+        )
     } else {
-        open_side(false, "egress: hostNetwork pods are not governed by pod policies")
+        open_side(
+            false,
+            "egress: hostNetwork pods are not governed by pod policies",
+        )
     };
     let ingress_pols: Vec<usize> = engine
         .cluster
@@ -168,7 +178,10 @@ fn side(
     if pols.is_empty() {
         return open_side(
             true,
-            &format!("{}: no NetworkPolicy isolates it: everything allowed", dir.as_str()),
+            &format!(
+                "{}: no NetworkPolicy isolates it: everything allowed",
+                dir.as_str()
+            ),
         );
     }
     let mut out = open_side(true, "");
@@ -220,11 +233,19 @@ fn side(
 /// Whether NetworkPolicy lets pod `src` send DNS queries (UDP 53, after DNAT on the DNS
 /// pods' port) to cluster DNS: to one of its ready pods, or to the assumed CoreDNS pods.
 /// `Err` holds the verdict that drops them and the DNS pod it was checked against.
-pub fn dns_reachable(engine: &Engine<'_>, dns: &ClusterDns, src: usize) -> Result<(), (Verdict, Pod)> {
+pub fn dns_reachable(
+    engine: &Engine<'_>,
+    dns: &ClusterDns,
+    src: usize,
+) -> Result<(), (Verdict, Pod)> {
     let cluster = engine.cluster;
     if dns.assumed {
         let v = check_to_assumed_dns(engine, src, Protocol::Udp);
-        return if v.allowed { Ok(()) } else { Err((v, assumed_dns_pod())) };
+        return if v.allowed {
+            Ok(())
+        } else {
+            Err((v, assumed_dns_pod()))
+        };
     }
     let dns_port = |d: &Pod| {
         d.ports()
@@ -239,7 +260,12 @@ pub fn dns_reachable(engine: &Engine<'_>, dns: &ClusterDns, src: usize) -> Resul
         let Some(di) = cluster.pod_index(&d.namespace, &d.name) else {
             continue;
         };
-        let v = engine.check(Endpoint::Pod(src), Endpoint::Pod(di), dns_port(d), Protocol::Udp);
+        let v = engine.check(
+            Endpoint::Pod(src),
+            Endpoint::Pod(di),
+            dns_port(d),
+            Protocol::Udp,
+        );
         if v.allowed {
             return Ok(());
         }

@@ -26,8 +26,8 @@ mod summary;
 
 pub use answers::cluster_answer;
 pub use assumed::{
-    assumed_dns_labels, assumed_dns_pod, check_to_assumed_dns, dns_reachable, ASSUMED_DNS_IP, ASSUMED_DNS_LABEL,
-    ASSUMED_DNS_NAMESPACE, ASSUMED_DNS_SERVICE,
+    assumed_dns_labels, assumed_dns_pod, check_to_assumed_dns, dns_reachable, ASSUMED_DNS_IP,
+    ASSUMED_DNS_LABEL, ASSUMED_DNS_NAMESPACE, ASSUMED_DNS_SERVICE,
 };
 pub use cluster_dns::{default_corefile, dns_service, ClusterDns, NodeLocal, NODELOCAL_DEFAULT_IP};
 pub use records::{ip_to_reverse, reverse_to_ip, Answer, QType, Rcode};
@@ -36,7 +36,8 @@ pub use resolv_conf::{
     MAX_SEARCH_DOMAIN_LEN, MAX_SEARCH_PATHS,
 };
 pub use resolver::{
-    candidates, placeholder_note, presumed_public, resolve, Query, Request, Resolution, ResolvConfView, ResultView,
+    candidates, placeholder_note, presumed_public, resolve, Query, Request, Resolution,
+    ResolvConfView, ResultView,
 };
 pub use search::{search_order, Libc, LookupCall, SearchOrder, SearchRules};
 pub use summary::{ClusterDnsSummary, CorefileSummary};

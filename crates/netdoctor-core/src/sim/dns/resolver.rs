@@ -299,10 +299,10 @@ pub fn resolve(
         .collect();
     if !unborn.is_empty() {
         resolution.assumptions.push(format!(
-            "{} stand{} for pod{} derived from a workload's template (not created yet): the record holds the address each gets when it starts",
+            "{} {} derived from a workload's template (not created yet): the record holds the address {} when it starts",
             unborn.join(", "),
-            if unborn.len() == 1 { "s" } else { "" },
-            if unborn.len() == 1 { "" } else { "s" },
+            if unborn.len() == 1 { "stands for a pod" } else { "stand for pods" },
+            if unborn.len() == 1 { "it gets" } else { "each gets" },
         ));
     }
     resolution
@@ -623,6 +623,19 @@ impl Walk<'_> {
             }),
             Libc::Musl => last,
         };
+        if final_outcome != last {
+            let why = match (self.as_is_outcome, final_outcome) {
+                (Some(_), _) => "the outcome of the name as-is, which it tried first",
+                (None, Outcome::NoData) => {
+                    "NOERROR without records (NODATA), because an earlier candidate exists without records of this type"
+                }
+                _ => "SERVFAIL, because an earlier candidate failed",
+            };
+            self.steps.push(format!(
+                "result: glibc returns {why}, not the last candidate's {}",
+                last.rcode().as_str()
+            ));
+        }
         ResultView {
             timeout: final_outcome == Outcome::Timeout,
             rcode: final_outcome.rcode(),

@@ -44,11 +44,19 @@ impl ClusterDnsSummary {
     pub fn of(cluster: &Cluster, d: &ClusterDns) -> ClusterDnsSummary {
         ClusterDnsSummary {
             domain: d.domain.clone(),
-            service: d.service.as_ref().map(|(ns, n)| format!("{ns}/{n}")).or_else(|| {
-                d.assumed.then(|| {
-                    format!("{}/{}", super::ASSUMED_DNS_NAMESPACE, super::ASSUMED_DNS_SERVICE)
-                })
-            }),
+            service: d
+                .service
+                .as_ref()
+                .map(|(ns, n)| format!("{ns}/{n}"))
+                .or_else(|| {
+                    d.assumed.then(|| {
+                        format!(
+                            "{}/{}",
+                            super::ASSUMED_DNS_NAMESPACE,
+                            super::ASSUMED_DNS_SERVICE
+                        )
+                    })
+                }),
             service_ips: d.service_ips.iter().map(|i| i.to_string()).collect(),
             nameservers: d.nameservers(),
             pods_ready: d.ready_pods(cluster).len(),

@@ -65,7 +65,11 @@ pub(super) fn resolve_name<'a>(
     if res.result.timeout {
         // The nameserver never answers (its Service has no ready endpoint): a timeout, not
         // an answer about the name.
-        return Err(dns_down(b, &dns, &format!("queries for {} get no reply ({queries})", target.host)));
+        return Err(dns_down(
+            b,
+            &dns,
+            &format!("queries for {} get no reply ({queries})", target.host),
+        ));
     }
     for a in &res.assumptions {
         if !b.trace.notes.contains(a) {
