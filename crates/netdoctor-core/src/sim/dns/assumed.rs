@@ -237,14 +237,14 @@ pub fn dns_reachable(
     engine: &Engine<'_>,
     dns: &ClusterDns,
     src: usize,
-) -> Result<(), (Verdict, Pod)> {
+) -> Result<(), Box<(Verdict, Pod)>> {
     let cluster = engine.cluster;
     if dns.assumed {
         let v = check_to_assumed_dns(engine, src, Protocol::Udp);
         return if v.allowed {
             Ok(())
         } else {
-            Err((v, assumed_dns_pod()))
+            Err(Box::new((v, assumed_dns_pod())))
         };
     }
     let dns_port = |d: &Pod| {
@@ -272,7 +272,7 @@ pub fn dns_reachable(
         last = Some((v, d.clone()));
     }
     match last {
-        Some(blocked) => Err(blocked),
+        Some(blocked) => Err(Box::new(blocked)),
         None => Ok(()),
     }
 }

@@ -332,7 +332,7 @@ pub fn placeholder_note(cluster: &Cluster, ip: IpAddr) -> String {
 fn policy_drops_dns(cluster: &Cluster, dns: &ClusterDns, pod: &Pod) -> Option<String> {
     let src = cluster.pod_index(&pod.namespace, &pod.name)?;
     let engine = crate::sim::netpol::Engine::new(cluster);
-    let (v, dns_pod) = super::dns_reachable(&engine, dns, src).err()?;
+    let (v, dns_pod) = *super::dns_reachable(&engine, dns, src).err()?;
     let (side, s) = if v.egress.allowed {
         ("ingress of the DNS pods", &v.ingress)
     } else {

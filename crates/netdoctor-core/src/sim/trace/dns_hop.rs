@@ -207,7 +207,10 @@ fn dns_unreachable(b: &mut Builder<'_>, pod: usize, dns: &ClusterDns) -> Option<
     }
     match dns::dns_reachable(&b.engine, dns, pod) {
         Ok(()) => None,
-        Err((v, dns_pod)) => Some(dns_blocked(b, pod, v, &dns_pod)),
+        Err(blocked) => {
+            let (v, dns_pod) = *blocked;
+            Some(dns_blocked(b, pod, v, &dns_pod))
+        }
     }
 }
 
