@@ -36,24 +36,7 @@ pub(super) fn resolve_name<'a>(
         .nameservers
         .first()
         .is_some_and(|ns| dns.is_cluster_nameserver(ns));
-    let queries = res
-        .queries
-        .iter()
-        .map(|q| {
-            format!(
-                "{} {} → {}{}",
-                q.name,
-                q.qtype.as_str(),
-                q.rcode.as_str(),
-                if q.answers.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", q.answers.join(","))
-                }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let queries = queries_summary(&res);
     if uses_cluster_dns {
         if let Some(a) = dns.assumption() {
             b.trace.notes.push(a);
@@ -171,6 +154,27 @@ pub(super) fn resolve_name<'a>(
             }
         }
     }
+}
+
+/// The queries sent and their answers, on one line.
+fn queries_summary(res: &dns::Resolution) -> String {
+    res.queries
+        .iter()
+        .map(|q| {
+            format!(
+                "{} {} → {}{}",
+                q.name,
+                q.qtype.as_str(),
+                q.rcode.as_str(),
+                if q.answers.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", q.answers.join(","))
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Cluster DNS down, its Service missing, or the pod's egress policy dropping DNS: lookups
