@@ -35,7 +35,9 @@ fn seed_shows_the_ingress_faults() {
     // really has none: ING003 on legacy-ingress only (issue 16 item 9). The controller runs:
     // no ING002.
     assert!(has("ING003", "legacy-ingress", "no address"));
-    assert!(!f.iter().any(|(c, o, _)| c == "ING003" && o != "legacy-ingress"));
+    assert!(!f
+        .iter()
+        .any(|(c, o, _)| c == "ING003" && o != "legacy-ingress"));
     assert!(!f
         .iter()
         .any(|(c, _, _)| c == "ING002" || c == "ING006" || c == "ING008"));

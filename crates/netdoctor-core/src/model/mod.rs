@@ -10,8 +10,8 @@ mod types;
 mod workload_name;
 
 pub use build::{
-    BuildOptions, InputFacts, ReadFailure, MAX_DERIVED_STATEFULSET_PODS,
-    STATEFULSET_POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL,
+    is_placeholder_cluster_ip, BuildOptions, InputFacts, ReadFailure, MAX_DERIVED_STATEFULSET_PODS,
+    PLACEHOLDER_CLUSTER_IP_RANGE, STATEFULSET_POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL,
 };
 pub use gateway::*;
 pub use labels::{format_labels, Labels, Operator, Requirement, Selector};

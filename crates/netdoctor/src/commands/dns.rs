@@ -157,6 +157,20 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         queries_text(&mut s, r);
     }
     result_text(&mut s, r, md);
+    if !r.assumptions.is_empty() {
+        s.push('\n');
+    }
+    for a in &r.assumptions {
+        let _ = writeln!(
+            s,
+            "{}{a}",
+            if md {
+                "- **assumed:** ".to_string()
+            } else {
+                format!("{} ", style::paint(style::WARNING, "assumed:"))
+            }
+        );
+    }
     if !r.steps.is_empty() {
         let _ = writeln!(
             s,
@@ -290,6 +304,8 @@ fn queries_text(s: &mut String, r: &Resolution) {
 fn result_text(s: &mut String, r: &Resolution, md: bool) {
     let answers = if r.result.timeout {
         " (no reply: the lookup times out)".to_string()
+    } else if r.result.answers.is_empty() && r.result.rcode == Rcode::NoError {
+        " (no records: NODATA, the name does not resolve)".to_string()
     } else if r.result.answers.is_empty() {
         String::new()
     } else {
@@ -385,6 +401,9 @@ fn check_header(v: &ClusterDnsSummary, md: bool) -> String {
         ),
         format!("DNS pods ready: {}/{}", v.pods_ready, v.pods_total),
     ];
+    if let Some(a) = &v.assumed {
+        lines.push(format!("assumed: {a}"));
+    }
     if v.corefile.present {
         lines.push(format!(
             "Corefile: kubernetes {} (pods {}), forward {}, loop {}",

@@ -8,6 +8,7 @@ mod ingress;
 mod netpol;
 mod pod;
 mod service;
+pub use service::{is_placeholder_cluster_ip, PLACEHOLDER_CLUSTER_IP_RANGE};
 mod status;
 mod workload;
 

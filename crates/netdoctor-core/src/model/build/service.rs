@@ -6,6 +6,17 @@ use crate::model::types::*;
 use crate::model::ObjectRef;
 use std::net::IpAddr;
 
+/// Where the placeholder virtual IPs of Services given without `spec.clusterIP` come from:
+/// 198.18.0.0/15, reserved for benchmarking (RFC 2544), which no cluster uses as its Service
+/// range. A ClusterIP in this range was not in the input: it is assumed.
+pub const PLACEHOLDER_CLUSTER_IP_RANGE: &str = "198.18.0.0/15";
+const PLACEHOLDER_BASE: u32 = 0xc612_0000;
+
+/// Whether a Service's ClusterIP is a placeholder (the input had no `spec.clusterIP`).
+pub fn is_placeholder_cluster_ip(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V4(v4) if u32::from(v4) & 0xfffe_0000 == PLACEHOLDER_BASE)
+}
+
 impl Builder {
     pub(super) fn service(
         &mut self,
@@ -44,6 +55,9 @@ impl Builder {
                     .as_deref()
                     .and_then(|i| i.parse::<IpAddr>().ok()),
             );
+        }
+        if cluster_ips.is_empty() && !headless && type_ != ServiceType::ExternalName {
+            cluster_ips.push(self.placeholder_cluster_ip());
         }
         let mut ports = Vec::new();
         for (i, p) in s.spec.ports.iter().enumerate() {
@@ -126,6 +140,21 @@ impl Builder {
                 .collect(),
             origin: Some(origin.clone()),
         })
+    }
+
+    /// A placeholder virtual IP for a Service given without `spec.clusterIP` (an unapplied
+    /// manifest): the API server allocates one when the Service is created. Unique within
+    /// the input, taken from [`PLACEHOLDER_CLUSTER_IP_RANGE`].
+    fn placeholder_cluster_ip(&self) -> IpAddr {
+        let used = |ip: &IpAddr| self.c.services.iter().any(|s| s.cluster_ips.contains(ip));
+        let mut n = self.c.services.len() as u32 + 1;
+        loop {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(PLACEHOLDER_BASE + (n % 0x1_fffe)));
+            if !used(&ip) {
+                return ip;
+            }
+            n += 1;
+        }
     }
 
     pub(super) fn slice(

@@ -2,6 +2,7 @@ use super::{indent, match_labels_yaml, pod_label, pod_selector_yaml, short_list}
 use crate::finding::{Finding, Fix, ObjectRef, Severity};
 use crate::model::{Cluster, Labels, PortRef, Protocol};
 use crate::rules::Rule;
+use crate::sim::dns::{self, ClusterDns};
 use crate::sim::netpol::{Direction, Endpoint, Engine};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -58,9 +59,20 @@ struct DnsTargets {
     selector: Labels,
     /// The NodeLocal DNSCache address, when it runs.
     nodelocal: Option<IpAddr>,
+    /// The input shows no cluster DNS: the kubeadm default (`sim::dns::assumed`) is checked
+    /// instead, and this says so.
+    assumed: Option<String>,
 }
 
 fn dns_targets(c: &Cluster) -> Option<DnsTargets> {
+    if let Some(a) = ClusterDns::of(c).assumption() {
+        return Some(DnsTargets {
+            backends: Vec::new(),
+            selector: dns::assumed_dns_labels(),
+            nodelocal: None,
+            assumed: Some(a),
+        });
+    }
     let svc = c.service("kube-system", "kube-dns");
     let selector: Labels = match svc.and_then(|s| s.selector.clone()) {
         Some(sel) => sel,
@@ -104,6 +116,7 @@ fn dns_targets(c: &Cluster) -> Option<DnsTargets> {
         backends,
         selector,
         nodelocal,
+        assumed: None,
     })
 }
 
@@ -152,6 +165,15 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         let Some(&rep) = users.first() else { continue };
         let mut to_dns = Vec::new();
         for proto in [Protocol::Udp, Protocol::Tcp] {
+            if dns.assumed.is_some() {
+                if !dns::check_to_assumed_dns(&engine, rep, proto)
+                    .egress
+                    .allowed
+                {
+                    to_dns.push(format!("{} 53", proto.as_str()));
+                }
+                continue;
+            }
             let targets: Vec<&(usize, Protocol, u16)> =
                 dns.backends.iter().filter(|b| b.1 == proto).collect();
             if targets.is_empty() {
@@ -259,6 +281,9 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         );
         for w in workloads.iter().take(20) {
             f = f.with_evidence(format!("{w}: egress isolated, DNS blocked"));
+        }
+        if let Some(a) = &dns.assumed {
+            f = f.with_evidence(format!("assumed: {a}"));
         }
         out.push(f);
     }

@@ -1,6 +1,7 @@
 //! How cluster DNS is deployed: the kube-dns Service, the CoreDNS pods, their Corefile, the
 //! kubelet's `clusterDNS`, and NodeLocal DNSCache when the snapshot shows it.
 
+use super::assumed::ASSUMED_DNS_IP;
 use crate::load::corefile::{self, in_zone, Corefile, ServerConfig};
 use crate::model::{Cluster, Pod, PortRef, Protocol, Service};
 use serde::Serialize;
@@ -39,6 +40,10 @@ pub struct ClusterDns {
     /// The port CoreDNS receives the pods' queries on: the kube-dns Service's targetPort
     /// for 53/UDP (53 unless the Service maps it elsewhere).
     pub listen_port: u16,
+    /// The input shows no cluster DNS (no kube-dns Service, no DNS pods, no kubelet
+    /// `clusterDNS`) and is not a read of a whole cluster: the kubeadm default is assumed
+    /// (`sim::dns::assumed`), `service_ips` holds its address.
+    pub assumed: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -126,10 +131,20 @@ impl ClusterDns {
                     .find_map(|&i| cluster.pods[i].resolve_named_port(name, Protocol::Udp)),
             })
             .unwrap_or(53);
+        let assumed = svc.is_none()
+            && pods.is_empty()
+            && kubelet.cluster_dns.is_empty()
+            && !crate::sim::ingress::input_covers_cluster(cluster);
+        let service_ips = match svc {
+            Some(s) => s.cluster_ips.clone(),
+            None if assumed => ASSUMED_DNS_IP.parse().into_iter().collect(),
+            None => Vec::new(),
+        };
         ClusterDns {
             listen_port,
+            assumed,
             service: svc.map(|s| (s.namespace.clone(), s.name.clone())),
-            service_ips: svc.map(|s| s.cluster_ips.clone()).unwrap_or_default(),
+            service_ips,
             kubelet_cluster_dns: kubelet.cluster_dns,
             kubelet_cluster_domain: kubelet.cluster_domain,
             nodelocal: nodelocal(cluster),

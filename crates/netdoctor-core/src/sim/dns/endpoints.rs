@@ -4,9 +4,27 @@
 use crate::model::{Cluster, PortRef, Service};
 use std::net::IpAddr;
 
+/// The answer standing for the address of a pod not created yet (`<pod NS/NAME>`); the
+/// trace reads it back with [`unknown_address_pod`].
+pub fn unknown_address(pod: &str) -> String {
+    format!("<pod {pod}>")
+}
+
+/// The pod (`NS/NAME`) an [`unknown_address`] answer stands for.
+pub fn unknown_address_pod(answer: &str) -> Option<(&str, &str)> {
+    answer
+        .strip_prefix("<pod ")?
+        .strip_suffix('>')?
+        .split_once('/')
+}
+
 /// One endpoint of a Service as CoreDNS sees it: a ready address with its ports.
 pub(super) struct DnsEndpoint {
-    pub ip: IpAddr,
+    /// None: a pod derived from a workload's template (not created yet), whose address is
+    /// assigned when it starts.
+    pub ip: Option<IpAddr>,
+    /// `namespace/name` of the pod behind it, when known.
+    pub pod: Option<String>,
     pub hostname: String,
     /// (name, port, protocol); empty: no ports (CoreDNS keeps a sentinel).
     pub ports: Vec<(String, u16, String)>,
@@ -64,7 +82,8 @@ pub(super) fn service_endpoints(
                     continue;
                 };
                 out.push(DnsEndpoint {
-                    ip,
+                    ip: Some(ip),
+                    pod: ep.pod.as_ref().map(|(ns, n)| format!("{ns}/{n}")),
                     hostname: endpoint_hostname(
                         ep.hostname.as_deref(),
                         ep.pod.as_ref().map(|(_, n)| n.as_str()),
@@ -115,9 +134,23 @@ pub(super) fn service_endpoints(
             .collect();
         for ip in &p.ips {
             out.push(DnsEndpoint {
-                ip: *ip,
+                ip: Some(*ip),
+                pod: Some(format!("{}/{}", p.namespace, p.name)),
                 hostname: endpoint_hostname(hostname.as_deref(), Some(&p.name), *ip, pod_names),
                 ports: Vec::clone(&ports),
+            });
+        }
+        if p.ips.is_empty() && p.derived {
+            // Not created yet: its record exists once it runs, with the address it gets
+            // then; without a hostname the record is named after that address (unknown).
+            out.push(DnsEndpoint {
+                ip: None,
+                pod: Some(format!("{}/{}", p.namespace, p.name)),
+                hostname: hostname
+                    .clone()
+                    .or_else(|| pod_names.then(|| p.name.clone()))
+                    .unwrap_or_default(),
+                ports,
             });
         }
     }

@@ -2,7 +2,7 @@
 //! Kubernetes DNS-Based Service Discovery specification: reverse names, `dns-version`, pod
 //! records, and the records of ExternalName, headless and ClusterIP Services.
 
-use super::endpoints::{endpoint_hostname, service_endpoints};
+use super::endpoints::{endpoint_hostname, service_endpoints, unknown_address, DnsEndpoint};
 use super::records::{reverse_to_ip, Answer, QType, Rcode};
 use super::DNS_SCHEMA_VERSION;
 use crate::load::corefile::{fqdn, in_zone, KubernetesPlugin, PodMode};
@@ -298,6 +298,7 @@ fn endpoint_answer(
     let (first, ns, endpoint, port, proto) = (n.first, n.ns, n.endpoint, n.port, n.proto);
     let eps = service_endpoints(cluster, svc, k.endpoint_pod_names);
     let mut addrs = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
     let mut srv = Vec::new();
     for ep in &eps {
         if !endpoint.is_empty() && !ep.hostname.eq_ignore_ascii_case(endpoint) {
@@ -305,18 +306,18 @@ fn endpoint_answer(
         }
         if ep.ports.is_empty() {
             if port.is_empty() && proto.is_empty() {
-                addrs.push(ep.ip);
+                push_address(ep, &mut addrs, &mut unknown);
             }
             continue;
         }
         for (pn, pnum, pp) in &ep.ports {
             if matches_port(port, pn) && matches_port(proto, pp) {
-                addrs.push(ep.ip);
+                push_address(ep, &mut addrs, &mut unknown);
                 srv.push((*pnum, format!("{}.{svc_name}", ep.hostname)));
             }
         }
     }
-    if addrs.is_empty() {
+    if addrs.is_empty() && unknown.is_empty() {
         return Answer::nx(if !endpoint.is_empty() {
             format!("Service {ns}/{first} has no ready endpoint with hostname {endpoint}")
         } else if !port.is_empty() {
@@ -335,7 +336,15 @@ fn endpoint_answer(
     };
     match qtype {
         QType::A | QType::Aaaa => {
-            let a = family_filter(addrs.into_iter(), qtype);
+            let mut a = family_filter(addrs.into_iter(), qtype);
+            // Pods not created yet: kubeadm clusters are single-stack IPv4.
+            if qtype == QType::A && !unknown.is_empty() {
+                a.extend(unknown);
+                return Answer::records(
+                    a,
+                    format!("{what} (pods not created yet: the record holds the address each gets when it starts)"),
+                );
+            }
             if a.is_empty() {
                 Answer::nodata(format!("{what}; none has an {} address", qtype.as_str()))
             } else {
@@ -344,6 +353,20 @@ fn endpoint_answer(
         }
         QType::Srv if !srv.is_empty() => Answer::records(srv_answers(srv), what),
         _ => Answer::nodata(format!("{what}; no {} record", qtype.as_str())),
+    }
+}
+
+/// The endpoint's address, or the stand-in for a pod not created yet.
+fn push_address(ep: &DnsEndpoint, addrs: &mut Vec<IpAddr>, unknown: &mut Vec<String>) {
+    match (ep.ip, &ep.pod) {
+        (Some(ip), _) => addrs.push(ip),
+        (None, Some(pod)) => {
+            let a = unknown_address(pod);
+            if !unknown.contains(&a) {
+                unknown.push(a);
+            }
+        }
+        (None, None) => {}
     }
 }
 
@@ -374,13 +397,20 @@ fn cluster_ip_answer(
     if k.ignore_empty_service && eps.is_empty() {
         return Answer::nx(format!("Service {ns}/{first} has no ready endpoints and the kubernetes plugin has `ignore empty_service`"));
     }
-    let what = if eps.is_empty() {
+    let mut what = if eps.is_empty() {
         format!(
             "ClusterIP of Service {ns}/{first} (it has no ready endpoints: connections to it fail)"
         )
     } else {
         format!("ClusterIP of Service {ns}/{first}")
     };
+    if svc
+        .cluster_ips
+        .iter()
+        .any(|ip| crate::model::is_placeholder_cluster_ip(*ip))
+    {
+        what.push_str(" (a placeholder: no clusterIP in the input)");
+    }
     match qtype {
         QType::A | QType::Aaaa => {
             let a = family_filter(svc.cluster_ips.iter().copied(), qtype);

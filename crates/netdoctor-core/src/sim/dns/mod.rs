@@ -4,6 +4,7 @@
 //! specification.
 //!
 //! - `cluster_dns`: how cluster DNS is deployed (Service, pods, Corefile, NodeLocal DNSCache)
+//! - `assumed`: the kubeadm default assumed when the input does not show cluster DNS
 //! - `resolv_conf`: the pod's resolv.conf, as kubelet composes it
 //! - `search`: the search-list expansion of glibc and musl (shared with the live probe)
 //! - `answers`: what CoreDNS answers, plugin by plugin; `kubernetes_plugin` and `endpoints`
@@ -12,8 +13,10 @@
 //! - `summary`: cluster DNS at a glance, for `dns check`
 
 mod answers;
+mod assumed;
 mod cluster_dns;
 mod endpoints;
+pub use endpoints::{unknown_address, unknown_address_pod};
 mod kubernetes_plugin;
 mod records;
 mod resolv_conf;
@@ -22,6 +25,10 @@ mod search;
 mod summary;
 
 pub use answers::cluster_answer;
+pub use assumed::{
+    assumed_dns_labels, assumed_dns_pod, check_to_assumed_dns, dns_reachable, ASSUMED_DNS_IP,
+    ASSUMED_DNS_LABEL, ASSUMED_DNS_NAMESPACE, ASSUMED_DNS_SERVICE,
+};
 pub use cluster_dns::{default_corefile, dns_service, ClusterDns, NodeLocal, NODELOCAL_DEFAULT_IP};
 pub use records::{ip_to_reverse, reverse_to_ip, Answer, QType, Rcode};
 pub use resolv_conf::{
@@ -29,7 +36,8 @@ pub use resolv_conf::{
     MAX_SEARCH_DOMAIN_LEN, MAX_SEARCH_PATHS,
 };
 pub use resolver::{
-    candidates, presumed_public, resolve, Query, Request, Resolution, ResolvConfView, ResultView,
+    candidates, placeholder_note, presumed_public, resolve, Query, Request, Resolution,
+    ResolvConfView, ResultView,
 };
 pub use search::{search_order, Libc, LookupCall, SearchOrder, SearchRules};
 pub use summary::{ClusterDnsSummary, CorefileSummary};

@@ -115,6 +115,10 @@ pub struct Resolution {
     pub wasted: usize,
     /// The algorithm's steps, in order (why each candidate was tried, why it stopped).
     pub steps: Vec<String>,
+    /// What the answer rests on that the input does not show (cluster DNS assumed, a
+    /// placeholder ClusterIP), one sentence each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
 }
 
 /// The candidate names a resolver would try, in order (lower case, as the model matches
@@ -135,6 +139,7 @@ fn server_answer(
     cluster: &Cluster,
     dns: &ClusterDns,
     rc: &ResolvConf,
+    blocked: Option<&str>,
     name: &str,
     qtype: QType,
 ) -> Answer {
@@ -151,7 +156,7 @@ fn server_answer(
     {
         Some(format!("the Service behind {first} has no ready endpoints"))
     } else {
-        None
+        blocked.map(str::to_string)
     };
     if let Some(why) = down {
         return Answer {
@@ -250,6 +255,7 @@ pub fn resolve(
         },
         wasted: 0,
         steps: Vec::new(),
+        assumptions: dns.assumption().into_iter().collect(),
     };
     if let Some(answers) = etc_hosts_answer(pod, dns, name, request) {
         steps.push(format!(
@@ -267,6 +273,7 @@ pub fn resolve(
         rc: &rc,
         request,
         libc,
+        blocked: policy_drops_dns(cluster, dns, pod),
         queries: Vec::new(),
         steps,
         answered: None,
@@ -280,7 +287,65 @@ pub fn resolve(
     resolution.wasted = walk.queries.iter().filter(|q| q.wasted).count();
     resolution.queries = walk.queries;
     resolution.steps = walk.steps;
+    if let Some(ip) = placeholder_answer(&resolution.result.answers) {
+        resolution.assumptions.push(placeholder_note(cluster, ip));
+    }
+    let unborn: Vec<&str> = resolution
+        .result
+        .answers
+        .iter()
+        .filter(|a| super::unknown_address_pod(a).is_some())
+        .map(String::as_str)
+        .collect();
+    if !unborn.is_empty() {
+        resolution.assumptions.push(format!(
+            "{} {} derived from a workload's template (not created yet): the record holds the address {} when it starts",
+            unborn.join(", "),
+            if unborn.len() == 1 { "stands for a pod" } else { "stand for pods" },
+            if unborn.len() == 1 { "it gets" } else { "each gets" },
+        ));
+    }
     resolution
+}
+
+/// The first answer that is a placeholder ClusterIP.
+fn placeholder_answer(answers: &[String]) -> Option<IpAddr> {
+    answers
+        .iter()
+        .filter_map(|a| a.parse::<IpAddr>().ok())
+        .find(|ip| crate::model::is_placeholder_cluster_ip(*ip))
+}
+
+/// Says once that a ClusterIP in the answer is a placeholder.
+pub fn placeholder_note(cluster: &Cluster, ip: IpAddr) -> String {
+    let who = cluster
+        .service_by_cluster_ip(ip)
+        .map(|s| format!("Service {}/{}", s.namespace, s.name))
+        .unwrap_or_else(|| "the Service".into());
+    format!(
+        "{ip} is a placeholder: {who} has no spec.clusterIP in the input (a manifest not yet applied); the API server assigns its virtual IP when it is created"
+    )
+}
+
+/// Whether NetworkPolicy drops the pod's DNS queries to cluster DNS (its egress, or the
+/// DNS pods' ingress): they get no reply.
+fn policy_drops_dns(cluster: &Cluster, dns: &ClusterDns, pod: &Pod) -> Option<String> {
+    let src = cluster.pod_index(&pod.namespace, &pod.name)?;
+    let engine = crate::sim::netpol::Engine::new(cluster);
+    let (v, dns_pod) = *super::dns_reachable(&engine, dns, src).err()?;
+    let (side, s) = if v.egress.allowed {
+        ("ingress of the DNS pods", &v.ingress)
+    } else {
+        ("egress of the pod", &v.egress)
+    };
+    Some(format!(
+        "NetworkPolicy drops {} {} to the cluster DNS pod {}/{} ({side}: {})",
+        v.protocol,
+        v.port,
+        dns_pod.namespace,
+        dns_pod.name,
+        s.policies.join(", ")
+    ))
 }
 
 /// A PTR lookup of an address asks for its reverse name, absolute.
@@ -408,6 +473,8 @@ struct Walk<'a> {
     rc: &'a ResolvConf,
     request: Request,
     libc: Libc,
+    /// NetworkPolicy drops the pod's queries to cluster DNS: why.
+    blocked: Option<String>,
     queries: Vec<Query>,
     steps: Vec<String>,
     /// (rcode, answers, index of the winning candidate's first query).
@@ -446,7 +513,14 @@ impl Walk<'_> {
         let mut answers = Vec::new();
         let mut outcomes = Vec::new();
         for t in self.request.qtypes() {
-            let a = server_answer(self.cluster, self.dns, self.rc, cand, t);
+            let a = server_answer(
+                self.cluster,
+                self.dns,
+                self.rc,
+                self.blocked.as_deref(),
+                cand,
+                t,
+            );
             let (a, outcome) = outcome_of(self.cluster, a, cand, from_search_domain);
             outcomes.push((outcome, a.rcode));
             for x in &a.answers {
@@ -549,6 +623,19 @@ impl Walk<'_> {
             }),
             Libc::Musl => last,
         };
+        if final_outcome != last {
+            let why = match (self.as_is_outcome, final_outcome) {
+                (Some(_), _) => "the outcome of the name as-is, which it tried first",
+                (None, Outcome::NoData) => {
+                    "NOERROR without records (NODATA), because an earlier candidate exists without records of this type"
+                }
+                _ => "SERVFAIL, because an earlier candidate failed",
+            };
+            self.steps.push(format!(
+                "result: glibc returns {why}, not the last candidate's {}",
+                last.rcode().as_str()
+            ));
+        }
         ResultView {
             timeout: final_outcome == Outcome::Timeout,
             rcode: final_outcome.rcode(),

@@ -19,6 +19,9 @@ pub struct ClusterDnsSummary {
     pub corefile: CorefileSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nodelocal: Option<NodeLocal>,
+    /// The input shows no cluster DNS: what is assumed instead (the kubeadm default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<String>,
 }
 
 /// What the Corefile configures, as far as answers depend on it.
@@ -41,13 +44,26 @@ impl ClusterDnsSummary {
     pub fn of(cluster: &Cluster, d: &ClusterDns) -> ClusterDnsSummary {
         ClusterDnsSummary {
             domain: d.domain.clone(),
-            service: d.service.as_ref().map(|(ns, n)| format!("{ns}/{n}")),
+            service: d
+                .service
+                .as_ref()
+                .map(|(ns, n)| format!("{ns}/{n}"))
+                .or_else(|| {
+                    d.assumed.then(|| {
+                        format!(
+                            "{}/{}",
+                            super::ASSUMED_DNS_NAMESPACE,
+                            super::ASSUMED_DNS_SERVICE
+                        )
+                    })
+                }),
             service_ips: d.service_ips.iter().map(|i| i.to_string()).collect(),
             nameservers: d.nameservers(),
             pods_ready: d.ready_pods(cluster).len(),
             pods_total: d.pods.len(),
             corefile: CorefileSummary::of(d),
             nodelocal: d.nodelocal.clone(),
+            assumed: d.assumption(),
         }
     }
 }

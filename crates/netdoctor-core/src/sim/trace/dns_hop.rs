@@ -10,7 +10,6 @@ use crate::sim::dns::{self, ClusterDns, Rcode, Request};
 use crate::sim::fix::netpol_yaml::PolicyType;
 use crate::sim::fix::Fix;
 use crate::sim::ingress;
-use crate::sim::netpol::Endpoint;
 use crate::sim::netpol::Verdict;
 use crate::sim::path::Symptom;
 use std::net::IpAddr;
@@ -37,27 +36,27 @@ pub(super) fn resolve_name<'a>(
         .nameservers
         .first()
         .is_some_and(|ns| dns.is_cluster_nameserver(ns));
-    let queries = res
-        .queries
-        .iter()
-        .map(|q| {
-            format!(
-                "{} {} → {}{}",
-                q.name,
-                q.qtype.as_str(),
-                q.rcode.as_str(),
-                if q.answers.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", q.answers.join(","))
-                }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let queries = queries_summary(&res);
     if uses_cluster_dns {
+        if let Some(a) = dns.assumption() {
+            b.trace.notes.push(a);
+        }
         if let Some(failure) = dns_unreachable(b, pod, &dns) {
             return Err(failure);
+        }
+    }
+    if res.result.timeout {
+        // The nameserver never answers (its Service has no ready endpoint): a timeout, not
+        // an answer about the name.
+        return Err(dns_down(
+            b,
+            &dns,
+            &format!("queries for {} get no reply ({queries})", target.host),
+        ));
+    }
+    for a in &res.assumptions {
+        if !b.trace.notes.contains(a) {
+            b.trace.notes.push(a.clone());
         }
     }
     match res.result.rcode {
@@ -110,6 +109,24 @@ pub(super) fn resolve_name<'a>(
             } else {
                 String::new()
             };
+            let unborn: Vec<usize> = res
+                .result
+                .answers
+                .iter()
+                .filter_map(|a| dns::unknown_address_pod(a))
+                .filter_map(|(ns, name)| cluster.pod_index(ns, name))
+                .collect();
+            if ip.is_none() && !unborn.is_empty() {
+                b.pass(
+                    "dns",
+                    format!(
+                        "{} → the address of {} (not created yet: assigned when it starts){wasted}: {queries}",
+                        target.host,
+                        res.result.answers.join(", ")
+                    ),
+                );
+                return Ok(Destination::Pods(unborn, None));
+            }
             match ip {
                 Some(ip) => {
                     b.pass(
@@ -139,6 +156,27 @@ pub(super) fn resolve_name<'a>(
     }
 }
 
+/// The queries sent and their answers, on one line.
+fn queries_summary(res: &dns::Resolution) -> String {
+    res.queries
+        .iter()
+        .map(|q| {
+            format!(
+                "{} {} → {}{}",
+                q.name,
+                q.qtype.as_str(),
+                q.rcode.as_str(),
+                if q.answers.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", q.answers.join(","))
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Cluster DNS down, its Service missing, or the pod's egress policy dropping DNS: lookups
 /// time out.
 fn dns_unreachable(b: &mut Builder<'_>, pod: usize, dns: &ClusterDns) -> Option<HopFailure> {
@@ -153,60 +191,64 @@ fn dns_unreachable(b: &mut Builder<'_>, pod: usize, dns: &ClusterDns) -> Option<
         ));
     }
     let ready = dns.ready_pods(cluster);
-    if ready.is_empty() && (!dns.pods.is_empty() || ingress::input_covers_cluster(cluster)) {
-        let (ns, name) = dns
-            .service
-            .clone()
-            .unwrap_or_else(|| ("kube-system".into(), "kube-dns".into()));
-        b.want_findings(
-            &[
-                ("Service", &ns, &name),
-                ("Deployment", "kube-system", "coredns"),
-            ],
-            &["DNS001", "DNS002"],
+    let no_endpoint = dns.service_ready_endpoints(cluster) == Some(0);
+    if (ready.is_empty() && (!dns.pods.is_empty() || ingress::input_covers_cluster(cluster)))
+        || no_endpoint
+    {
+        let why = format!(
+            "no cluster DNS pod is ready ({} found){}: every lookup times out",
+            dns.pods.len(),
+            if no_endpoint {
+                ", the kube-dns Service has no ready endpoint"
+            } else {
+                ""
+            }
         );
-        return Some((
-            "dns",
-            format!(
-                "no cluster DNS pod is ready ({} found): every lookup times out",
-                dns.pods.len()
-            ),
-            Symptom::DnsTimeout,
-            Some(
-                Fix::new("Get CoreDNS running again")
-                    .command("kubectl -n kube-system get pods -l k8s-app=kube-dns")
-                    .command("kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50")
-                    .command("kubectl -n kube-system rollout restart deployment/coredns"),
-            ),
-        ));
+        return Some(dns_down(b, dns, &why));
     }
-    if p.host_network || ready.is_empty() {
+    if p.host_network {
         return None;
     }
-    // DNS goes to the DNS pods after DNAT: the pod's egress must allow UDP 53 to one of them.
-    let dns_port = |d: &Pod, proto: Protocol| {
-        d.ports()
-            .find(|cp| cp.protocol == proto && (cp.port == 53 || cp.name.as_deref() == Some("dns")))
-            .map(|cp| cp.port)
-            .unwrap_or(53)
-    };
-    let mut last: Option<Verdict> = None;
-    for d in &ready {
-        let Some(di) = cluster.pod_index(&d.namespace, &d.name) else {
-            continue;
-        };
-        let v = b.engine.check(
-            Endpoint::Pod(pod),
-            Endpoint::Pod(di),
-            dns_port(d, Protocol::Udp),
-            Protocol::Udp,
-        );
-        if v.allowed {
-            return None;
+    match dns::dns_reachable(&b.engine, dns, pod) {
+        Ok(()) => None,
+        Err(blocked) => {
+            let (v, dns_pod) = *blocked;
+            Some(dns_blocked(b, pod, v, &dns_pod))
         }
-        last = Some(v);
     }
-    let v = last?;
+}
+
+/// Cluster DNS does not answer (no ready CoreDNS pod, its Service without endpoints): queries
+/// to its ClusterIP get no reply and every lookup times out. The fix restores CoreDNS.
+fn dns_down(b: &mut Builder<'_>, dns: &ClusterDns, why: &str) -> HopFailure {
+    let (ns, name) = dns
+        .service
+        .clone()
+        .unwrap_or_else(|| ("kube-system".into(), "kube-dns".into()));
+    b.want_findings(
+        &[
+            ("Service", &ns, &name),
+            ("Deployment", "kube-system", "coredns"),
+        ],
+        &["DNS001", "DNS002"],
+    );
+    (
+        "dns",
+        format!("cluster DNS ({ns}/{name}) does not answer: {why}"),
+        Symptom::DnsTimeout,
+        Some(
+            Fix::new("Get CoreDNS running again (scale it up, or fix its pods)")
+                .command("kubectl -n kube-system scale deployment/coredns --replicas=2")
+                .command("kubectl -n kube-system get pods -l k8s-app=kube-dns")
+                .command("kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50"),
+        ),
+    )
+}
+
+/// The pod's egress (or the DNS pods' ingress) drops its DNS queries: they time out.
+fn dns_blocked(b: &mut Builder<'_>, pod: usize, v: Verdict, dns_pod: &Pod) -> HopFailure {
+    let cluster = b.cluster;
+    let p = &cluster.pods[pod];
     let side = if v.egress.allowed {
         "ingress"
     } else {
@@ -229,7 +271,6 @@ fn dns_unreachable(b: &mut Builder<'_>, pod: usize, dns: &ClusterDns) -> Option<
     );
     // NP001 knows every DNS destination the policy should admit: its fix, when it finds one.
     b.trace.evidence.fix_from = Some(FindingFix::FirstOf("NP001"));
-    let dns_pod = &ready[0];
     let fix = allow_flow(
         cluster,
         Source::Pod(pod),
@@ -238,7 +279,7 @@ fn dns_unreachable(b: &mut Builder<'_>, pod: usize, dns: &ClusterDns) -> Option<
         53,
         Protocol::Udp,
     );
-    Some(("dns", detail, Symptom::DnsTimeout, Some(fix)))
+    ("dns", detail, Symptom::DnsTimeout, Some(fix))
 }
 
 /// For a short name that exists as a Service in other namespaces: the FQDN to use instead.

@@ -30,7 +30,10 @@ pub(super) fn from_pod(mut b: Builder<'_>, pod: usize, target: &Target) -> Trace
         Destination::Pods(pods, ip) => {
             b.skip(
                 "service",
-                format!("{ip} is a pod address (a headless Service or a pod IP): no kube-proxy, no Service port"),
+                match ip {
+                    Some(ip) => format!("{ip} is a pod address (a headless Service or a pod IP): no kube-proxy, no Service port"),
+                    None => "the name leads to pod addresses (a headless Service): no kube-proxy, no Service port".to_string(),
+                },
             );
             to_pods(b, Source::Pod(pod), &pods, target.port, None)
         }

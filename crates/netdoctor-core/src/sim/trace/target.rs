@@ -66,7 +66,8 @@ impl Target {
 /// Where the name led.
 pub(super) enum Destination<'a> {
     Service(&'a Service, IpAddr),
-    Pods(Vec<usize>, IpAddr),
+    /// Pods by address (None: pods not created yet, reached by their DNS name).
+    Pods(Vec<usize>, Option<IpAddr>),
     External(Option<IpAddr>),
 }
 
@@ -79,7 +80,7 @@ pub(super) fn classify_ip(cluster: &Cluster, ip: IpAddr) -> Destination<'_> {
         .filter_map(|p| cluster.pod_index(&p.namespace, &p.name))
         .collect();
     if !pods.is_empty() {
-        return Destination::Pods(pods, ip);
+        return Destination::Pods(pods, Some(ip));
     }
     Destination::External(Some(ip))
 }
