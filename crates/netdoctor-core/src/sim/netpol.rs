@@ -38,6 +38,7 @@
 
 mod check;
 mod connset;
+mod foreign;
 mod map;
 mod side;
 
@@ -48,6 +49,7 @@ pub use check::{
     AddressOwner, CheckedPair, Decision, ServiceBackendVerdict, ServiceCheckError,
 };
 pub use connset::{ConnSet, MAX_PORT};
+pub use foreign::FlowVerdict;
 pub use map::{
     connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,
     INGRESS_CONTROLLER,
@@ -108,12 +110,21 @@ pub struct SideVerdict {
     pub allowed_by: Vec<RuleMatch>,
     /// One line per policy and rule: why it allows or not.
     pub explanation: Vec<String>,
+    /// Policies of kinds netdoctor does not model that govern this side (`Kind ns/name`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_modelled: Vec<String>,
 }
 
-/// Whether NetworkPolicy allows a connection, and why.
+/// Whether NetworkPolicy allows a connection, and why. `allowed` is true only when the
+/// connection is known to be allowed: a policy kind netdoctor does not model may govern it
+/// (`verdict` unknown, with `unknown_reasons`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     pub allowed: bool,
+    #[serde(skip_serializing_if = "FlowVerdict::is_known")]
+    pub verdict: FlowVerdict,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_reasons: Vec<String>,
     pub port: u16,
     #[serde(serialize_with = "ser_protocol")]
     pub protocol: Protocol,
@@ -405,10 +416,13 @@ impl<'a> Engine<'a> {
     /// Is `src` allowed to open a `proto` connection to `dst` on `port`?
     pub fn check(&self, src: Endpoint, dst: Endpoint, port: u16, proto: Protocol) -> Verdict {
         let dst_pod = self.pod(dst);
-        let egress = self.side(Direction::Egress, src, dst, dst_pod, proto, port);
-        let ingress = self.side(Direction::Ingress, dst, src, dst_pod, proto, port);
+        let mut egress = self.side(Direction::Egress, src, dst, dst_pod, proto, port);
+        let mut ingress = self.side(Direction::Ingress, dst, src, dst_pod, proto, port);
+        let (verdict, unknown_reasons) = self.with_foreign(src, dst, &mut egress, &mut ingress);
         Verdict {
-            allowed: egress.allowed && ingress.allowed,
+            allowed: verdict == FlowVerdict::Allowed,
+            verdict,
+            unknown_reasons,
             port,
             protocol: proto,
             egress,

@@ -2,6 +2,7 @@
 //! One file per kind family; `finish` derives what the objects imply and builds the indexes.
 
 mod cluster_domain;
+mod foreign_policy;
 mod gateway;
 mod index;
 mod ingress;
@@ -189,7 +190,7 @@ impl Builder {
                 | ApiObject::Node(_)
                 | ApiObject::IngressClass(_)
                 | ApiObject::GatewayClass(_)
-        );
+        ) || foreign_policy::cluster_scoped(&obj);
         let ns = (!cluster_scoped).then(|| meta_ns(meta));
         if !self.first_time(&kind, ns.as_deref(), &name, &origin) {
             return;
@@ -267,6 +268,10 @@ impl Builder {
             ApiObject::ReferenceGrant(g) => {
                 let grant = self.reference_grant(ns, name, g);
                 self.c.reference_grants.push(grant);
+            }
+            ApiObject::ForeignPolicy(p) => {
+                let policy = foreign_policy::foreign_policy(p, name);
+                self.c.foreign_policies.push(policy);
             }
             ApiObject::Other { .. } => {}
         }
