@@ -115,25 +115,38 @@ pub struct SideVerdict {
     pub not_modelled: Vec<String>,
 }
 
-/// Whether NetworkPolicy allows a connection, and why. `allowed` is true only when the
-/// connection is known to be allowed: a policy kind netdoctor does not model may govern it
-/// (`verdict` unknown, with `unknown_reasons`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Whether a connection is allowed, and why. `allowed` is NetworkPolicy's answer (what the
+/// rules and the other simulations ask); `verdict` is the whole answer: unknown when a policy
+/// kind netdoctor does not model may change it (`unknown_reasons` say which). In JSON,
+/// `allowed` is true only when `verdict` is allowed, and `verdict` appears when unknown
+/// (docs/interface.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub allowed: bool,
-    #[serde(skip_serializing_if = "FlowVerdict::is_known")]
     pub verdict: FlowVerdict,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_reasons: Vec<String>,
     pub port: u16,
-    #[serde(serialize_with = "ser_protocol")]
     pub protocol: Protocol,
     pub egress: SideVerdict,
     pub ingress: SideVerdict,
 }
 
-fn ser_protocol<S: serde::Serializer>(p: &Protocol, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(p.as_str())
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let unknown = !self.verdict.is_known();
+        let mut st = s.serialize_struct("Verdict", 5 + 2 * usize::from(unknown))?;
+        st.serialize_field("allowed", &(self.verdict == FlowVerdict::Allowed))?;
+        if unknown {
+            st.serialize_field("verdict", &self.verdict)?;
+            st.serialize_field("unknown_reasons", &self.unknown_reasons)?;
+        }
+        st.serialize_field("port", &self.port)?;
+        st.serialize_field("protocol", self.protocol.as_str())?;
+        st.serialize_field("egress", &self.egress)?;
+        st.serialize_field("ingress", &self.ingress)?;
+        st.end()
+    }
 }
 
 /// A candidate peer of a rule.
@@ -420,7 +433,7 @@ impl<'a> Engine<'a> {
         let mut ingress = self.side(Direction::Ingress, dst, src, dst_pod, proto, port);
         let (verdict, unknown_reasons) = self.with_foreign(src, dst, &mut egress, &mut ingress);
         Verdict {
-            allowed: verdict == FlowVerdict::Allowed,
+            allowed: egress.allowed && ingress.allowed,
             verdict,
             unknown_reasons,
             port,

@@ -122,7 +122,11 @@ fn calico(spec: &Value, own: NamespaceScope, out: &mut ForeignPolicy) {
         pods,
         host: false,
     });
-    let rules = |k: &str| spec.get(k).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    let rules = |k: &str| {
+        spec.get(k)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    };
     match spec.get("types").and_then(Value::as_array) {
         Some(types) => {
             let named = |t: &str| types.iter().any(|v| v.as_str() == Some(t));
@@ -182,7 +186,10 @@ fn admin(spec: &Value, kind: &str, out: &mut ForeignPolicy) {
             host: false,
         },
         (None, Some(p)) => ForeignSubject {
-            namespaces: ns_scope(p.get("namespaceSelector").and_then(|s| label_selector(s, false))),
+            namespaces: ns_scope(
+                p.get("namespaceSelector")
+                    .and_then(|s| label_selector(s, false)),
+            ),
             pods: p.get("podSelector").and_then(|s| label_selector(s, false)),
             host: false,
         },
@@ -266,11 +273,14 @@ pub(super) fn calico_selector(expr: &str) -> Option<Selector> {
         } else if let Some((k, v)) = term.split_once("==") {
             sel.match_labels.push((label_key(k)?, quoted(v)?));
         } else if let Some((k, v)) = term.split_once("!=") {
-            sel.expressions.push(req(&label_key(k)?, Operator::NotIn, vec![quoted(v)?]));
+            sel.expressions
+                .push(req(&label_key(k)?, Operator::NotIn, vec![quoted(v)?]));
         } else if let Some((k, set)) = term.split_once(" not in ") {
-            sel.expressions.push(req(&label_key(k)?, Operator::NotIn, value_set(set)?));
+            sel.expressions
+                .push(req(&label_key(k)?, Operator::NotIn, value_set(set)?));
         } else if let Some((k, set)) = term.split_once(" in ") {
-            sel.expressions.push(req(&label_key(k)?, Operator::In, value_set(set)?));
+            sel.expressions
+                .push(req(&label_key(k)?, Operator::In, value_set(set)?));
         } else {
             return None;
         }
@@ -281,8 +291,7 @@ pub(super) fn calico_selector(expr: &str) -> Option<Selector> {
 fn label_key(k: &str) -> Option<String> {
     let k = k.trim();
     let ok = !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'));
     ok.then(|| k.to_string())
 }

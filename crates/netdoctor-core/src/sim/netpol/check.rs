@@ -228,7 +228,11 @@ pub struct Decision {
 
 /// See [`Decision`]. With no evaluated pair, both sides are empty and the answer is denied.
 pub fn decide(pairs: &[CheckedPair]) -> Decision {
-    let of = |p: &CheckedPair| p.verdict.as_ref().map_or(FlowVerdict::Denied, |v| v.verdict);
+    let of = |p: &CheckedPair| {
+        p.verdict
+            .as_ref()
+            .map_or(FlowVerdict::Denied, |v| v.verdict)
+    };
     let verdict = if pairs.is_empty() || pairs.iter().any(|p| of(p) == FlowVerdict::Denied) {
         FlowVerdict::Denied
     } else if pairs.iter().any(|p| of(p) == FlowVerdict::Unknown) {
@@ -238,11 +242,17 @@ pub fn decide(pairs: &[CheckedPair]) -> Decision {
     };
     let decider = pairs
         .iter()
-        .find(|p| p.verdict.as_ref().is_some_and(|v| v.verdict == FlowVerdict::Denied))
+        .find(|p| {
+            p.verdict
+                .as_ref()
+                .is_some_and(|v| v.verdict == FlowVerdict::Denied)
+        })
         .or_else(|| {
-            pairs
-                .iter()
-                .find(|p| p.verdict.as_ref().is_some_and(|v| !v.allowed))
+            pairs.iter().find(|p| {
+                p.verdict
+                    .as_ref()
+                    .is_some_and(|v| v.verdict != FlowVerdict::Allowed)
+            })
         })
         .or_else(|| pairs.iter().find(|p| p.verdict.is_some()));
     let mut unknown_reasons: Vec<String> = Vec::new();

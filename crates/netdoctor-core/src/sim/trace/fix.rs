@@ -167,3 +167,40 @@ pub(super) fn egress_fix_to_ip(
         proto,
     )
 }
+
+/// The fix for an egress-isolated pod that must reach a name outside the cluster whose
+/// address the snapshot does not hold: an ipBlock for the address(es) the name resolves to,
+/// to be looked up first.
+pub(super) fn egress_fix_to_name(
+    cluster: &Cluster,
+    me: &Pod,
+    host: &str,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    // A documentation address (RFC 5737) stands for the address until it is looked up.
+    let placeholder = IpAddr::from([192, 0, 2, 1]);
+    let fix = egress_fix_to_ip(cluster, me, placeholder, port, proto);
+    let host = host.trim_end_matches('.');
+    let name_part = short(host);
+    let yaml = fix.yaml.as_deref().unwrap_or_default().replace(
+        "cidr: 192.0.2.1/32",
+        &format!("cidr: ADDRESS/32   # each address of {host}: dig +short {host}"),
+    );
+    let yaml = yaml.replace("192-0-2-1", &name_part);
+    let workload = crate::model::short_workload_name(cluster, me);
+    Fix::new(format!(
+        "Allow {proto} {port} out of {}/{workload} to the addresses of {host}: look them up (`dig +short {host}`) and put each in an ipBlock (added beside the existing policies; opens nothing else)",
+        me.namespace
+    ))
+    .command(format!("dig +short {host}"))
+    .command(format!("kubectl apply -f {}.yaml", policy_name(&yaml)))
+    .yaml(yaml)
+}
+
+fn policy_name(yaml: &str) -> String {
+    yaml.lines()
+        .find_map(|l| l.trim().strip_prefix("name: "))
+        .unwrap_or("allow-egress")
+        .to_string()
+}
