@@ -49,7 +49,7 @@ pub use check::{
     AddressOwner, CheckedPair, Decision, ServiceBackendVerdict, ServiceCheckError,
 };
 pub use connset::{ConnSet, MAX_PORT};
-pub use foreign::FlowVerdict;
+pub use foreign::{FlowVerdict, MapUnknown};
 pub use map::{
     connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,
     INGRESS_CONTROLLER,

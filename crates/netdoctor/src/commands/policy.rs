@@ -10,7 +10,7 @@ use netdoctor_core::model::{Cluster, Protocol};
 use netdoctor_core::sim::netpol::{
     address_owner, check_pairs, check_pairs_to_service, connectivity_map, decide, format_txt,
     representatives, AddressOwner, CheckedPair, Connection, Endpoint, Engine, FlowVerdict,
-    MapOptions, ServiceCheckError, SideVerdict,
+    MapOptions, MapUnknown, ServiceCheckError, SideVerdict,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -343,11 +343,20 @@ struct MapRow<'a> {
     src: &'a str,
     dst: &'a str,
     conn: String,
+    /// Present when `unknown` (docs/interface.md).
+    #[serde(skip_serializing_if = "FlowVerdict::is_known")]
+    verdict: FlowVerdict,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unknown_reasons: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct MapReport<'a> {
     connections: Vec<MapRow<'a>>,
+    /// Workloads whose connections a policy kind netdoctor does not model governs: other
+    /// connections than the listed ones may exist, and listed ones may not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unknown: Vec<String>,
 }
 
 fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
@@ -362,20 +371,52 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             ..MapOptions::default()
         },
     );
+    let unknown = MapUnknown::new(&engine);
     let rows: Vec<MapRow<'_>> = conns
         .iter()
-        .map(|x| MapRow {
-            src: &x.src,
-            dst: &x.dst,
-            conn: x.conn.to_string(),
+        .map(|x| {
+            let reasons = unknown.reasons(&x.src, &x.dst);
+            MapRow {
+                src: &x.src,
+                dst: &x.dst,
+                conn: if reasons.is_empty() {
+                    x.conn.to_string()
+                } else {
+                    format!("{} (unknown)", x.conn)
+                },
+                verdict: if reasons.is_empty() {
+                    FlowVerdict::Allowed
+                } else {
+                    FlowVerdict::Unknown
+                },
+                unknown_reasons: reasons,
+            }
         })
         .collect();
+    let summary = unknown.summary();
+    let footer = |prefix: &str| -> String {
+        summary
+            .iter()
+            .map(|l| format!("{prefix}{l}\n"))
+            .collect::<String>()
+    };
     let text = match format {
-        OutputFormat::Txt => format_txt(&conns),
-        OutputFormat::Json | OutputFormat::Yaml => {
-            structured(format, &MapReport { connections: rows })
-                .unwrap_or_else(|| Ok(String::new()))?
+        OutputFormat::Txt if summary.is_empty() => format_txt(&conns),
+        OutputFormat::Txt => {
+            let mut s = String::new();
+            for r in &rows {
+                let _ = writeln!(s, "{} => {} : {}", r.src, r.dst, r.conn);
+            }
+            s + &footer("note: ")
         }
+        OutputFormat::Json | OutputFormat::Yaml => structured(
+            format,
+            &MapReport {
+                connections: rows,
+                unknown: summary.clone(),
+            },
+        )
+        .unwrap_or_else(|| Ok(String::new()))?,
         OutputFormat::Csv => {
             let mut s = String::from("src,dst,conn\n");
             for r in &rows {
@@ -388,9 +429,9 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             for r in &rows {
                 let _ = writeln!(s, "| {} | {} | {} |", r.src, r.dst, r.conn);
             }
-            s
+            s + &footer("\n- ")
         }
-        OutputFormat::Dot => dot(&conns),
+        OutputFormat::Dot => dot(&conns, &unknown),
         OutputFormat::Html => crate::report::render(&crate::report::build_from(
             &engine,
             &conns,
@@ -398,10 +439,15 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             None,
             "netdoctor policy map",
         )),
-        OutputFormat::Table => table(&rows),
+        OutputFormat::Table => table(&rows) + &footer("note: "),
     };
     emit(&text)?;
-    Ok(crate::exit::OK)
+    // A map with unknown connections is never success (docs/interface.md).
+    Ok(if summary.is_empty() {
+        crate::exit::OK
+    } else {
+        crate::exit::FINDINGS
+    })
 }
 
 fn csv(s: &str) -> String {
@@ -430,7 +476,7 @@ fn table(rows: &[MapRow<'_>]) -> String {
 }
 
 /// Graphviz, one cluster per namespace, as netpol-analyzer draws it.
-fn dot(conns: &[Connection]) -> String {
+fn dot(conns: &[Connection], unknown: &MapUnknown) -> String {
     use std::collections::BTreeMap;
     let mut by_ns: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
     let mut others: std::collections::BTreeSet<&str> = Default::default();
@@ -480,12 +526,20 @@ fn dot(conns: &[Connection]) -> String {
         );
     }
     for c in conns {
+        let unknown = !unknown.reasons(&c.src, &c.dst).is_empty();
+        let label = if unknown {
+            format!("{} (unknown)", c.conn)
+        } else {
+            c.conn.to_string()
+        };
         let _ = writeln!(
             s,
-            "\t{} -> {} [label={} color=\"gold2\" fontcolor=\"darkgreen\" weight=0.5]",
+            "\t{} -> {} [label={} color=\"{}\" fontcolor=\"darkgreen\" weight=0.5{}]",
             q(&c.src),
             q(&c.dst),
-            q(&c.conn.to_string())
+            q(&label),
+            if unknown { "gray50" } else { "gold2" },
+            if unknown { " style=\"dashed\"" } else { "" }
         );
     }
     s.push_str("}\n");

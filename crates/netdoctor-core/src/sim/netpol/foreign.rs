@@ -113,3 +113,78 @@ impl<'a> Engine<'a> {
         s
     }
 }
+
+/// For `policy map`: the workloads (connlist names, as the map's lines name them) whose
+/// connections a policy kind netdoctor does not model governs, per direction.
+#[derive(Debug, Clone, Default)]
+pub struct MapUnknown {
+    /// Workload → the foreign policies governing what it receives.
+    pub ingress: std::collections::BTreeMap<String, Vec<String>>,
+    /// Workload → the foreign policies governing what it sends.
+    pub egress: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl MapUnknown {
+    /// Every map workload a foreign policy may select.
+    pub fn new(engine: &Engine<'_>) -> MapUnknown {
+        let c = engine.cluster;
+        let mut out = MapUnknown::default();
+        if c.foreign_policies.is_empty() {
+            return out;
+        }
+        for (i, p) in c.pods.iter().enumerate() {
+            if !engine.governed(p) {
+                continue;
+            }
+            let name = crate::model::connlist_name(p);
+            for (dir, map) in [
+                (Direction::Ingress, &mut out.ingress),
+                (Direction::Egress, &mut out.egress),
+            ] {
+                for fi in engine.foreign_of(Endpoint::Pod(i), dir) {
+                    let d = c.foreign_policies[fi].display();
+                    let list = map.entry(name.clone()).or_default();
+                    if !list.contains(&d) {
+                        list.push(d);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ingress.is_empty() && self.egress.is_empty()
+    }
+
+    /// Why the line `src → dst` is unknown (empty: it is known).
+    pub fn reasons(&self, src: &str, dst: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (dir, who, map) in [
+            ("egress", src, &self.egress),
+            ("ingress", dst, &self.ingress),
+        ] {
+            for p in map.get(who).into_iter().flatten() {
+                out.push(format!(
+                    "the {dir} of {who} is governed by {p}, which netdoctor does not model"
+                ));
+            }
+        }
+        out
+    }
+
+    /// One line per governed workload and direction: connections other than the listed
+    /// ones may exist, and the listed ones may not.
+    pub fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (dir, map) in [("into", &self.ingress), ("out of", &self.egress)] {
+            for (who, pols) in map {
+                out.push(format!(
+                    "connections {dir} {who} are unknown: governed by {}, which netdoctor does not model",
+                    pols.join(", ")
+                ));
+            }
+        }
+        out
+    }
+}

@@ -76,13 +76,54 @@ pub(super) fn allow_flow(
     proto: Protocol,
 ) -> Fix {
     let (me, peer) = match (src, dropped_by) {
-        (Source::Pod(s), PolicyType::Egress) => (&cluster.pods[s], FlowPeer::Pod(dst)),
-        (Source::Pod(s), PolicyType::Ingress) => (dst, FlowPeer::Pod(&cluster.pods[s])),
-        (Source::External(ip), PolicyType::Ingress) => (dst, FlowPeer::Address(ip)),
+        (Source::Pod(s), PolicyType::Egress) => (&cluster.pods[s], dst),
+        (Source::Pod(s), PolicyType::Ingress) => (dst, &cluster.pods[s]),
+        (Source::External(ip), PolicyType::Ingress) => {
+            return allow_policy(cluster, dropped_by, dst, FlowPeer::Address(ip), port, proto)
+        }
         // No NetworkPolicy governs what leaves an address outside the cluster.
         (Source::External(_), PolicyType::Egress) => return Fix::new("not applicable"),
     };
-    allow_policy(cluster, dropped_by, me, peer, port, proto)
+    if !peer.host_network {
+        return allow_policy(cluster, dropped_by, me, FlowPeer::Pod(peer), port, proto);
+    }
+    host_network_fix(cluster, dropped_by, me, peer, port, proto)
+}
+
+/// The peer uses the host network: its traffic has its node's address, which no podSelector
+/// matches. Pod policies can admit it only through an ipBlock of that address, and whether
+/// they apply to node traffic at all depends on the CNI.
+fn host_network_fix(
+    cluster: &Cluster,
+    dir: PolicyType,
+    me: &Pod,
+    peer: &Pod,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    let node_ip = peer
+        .host_ip
+        .or_else(|| peer.ips.first().copied())
+        .or_else(|| {
+            let node = peer.node_name.as_deref()?;
+            let n = cluster.nodes.iter().find(|n| n.name == node)?;
+            n.internal_ips.first().copied()
+        });
+    let who = format!("{}/{}", peer.namespace, peer.name);
+    let Some(ip) = node_ip else {
+        return Fix::new(format!(
+            "No pod-level fix with a podSelector: {who} uses the host network, so its traffic has its node's address, which no podSelector matches. Admit the node addresses with an ipBlock (see `kubectl get nodes -o wide`), where your CNI applies pod policies to node traffic at all (many treat it as always allowed, or never match it with an ipBlock)"
+        ))
+        .command("kubectl get nodes -o wide");
+    };
+    let fix = allow_policy(cluster, dir, me, FlowPeer::Address(ip), port, proto);
+    Fix {
+        title: format!(
+            "{} — {who} uses the host network: its traffic has its node's address {ip}, which only an ipBlock matches (a podSelector never does). Caveats: the pod may move to another node (admit every node address then), and some CNIs treat node traffic as always allowed or never match it with an ipBlock",
+            fix.title
+        ),
+        ..fix
+    }
 }
 
 /// The other end of the flow a fix allows.
