@@ -66,9 +66,7 @@ impl Symptom {
             Symptom::Http503 => "the ingress answers 503 Service Unavailable",
             Symptom::Http504 => "the ingress answers 504 Gateway Timeout",
             Symptom::NoAddress => "the ingress has no address: the host does not reach the cluster",
-            Symptom::Unknown => {
-                "netdoctor cannot tell: a policy it does not model decides the connection"
-            }
+            Symptom::Unknown => "netdoctor cannot tell whether the connection succeeds",
         }
     }
 }
