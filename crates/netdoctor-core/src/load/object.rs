@@ -35,6 +35,8 @@ pub enum ApiObject {
     ReferenceGrant(gw::ReferenceGrant),
     /// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob.
     Workload(WorkloadKind, api::Workload),
+    /// A policy kind of another project (Cilium, Calico, Istio, AdminNetworkPolicy).
+    ForeignPolicy(api::ForeignPolicy),
     Other {
         api_version: String,
         kind: String,
@@ -114,6 +116,7 @@ impl ApiObject {
             ApiObject::GrpcRoute(_) => "GRPCRoute",
             ApiObject::ReferenceGrant(_) => "ReferenceGrant",
             ApiObject::Workload(k, _) => k.as_str(),
+            ApiObject::ForeignPolicy(p) => &p.kind,
             ApiObject::Other { kind, .. } => kind,
         }
     }
@@ -136,6 +139,7 @@ impl ApiObject {
             ApiObject::HttpRoute(o) | ApiObject::GrpcRoute(o) => &o.metadata,
             ApiObject::ReferenceGrant(o) => &o.metadata,
             ApiObject::Workload(_, o) => &o.metadata,
+            ApiObject::ForeignPolicy(o) => &o.metadata,
             ApiObject::Other { .. } => return None,
         })
     }
@@ -162,6 +166,7 @@ impl ApiObject {
             ApiObject::Workload(WorkloadKind::ReplicationController, _) => "v1",
             ApiObject::Workload(WorkloadKind::Job | WorkloadKind::CronJob, _) => "batch/v1",
             ApiObject::Workload(_, _) => "apps/v1",
+            ApiObject::ForeignPolicy(p) => &p.api_version,
             ApiObject::Other { api_version, .. } => api_version,
         }
     }
@@ -185,6 +190,7 @@ impl ApiObject {
             ApiObject::HttpRoute(o) | ApiObject::GrpcRoute(o) => serde_json::to_value(o),
             ApiObject::ReferenceGrant(o) => serde_json::to_value(o),
             ApiObject::Workload(_, o) => serde_json::to_value(o),
+            ApiObject::ForeignPolicy(o) => serde_json::to_value(o),
             ApiObject::Other { .. } => Ok(serde_json::Value::Object(Default::default())),
         };
         let mut v = body.unwrap_or(serde_json::Value::Null);
@@ -363,6 +369,10 @@ impl ObjectsSeed<'_, '_, '_> {
             {
                 ApiObject::EndpointSlice(rest.typed()?)
             }
+            k if api::is_foreign_policy(k, &api_version) => ApiObject::ForeignPolicy(
+                rest.typed::<api::ForeignPolicy>()?
+                    .with_kind(k, &api_version),
+            ),
             "NetworkPolicy" if is_core_netpol(&api_version) => {
                 ApiObject::NetworkPolicy(rest.typed()?)
             }

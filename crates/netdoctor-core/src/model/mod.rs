@@ -1,6 +1,7 @@
 //! The cluster's network, built once from API objects, indexed, then read-only.
 
 mod build;
+pub mod foreign_policy;
 mod gateway;
 pub mod labels;
 mod object_ref;
@@ -69,6 +70,8 @@ pub struct Cluster {
     /// HTTPRoutes and GRPCRoutes.
     pub(crate) routes: Vec<GwRoute>,
     pub(crate) reference_grants: Vec<ReferenceGrant>,
+    /// Policy objects of kinds netdoctor does not model (Cilium, Calico, Istio, ANP).
+    pub(crate) foreign_policies: Vec<foreign_policy::ForeignPolicy>,
 
     /// Documents that could not be read (INP001).
     pub(crate) unreadable: Vec<Unreadable>,
@@ -142,6 +145,10 @@ impl Cluster {
 
     pub fn policies(&self) -> &[NetworkPolicy] {
         &self.policies
+    }
+
+    pub fn foreign_policies(&self) -> &[foreign_policy::ForeignPolicy] {
+        &self.foreign_policies
     }
 
     pub fn ingresses(&self) -> &[Ingress] {

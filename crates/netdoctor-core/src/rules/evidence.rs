@@ -5,6 +5,7 @@
 use super::{run, RunOptions};
 use crate::finding::{Finding, Fix};
 use crate::model::Cluster;
+use crate::sim::netpol::FlowVerdict;
 use crate::sim::path::{Hop, HopStatus, Symptom};
 use crate::sim::trace::{BackendOutcome, FindingFix, Trace, Wanted};
 use serde::Serialize;
@@ -36,6 +37,12 @@ pub struct TraceReport {
     pub from: String,
     pub to: String,
     pub reachable: bool,
+    /// `unknown` when a policy kind netdoctor does not model governs the connection
+    /// (docs/interface.md); absent otherwise.
+    #[serde(skip_serializing_if = "FlowVerdict::is_known")]
+    pub verdict: FlowVerdict,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_reasons: Vec<String>,
     pub symptom: Symptom,
     pub hops: Vec<Hop>,
     pub findings: Vec<Finding>,
@@ -79,6 +86,14 @@ pub fn explain_trace(cluster: &Cluster, trace: Trace) -> TraceReport {
         from: trace.from,
         to: trace.to,
         reachable: trace.reachable,
+        verdict: if !trace.unknown_reasons.is_empty() {
+            FlowVerdict::Unknown
+        } else if trace.reachable {
+            FlowVerdict::Allowed
+        } else {
+            FlowVerdict::Denied
+        },
+        unknown_reasons: trace.unknown_reasons,
         symptom: trace.symptom,
         hops,
         findings,

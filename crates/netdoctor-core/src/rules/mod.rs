@@ -108,6 +108,7 @@ pub static RULES: &[&Rule] = &[
     &np::policy_named_port_unresolved::RULE,
     &np::ingress_controller_blocked_by_policy::RULE,
     &np::service_isolated_from_all_clients::RULE,
+    &np::policy_kind_not_modelled::RULE,
     &ing::ingress_class_missing::RULE,
     &ing::ingress_controller_not_running::RULE,
     &ing::ingress_no_address::RULE,

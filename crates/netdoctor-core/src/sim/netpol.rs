@@ -38,6 +38,7 @@
 
 mod check;
 mod connset;
+mod foreign;
 mod map;
 mod side;
 
@@ -48,6 +49,7 @@ pub use check::{
     AddressOwner, CheckedPair, Decision, ServiceBackendVerdict, ServiceCheckError,
 };
 pub use connset::{ConnSet, MAX_PORT};
+pub use foreign::{FlowVerdict, MapUnknown};
 pub use map::{
     connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,
     INGRESS_CONTROLLER,
@@ -108,21 +110,43 @@ pub struct SideVerdict {
     pub allowed_by: Vec<RuleMatch>,
     /// One line per policy and rule: why it allows or not.
     pub explanation: Vec<String>,
+    /// Policies of kinds netdoctor does not model that govern this side (`Kind ns/name`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_modelled: Vec<String>,
 }
 
-/// Whether NetworkPolicy allows a connection, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Whether a connection is allowed, and why. `allowed` is NetworkPolicy's answer (what the
+/// rules and the other simulations ask); `verdict` is the whole answer: unknown when a policy
+/// kind netdoctor does not model may change it (`unknown_reasons` say which). In JSON,
+/// `allowed` is true only when `verdict` is allowed, and `verdict` appears when unknown
+/// (docs/interface.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub allowed: bool,
+    pub verdict: FlowVerdict,
+    pub unknown_reasons: Vec<String>,
     pub port: u16,
-    #[serde(serialize_with = "ser_protocol")]
     pub protocol: Protocol,
     pub egress: SideVerdict,
     pub ingress: SideVerdict,
 }
 
-fn ser_protocol<S: serde::Serializer>(p: &Protocol, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(p.as_str())
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let unknown = !self.verdict.is_known();
+        let mut st = s.serialize_struct("Verdict", 5 + 2 * usize::from(unknown))?;
+        st.serialize_field("allowed", &(self.verdict == FlowVerdict::Allowed))?;
+        if unknown {
+            st.serialize_field("verdict", &self.verdict)?;
+            st.serialize_field("unknown_reasons", &self.unknown_reasons)?;
+        }
+        st.serialize_field("port", &self.port)?;
+        st.serialize_field("protocol", self.protocol.as_str())?;
+        st.serialize_field("egress", &self.egress)?;
+        st.serialize_field("ingress", &self.ingress)?;
+        st.end()
+    }
 }
 
 /// A candidate peer of a rule.
@@ -405,10 +429,13 @@ impl<'a> Engine<'a> {
     /// Is `src` allowed to open a `proto` connection to `dst` on `port`?
     pub fn check(&self, src: Endpoint, dst: Endpoint, port: u16, proto: Protocol) -> Verdict {
         let dst_pod = self.pod(dst);
-        let egress = self.side(Direction::Egress, src, dst, dst_pod, proto, port);
-        let ingress = self.side(Direction::Ingress, dst, src, dst_pod, proto, port);
+        let mut egress = self.side(Direction::Egress, src, dst, dst_pod, proto, port);
+        let mut ingress = self.side(Direction::Ingress, dst, src, dst_pod, proto, port);
+        let (verdict, unknown_reasons) = self.with_foreign(src, dst, &mut egress, &mut ingress);
         Verdict {
             allowed: egress.allowed && ingress.allowed,
+            verdict,
+            unknown_reasons,
             port,
             protocol: proto,
             egress,

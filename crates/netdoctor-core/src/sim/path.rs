@@ -28,6 +28,8 @@ pub enum Symptom {
     #[serde(rename = "http-504")]
     Http504,
     NoAddress,
+    /// A policy kind netdoctor does not model decides the connection (docs/interface.md).
+    Unknown,
 }
 
 impl Symptom {
@@ -45,6 +47,7 @@ impl Symptom {
             Symptom::Http503 => "http-503",
             Symptom::Http504 => "http-504",
             Symptom::NoAddress => "no-address",
+            Symptom::Unknown => "unknown",
         }
     }
 
@@ -69,6 +72,7 @@ impl Symptom {
             Symptom::Http503 => "the ingress answers 503 Service Unavailable",
             Symptom::Http504 => "the ingress answers 504 Gateway Timeout",
             Symptom::NoAddress => "the ingress has no address: the host does not reach the cluster",
+            Symptom::Unknown => "netdoctor cannot tell whether the connection succeeds",
         }
     }
 }

@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 use netdoctor_core::model::{Cluster, Protocol};
 use netdoctor_core::sim::netpol::{
     address_owner, check_pairs, check_pairs_to_service, connectivity_map, decide, format_txt,
-    representatives, AddressOwner, CheckedPair, Connection, Endpoint, Engine, MapOptions,
-    ServiceCheckError, SideVerdict,
+    representatives, AddressOwner, CheckedPair, Connection, Endpoint, Engine, FlowVerdict,
+    MapOptions, MapUnknown, ServiceCheckError, SideVerdict,
 };
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -27,7 +27,8 @@ pub enum PolicyCommand {
     ///
     /// SRC: `NS/POD`, `NS/KIND/NAME` (the pods of a workload) or an IP. DST: the same, or
     /// `NS/service/NAME`, evaluated after DNAT against each backend pod on its target port.
-    /// Exit 0 when allowed, 1 when denied.
+    /// Exit 0 when allowed, 1 when denied or unknown (a policy kind netdoctor does not model,
+    /// such as a CiliumNetworkPolicy or an Istio AuthorizationPolicy, governs an end).
     Check(CheckArgs),
     /// Every allowed workload-to-workload (and external) connection.
     ///
@@ -95,6 +96,11 @@ fn parse_port(s: &str) -> Result<(u16, Protocol), CliError> {
 #[derive(Debug, Serialize)]
 struct CheckReport {
     allowed: bool,
+    /// Present when `unknown` (docs/interface.md): `allowed` is then false.
+    #[serde(skip_serializing_if = "FlowVerdict::is_known")]
+    verdict: FlowVerdict,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unknown_reasons: Vec<String>,
     port: u16,
     protocol: &'static str,
     egress: SideVerdict,
@@ -179,6 +185,8 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let decision = decide(&pairs);
     let report = CheckReport {
         allowed: decision.allowed,
+        verdict: decision.verdict,
+        unknown_reasons: decision.unknown_reasons,
         port,
         protocol: proto.as_str(),
         egress: decision.egress,
@@ -192,6 +200,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         None => human_check(&report, format == OutputFormat::Md),
     };
     emit(&text)?;
+    // Unknown is never success (docs/interface.md).
     Ok(if report.allowed {
         crate::exit::OK
     } else {
@@ -210,6 +219,14 @@ fn side_lines(out: &mut String, name: &str, who: &str, side: &SideVerdict, md: b
         format!("isolated by {}: DENIED", side.policies.join(", "))
     };
     let bullet = if md { "- " } else { "    " };
+    let status = if side.not_modelled.is_empty() {
+        status
+    } else {
+        format!(
+            "{status}; also governed by {} (not modelled)",
+            side.not_modelled.join(", ")
+        )
+    };
     let _ = writeln!(
         out,
         "{}{name} of {who}: {status}",
@@ -232,10 +249,10 @@ fn side_lines(out: &mut String, name: &str, who: &str, side: &SideVerdict, md: b
 
 fn human_check(r: &CheckReport, md: bool) -> String {
     let mut out = String::new();
-    let verdict = if r.allowed {
-        style::paint(style::GOOD, "ALLOWED")
-    } else {
-        style::paint(style::ERROR, "DENIED")
+    let verdict = match r.verdict {
+        FlowVerdict::Allowed => style::paint(style::GOOD, "ALLOWED"),
+        FlowVerdict::Denied => style::paint(style::ERROR, "DENIED"),
+        FlowVerdict::Unknown => style::paint(style::WARNING, "UNKNOWN"),
     };
     if md {
         let _ = writeln!(
@@ -245,13 +262,23 @@ fn human_check(r: &CheckReport, md: bool) -> String {
             r.to,
             r.protocol,
             r.port,
-            if r.allowed { "allowed" } else { "denied" }
+            r.verdict.as_str()
         );
     } else {
         let _ = writeln!(
             out,
             "{} → {} ({} {}): {verdict}",
             r.from, r.to, r.protocol, r.port
+        );
+    }
+    for reason in &r.unknown_reasons {
+        let _ = writeln!(out, "{}{reason}", if md { "- " } else { "  " });
+    }
+    if r.verdict == FlowVerdict::Unknown {
+        let _ = writeln!(
+            out,
+            "{}netdoctor evaluates NetworkPolicy only: the sides below say what NetworkPolicy alone decides",
+            if md { "- " } else { "  " }
         );
     }
     for p in &r.checks {
@@ -273,7 +300,7 @@ fn human_check(r: &CheckReport, md: bool) -> String {
                     out,
                     "{}{head}: {}",
                     if md { "\n### " } else { "\n" },
-                    if v.allowed { "allowed" } else { "denied" }
+                    v.verdict.as_str()
                 );
                 side_lines(&mut out, "egress", &p.from, &v.egress, md);
                 side_lines(&mut out, "ingress", &p.to, &v.ingress, md);
@@ -281,7 +308,7 @@ fn human_check(r: &CheckReport, md: bool) -> String {
             (None, None) => {}
         }
     }
-    if !r.allowed {
+    if r.verdict == FlowVerdict::Denied {
         let port = r
             .checks
             .iter()
@@ -316,11 +343,20 @@ struct MapRow<'a> {
     src: &'a str,
     dst: &'a str,
     conn: String,
+    /// Present when `unknown` (docs/interface.md).
+    #[serde(skip_serializing_if = "FlowVerdict::is_known")]
+    verdict: FlowVerdict,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unknown_reasons: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct MapReport<'a> {
     connections: Vec<MapRow<'a>>,
+    /// Workloads whose connections a policy kind netdoctor does not model governs: other
+    /// connections than the listed ones may exist, and listed ones may not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unknown: Vec<String>,
 }
 
 fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
@@ -335,20 +371,52 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             ..MapOptions::default()
         },
     );
+    let unknown = MapUnknown::new(&engine);
     let rows: Vec<MapRow<'_>> = conns
         .iter()
-        .map(|x| MapRow {
-            src: &x.src,
-            dst: &x.dst,
-            conn: x.conn.to_string(),
+        .map(|x| {
+            let reasons = unknown.reasons(&x.src, &x.dst);
+            MapRow {
+                src: &x.src,
+                dst: &x.dst,
+                conn: if reasons.is_empty() {
+                    x.conn.to_string()
+                } else {
+                    format!("{} (unknown)", x.conn)
+                },
+                verdict: if reasons.is_empty() {
+                    FlowVerdict::Allowed
+                } else {
+                    FlowVerdict::Unknown
+                },
+                unknown_reasons: reasons,
+            }
         })
         .collect();
+    let summary = unknown.summary();
+    let footer = |prefix: &str| -> String {
+        summary
+            .iter()
+            .map(|l| format!("{prefix}{l}\n"))
+            .collect::<String>()
+    };
     let text = match format {
-        OutputFormat::Txt => format_txt(&conns),
-        OutputFormat::Json | OutputFormat::Yaml => {
-            structured(format, &MapReport { connections: rows })
-                .unwrap_or_else(|| Ok(String::new()))?
+        OutputFormat::Txt if summary.is_empty() => format_txt(&conns),
+        OutputFormat::Txt => {
+            let mut s = String::new();
+            for r in &rows {
+                let _ = writeln!(s, "{} => {} : {}", r.src, r.dst, r.conn);
+            }
+            s + &footer("note: ")
         }
+        OutputFormat::Json | OutputFormat::Yaml => structured(
+            format,
+            &MapReport {
+                connections: rows,
+                unknown: summary.clone(),
+            },
+        )
+        .unwrap_or_else(|| Ok(String::new()))?,
         OutputFormat::Csv => {
             let mut s = String::from("src,dst,conn\n");
             for r in &rows {
@@ -361,9 +429,9 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             for r in &rows {
                 let _ = writeln!(s, "| {} | {} | {} |", r.src, r.dst, r.conn);
             }
-            s
+            s + &footer("\n- ")
         }
-        OutputFormat::Dot => dot(&conns),
+        OutputFormat::Dot => dot(&conns, &unknown),
         OutputFormat::Html => crate::report::render(&crate::report::build_from(
             &engine,
             &conns,
@@ -371,10 +439,15 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             None,
             "netdoctor policy map",
         )),
-        OutputFormat::Table => table(&rows),
+        OutputFormat::Table => table(&rows) + &footer("note: "),
     };
     emit(&text)?;
-    Ok(crate::exit::OK)
+    // A map with unknown connections is never success (docs/interface.md).
+    Ok(if summary.is_empty() {
+        crate::exit::OK
+    } else {
+        crate::exit::FINDINGS
+    })
 }
 
 fn csv(s: &str) -> String {
@@ -403,7 +476,7 @@ fn table(rows: &[MapRow<'_>]) -> String {
 }
 
 /// Graphviz, one cluster per namespace, as netpol-analyzer draws it.
-fn dot(conns: &[Connection]) -> String {
+fn dot(conns: &[Connection], unknown: &MapUnknown) -> String {
     use std::collections::BTreeMap;
     let mut by_ns: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
     let mut others: std::collections::BTreeSet<&str> = Default::default();
@@ -453,12 +526,20 @@ fn dot(conns: &[Connection]) -> String {
         );
     }
     for c in conns {
+        let unknown = !unknown.reasons(&c.src, &c.dst).is_empty();
+        let label = if unknown {
+            format!("{} (unknown)", c.conn)
+        } else {
+            c.conn.to_string()
+        };
         let _ = writeln!(
             s,
-            "\t{} -> {} [label={} color=\"gold2\" fontcolor=\"darkgreen\" weight=0.5]",
+            "\t{} -> {} [label={} color=\"{}\" fontcolor=\"darkgreen\" weight=0.5{}]",
             q(&c.src),
             q(&c.dst),
-            q(&c.conn.to_string())
+            q(&label),
+            if unknown { "gray50" } else { "gold2" },
+            if unknown { " style=\"dashed\"" } else { "" }
         );
     }
     s.push_str("}\n");

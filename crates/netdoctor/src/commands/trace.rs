@@ -108,12 +108,17 @@ pub fn human(t: &TraceReport) -> String {
     s.push('\n');
     let verdict = if t.reachable {
         style::paint(style::GOOD, "reachable")
+    } else if !t.unknown_reasons.is_empty() {
+        style::paint(style::WARNING, "UNKNOWN")
     } else if t.intermittent {
         style::paint(style::WARNING, "INTERMITTENT")
     } else {
         style::paint(style::ERROR, "NOT reachable")
     };
     let _ = writeln!(s, "{verdict}: {} ({})", t.symptom, t.symptom.describe());
+    for r in &t.unknown_reasons {
+        let _ = writeln!(s, "  {} {r}", style::paint(style::WARNING, "unknown:"));
+    }
     for b in &t.backends {
         let _ = writeln!(
             s,
@@ -153,12 +158,17 @@ pub fn human(t: &TraceReport) -> String {
 }
 
 fn markdown(t: &TraceReport) -> String {
-    let mut s =
-        format!(
+    let mut s = format!(
         "# trace `{}` → `{}`\n\n**{}**: `{}` ({})\n\n| step | status | detail |\n|---|---|---|\n",
         t.from,
         t.to,
-        if t.reachable { "reachable" } else { "not reachable" },
+        if t.reachable {
+            "reachable"
+        } else if t.unknown_reasons.is_empty() {
+            "not reachable"
+        } else {
+            "unknown"
+        },
         t.symptom,
         t.symptom.describe()
     );
@@ -170,6 +180,12 @@ fn markdown(t: &TraceReport) -> String {
             h.status.as_str(),
             h.detail.replace('|', "\\|")
         );
+    }
+    if !t.unknown_reasons.is_empty() {
+        s.push('\n');
+    }
+    for r in &t.unknown_reasons {
+        let _ = writeln!(s, "- unknown: {r}");
     }
     if let Some(fix) = &t.fix {
         let _ = writeln!(s, "\n## Fix\n\n{}\n", fix.title);

@@ -14,12 +14,14 @@
 mod apps;
 mod core;
 mod discovery;
+mod foreign_policy;
 mod meta;
 mod networking;
 
 pub use self::core::*;
 pub use apps::*;
 pub use discovery::*;
+pub use foreign_policy::*;
 pub use meta::*;
 pub use networking::*;
 

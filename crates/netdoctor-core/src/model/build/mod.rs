@@ -2,6 +2,7 @@
 //! One file per kind family; `finish` derives what the objects imply and builds the indexes.
 
 mod cluster_domain;
+mod foreign_policy;
 mod gateway;
 mod index;
 mod ingress;
@@ -33,7 +34,7 @@ fn is_cluster_scoped(obj: &ApiObject) -> bool {
             | ApiObject::Node(_)
             | ApiObject::IngressClass(_)
             | ApiObject::GatewayClass(_)
-    )
+    ) || foreign_policy::cluster_scoped(obj)
 }
 
 /// The identity of a named object (unnamed ones are reported by `add`).
@@ -351,6 +352,10 @@ impl Builder {
             ApiObject::ReferenceGrant(g) => {
                 let grant = self.reference_grant(ns, name, g);
                 self.c.reference_grants.push(grant);
+            }
+            ApiObject::ForeignPolicy(p) => {
+                let policy = foreign_policy::foreign_policy(p, name);
+                self.c.foreign_policies.push(policy);
             }
             ApiObject::Other { .. } => {}
         }

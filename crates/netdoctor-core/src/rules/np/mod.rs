@@ -2,6 +2,7 @@
 
 pub mod egress_policy_blocks_dns;
 pub mod ingress_controller_blocked_by_policy;
+pub mod policy_kind_not_modelled;
 pub mod policy_named_port_unresolved;
 pub mod policy_peer_selects_nothing;
 pub mod policy_selects_no_pods;

@@ -8,7 +8,8 @@
 use super::cluster_dns::ClusterDns;
 use crate::model::{Container, ContainerPort, Labels, Pod, Protocol};
 use crate::sim::netpol::{
-    policy_id, rule_conns, Direction, Endpoint, Engine, RuleMatch, SideVerdict, Subject, Verdict,
+    policy_id, rule_conns, Direction, Endpoint, Engine, FlowVerdict, RuleMatch, SideVerdict,
+    Subject, Verdict,
 };
 
 /// The namespace, Service, address and pod label of the assumed cluster DNS (kubeadm's).
@@ -145,8 +146,16 @@ pub fn check_to_assumed_dns(engine: &Engine<'_>, src: usize, proto: Protocol) ->
         &dns_pod,
         proto,
     );
+    let allowed = egress.allowed && ingress.allowed;
     Verdict {
-        allowed: egress.allowed && ingress.allowed,
+        allowed,
+        // The assumed DNS pod is not in the input, so no policy of another kind can select it.
+        verdict: if allowed {
+            FlowVerdict::Allowed
+        } else {
+            FlowVerdict::Denied
+        },
+        unknown_reasons: Vec::new(),
         port: 53,
         protocol: proto,
         egress,
@@ -162,6 +171,7 @@ fn open_side(subject: bool, why: &str) -> SideVerdict {
         policies: Vec::new(),
         allowed_by: Vec::new(),
         explanation: vec![why.to_string()],
+        not_modelled: Vec::new(),
     }
 }
 

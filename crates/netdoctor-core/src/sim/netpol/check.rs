@@ -3,7 +3,7 @@
 //! a Service evaluated after DNAT against each backend pod on its target port. Returns every
 //! evaluated pair and the deciding one.
 
-use super::{Endpoint, Engine, SideVerdict, Verdict};
+use super::{Endpoint, Engine, FlowVerdict, SideVerdict, Verdict};
 use crate::model::{Cluster, Pod, PortRef, Protocol, Service};
 use crate::sim::service::pod_display;
 use serde::Serialize;
@@ -212,25 +212,59 @@ pub fn check_pairs(
     pairs
 }
 
-/// The answer over all pairs: allowed when every pair is, with the sides of the deciding
-/// pair (the first denied one, else the first evaluated one).
+/// The answer over all pairs: allowed when every pair is, denied when one is (or cannot be
+/// evaluated), else unknown when a policy kind netdoctor does not model governs one; with
+/// the sides of the deciding pair (the first denied one, else the first unknown one, else
+/// the first evaluated one).
 #[derive(Debug, Clone)]
 pub struct Decision {
     pub allowed: bool,
+    pub verdict: FlowVerdict,
+    /// Why the verdict is unknown: every pair's reasons, each once.
+    pub unknown_reasons: Vec<String>,
     pub egress: SideVerdict,
     pub ingress: SideVerdict,
 }
 
 /// See [`Decision`]. With no evaluated pair, both sides are empty and the answer is denied.
 pub fn decide(pairs: &[CheckedPair]) -> Decision {
-    let allowed = !pairs.is_empty()
-        && pairs
-            .iter()
-            .all(|p| p.verdict.as_ref().is_some_and(|v| v.allowed));
+    let of = |p: &CheckedPair| {
+        p.verdict
+            .as_ref()
+            .map_or(FlowVerdict::Denied, |v| v.verdict)
+    };
+    let verdict = if pairs.is_empty() || pairs.iter().any(|p| of(p) == FlowVerdict::Denied) {
+        FlowVerdict::Denied
+    } else if pairs.iter().any(|p| of(p) == FlowVerdict::Unknown) {
+        FlowVerdict::Unknown
+    } else {
+        FlowVerdict::Allowed
+    };
     let decider = pairs
         .iter()
-        .find(|p| p.verdict.as_ref().is_some_and(|v| !v.allowed))
+        .find(|p| {
+            p.verdict
+                .as_ref()
+                .is_some_and(|v| v.verdict == FlowVerdict::Denied)
+        })
+        .or_else(|| {
+            pairs.iter().find(|p| {
+                p.verdict
+                    .as_ref()
+                    .is_some_and(|v| v.verdict != FlowVerdict::Allowed)
+            })
+        })
         .or_else(|| pairs.iter().find(|p| p.verdict.is_some()));
+    let mut unknown_reasons: Vec<String> = Vec::new();
+    if verdict == FlowVerdict::Unknown {
+        for r in pairs.iter().filter_map(|p| p.verdict.as_ref()) {
+            for reason in &r.unknown_reasons {
+                if !unknown_reasons.contains(reason) {
+                    unknown_reasons.push(reason.clone());
+                }
+            }
+        }
+    }
     let empty_side = SideVerdict {
         subject_to_policies: false,
         isolated: false,
@@ -238,13 +272,16 @@ pub fn decide(pairs: &[CheckedPair]) -> Decision {
         policies: Vec::new(),
         allowed_by: Vec::new(),
         explanation: Vec::new(),
+        not_modelled: Vec::new(),
     };
     let (egress, ingress) = match decider.and_then(|p| p.verdict.as_ref()) {
         Some(v) => (v.egress.clone(), v.ingress.clone()),
         None => (empty_side.clone(), empty_side),
     };
     Decision {
-        allowed,
+        allowed: verdict == FlowVerdict::Allowed,
+        verdict,
+        unknown_reasons,
         egress,
         ingress,
     }

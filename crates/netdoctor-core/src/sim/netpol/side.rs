@@ -62,6 +62,7 @@ impl<'a> Engine<'a> {
             policies: Vec::new(),
             allowed_by: Vec::new(),
             explanation: Vec::new(),
+            not_modelled: Vec::new(),
         };
         let Some(me_idx) = self.isolated_pod(dir, me, &mut out) else {
             return out;

@@ -76,13 +76,54 @@ pub(super) fn allow_flow(
     proto: Protocol,
 ) -> Fix {
     let (me, peer) = match (src, dropped_by) {
-        (Source::Pod(s), PolicyType::Egress) => (&cluster.pods[s], FlowPeer::Pod(dst)),
-        (Source::Pod(s), PolicyType::Ingress) => (dst, FlowPeer::Pod(&cluster.pods[s])),
-        (Source::External(ip), PolicyType::Ingress) => (dst, FlowPeer::Address(ip)),
+        (Source::Pod(s), PolicyType::Egress) => (&cluster.pods[s], dst),
+        (Source::Pod(s), PolicyType::Ingress) => (dst, &cluster.pods[s]),
+        (Source::External(ip), PolicyType::Ingress) => {
+            return allow_policy(cluster, dropped_by, dst, FlowPeer::Address(ip), port, proto)
+        }
         // No NetworkPolicy governs what leaves an address outside the cluster.
         (Source::External(_), PolicyType::Egress) => return Fix::new("not applicable"),
     };
-    allow_policy(cluster, dropped_by, me, peer, port, proto)
+    if !peer.host_network {
+        return allow_policy(cluster, dropped_by, me, FlowPeer::Pod(peer), port, proto);
+    }
+    host_network_fix(cluster, dropped_by, me, peer, port, proto)
+}
+
+/// The peer uses the host network: its traffic has its node's address, which no podSelector
+/// matches. Pod policies can admit it only through an ipBlock of that address, and whether
+/// they apply to node traffic at all depends on the CNI.
+fn host_network_fix(
+    cluster: &Cluster,
+    dir: PolicyType,
+    me: &Pod,
+    peer: &Pod,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    let node_ip = peer
+        .host_ip
+        .or_else(|| peer.ips.first().copied())
+        .or_else(|| {
+            let node = peer.node_name.as_deref()?;
+            let n = cluster.nodes.iter().find(|n| n.name == node)?;
+            n.internal_ips.first().copied()
+        });
+    let who = format!("{}/{}", peer.namespace, peer.name);
+    let Some(ip) = node_ip else {
+        return Fix::new(format!(
+            "No pod-level fix with a podSelector: {who} uses the host network, so its traffic has its node's address, which no podSelector matches. Admit the node addresses with an ipBlock (see `kubectl get nodes -o wide`), where your CNI applies pod policies to node traffic at all (many treat it as always allowed, or never match it with an ipBlock)"
+        ))
+        .command("kubectl get nodes -o wide");
+    };
+    let fix = allow_policy(cluster, dir, me, FlowPeer::Address(ip), port, proto);
+    Fix {
+        title: format!(
+            "{} — {who} uses the host network: its traffic has its node's address {ip}, which only an ipBlock matches (a podSelector never does). Caveats: the pod may move to another node (admit every node address then), and some CNIs treat node traffic as always allowed or never match it with an ipBlock",
+            fix.title
+        ),
+        ..fix
+    }
 }
 
 /// The other end of the flow a fix allows.
@@ -166,4 +207,41 @@ pub(super) fn egress_fix_to_ip(
         port,
         proto,
     )
+}
+
+/// The fix for an egress-isolated pod that must reach a name outside the cluster whose
+/// address the snapshot does not hold: an ipBlock for the address(es) the name resolves to,
+/// to be looked up first.
+pub(super) fn egress_fix_to_name(
+    cluster: &Cluster,
+    me: &Pod,
+    host: &str,
+    port: u16,
+    proto: Protocol,
+) -> Fix {
+    // A documentation address (RFC 5737) stands for the address until it is looked up.
+    let placeholder = IpAddr::from([192, 0, 2, 1]);
+    let fix = egress_fix_to_ip(cluster, me, placeholder, port, proto);
+    let host = host.trim_end_matches('.');
+    let name_part = short(host);
+    let yaml = fix.yaml.as_deref().unwrap_or_default().replace(
+        "cidr: 192.0.2.1/32",
+        &format!("cidr: ADDRESS/32   # each address of {host}: dig +short {host}"),
+    );
+    let yaml = yaml.replace("192-0-2-1", &name_part);
+    let workload = crate::model::short_workload_name(cluster, me);
+    Fix::new(format!(
+        "Allow {proto} {port} out of {}/{workload} to the addresses of {host}: look them up (`dig +short {host}`) and put each in an ipBlock (added beside the existing policies; opens nothing else)",
+        me.namespace
+    ))
+    .command(format!("dig +short {host}"))
+    .command(format!("kubectl apply -f {}.yaml", policy_name(&yaml)))
+    .yaml(yaml)
+}
+
+fn policy_name(yaml: &str) -> String {
+    yaml.lines()
+        .find_map(|l| l.trim().strip_prefix("name: "))
+        .unwrap_or("allow-egress")
+        .to_string()
 }

@@ -2,13 +2,12 @@
 //! directly, or an address outside the cluster.
 
 use super::dns_hop::resolve_name;
-use super::fix::egress_fix_to_ip;
-use super::policy_hops::{side_detail, to_pods};
+use super::policy_hops::to_pods;
 use super::target::{classify_ip, Destination};
+use super::to_outside;
 use super::{Builder, FindingFix, HopFailure, Source, Target, Trace};
 use crate::model::{PortRef, Protocol, Service, ServicePort, ServiceType};
 use crate::sim::fix::Fix;
-use crate::sim::netpol::{policy_id, Direction, Endpoint};
 use crate::sim::path::Symptom;
 use crate::sim::service::{self, PortEndpoints, ServiceEndpoints};
 use std::collections::BTreeMap;
@@ -40,73 +39,11 @@ pub(super) fn from_pod(mut b: Builder<'_>, pod: usize, target: &Target) -> Trace
         Destination::External(ip) => {
             b.skip("service", "the destination is outside the cluster");
             match ip {
-                Some(ip) => to_outside_address(b, pod, ip, target.port),
-                None => to_upstream_name(b, pod),
+                Some(ip) => to_outside::to_address(b, pod, ip, target.port),
+                None => to_outside::to_upstream_name(b, pod, &target.host, target.port),
             }
         }
     }
-}
-
-/// An address outside the cluster: only the source's egress policies stand in the way.
-fn to_outside_address(mut b: Builder<'_>, pod: usize, ip: IpAddr, port: u16) -> Trace {
-    let cluster = b.cluster;
-    let p = &cluster.pods[pod];
-    let proto = b.options.protocol;
-    let v = b
-        .engine
-        .check(Endpoint::Pod(pod), Endpoint::Ip(ip), port, proto);
-    if !v.egress.allowed {
-        let fix = egress_fix_to_ip(cluster, p, ip, port, proto);
-        let detail = side_detail("egress", &v, &p.name);
-        return b.fail(
-            "egress-policy",
-            detail,
-            Symptom::ConnectionTimeout,
-            Some(fix),
-        );
-    }
-    let d = side_detail("egress", &v, &p.name);
-    b.pass("egress-policy", d);
-    b.skip(
-        "ingress-policy",
-        "outside the cluster: no NetworkPolicy applies",
-    );
-    b.ok()
-}
-
-/// A name upstream DNS resolves: the address is unknown, so an egress-isolated source may or
-/// may not reach it.
-fn to_upstream_name(mut b: Builder<'_>, pod: usize) -> Trace {
-    let cluster = b.cluster;
-    let p = &cluster.pods[pod];
-    if b.engine.isolated(pod, Direction::Egress) {
-        b.warn(
-            "egress-policy",
-            format!(
-                "{} is egress-isolated by {}; whether an ipBlock rule admits the address upstream DNS returns cannot be known from the snapshot",
-                p.name,
-                b.engine
-                    .policies_of_pod(pod, Direction::Egress)
-                    .iter()
-                    .map(|&i| policy_id(&cluster.policies[i]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-    } else {
-        b.pass(
-            "egress-policy",
-            format!("{} is not egress-isolated", p.name),
-        );
-    }
-    b.skip(
-        "ingress-policy",
-        "outside the cluster: no NetworkPolicy applies",
-    );
-    b.trace.notes.push(
-        "the name is resolved by upstream DNS: the path beyond the cluster is not modelled".into(),
-    );
-    b.ok()
 }
 
 fn to_service(mut b: Builder<'_>, src: usize, svc: &Service, ip: IpAddr, target: &Target) -> Trace {

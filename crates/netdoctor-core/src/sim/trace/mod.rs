@@ -25,6 +25,7 @@ mod from_outside;
 mod from_pod;
 mod policy_hops;
 mod target;
+mod to_outside;
 
 pub use evidence::{Evidence, FindingFix, Wanted};
 pub use fix::workload_selector_labels;
@@ -89,6 +90,9 @@ pub struct Trace {
     /// `evidence` has a better one, see `Evidence::fix_from`).
     pub fix: Option<Fix>,
     pub notes: Vec<String>,
+    /// Set when a policy kind netdoctor does not model governs the connection: the trace
+    /// cannot tell whether it succeeds (`reachable` false, symptom `unknown`).
+    pub unknown_reasons: Vec<String>,
     /// The objects the trace touched and the findings about them that explain its hops.
     pub evidence: Evidence,
 }
@@ -136,6 +140,15 @@ impl<'a> Builder<'a> {
         self.trace.fix = fix;
         self.trace
     }
+    /// The path is known up to a policy netdoctor does not model: neither reachable nor
+    /// failing, with the reasons.
+    fn unknown(mut self, reasons: Vec<String>) -> Trace {
+        self.trace.reachable = false;
+        self.trace.symptom = Symptom::Unknown;
+        self.trace.fix = None;
+        self.trace.unknown_reasons = reasons;
+        self.trace
+    }
     fn ok(mut self) -> Trace {
         self.trace.reachable = true;
         self.trace.symptom = Symptom::Ok;
@@ -174,6 +187,7 @@ pub fn trace(cluster: &Cluster, source: Source, target: &Target, options: &Trace
             backends: Vec::new(),
             fix: None,
             notes: Vec::new(),
+            unknown_reasons: Vec::new(),
             evidence: Evidence::default(),
         },
     };

@@ -5,7 +5,7 @@
 use super::fix::{allow_flow, dropping_side};
 use super::{BackendOutcome, Builder, HopFailure, Source, Trace};
 use crate::sim::fix::netpol_yaml::PolicyType;
-use crate::sim::netpol::{Endpoint, Verdict};
+use crate::sim::netpol::{Endpoint, FlowVerdict, Verdict};
 use crate::sim::path::Symptom;
 use crate::sim::service;
 use std::collections::BTreeMap;
@@ -32,6 +32,25 @@ pub(super) fn to_pods(
         Source::External(ip) => ip.to_string(),
     };
     let outcomes = verdicts(&b, src, pods, port, ports);
+    let unknown: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.verdict.verdict == FlowVerdict::Unknown)
+        .collect();
+    if !unknown.is_empty() {
+        let reasons = unknown_reasons(&unknown);
+        if !outcomes
+            .iter()
+            .any(|o| o.verdict.verdict == FlowVerdict::Denied)
+        {
+            return unknown_end(b, &src_name, unknown[0], &outcomes, reasons);
+        }
+        // Some backends are denied by NetworkPolicy whatever the rest decides.
+        b.trace.notes.extend(
+            reasons
+                .into_iter()
+                .map(|r| format!("unknown for some backends: {r}")),
+        );
+    }
     let allowed = outcomes.iter().filter(|o| o.verdict.allowed).count();
     let intermittent = allowed > 0 && allowed < outcomes.len();
     if intermittent {
@@ -79,6 +98,50 @@ fn verdicts(
         });
     }
     outcomes
+}
+
+/// Every reason once, in the order found.
+fn unknown_reasons(outcomes: &[&Outcome]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in outcomes.iter().flat_map(|o| &o.verdict.unknown_reasons) {
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// No backend is denied by NetworkPolicy, and a policy kind netdoctor does not model governs
+/// the connection to some: the policy hops say what NetworkPolicy decides and which policy
+/// netdoctor cannot evaluate, and the trace ends unknown.
+fn unknown_end(
+    mut b: Builder<'_>,
+    src_name: &str,
+    o: &Outcome,
+    outcomes: &[Outcome],
+    reasons: Vec<String>,
+) -> Trace {
+    let dst_name = b.cluster.pods[o.pod].name.clone();
+    let v = &o.verdict;
+    for (step, side, sv, who) in [
+        ("egress-policy", "egress", &v.egress, src_name),
+        ("ingress-policy", "ingress", &v.ingress, dst_name.as_str()),
+    ] {
+        let detail = side_detail(side, v, who);
+        if sv.not_modelled.is_empty() {
+            b.pass(step, detail);
+        } else {
+            b.warn(
+                step,
+                format!(
+                    "{detail}; but {} also governs it, which netdoctor does not model: the verdict is unknown",
+                    sv.not_modelled.join(", ")
+                ),
+            );
+        }
+    }
+    target_port_hop(&mut b, outcomes);
+    b.unknown(reasons)
 }
 
 /// Some backends reachable and others not: each backend with its verdict.
