@@ -289,3 +289,21 @@ fn a_denied_hostnetwork_client_gets_an_ipblock_fix_not_a_pod_selector() {
     let title = t["fix"]["title"].as_str().unwrap_or_default();
     assert!(title.contains("host network"), "{title}");
 }
+
+/// A Calico NetworkPolicy named like a Kubernetes NetworkPolicy is another resource: both
+/// are kept (no INP002 duplicate), and the Calico one is named by NP007.
+#[test]
+fn calico_and_kubernetes_policies_may_share_a_name() {
+    let (_, v) = json(&["doctor"], &["calico-same-name.yaml"]);
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(
+        !findings.iter().any(|f| f["code"] == "INP002"),
+        "no duplicate: {findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "NP007" && f["object"]["name"] == "allow-web"),
+        "NP007 names the Calico policy: {findings:?}"
+    );
+}

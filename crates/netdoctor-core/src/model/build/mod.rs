@@ -42,7 +42,16 @@ fn identity(obj: &ApiObject) -> Option<Identity> {
     let meta = obj.metadata()?;
     let name = meta_name(meta)?;
     let ns = (!is_cluster_scoped(obj)).then(|| meta_ns(meta));
-    Some((obj.kind().to_string(), ns, name))
+    Some((identity_kind(obj), ns, name))
+}
+
+/// The kind part of an object's identity. Calico's NetworkPolicy is not Kubernetes'
+/// NetworkPolicy: for policy kinds of other projects the API group tells them apart.
+fn identity_kind(obj: &ApiObject) -> String {
+    match obj {
+        ApiObject::ForeignPolicy(p) => format!("{} {}", p.api_version, obj.kind()),
+        _ => obj.kind().to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -219,9 +228,16 @@ impl Builder {
     }
 
     /// Registers an object's identity; false (and INP002) when it was seen before.
-    fn first_time(&mut self, kind: &str, ns: Option<&str>, name: &str, origin: &Origin) -> bool {
+    fn first_time(
+        &mut self,
+        identity_kind: &str,
+        kind: &str,
+        ns: Option<&str>,
+        name: &str,
+        origin: &Origin,
+    ) -> bool {
         let id = (
-            kind.to_string(),
+            identity_kind.to_string(),
             ns.unwrap_or_default().to_string(),
             name.to_string(),
         );
@@ -276,7 +292,7 @@ impl Builder {
         };
         let cluster_scoped = is_cluster_scoped(&obj);
         let ns = (!cluster_scoped).then(|| meta_ns(meta));
-        if !self.first_time(&kind, ns.as_deref(), &name, &origin) {
+        if !self.first_time(&identity_kind(&obj), &kind, ns.as_deref(), &name, &origin) {
             return;
         }
         self.note_ignores(&kind, ns.as_deref(), &name, meta);
