@@ -227,8 +227,21 @@ int main(int argc, char **argv) {
 "#;
 
 /// A client pod with `options ndots:1` (dnsConfig), added to the seed for the predictions;
-/// the server answers from the seed alone (the pod changes no record).
-const NDOTS1_POD: &str = "apiVersion: v1
+/// the server answers from the seed alone (the pod changes no record). The network
+/// namespaces enforce no NetworkPolicy, so the predictions are made with DNS allowed for
+/// `monitoring` too: the seed's `monitoring/default-deny-egress` (fault e) would otherwise
+/// make the model predict a DNS timeout after the first query, which this real network never
+/// produces. The policy below lets every pod there reach DNS.
+const NDOTS1_POD: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: netns-test-allow-dns, namespace: monitoring}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: ndots1-client, namespace: production, labels: {app: ndots1-client}}
 spec:
