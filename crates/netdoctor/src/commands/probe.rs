@@ -2,7 +2,7 @@
 //!
 //! The only command family that needs an async runtime: it is built here, for this command.
 
-use crate::output::{emit, style, OutputFormat};
+use crate::output::{emit, md_cell, style, OutputFormat};
 use crate::{exit, CliError, CmdResult};
 use clap::{Args, Subcommand};
 use netdoctor_live::probe::dns::{self, DnsProbe, ResolvConf};
@@ -12,6 +12,7 @@ use netdoctor_live::probe::{
     parse_duration, run_until, Percentiles, Probe, Progress, Report, RunOptions, SetupError,
     Thresholds, Verdict,
 };
+use netdoctor_core::text::escape::markdown_code;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::sync::Arc;
@@ -243,7 +244,7 @@ pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
         OutputFormat::Md => markdown(&report),
         _ => table(&report),
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(match report.exit_code() {
         0 => exit::OK,
         _ => exit::FINDINGS,
@@ -382,9 +383,9 @@ fn markdown(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "### probe {} `{}`: **{}** ({}/{} ok)\n",
+        "### probe {} {}: **{}** ({}/{} ok)\n",
         r.kind,
-        r.target,
+        markdown_code(&r.target.to_string()),
         r.verdict.as_str(),
         r.ok,
         r.count
@@ -403,10 +404,10 @@ fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(s, "- errors: {}", errors_text(r));
     for reason in &r.reasons {
-        let _ = writeln!(s, "- {}", reason.replace('|', "\\|"));
+        let _ = writeln!(s, "- {}", md_cell(reason));
     }
     if let Some(e) = &r.last_error {
-        let _ = writeln!(s, "- last error: `{e}`");
+        let _ = writeln!(s, "- last error: {}", markdown_code(&e.to_string()));
     }
     s
 }

@@ -12,6 +12,7 @@ use netdoctor_core::sim::service::{
     EndpointSource, NearMissService, PodService, PodSummary, ServiceReport,
 };
 use netdoctor_core::{Finding, Summary};
+use netdoctor_core::text::escape::markdown_fence;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -271,8 +272,8 @@ pub fn render_service(
         OutputFormat::Json => to_json(&json),
         OutputFormat::Yaml => to_yaml(&json),
         OutputFormat::Md => Ok(format!(
-            "```\n{}```\n\n{}",
-            style_free(&service_text(report)),
+            "{}\n\n{}",
+            md_block(&service_text(report)),
             findings_markdown(findings)
         )),
         OutputFormat::Table | OutputFormat::Txt => Ok(format!(
@@ -282,6 +283,12 @@ pub fn render_service(
         )),
         other => Err(other.unsupported("doctor NS/service/NAME")),
     }
+}
+
+/// A human section as a fenced block that its text (names from the input) cannot close.
+fn md_block(text: &str) -> String {
+    let plain = style_free(text);
+    markdown_fence("", plain.strip_suffix('\n').unwrap_or(&plain))
 }
 
 /// Renders the pod's Service section and the findings.
@@ -305,8 +312,8 @@ pub fn render_pod(
         OutputFormat::Json => to_json(&json),
         OutputFormat::Yaml => to_yaml(&json),
         OutputFormat::Md => Ok(format!(
-            "```\n{}```\n\n{}",
-            style_free(&(pod_text(pod, services, near) + &network_text(network))),
+            "{}\n\n{}",
+            md_block(&(pod_text(pod, services, near) + &network_text(network))),
             findings_markdown(findings)
         )),
         OutputFormat::Table | OutputFormat::Txt => Ok(format!(

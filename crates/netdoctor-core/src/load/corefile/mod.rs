@@ -16,7 +16,7 @@ mod syntax;
 pub use plugins::{
     Fallthrough, Forward, Hosts, KubernetesPlugin, PodMode, Rewrite, RewriteMatch, ServerConfig,
 };
-pub use syntax::parse;
+pub use syntax::{parse, MAX_DEPTH};
 
 /// One directive (a plugin, or a property inside a plugin's block).
 #[derive(Debug, Clone, PartialEq, Eq)]
