@@ -3,7 +3,7 @@
 use crate::CliError;
 use anstream::stream::IsTerminal;
 use netdoctor_core::text::escape::{
-    markdown_code, markdown_fence, markdown_safe, terminal_guard, terminal_safe,
+    is_unsafe, markdown_code, markdown_fence, markdown_safe, terminal_guard, terminal_safe,
     terminal_safe_lines,
 };
 use netdoctor_core::{Finding, Severity, Summary};
@@ -58,10 +58,21 @@ pub fn emit(format: OutputFormat, text: &str) -> Result<(), CliError> {
 }
 
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
-    let mut s = serde_json::to_string_pretty(value)
+    let s = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::usage(format!("cannot render JSON: {e}")))?;
-    s.push('\n');
-    Ok(s)
+    // serde_json escapes C0 controls; DEL, C1 controls and bidi overrides it writes as they
+    // are. They only occur inside strings (JSON's own syntax is ASCII), where `\uXXXX` reads
+    // back as the same character.
+    let mut out = String::with_capacity(s.len() + 1);
+    for c in s.chars() {
+        if is_unsafe(c) && c != '\n' {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    Ok(out)
 }
 
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, CliError> {

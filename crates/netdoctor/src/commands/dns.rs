@@ -12,8 +12,8 @@ use netdoctor_core::rules::{self, RunOptions, RULES};
 use netdoctor_core::sim::dns::{
     self, ClusterDns, ClusterDnsSummary, Libc, QType, Rcode, Request, Resolution,
 };
-use netdoctor_core::{Finding, Summary};
 use netdoctor_core::text::escape::{markdown_code, terminal_safe as safe};
+use netdoctor_core::{Finding, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -172,7 +172,11 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         );
         for st in &r.steps {
             let st = st.to_string();
-            let st = if md { md_cell(&st) } else { safe(&st).into_owned() };
+            let st = if md {
+                md_cell(&st)
+            } else {
+                safe(&st).into_owned()
+            };
             let _ = writeln!(s, "{}{st}", if md { "- " } else { "  - " });
         }
     }

@@ -331,12 +331,7 @@ fn human_check(r: &CheckReport, md: bool) -> String {
             ));
         }
         for h in hints {
-            let _ = writeln!(
-                out,
-                "{}fix: {}",
-                if md { "\n- " } else { "\n" },
-                esc(&h)
-            );
+            let _ = writeln!(out, "{}fix: {}", if md { "\n- " } else { "\n" }, esc(&h));
         }
     }
     out

@@ -5,6 +5,7 @@
 use crate::output::{emit, md_cell, style, OutputFormat};
 use crate::{exit, CliError, CmdResult};
 use clap::{Args, Subcommand};
+use netdoctor_core::text::escape::markdown_code;
 use netdoctor_live::probe::dns::{self, DnsProbe, ResolvConf};
 use netdoctor_live::probe::http::{HttpOptions, HttpProbe};
 use netdoctor_live::probe::tcp::TcpProbe;
@@ -12,7 +13,6 @@ use netdoctor_live::probe::{
     parse_duration, run_until, Percentiles, Probe, Progress, Report, RunOptions, SetupError,
     Thresholds, Verdict,
 };
-use netdoctor_core::text::escape::markdown_code;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
 use std::sync::Arc;

@@ -11,8 +11,8 @@ use netdoctor_core::sim::pod_report::{Flow, PodNetwork};
 use netdoctor_core::sim::service::{
     EndpointSource, NearMissService, PodService, PodSummary, ServiceReport,
 };
-use netdoctor_core::{Finding, Summary};
 use netdoctor_core::text::escape::markdown_fence;
+use netdoctor_core::{Finding, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
 

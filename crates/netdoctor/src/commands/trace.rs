@@ -175,12 +175,15 @@ pub fn human(t: &TraceReport) -> String {
 }
 
 fn markdown(t: &TraceReport) -> String {
-    let mut s =
-        format!(
+    let mut s = format!(
         "# trace {} → {}\n\n**{}**: `{}` ({})\n\n| step | status | detail |\n|---|---|---|\n",
         markdown_code(&t.from),
         markdown_code(&t.to),
-        if t.reachable { "reachable" } else { "not reachable" },
+        if t.reachable {
+            "reachable"
+        } else {
+            "not reachable"
+        },
         t.symptom,
         t.symptom.describe()
     );

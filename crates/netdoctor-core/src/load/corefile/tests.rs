@@ -161,7 +161,12 @@ fn deep_nesting_is_bounded_and_reported() {
             .iter()
             .filter(|p| p.fatal && p.message.contains("nested more than"))
             .collect();
-        assert_eq!(deep.len(), 1, "{:?}", &c.problems[..c.problems.len().min(5)]);
+        assert_eq!(
+            deep.len(),
+            1,
+            "{:?}",
+            &c.problems[..c.problems.len().min(5)]
+        );
     }
     // Nesting within the bound is read as before.
     let ok = format!(
