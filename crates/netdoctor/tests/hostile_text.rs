@@ -40,7 +40,15 @@ fn corefile_nesting_bomb_is_a_finding() {
     for args in [
         vec!["doctor", "-f", f],
         vec!["dns", "check", "-f", f],
-        vec!["trace", "--from", "10.0.0.1", "--to", "kubernetes:443", "-f", f],
+        vec![
+            "trace",
+            "--from",
+            "10.0.0.1",
+            "--to",
+            "kubernetes:443",
+            "-f",
+            f,
+        ],
     ] {
         let o = netdoctor(&args);
         assert!(
@@ -70,7 +78,10 @@ const EVIL: &str = r#"{"apiVersion":"v1","kind":"List","items":[
 fn assert_no_controls(what: &str, out: &str) {
     assert!(!out.contains('\x1b'), "{what}: raw ESC in {out}");
     assert!(!out.contains('\x07'), "{what}: raw BEL in {out}");
-    assert!(!out.contains('\u{202e}'), "{what}: raw bidi override in {out}");
+    assert!(
+        !out.contains('\u{202e}'),
+        "{what}: raw bidi override in {out}"
+    );
 }
 
 #[test]
@@ -83,11 +94,30 @@ fn control_sequences_and_html_from_fields_are_escaped() {
         (vec!["doctor", "-f", f], false),
         (vec!["doctor", "-f", f, "-o", "txt"], false),
         (vec!["doctor", "-f", f, "-o", "md"], true),
-        (vec!["doctor", "default/service/web\x1b[2J", "-f", f, "-o", "md"], true),
+        (
+            vec!["doctor", "default/service/web\x1b[2J", "-f", f, "-o", "md"],
+            true,
+        ),
         (vec!["ingress", "route", url, "-f", f], false),
         (vec!["ingress", "route", url, "-f", f, "-o", "md"], true),
-        (vec!["trace", "--from", "203.0.113.7", "--to", url, "-f", f], false),
-        (vec!["trace", "--from", "203.0.113.7", "--to", url, "-f", f, "-o", "md"], true),
+        (
+            vec!["trace", "--from", "203.0.113.7", "--to", url, "-f", f],
+            false,
+        ),
+        (
+            vec![
+                "trace",
+                "--from",
+                "203.0.113.7",
+                "--to",
+                url,
+                "-f",
+                f,
+                "-o",
+                "md",
+            ],
+            true,
+        ),
     ] {
         let o = netdoctor(&args);
         let out = stdout(&o);
@@ -111,5 +141,7 @@ fn control_sequences_and_html_from_fields_are_escaped() {
         .as_array()
         .expect("findings")
         .iter()
-        .any(|x| x["message"].as_str().is_some_and(|m| m.contains("\u{202e}<script>"))));
+        .any(|x| x["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\u{202e}<script>"))));
 }

@@ -342,24 +342,93 @@ impl DnsProbe {
             }
             Ok(m) => {
                 result.ms = Some(ms_since(t0));
-                let rc = m.metadata.response_code;
-                result.rcode = rcode_name(rc);
-                result.answers = m.answers.iter().map(|r| r.data.to_string()).collect();
-                result.failure = match rc {
-                    ResponseCode::NoError => None,
-                    ResponseCode::NXDomain => Some(Failure::new(
-                        ErrorClass::Nxdomain,
-                        format!("{what}: NXDOMAIN (the name does not exist)"),
-                    )),
-                    _ => Some(Failure::new(
-                        ErrorClass::Dns,
-                        format!("{what}: {}", result.rcode),
-                    )),
-                };
+                let c = classify_response(&m, self.record_type, &what);
+                result.rcode = c.rcode;
+                result.answers = c.answers;
+                result.failure = c.failure;
             }
         }
         result
     }
+}
+
+/// What one DNS response says, as the probe reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    /// The response code's mnemonic (`NOERROR`, `NXDOMAIN`, ...).
+    pub rcode: String,
+    /// The answer records' data, at most `MAX_ANSWERS` of them.
+    pub answers: Vec<String>,
+    /// Why the response resolves nothing, if it does not.
+    pub failure: Option<Failure>,
+}
+
+/// At most this many answers are kept of one response.
+pub const MAX_ANSWERS: usize = 64;
+
+/// Classifies a received response to a `qtype` query (`what` names the query in messages).
+/// NOERROR is a success only when it answers the question: for A and AAAA at least one
+/// record of that type; a CNAME alone (its target without an address) resolves nothing and
+/// is the `dns` failure "CNAME only". NOERROR with no answer at all is left without failure
+/// here (NODATA: the resolver goes on with its search list and reports it at the end).
+pub fn classify_response(m: &Message, qtype: RecordType, what: &str) -> Classified {
+    let rc = m.metadata.response_code;
+    let rcode = rcode_name(rc);
+    let answers: Vec<String> = m
+        .answers
+        .iter()
+        .take(MAX_ANSWERS)
+        .map(|r| r.data.to_string())
+        .collect();
+    let failure = match rc {
+        ResponseCode::NoError => {
+            let address = matches!(qtype, RecordType::A | RecordType::AAAA);
+            if address
+                && !m.answers.is_empty()
+                && !m.answers.iter().any(|r| r.record_type() == qtype)
+            {
+                let cnames: Vec<String> = m
+                    .answers
+                    .iter()
+                    .filter(|r| r.record_type() == RecordType::CNAME)
+                    .take(4)
+                    .map(|r| r.data.to_string())
+                    .collect();
+                Some(Failure::new(
+                    ErrorClass::Dns,
+                    if cnames.is_empty() {
+                        format!(
+                            "{what}: NOERROR but no {qtype} record among the answers (no address)"
+                        )
+                    } else {
+                        format!(
+                            "{what}: CNAME only ({}) and no {qtype} record: the name resolves to no address",
+                            cnames.join(" → ")
+                        )
+                    },
+                ))
+            } else {
+                None
+            }
+        }
+        ResponseCode::NXDomain => Some(Failure::new(
+            ErrorClass::Nxdomain,
+            format!("{what}: NXDOMAIN (the name does not exist)"),
+        )),
+        _ => Some(Failure::new(ErrorClass::Dns, format!("{what}: {rcode}"))),
+    };
+    Classified {
+        rcode,
+        answers,
+        failure,
+    }
+}
+
+/// Decodes a DNS message from the wire and classifies it as a response to a `qtype` query
+/// (what the probe does with the bytes it receives; the fuzz target's entry point).
+pub fn classify_wire(bytes: &[u8], qtype: RecordType) -> Result<Classified, String> {
+    let m = Message::from_vec(bytes).map_err(|e| format!("malformed DNS response: {e}"))?;
+    Ok(classify_response(&m, qtype, "query"))
 }
 
 /// Fills the failure of a resolution that found no answer; `deciding` is the query whose
