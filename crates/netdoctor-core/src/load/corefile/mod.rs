@@ -111,5 +111,14 @@ impl Corefile {
     }
 }
 
+/// Everything a Corefile goes through when netdoctor reads one (parse, extraction, the
+/// problems): the fuzz target's entry and its corpus test. Returns the number of problems.
+#[doc(hidden)]
+pub fn fuzz_entry(text: &str) -> usize {
+    let c = parse(text);
+    let _ = c.kubernetes();
+    c.all_problems().len()
+}
+
 #[cfg(test)]
 mod tests;

@@ -179,3 +179,19 @@ fn deep_nesting_is_bounded_and_reported() {
         .iter()
         .any(|p| p.message.contains("nested")));
 }
+
+/// The committed corpus of the `corefile` fuzz target, through the target's entry.
+#[test]
+fn fuzz_corpus_corefile() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/corefile");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("the corpus is committed") {
+        let path = entry.expect("corpus entry").path();
+        let bytes = std::fs::read(&path).expect("corpus file");
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let _ = fuzz_entry(text);
+        }
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} corpus files in {dir:?}");
+}

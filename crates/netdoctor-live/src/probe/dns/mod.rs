@@ -14,7 +14,7 @@
 //! Every query goes over UDP from a fresh socket; a truncated (TC) response is retried over
 //! TCP, as resolvers do.
 
-mod resolv_conf;
+pub mod resolv_conf;
 mod wire;
 
 pub use resolv_conf::{parse_libc, Libc, ResolvConf};
@@ -429,6 +429,49 @@ pub fn classify_response(m: &Message, qtype: RecordType, what: &str) -> Classifi
 pub fn classify_wire(bytes: &[u8], qtype: RecordType) -> Result<Classified, String> {
     let m = Message::from_vec(bytes).map_err(|e| format!("malformed DNS response: {e}"))?;
     Ok(classify_response(&m, qtype, "query"))
+}
+
+/// The fuzz target `dns_response` and its corpus test: the first byte picks the question
+/// type, the rest is a message from the wire, decoded and classified.
+#[doc(hidden)]
+pub fn fuzz_dns_response(data: &[u8]) -> Option<Classified> {
+    let (first, rest) = data.split_first()?;
+    const TYPES: [RecordType; 6] = [
+        RecordType::A,
+        RecordType::AAAA,
+        RecordType::CNAME,
+        RecordType::SRV,
+        RecordType::PTR,
+        RecordType::TXT,
+    ];
+    let qtype = TYPES[usize::from(*first) % TYPES.len()];
+    let c = classify_wire(rest, qtype).ok()?;
+    assert!(c.answers.len() <= MAX_ANSWERS);
+    Some(c)
+}
+
+/// The fuzz target `resolv_conf` and its corpus test: the name on the first line, a
+/// resolv.conf after it; parsed, expanded for glibc and musl, and made into a probe.
+#[doc(hidden)]
+pub fn fuzz_resolv_conf(text: &str) -> usize {
+    let (name, conf) = text.split_once('\n').unwrap_or((text, ""));
+    let conf = ResolvConf::parse(conf);
+    assert!(conf.search.len() <= resolv_conf::MAX_SEARCH && conf.nameservers.len() <= 3);
+    let mut n = 0;
+    for libc in [Libc::Glibc, Libc::Musl] {
+        for qtype in [RecordType::A, RecordType::PTR] {
+            let c = conf.candidates_for(name, libc, qtype);
+            assert!(
+                c.len() <= resolv_conf::MAX_SEARCH + 1,
+                "{} candidates",
+                c.len()
+            );
+            n += c.len();
+            let server = Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 53)));
+            let _ = DnsProbe::new_with_libc(name, qtype, server, Some(conf.clone()), libc);
+        }
+    }
+    n
 }
 
 /// Fills the failure of a resolution that found no answer; `deciding` is the query whose
