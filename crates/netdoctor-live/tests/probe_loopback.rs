@@ -339,6 +339,33 @@ async fn dns_nodata_is_reported_as_such() {
     assert!(r.last_error.unwrap().contains("NOERROR but no AAAA"));
 }
 
+/// A CNAME whose target has no address resolves nothing: it once counted as ok.
+#[tokio::test]
+async fn dns_cname_only_answer_is_a_failure() {
+    let dns = dns_server(&[(
+        "alias.example.test.",
+        Entry {
+            cname: Some("nowhere.example.test.".into()),
+            ..Default::default()
+        },
+    )])
+    .await;
+    for qtype in [RecordType::A, RecordType::AAAA] {
+        let p = DnsProbe::new("alias.example.test", qtype, Some(dns.addr), None).unwrap();
+        let r = probe(Probe::Dns(p), &opts(1, 1000)).await;
+        assert_eq!((r.ok, r.errors.dns), (0, 1), "{r:?}");
+        let e = r.last_error.unwrap();
+        assert!(e.contains("CNAME only (nowhere.example.test.)"), "{e}");
+    }
+    // Through a search list the CNAME-only answer is NODATA for glibc: the search goes on,
+    // and without a better answer the CNAME-only one is reported.
+    let conf = ResolvConf::parse("search example.test\nnameserver 127.0.0.1\noptions ndots:5\n");
+    let p = DnsProbe::new("alias", RecordType::A, Some(dns.addr), Some(conf)).unwrap();
+    let r = probe(Probe::Dns(p), &opts(1, 1000)).await;
+    assert_eq!((r.ok, r.errors.dns), (0, 1), "{r:?}");
+    assert!(r.last_error.unwrap().contains("CNAME only"));
+}
+
 #[tokio::test]
 async fn dns_dropped_query_times_out() {
     let dns = dns_server(&[(

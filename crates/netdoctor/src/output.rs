@@ -2,6 +2,10 @@
 
 use crate::CliError;
 use anstream::stream::IsTerminal;
+use netdoctor_core::text::escape::{
+    is_unsafe, markdown_code, markdown_fence, markdown_safe, terminal_guard, terminal_safe,
+    terminal_safe_lines,
+};
 use netdoctor_core::{Finding, Severity, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -30,7 +34,17 @@ impl OutputFormat {
 }
 
 /// Writes to stdout. A closed pipe (`netdoctor … | head`) ends the program quietly.
-pub fn emit(text: &str) -> Result<(), CliError> {
+///
+/// Human formats (table, txt, md, csv) pass through `terminal_guard` first: renderers escape the
+/// text they take from the input, and whatever one forgets still cannot reach the terminal as
+/// a control sequence (only netdoctor's own colours and line breaks do).
+pub fn emit(format: OutputFormat, text: &str) -> Result<(), CliError> {
+    let text = match format {
+        OutputFormat::Table | OutputFormat::Txt | OutputFormat::Md | OutputFormat::Csv => {
+            terminal_guard(text)
+        }
+        _ => std::borrow::Cow::Borrowed(text),
+    };
     let mut out = anstream::stdout().lock();
     let result = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     match result {
@@ -44,10 +58,21 @@ pub fn emit(text: &str) -> Result<(), CliError> {
 }
 
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
-    let mut s = serde_json::to_string_pretty(value)
+    let s = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::usage(format!("cannot render JSON: {e}")))?;
-    s.push('\n');
-    Ok(s)
+    // serde_json escapes C0 controls; DEL, C1 controls and bidi overrides it writes as they
+    // are. They only occur inside strings (JSON's own syntax is ASCII), where `\uXXXX` reads
+    // back as the same character.
+    let mut out = String::with_capacity(s.len() + 1);
+    for c in s.chars() {
+        if is_unsafe(c) && c != '\n' {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    Ok(out)
 }
 
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, CliError> {
@@ -121,20 +146,30 @@ pub fn findings_table(findings: &[Finding]) -> String {
             "{} {}: {}",
             style::paint(severity_style(f.severity), &head),
             style::paint(style::BOLD, &f.rule),
-            f.object
+            terminal_safe(&f.object.to_string())
         );
-        let _ = writeln!(s, "  {}", f.message);
+        let _ = writeln!(s, "  {}", terminal_safe_lines(&f.message));
         for e in &f.evidence {
-            let _ = writeln!(s, "  {} {}", style::paint(style::DIM, "·"), e);
+            let _ = writeln!(
+                s,
+                "  {} {}",
+                style::paint(style::DIM, "·"),
+                terminal_safe_lines(e)
+            );
         }
         if let Some(fix) = &f.fix {
-            let _ = writeln!(s, "  {} {}", style::paint(style::GOOD, "fix:"), fix.title);
+            let _ = writeln!(
+                s,
+                "  {} {}",
+                style::paint(style::GOOD, "fix:"),
+                terminal_safe_lines(&fix.title)
+            );
             for c in &fix.commands {
-                let _ = writeln!(s, "    $ {c}");
+                let _ = writeln!(s, "    $ {}", terminal_safe(c));
             }
             if let Some(y) = &fix.yaml {
                 for line in y.lines() {
-                    let _ = writeln!(s, "    {line}");
+                    let _ = writeln!(s, "    {}", terminal_safe(line));
                 }
             }
         }
@@ -157,8 +192,13 @@ pub fn summary_line(sum: &Summary) -> String {
     )
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', "<br>")
+/// Text from the input in a Markdown table cell or paragraph: no raw HTML, no pipes, line
+/// breaks as `<br>`.
+pub fn md_cell(s: &str) -> String {
+    s.split('\n')
+        .map(|l| markdown_safe(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 pub fn findings_markdown(findings: &[Finding]) -> String {
@@ -175,11 +215,11 @@ pub fn findings_markdown(findings: &[Finding]) -> String {
     for f in findings {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | `{}` | {} |",
+            "| {} | {} | {} | {} | {} |",
             f.severity,
             f.code,
             f.rule,
-            f.object,
+            markdown_code(&f.object.to_string()),
             md_cell(&f.message)
         );
     }
@@ -188,19 +228,19 @@ pub fn findings_markdown(findings: &[Finding]) -> String {
         let Some(fix) = &f.fix else { continue };
         let _ = writeln!(
             s,
-            "\n### {} `{}`\n\n{}\n",
+            "\n### {} {}\n\n{}\n",
             f.code,
-            f.object,
+            markdown_code(&f.object.to_string()),
             md_cell(&fix.title)
         );
         for e in &f.evidence {
-            let _ = writeln!(s, "- {e}");
+            let _ = writeln!(s, "- {}", md_cell(e));
         }
         if !fix.commands.is_empty() {
-            let _ = writeln!(s, "\n```sh\n{}\n```", fix.commands.join("\n"));
+            let _ = writeln!(s, "\n{}", markdown_fence("sh", &fix.commands.join("\n")));
         }
         if let Some(y) = &fix.yaml {
-            let _ = writeln!(s, "\n```yaml\n{}\n```", y.trim_end());
+            let _ = writeln!(s, "\n{}", markdown_fence("yaml", y.trim_end()));
         }
     }
     s

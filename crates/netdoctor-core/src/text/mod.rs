@@ -1,8 +1,10 @@
-//! Plain values anyone may parse or compare: durations and sizes as people write them, and how close
-//! two names are. The bottom layer of core: it uses nothing else of the crate.
+//! Plain values anyone may parse or compare: durations and sizes as people write them, how
+//! close two names are, and text from the input made safe to print (`escape`).
+//! The bottom layer of core: it uses nothing else of the crate.
 
 mod duration;
 mod edit_distance;
+pub mod escape;
 mod size;
 
 pub use duration::parse_duration;

@@ -25,6 +25,8 @@ pub struct Entry {
     pub truncate: bool,
     /// Never answer.
     pub drop: bool,
+    /// Answer A and AAAA queries with this CNAME alone (no address record for its target).
+    pub cname: Option<String>,
 }
 
 impl Entry {
@@ -82,6 +84,16 @@ fn answer(
     }
     if entry.truncate && !tcp {
         resp.metadata.truncation = true;
+        return Some((resp, entry.delay));
+    }
+    if let Some(target) = &entry.cname {
+        if let Ok(t) = Name::from_ascii(target) {
+            resp.add_answer(Record::from_rdata(
+                q.name().clone(),
+                30,
+                RData::CNAME(hickory_proto::rr::rdata::CNAME(t)),
+            ));
+        }
         return Some((resp, entry.delay));
     }
     if q.query_type() == hickory_proto::rr::RecordType::A {

@@ -53,7 +53,14 @@ pub fn run(args: AlertsArgs, format: OutputFormat) -> CmdResult {
             },
         )?
     };
-    emit(&text)?;
+    emit(
+        if format == OutputFormat::Table {
+            OutputFormat::Yaml
+        } else {
+            format
+        },
+        &text,
+    )?;
     Ok(crate::exit::OK)
 }
 

@@ -2,7 +2,9 @@
 
 use crate::cli::FailOn;
 use crate::input::InputArgs;
-use crate::output::{emit, findings_markdown, findings_table, structured, style, OutputFormat};
+use crate::output::{
+    emit, findings_markdown, findings_table, md_cell, structured, style, OutputFormat,
+};
 use crate::target::ObjectArg;
 use crate::{CliError, CmdResult};
 use clap::{Args, Subcommand};
@@ -10,6 +12,7 @@ use netdoctor_core::rules::{self, RunOptions, RULES};
 use netdoctor_core::sim::dns::{
     self, ClusterDns, ClusterDnsSummary, Libc, QType, Rcode, Request, Resolution,
 };
+use netdoctor_core::text::escape::{markdown_code, terminal_safe as safe};
 use netdoctor_core::{Finding, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -129,7 +132,7 @@ fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult 
             other => return Err(other.unsupported("dns resolve")),
         },
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(if r.result.answered() {
         crate::exit::OK
     } else {
@@ -182,6 +185,12 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
             }
         );
         for st in &r.steps {
+            let st = st.to_string();
+            let st = if md {
+                md_cell(&st)
+            } else {
+                safe(&st).into_owned()
+            };
             let _ = writeln!(s, "{}{st}", if md { "- " } else { "  - " });
         }
     }
@@ -199,9 +208,9 @@ fn resolv_conf_text(s: &mut String, r: &Resolution, md: bool) {
     if md {
         let _ = writeln!(
             s,
-            "# dns resolve `{}` from `{}` ({}, {})\n",
-            r.name,
-            r.from,
+            "# dns resolve {} from {} ({}, {})\n",
+            markdown_code(&r.name),
+            markdown_code(&r.from),
             r.libc.as_str(),
             r.qtype
         );
@@ -215,8 +224,8 @@ fn resolv_conf_text(s: &mut String, r: &Resolution, md: bool) {
             s,
             "{} {} from {} ({}, {})\n",
             style::paint(style::BOLD, "dns resolve"),
-            r.name,
-            r.from,
+            safe(&r.name),
+            safe(&r.from),
             r.libc.as_str(),
             r.qtype
         );
@@ -229,21 +238,22 @@ fn resolv_conf_text(s: &mut String, r: &Resolution, md: bool) {
     }
     let indent = if md { "" } else { "  " };
     if !rc.search.is_empty() {
-        let _ = writeln!(s, "{indent}search {}", rc.search.join(" "));
+        let _ = writeln!(s, "{indent}search {}", safe(&rc.search.join(" ")));
     }
     if rc.nameservers.is_empty() {
         let _ = writeln!(s, "{indent}# nameserver: unknown (the node's resolver)");
     }
     for n in &rc.nameservers {
-        let _ = writeln!(s, "{indent}nameserver {n}");
+        let _ = writeln!(s, "{indent}nameserver {}", safe(&n.to_string()));
     }
     if !rc.options.is_empty() {
-        let _ = writeln!(s, "{indent}options {}", rc.options.join(" "));
+        let _ = writeln!(s, "{indent}options {}", safe(&rc.options.join(" ")));
     }
     if md {
         s.push_str("```\n\n");
     }
     for n in &rc.notes {
+        let n = if md { md_cell(n) } else { safe(n).into_owned() };
         let _ = writeln!(s, "{}{n}", if md { "- " } else { "  note: " });
     }
     s.push('\n');
@@ -256,14 +266,14 @@ fn queries_markdown(s: &mut String, r: &Resolution) {
     for (i, q) in r.queries.iter().enumerate() {
         let _ = writeln!(
             s,
-            "| {} | `{}` | {} | {}{} | {} | {} |",
+            "| {} | {} | {} | {}{} | {} | {} |",
             i + 1,
-            q.name,
+            markdown_code(&q.name),
             q.qtype.as_str(),
             q.rcode.as_str(),
             if q.wasted { " (wasted)" } else { "" },
-            q.answers.join(", "),
-            q.note.as_deref().unwrap_or("").replace('|', "\\|")
+            md_cell(&q.answers.join(", ")),
+            md_cell(q.note.as_deref().unwrap_or(""))
         );
     }
 }
@@ -278,13 +288,13 @@ fn queries_text(s: &mut String, r: &Resolution) {
         let answers = if q.answers.is_empty() {
             String::new()
         } else {
-            format!(" {}", q.answers.join(", "))
+            format!(" {}", safe(&q.answers.join(", ")))
         };
         let _ = writeln!(
             s,
             "  {:>2}. {:<width$}  {:<5} {}{}{}",
             i + 1,
-            q.name,
+            safe(&q.name),
             q.qtype.as_str(),
             rcode_styled(q.rcode),
             answers,
@@ -295,7 +305,7 @@ fn queries_text(s: &mut String, r: &Resolution) {
             },
         );
         if let Some(n) = &q.note {
-            let _ = writeln!(s, "      {}", style::paint(style::DIM, n));
+            let _ = writeln!(s, "      {}", style::paint(style::DIM, &safe(n)));
         }
     }
 }
@@ -309,7 +319,13 @@ fn result_text(s: &mut String, r: &Resolution, md: bool) {
     } else if r.result.answers.is_empty() {
         String::new()
     } else {
-        format!(" {}", r.result.answers.join(", "))
+        let joined = r.result.answers.join(", ");
+        let joined = if md {
+            md_cell(&joined)
+        } else {
+            safe(&joined).into_owned()
+        };
+        format!(" {joined}")
     };
     let _ = writeln!(
         s,
@@ -372,7 +388,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             }
         }
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(crate::commands::doctor::exit_code(
         &findings,
         args.fail_on.threshold(),
@@ -437,12 +453,12 @@ fn check_header(v: &ClusterDnsSummary, md: bool) -> String {
     if md {
         s.push_str("# Cluster DNS\n\n");
         for l in lines {
-            let _ = writeln!(s, "- {l}");
+            let _ = writeln!(s, "- {}", md_cell(&l));
         }
     } else {
         let _ = writeln!(s, "{}", style::paint(style::BOLD, "cluster DNS"));
         for l in lines {
-            let _ = writeln!(s, "  {l}");
+            let _ = writeln!(s, "  {}", safe(&l));
         }
     }
     s

@@ -73,7 +73,7 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         },
         _ => render_findings(format, &findings)?,
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(exit_code(&findings, args.fail_on.threshold()))
 }
 

@@ -23,6 +23,6 @@ pub fn run(args: ExplainArgs, format: OutputFormat) -> CmdResult {
             rule.doc
         ),
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(crate::exit::OK)
 }

@@ -1,13 +1,16 @@
 //! `netdoctor ingress route URL`: which Ingress rule and backend serve a URL, hop by hop.
 
 use crate::cli::{IngressCommand, IngressRouteArgs};
-use crate::output::{emit, structured, style, OutputFormat};
+use crate::output::{emit, md_cell, structured, style, OutputFormat};
 use crate::{CliError, CmdResult};
 use netdoctor_core::sim::edge::{self, EdgeOptions};
 use netdoctor_core::sim::gateway::GwRouteOptions;
 use netdoctor_core::sim::http::HttpRequest;
 use netdoctor_core::sim::ingress::RouteOptions;
 use netdoctor_core::sim::path::{HopStatus, Route, RouteVia, Symptom};
+use netdoctor_core::text::escape::{
+    markdown_safe, terminal_safe as safe, terminal_safe_lines as safe_lines,
+};
 use std::fmt::Write as _;
 
 pub fn run(cmd: IngressCommand, format: OutputFormat, verbose: bool) -> CmdResult {
@@ -47,7 +50,7 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
             other => return Err(other.unsupported("ingress route")),
         },
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(if result.symptom == Symptom::Ok {
         crate::exit::OK
     } else {
@@ -125,7 +128,7 @@ fn verdict(r: &Route) -> String {
     } else {
         style::ERROR
     };
-    format!("{} {}", style::paint(st, r.symptom.as_str()), line)
+    format!("{} {}", style::paint(st, r.symptom.as_str()), safe(&line))
 }
 
 fn render_table(req: &HttpRequest, r: &Route) -> String {
@@ -133,16 +136,17 @@ fn render_table(req: &HttpRequest, r: &Route) -> String {
     let _ = writeln!(
         s,
         "{} {}",
-        style::paint(style::BOLD, &req.method),
-        style::paint(style::BOLD, &r.url)
+        style::paint(style::BOLD, &safe(&req.method)),
+        style::paint(style::BOLD, &safe(&r.url))
     );
     if let Some(class) = &r.class {
         let _ = writeln!(
             s,
-            "  class {class}{}",
+            "  class {}{}",
+            safe(class),
             r.controller
                 .as_ref()
-                .map(|c| format!(" (controller {c})"))
+                .map(|c| format!(" (controller {})", safe(c)))
                 .unwrap_or_default()
         );
     }
@@ -153,12 +157,17 @@ fn render_table(req: &HttpRequest, r: &Route) -> String {
             "  {} {:<width$}  {}",
             mark(h.status),
             h.step,
-            h.detail,
+            safe_lines(&h.detail),
             width = width
         );
     }
     for n in &r.notes {
-        let _ = writeln!(s, "  {} {n}", style::paint(style::DIM, "note:"));
+        let _ = writeln!(
+            s,
+            "  {} {}",
+            style::paint(style::DIM, "note:"),
+            safe_lines(n)
+        );
     }
     let _ = writeln!(s, "{}", verdict(r));
     s
@@ -167,9 +176,9 @@ fn render_table(req: &HttpRequest, r: &Route) -> String {
 fn render_md(req: &HttpRequest, r: &Route) -> String {
     let mut s = format!(
         "# {} {}\n\n**{}**\n\n| | step | detail |\n|---|---|---|\n",
-        req.method,
-        r.url,
-        style::plain(&verdict(r))
+        markdown_safe(&req.method),
+        markdown_safe(&r.url),
+        markdown_safe(&style::plain(&verdict(r)))
     );
     for h in &r.hops {
         let _ = writeln!(
@@ -177,13 +186,13 @@ fn render_md(req: &HttpRequest, r: &Route) -> String {
             "| {} | {} | {} |",
             h.status.as_str(),
             h.step,
-            h.detail.replace('|', "\\|")
+            md_cell(&h.detail)
         );
     }
     if !r.notes.is_empty() {
         s.push_str("\nNotes:\n\n");
         for n in &r.notes {
-            let _ = writeln!(s, "- {n}");
+            let _ = writeln!(s, "- {}", md_cell(n));
         }
     }
     s

@@ -2,7 +2,7 @@
 //! allowed connections (the connlist format with `-o txt`).
 
 use crate::input::InputArgs;
-use crate::output::{emit, structured, style, OutputFormat};
+use crate::output::{emit, md_cell, structured, style, OutputFormat};
 use crate::target::{not_found, ObjectArg};
 use crate::{CliError, CmdResult};
 use clap::{Args, Subcommand};
@@ -12,6 +12,7 @@ use netdoctor_core::sim::netpol::{
     representatives, AddressOwner, CheckedPair, Connection, Endpoint, Engine, FlowVerdict,
     MapOptions, MapUnknown, ServiceCheckError, SideVerdict,
 };
+use netdoctor_core::text::escape::terminal_safe as safe;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -199,7 +200,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         Some(t) => t?,
         None => human_check(&report, format == OutputFormat::Md),
     };
-    emit(&text)?;
+    emit(format, &text)?;
     // Unknown is never success (docs/interface.md).
     Ok(if report.allowed {
         crate::exit::OK
@@ -227,10 +228,19 @@ fn side_lines(out: &mut String, name: &str, who: &str, side: &SideVerdict, md: b
             side.not_modelled.join(", ")
         )
     };
+    let esc = |t: &str| {
+        if md {
+            md_cell(t)
+        } else {
+            safe(t).into_owned()
+        }
+    };
     let _ = writeln!(
         out,
-        "{}{name} of {who}: {status}",
-        if md { "- " } else { "  " }
+        "{}{name} of {}: {}",
+        if md { "- " } else { "  " },
+        esc(who),
+        esc(&status)
     );
     for line in &side.explanation {
         let mark = if line.contains(" allows it") {
@@ -243,11 +253,23 @@ fn side_lines(out: &mut String, name: &str, who: &str, side: &SideVerdict, md: b
         } else {
             ""
         };
-        let _ = writeln!(out, "{}{bullet}{mark}{line}", if md { "  " } else { "" });
+        let _ = writeln!(
+            out,
+            "{}{bullet}{mark}{}",
+            if md { "  " } else { "" },
+            esc(line)
+        );
     }
 }
 
 fn human_check(r: &CheckReport, md: bool) -> String {
+    let esc = |t: &str| {
+        if md {
+            md_cell(t)
+        } else {
+            safe(t).into_owned()
+        }
+    };
     let mut out = String::new();
     let verdict = match r.verdict {
         FlowVerdict::Allowed => style::paint(style::GOOD, "ALLOWED"),
@@ -258,8 +280,8 @@ fn human_check(r: &CheckReport, md: bool) -> String {
         let _ = writeln!(
             out,
             "## {} → {} ({} {}): {}\n",
-            r.from,
-            r.to,
+            esc(&r.from),
+            esc(&r.to),
             r.protocol,
             r.port,
             r.verdict.as_str()
@@ -268,7 +290,10 @@ fn human_check(r: &CheckReport, md: bool) -> String {
         let _ = writeln!(
             out,
             "{} → {} ({} {}): {verdict}",
-            r.from, r.to, r.protocol, r.port
+            esc(&r.from),
+            esc(&r.to),
+            r.protocol,
+            r.port
         );
     }
     for reason in &r.unknown_reasons {
@@ -286,13 +311,14 @@ fn human_check(r: &CheckReport, md: bool) -> String {
             Some(t) if t != r.port => format!(" (target port {t})"),
             _ => String::new(),
         };
-        let head = format!("{} → {}{port}", p.from, p.to);
+        let head = esc(&format!("{} → {}{port}", p.from, p.to));
         match (&p.verdict, &p.problem) {
             (_, Some(problem)) => {
                 let _ = writeln!(
                     out,
-                    "{}{head}: not evaluated: {problem}",
-                    if md { "### " } else { "" }
+                    "{}{head}: not evaluated: {}",
+                    if md { "### " } else { "" },
+                    esc(&problem.to_string())
                 );
             }
             (Some(v), None) => {
@@ -332,7 +358,7 @@ fn human_check(r: &CheckReport, md: bool) -> String {
             ));
         }
         for h in hints {
-            let _ = writeln!(out, "{}fix: {h}", if md { "\n- " } else { "\n" });
+            let _ = writeln!(out, "{}fix: {}", if md { "\n- " } else { "\n" }, esc(&h));
         }
     }
     out
@@ -427,7 +453,13 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         OutputFormat::Md => {
             let mut s = String::from("| src | dst | conn |\n|-----|-----|------|\n");
             for r in &rows {
-                let _ = writeln!(s, "| {} | {} | {} |", r.src, r.dst, r.conn);
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} |",
+                    md_cell(r.src),
+                    md_cell(r.dst),
+                    md_cell(&r.conn)
+                );
             }
             s + &footer("\n- ")
         }
@@ -441,7 +473,7 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         )),
         OutputFormat::Table => table(&rows) + &footer("note: "),
     };
-    emit(&text)?;
+    emit(format, &text)?;
     // A map with unknown connections is never success (docs/interface.md).
     Ok(if summary.is_empty() {
         crate::exit::OK
@@ -469,7 +501,13 @@ fn table(rows: &[MapRow<'_>]) -> String {
         style::paint(style::BOLD, &format!("{:w1$}  {:w2$}  CONN", "SRC", "DST"))
     );
     for r in rows {
-        let _ = writeln!(s, "{:w1$}  {:w2$}  {}", r.src, r.dst, r.conn);
+        let _ = writeln!(
+            s,
+            "{:w1$}  {:w2$}  {}",
+            safe(r.src),
+            safe(r.dst),
+            safe(&r.conn)
+        );
     }
     let _ = writeln!(s, "{} connection(s)", rows.len());
     s

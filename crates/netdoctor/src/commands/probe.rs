@@ -2,9 +2,10 @@
 //!
 //! The only command family that needs an async runtime: it is built here, for this command.
 
-use crate::output::{emit, style, OutputFormat};
+use crate::output::{emit, md_cell, style, OutputFormat};
 use crate::{exit, CliError, CmdResult};
 use clap::{Args, Subcommand};
+use netdoctor_core::text::escape::markdown_code;
 use netdoctor_live::probe::dns::{self, DnsProbe, ResolvConf};
 use netdoctor_live::probe::http::{HttpOptions, HttpProbe};
 use netdoctor_live::probe::tcp::TcpProbe;
@@ -243,7 +244,7 @@ pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
         OutputFormat::Md => markdown(&report),
         _ => table(&report),
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(match report.exit_code() {
         0 => exit::OK,
         _ => exit::FINDINGS,
@@ -382,9 +383,9 @@ fn markdown(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "### probe {} `{}`: **{}** ({}/{} ok)\n",
+        "### probe {} {}: **{}** ({}/{} ok)\n",
         r.kind,
-        r.target,
+        markdown_code(&r.target.to_string()),
         r.verdict.as_str(),
         r.ok,
         r.count
@@ -403,10 +404,10 @@ fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(s, "- errors: {}", errors_text(r));
     for reason in &r.reasons {
-        let _ = writeln!(s, "- {}", reason.replace('|', "\\|"));
+        let _ = writeln!(s, "- {}", md_cell(reason));
     }
     if let Some(e) = &r.last_error {
-        let _ = writeln!(s, "- last error: `{e}`");
+        let _ = writeln!(s, "- last error: {}", markdown_code(&e.to_string()));
     }
     s
 }

@@ -28,7 +28,7 @@ pub fn run(format: OutputFormat) -> CmdResult {
             other => return Err(other.unsupported("rules")),
         },
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(crate::exit::OK)
 }
 

@@ -25,6 +25,6 @@ pub fn run(args: SnapshotArgs, format: OutputFormat, verbose: bool) -> CmdResult
         OutputFormat::Yaml => to_yaml(&list)?,
         other => return Err(other.unsupported("snapshot")),
     };
-    emit(&text)?;
+    emit(crate::output::OutputFormat::Json, &text)?;
     Ok(crate::exit::OK)
 }

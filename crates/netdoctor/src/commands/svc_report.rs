@@ -11,6 +11,7 @@ use netdoctor_core::sim::pod_report::{Flow, PodNetwork};
 use netdoctor_core::sim::service::{
     EndpointSource, NearMissService, PodService, PodSummary, ServiceReport,
 };
+use netdoctor_core::text::escape::markdown_fence;
 use netdoctor_core::{Finding, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -290,8 +291,8 @@ pub fn render_service(
         OutputFormat::Json => to_json(&json),
         OutputFormat::Yaml => to_yaml(&json),
         OutputFormat::Md => Ok(format!(
-            "```\n{}```\n\n{}",
-            style_free(&service_text(report)),
+            "{}\n\n{}",
+            md_block(&service_text(report)),
             findings_markdown(findings)
         )),
         OutputFormat::Table | OutputFormat::Txt => Ok(format!(
@@ -301,6 +302,12 @@ pub fn render_service(
         )),
         other => Err(other.unsupported("doctor NS/service/NAME")),
     }
+}
+
+/// A human section as a fenced block that its text (names from the input) cannot close.
+fn md_block(text: &str) -> String {
+    let plain = style_free(text);
+    markdown_fence("", plain.strip_suffix('\n').unwrap_or(&plain))
 }
 
 /// Renders the pod's Service section and the findings.
@@ -324,8 +331,8 @@ pub fn render_pod(
         OutputFormat::Json => to_json(&json),
         OutputFormat::Yaml => to_yaml(&json),
         OutputFormat::Md => Ok(format!(
-            "```\n{}```\n\n{}",
-            style_free(&(pod_text(pod, services, near) + &network_text(network))),
+            "{}\n\n{}",
+            md_block(&(pod_text(pod, services, near) + &network_text(network))),
             findings_markdown(findings)
         )),
         OutputFormat::Table | OutputFormat::Txt => Ok(format!(

@@ -2,7 +2,7 @@
 //! fails, the symptom the client sees and the fix.
 
 use crate::input::InputArgs;
-use crate::output::{emit, structured, style, OutputFormat};
+use crate::output::{emit, md_cell, structured, style, OutputFormat};
 use crate::target::ObjectArg;
 use crate::{CliError, CmdResult};
 use clap::Args;
@@ -11,6 +11,9 @@ use netdoctor_core::rules::evidence::{explain_trace, TraceReport};
 use netdoctor_core::sim::dns::Libc;
 use netdoctor_core::sim::ingress::HopStatus;
 use netdoctor_core::sim::trace::{self, Source, Target, TraceOptions};
+use netdoctor_core::text::escape::{
+    markdown_code, markdown_fence, terminal_safe as safe, terminal_safe_lines as safe_lines,
+};
 use std::fmt::Write as _;
 
 #[derive(Debug, Args)]
@@ -78,7 +81,7 @@ pub fn run(args: TraceArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             other => return Err(other.unsupported("trace")),
         },
     };
-    emit(&text)?;
+    emit(format, &text)?;
     Ok(if result.reachable {
         crate::exit::OK
     } else {
@@ -99,11 +102,17 @@ pub fn human(t: &TraceReport) -> String {
     let mut s = format!(
         "{} {} → {}\n\n",
         style::paint(style::BOLD, "trace"),
-        t.from,
-        t.to
+        safe(&t.from),
+        safe(&t.to)
     );
     for h in &t.hops {
-        let _ = writeln!(s, "  {} {:<15} {}", mark(h.status), h.step, h.detail);
+        let _ = writeln!(
+            s,
+            "  {} {:<15} {}",
+            mark(h.status),
+            h.step,
+            safe_lines(&h.detail)
+        );
     }
     s.push('\n');
     let verdict = if t.reachable {
@@ -124,23 +133,33 @@ pub fn human(t: &TraceReport) -> String {
             s,
             "  {} {} {}:{} {}",
             if b.reachable { "✔" } else { "✘" },
-            b.pod,
-            b.ip.as_deref().unwrap_or("-"),
+            safe(&b.pod),
+            safe(b.ip.as_deref().unwrap_or("-")),
             b.port,
-            b.detail
+            safe_lines(&b.detail)
         );
     }
     for n in &t.notes {
-        let _ = writeln!(s, "  {} {n}", style::paint(style::DIM, "note:"));
+        let _ = writeln!(
+            s,
+            "  {} {}",
+            style::paint(style::DIM, "note:"),
+            safe_lines(n)
+        );
     }
     if let Some(fix) = &t.fix {
-        let _ = writeln!(s, "\n{} {}", style::paint(style::GOOD, "fix:"), fix.title);
+        let _ = writeln!(
+            s,
+            "\n{} {}",
+            style::paint(style::GOOD, "fix:"),
+            safe_lines(&fix.title)
+        );
         for c in &fix.commands {
-            let _ = writeln!(s, "  $ {c}");
+            let _ = writeln!(s, "  $ {}", safe(c));
         }
         if let Some(y) = &fix.yaml {
             for line in y.lines() {
-                let _ = writeln!(s, "  {line}");
+                let _ = writeln!(s, "  {}", safe(line));
             }
         }
     }
@@ -150,7 +169,10 @@ pub fn human(t: &TraceReport) -> String {
             let _ = writeln!(
                 s,
                 "  {}[{}] {}: {}",
-                f.severity, f.code, f.object, f.message
+                f.severity,
+                f.code,
+                safe(&f.object.to_string()),
+                safe_lines(&f.message)
             );
         }
     }
@@ -159,9 +181,9 @@ pub fn human(t: &TraceReport) -> String {
 
 fn markdown(t: &TraceReport) -> String {
     let mut s = format!(
-        "# trace `{}` → `{}`\n\n**{}**: `{}` ({})\n\n| step | status | detail |\n|---|---|---|\n",
-        t.from,
-        t.to,
+        "# trace {} → {}\n\n**{}**: `{}` ({})\n\n| step | status | detail |\n|---|---|---|\n",
+        markdown_code(&t.from),
+        markdown_code(&t.to),
         if t.reachable {
             "reachable"
         } else if t.unknown_reasons.is_empty() {
@@ -178,7 +200,7 @@ fn markdown(t: &TraceReport) -> String {
             "| {} | {} | {} |",
             h.step,
             h.status.as_str(),
-            h.detail.replace('|', "\\|")
+            md_cell(&h.detail)
         );
     }
     if !t.unknown_reasons.is_empty() {
@@ -188,12 +210,12 @@ fn markdown(t: &TraceReport) -> String {
         let _ = writeln!(s, "- unknown: {r}");
     }
     if let Some(fix) = &t.fix {
-        let _ = writeln!(s, "\n## Fix\n\n{}\n", fix.title);
+        let _ = writeln!(s, "\n## Fix\n\n{}\n", md_cell(&fix.title));
         if !fix.commands.is_empty() {
-            let _ = writeln!(s, "```sh\n{}\n```", fix.commands.join("\n"));
+            let _ = writeln!(s, "{}", markdown_fence("sh", &fix.commands.join("\n")));
         }
         if let Some(y) = &fix.yaml {
-            let _ = writeln!(s, "```yaml\n{}\n```", y.trim_end());
+            let _ = writeln!(s, "{}", markdown_fence("yaml", y.trim_end()));
         }
     }
     s

@@ -16,7 +16,7 @@ mod syntax;
 pub use plugins::{
     Fallthrough, Forward, Hosts, KubernetesPlugin, PodMode, Rewrite, RewriteMatch, ServerConfig,
 };
-pub use syntax::parse;
+pub use syntax::{parse, MAX_DEPTH};
 
 /// One directive (a plugin, or a property inside a plugin's block).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +109,15 @@ impl Corefile {
         out.sort_by_key(|p| p.line);
         out
     }
+}
+
+/// Everything a Corefile goes through when netdoctor reads one (parse, extraction, the
+/// problems): the fuzz target's entry and its corpus test. Returns the number of problems.
+#[doc(hidden)]
+pub fn fuzz_entry(text: &str) -> usize {
+    let c = parse(text);
+    let _ = c.kubernetes();
+    c.all_problems().len()
 }
 
 #[cfg(test)]

@@ -181,6 +181,11 @@ fn parse_key(raw: &str) -> Option<ServerKey> {
     })
 }
 
+/// How deep blocks may nest. CoreDNS's own Corefiles nest two or three levels (server block,
+/// plugin, a plugin's option block); anything deeper is refused rather than parsed recursively
+/// (35,000 nested braces once overflowed the stack).
+pub const MAX_DEPTH: usize = 16;
+
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
@@ -191,12 +196,50 @@ impl Parser {
         self.toks.get(self.pos)
     }
 
-    /// Directives until the closing brace (consumed) or the end.
-    fn directives(&mut self, problems: &mut Vec<Problem>, nested: bool) -> Vec<Directive> {
+    /// Skips, without recursion, the rest of a block whose `{` was just consumed: up to and
+    /// including its matching `}`, or to the end.
+    fn skip_block(&mut self) {
+        let mut open = 1usize;
+        while let Some(t) = self.toks.get(self.pos) {
+            self.pos += 1;
+            match t.tok {
+                Tok::Open => open += 1,
+                Tok::Close => {
+                    open -= 1;
+                    if open == 0 {
+                        return;
+                    }
+                }
+                Tok::Word(_) => {}
+            }
+        }
+    }
+
+    /// The block whose `{` (on `line`) was just consumed, at nesting `depth` (1 for a server
+    /// block's body). Past `MAX_DEPTH` the block is skipped and reported.
+    fn block(&mut self, problems: &mut Vec<Problem>, depth: usize, line: usize) -> Vec<Directive> {
+        if depth > MAX_DEPTH {
+            problems.push(Problem {
+                fatal: true,
+                line,
+                message: format!(
+                    "blocks nested more than {MAX_DEPTH} levels deep (the block opened here is not read)"
+                ),
+            });
+            self.skip_block();
+            return Vec::new();
+        }
+        self.directives(problems, Some(depth))
+    }
+
+    /// Directives until the closing brace (consumed) or the end; `nested` is the depth of the
+    /// block being read, `None` for a server block without braces.
+    fn directives(&mut self, problems: &mut Vec<Problem>, nested: Option<usize>) -> Vec<Directive> {
+        let depth = nested.unwrap_or(1);
         let mut out = Vec::new();
         loop {
             let Some(t) = self.peek().cloned() else {
-                if nested {
+                if nested.is_some() {
                     problems.push(Problem {
                         fatal: true,
                         line: self.toks.last().map_or(1, |t| t.line),
@@ -217,7 +260,7 @@ impl Parser {
                         message: "'{' without a directive before it".into(),
                     });
                     self.pos += 1;
-                    let _ = self.directives(problems, true);
+                    let _ = self.block(problems, depth + 1, t.line);
                 }
                 Tok::Word(name) => {
                     self.pos += 1;
@@ -234,7 +277,7 @@ impl Parser {
                             }
                             Tok::Open => {
                                 self.pos += 1;
-                                block = self.directives(problems, true);
+                                block = self.block(problems, depth + 1, n.line);
                                 break;
                             }
                             Tok::Close => break,
@@ -307,7 +350,7 @@ pub fn parse(text: &str) -> Corefile {
                     line,
                     message: "server block without an address".into(),
                 });
-                let _ = p.directives(&mut problems, true);
+                let _ = p.block(&mut problems, 1, line);
             }
             continue;
         }
@@ -329,15 +372,15 @@ pub fn parse(text: &str) -> Corefile {
                 ),
             });
             if opened {
-                let _ = p.directives(&mut problems, true);
+                let _ = p.block(&mut problems, 1, line);
             }
             continue;
         }
         let plugins = if opened {
-            p.directives(&mut problems, true)
+            p.block(&mut problems, 1, line)
         } else if servers.is_empty() {
             // A single server block may omit its braces.
-            p.directives(&mut problems, false)
+            p.directives(&mut problems, None)
         } else {
             problems.push(Problem {
                 fatal: true,

@@ -145,3 +145,53 @@ fn rewrite_kinds() {
     );
     assert_eq!(r(RewriteMatch::Exact, "a.", "b.").apply("c."), None);
 }
+
+/// 35,000 nested braces once overflowed the stack; now the depth is bounded and reported.
+#[test]
+fn deep_nesting_is_bounded_and_reported() {
+    let n = 35_000;
+    for text in [
+        format!(".:53 {{\n{}{}}}\n", "{\n".repeat(n), "}\n".repeat(n)),
+        format!(".:53 {{\n{}", "a {\n".repeat(n)),
+        "{ ".repeat(n),
+    ] {
+        let c = parse(&text);
+        let deep: Vec<_> = c
+            .problems
+            .iter()
+            .filter(|p| p.fatal && p.message.contains("nested more than"))
+            .collect();
+        assert_eq!(
+            deep.len(),
+            1,
+            "{:?}",
+            &c.problems[..c.problems.len().min(5)]
+        );
+    }
+    // Nesting within the bound is read as before.
+    let ok = format!(
+        ".:53 {{\n{}forward . 1.1.1.1\n{}}}\n",
+        "a {\n".repeat(MAX_DEPTH - 1),
+        "}\n".repeat(MAX_DEPTH - 1)
+    );
+    assert!(!parse(&ok)
+        .problems
+        .iter()
+        .any(|p| p.message.contains("nested")));
+}
+
+/// The committed corpus of the `corefile` fuzz target, through the target's entry.
+#[test]
+fn fuzz_corpus_corefile() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/corefile");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("the corpus is committed") {
+        let path = entry.expect("corpus entry").path();
+        let bytes = std::fs::read(&path).expect("corpus file");
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let _ = fuzz_entry(text);
+        }
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} corpus files in {dir:?}");
+}

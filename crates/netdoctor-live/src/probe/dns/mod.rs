@@ -14,7 +14,7 @@
 //! Every query goes over UDP from a fresh socket; a truncated (TC) response is retried over
 //! TCP, as resolvers do.
 
-mod resolv_conf;
+pub mod resolv_conf;
 mod wire;
 
 pub use resolv_conf::{parse_libc, Libc, ResolvConf};
@@ -342,24 +342,136 @@ impl DnsProbe {
             }
             Ok(m) => {
                 result.ms = Some(ms_since(t0));
-                let rc = m.metadata.response_code;
-                result.rcode = rcode_name(rc);
-                result.answers = m.answers.iter().map(|r| r.data.to_string()).collect();
-                result.failure = match rc {
-                    ResponseCode::NoError => None,
-                    ResponseCode::NXDomain => Some(Failure::new(
-                        ErrorClass::Nxdomain,
-                        format!("{what}: NXDOMAIN (the name does not exist)"),
-                    )),
-                    _ => Some(Failure::new(
-                        ErrorClass::Dns,
-                        format!("{what}: {}", result.rcode),
-                    )),
-                };
+                let c = classify_response(&m, self.record_type, &what);
+                result.rcode = c.rcode;
+                result.answers = c.answers;
+                result.failure = c.failure;
             }
         }
         result
     }
+}
+
+/// What one DNS response says, as the probe reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    /// The response code's mnemonic (`NOERROR`, `NXDOMAIN`, ...).
+    pub rcode: String,
+    /// The answer records' data, at most `MAX_ANSWERS` of them.
+    pub answers: Vec<String>,
+    /// Why the response resolves nothing, if it does not.
+    pub failure: Option<Failure>,
+}
+
+/// At most this many answers are kept of one response.
+pub const MAX_ANSWERS: usize = 64;
+
+/// Classifies a received response to a `qtype` query (`what` names the query in messages).
+/// NOERROR is a success only when it answers the question: for A and AAAA at least one
+/// record of that type; a CNAME alone (its target without an address) resolves nothing and
+/// is the `dns` failure "CNAME only". NOERROR with no answer at all is left without failure
+/// here (NODATA: the resolver goes on with its search list and reports it at the end).
+pub fn classify_response(m: &Message, qtype: RecordType, what: &str) -> Classified {
+    let rc = m.metadata.response_code;
+    let rcode = rcode_name(rc);
+    let answers: Vec<String> = m
+        .answers
+        .iter()
+        .take(MAX_ANSWERS)
+        .map(|r| r.data.to_string())
+        .collect();
+    let failure = match rc {
+        ResponseCode::NoError => {
+            let address = matches!(qtype, RecordType::A | RecordType::AAAA);
+            if address
+                && !m.answers.is_empty()
+                && !m.answers.iter().any(|r| r.record_type() == qtype)
+            {
+                let cnames: Vec<String> = m
+                    .answers
+                    .iter()
+                    .filter(|r| r.record_type() == RecordType::CNAME)
+                    .take(4)
+                    .map(|r| r.data.to_string())
+                    .collect();
+                Some(Failure::new(
+                    ErrorClass::Dns,
+                    if cnames.is_empty() {
+                        format!(
+                            "{what}: NOERROR but no {qtype} record among the answers (no address)"
+                        )
+                    } else {
+                        format!(
+                            "{what}: CNAME only ({}) and no {qtype} record: the name resolves to no address",
+                            cnames.join(" → ")
+                        )
+                    },
+                ))
+            } else {
+                None
+            }
+        }
+        ResponseCode::NXDomain => Some(Failure::new(
+            ErrorClass::Nxdomain,
+            format!("{what}: NXDOMAIN (the name does not exist)"),
+        )),
+        _ => Some(Failure::new(ErrorClass::Dns, format!("{what}: {rcode}"))),
+    };
+    Classified {
+        rcode,
+        answers,
+        failure,
+    }
+}
+
+/// Decodes a DNS message from the wire and classifies it as a response to a `qtype` query
+/// (what the probe does with the bytes it receives; the fuzz target's entry point).
+pub fn classify_wire(bytes: &[u8], qtype: RecordType) -> Result<Classified, String> {
+    let m = Message::from_vec(bytes).map_err(|e| format!("malformed DNS response: {e}"))?;
+    Ok(classify_response(&m, qtype, "query"))
+}
+
+/// The fuzz target `dns_response` and its corpus test: the first byte picks the question
+/// type, the rest is a message from the wire, decoded and classified.
+#[doc(hidden)]
+pub fn fuzz_dns_response(data: &[u8]) -> Option<Classified> {
+    let (first, rest) = data.split_first()?;
+    const TYPES: [RecordType; 6] = [
+        RecordType::A,
+        RecordType::AAAA,
+        RecordType::CNAME,
+        RecordType::SRV,
+        RecordType::PTR,
+        RecordType::TXT,
+    ];
+    let qtype = TYPES[usize::from(*first) % TYPES.len()];
+    let c = classify_wire(rest, qtype).ok()?;
+    assert!(c.answers.len() <= MAX_ANSWERS);
+    Some(c)
+}
+
+/// The fuzz target `resolv_conf` and its corpus test: the name on the first line, a
+/// resolv.conf after it; parsed, expanded for glibc and musl, and made into a probe.
+#[doc(hidden)]
+pub fn fuzz_resolv_conf(text: &str) -> usize {
+    let (name, conf) = text.split_once('\n').unwrap_or((text, ""));
+    let conf = ResolvConf::parse(conf);
+    assert!(conf.search.len() <= resolv_conf::MAX_SEARCH && conf.nameservers.len() <= 3);
+    let mut n = 0;
+    for libc in [Libc::Glibc, Libc::Musl] {
+        for qtype in [RecordType::A, RecordType::PTR] {
+            let c = conf.candidates_for(name, libc, qtype);
+            assert!(
+                c.len() <= resolv_conf::MAX_SEARCH + 1,
+                "{} candidates",
+                c.len()
+            );
+            n += c.len();
+            let server = Some(SocketAddr::from((Ipv4Addr::LOCALHOST, 53)));
+            let _ = DnsProbe::new_with_libc(name, qtype, server, Some(conf.clone()), libc);
+        }
+    }
+    n
 }
 
 /// Fills the failure of a resolution that found no answer; `deciding` is the query whose

@@ -34,6 +34,13 @@ impl Default for ResolvConf {
     }
 }
 
+/// Search domains kept of a `search` line: the kubelet's limit (MaxDNSSearchPaths), well above
+/// what glibc ever tries in practice; every one of them is a query per lookup.
+pub const MAX_SEARCH: usize = 32;
+
+/// Bytes of a resolv.conf file read.
+pub const MAX_FILE: u64 = 64 * 1024;
+
 impl ResolvConf {
     /// glibc's rules: `nameserver` lines (the first three count), `search` and `domain`
     /// (the last one of either wins), `options ndots:N` (capped at 15), `edns0` and
@@ -56,6 +63,7 @@ impl ResolvConf {
                     conf.search = words
                         .map(|w| w.trim_end_matches('.').to_string())
                         .filter(|w| !w.is_empty())
+                        .take(MAX_SEARCH)
                         .collect();
                 }
                 "domain" => {
@@ -85,8 +93,20 @@ impl ResolvConf {
         }
     }
 
+    /// Reads at most `MAX_FILE` bytes (a resolv.conf is a few lines; `/dev/zero` is not one).
     pub fn load(path: &str) -> Result<ResolvConf, SetupError> {
-        std::fs::read_to_string(path)
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_FILE).read_to_end(&mut bytes))
+            .and_then(|_| {
+                String::from_utf8(bytes).map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "stream did not contain valid UTF-8",
+                    )
+                })
+            })
             .map(|t| ResolvConf::parse(&t))
             .map_err(|e| SetupError::File {
                 path: path.to_string(),

@@ -168,3 +168,62 @@ fn probe_setup_direct_and_reverse() {
     // No nameserver line: glibc's default server.
     assert_eq!(p.setup().server, "127.0.0.1:53");
 }
+
+#[test]
+fn search_list_and_file_size_are_bounded() {
+    let many: Vec<String> = (0..1000).map(|i| format!("d{i}.example")).collect();
+    let c = ResolvConf::parse(&format!("search {}\n", many.join(" ")));
+    assert_eq!(c.search.len(), resolv_conf::MAX_SEARCH);
+    assert!(glibc(&c, "x").len() <= resolv_conf::MAX_SEARCH + 1);
+    // `/dev/zero` as a resolv.conf: read up to the bound, not to the memory limit.
+    let z = ResolvConf::load("/dev/zero").expect("NUL bytes are valid UTF-8");
+    assert!(z.search.is_empty());
+}
+
+fn corpus(target: &str) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the corpus is committed")
+        .map(|e| {
+            let p = e.expect("corpus entry").path();
+            let b = std::fs::read(&p).expect("corpus file");
+            (p, b)
+        })
+        .collect();
+    assert!(
+        files.len() >= 5,
+        "only {} corpus files in {dir:?}",
+        files.len()
+    );
+    files
+}
+
+/// The committed corpus of the `resolv_conf` fuzz target, through the target's entry.
+#[test]
+fn fuzz_corpus_resolv_conf() {
+    for (_, bytes) in corpus("resolv_conf") {
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let _ = fuzz_resolv_conf(text);
+        }
+    }
+}
+
+/// The committed corpus of the `dns_response` fuzz target, through the target's entry; the
+/// CNAME-only seed is a failure.
+#[test]
+fn fuzz_corpus_dns_response() {
+    let mut cname_only = 0;
+    for (_, bytes) in corpus("dns_response") {
+        if let Some(c) = fuzz_dns_response(&bytes) {
+            if c.failure
+                .as_ref()
+                .is_some_and(|f| f.message.contains("CNAME only"))
+            {
+                cname_only += 1;
+            }
+        }
+    }
+    assert!(cname_only >= 1);
+}
