@@ -51,8 +51,9 @@ struct ListShape {
 struct MetadataPage {
     #[serde(default)]
     metadata: Option<ListMeta>,
+    /// Read item by item (`MetadataItem` each): one malformed item must not drop the page.
     #[serde(default, deserialize_with = "present")]
-    items: Option<Option<Vec<MetadataItem>>>,
+    items: Option<Option<Vec<serde_json::Value>>>,
 }
 
 #[derive(Deserialize)]
@@ -104,8 +105,10 @@ pub(super) fn metadata_names(
     body: &[u8],
 ) -> Result<(Vec<NamespacedName>, Option<String>), PageError> {
     let page: MetadataPage = serde_json::from_str(text(body)?).map_err(not_a_list)?;
+    // A malformed item names nothing; the page's other items still count.
     let names = items(page.items)?
         .into_iter()
+        .filter_map(|raw| serde_json::from_value::<MetadataItem>(raw).ok())
         .map(|i| (i.metadata.namespace, i.metadata.name))
         .collect();
     Ok((names, next_token(page.metadata)?))
@@ -131,6 +134,20 @@ pub(super) fn full_page(
     Ok((loaded, next))
 }
 
+/// One item reduced to its metadata (and `type: kubernetes.io/tls` for a TLS Secret an
+/// Ingress names): nothing else of it reaches the loader.
+fn metadata_only_item(i: MetadataItem, tls: &BTreeSet<(String, String)>) -> serde_json::Value {
+    let is_tls = match (&i.metadata.namespace, &i.metadata.name) {
+        (Some(ns), Some(name)) => tls.contains(&(ns.clone(), name.clone())),
+        _ => false,
+    };
+    let mut item = serde_json::json!({ "metadata": i.metadata });
+    if is_tls {
+        item["type"] = "kubernetes.io/tls".into();
+    }
+    item
+}
+
 /// A metadata-only page → the loader, as a `<Kind>List` of objects with metadata only.
 pub(super) fn metadata_page(
     job: &Job,
@@ -144,20 +161,18 @@ pub(super) fn metadata_page(
     let next = next_token(parsed.metadata)?;
     let items: Vec<serde_json::Value> = items(parsed.items)?
         .into_iter()
-        .filter(|i| {
-            job.skip_namespace.is_none() || i.metadata.namespace.as_deref() != job.skip_namespace
+        .filter(|raw| {
+            let ns = raw["metadata"]["namespace"].as_str();
+            job.skip_namespace.is_none() || ns != job.skip_namespace
         })
-        .map(|i| {
-            let is_tls = match (&i.metadata.namespace, &i.metadata.name) {
-                (Some(ns), Some(name)) => tls.contains(&(ns.clone(), name.clone())),
-                _ => false,
-            };
-            let mut item = serde_json::json!({ "metadata": i.metadata });
-            if is_tls {
-                item["type"] = "kubernetes.io/tls".into();
-            }
-            item
-        })
+        .map(
+            |raw| match serde_json::from_value::<MetadataItem>(raw.clone()) {
+                Ok(i) => metadata_only_item(i, tls),
+                // Passed on as it came: the loader reports the item (INP001, with its index and
+                // field path) and keeps every other item of the page (issue 17 item 8).
+                Err(_) => raw,
+            },
+        )
         .collect();
     let list = serde_json::json!({
         "apiVersion": job.spec.api_version(version),

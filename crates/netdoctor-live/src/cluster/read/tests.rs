@@ -105,6 +105,42 @@ fn metadata_pages_drop_data_and_last_applied() {
     assert!(json.contains("\"type\":\"kubernetes.io/tls\""), "{json}");
 }
 
+/// Issue 17 item 8: one malformed Secret in a metadata page is reported on its own; the
+/// other Secrets of the page are kept.
+#[test]
+fn one_malformed_item_does_not_drop_a_metadata_page() {
+    let job = Job {
+        spec: KindSpec::by_kind("Secret").unwrap(),
+        namespace: None,
+        metadata_only: true,
+        skip_namespace: None,
+        primary: true,
+        label_selector: None,
+    };
+    let text = r#"{"kind":"SecretList","apiVersion":"v1","metadata":{},"items":[
+      {"metadata":{"name":"a","namespace":"prod"}},
+      {"metadata":{"name":"bad","namespace":"prod","labels":"not-a-map"}},
+      {"metadata":{"name":"c","namespace":"prod"}}]}"#;
+    let (loaded, _) = metadata_page(
+        &job,
+        "v1",
+        "/api/v1/secrets",
+        1,
+        text.as_bytes(),
+        &BTreeSet::new(),
+    )
+    .expect("the page is read");
+    let names: Vec<String> = loaded
+        .objects
+        .iter()
+        .map(|o| o.object.to_json()["metadata"]["name"].to_string())
+        .collect();
+    assert_eq!(names, ["\"a\"", "\"c\""], "{:?}", loaded.unreadable);
+    assert_eq!(loaded.unreadable.len(), 1, "the bad item is reported");
+    let (names, _) = super::page::metadata_names(text.as_bytes()).expect("names");
+    assert_eq!(names.len(), 2);
+}
+
 #[test]
 fn pages_that_are_not_lists_are_errors_with_their_position() {
     use super::page::{full_page, PageError, MAX_CONTINUE_TOKEN};
