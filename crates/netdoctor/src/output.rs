@@ -76,7 +76,83 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
 }
 
 pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, CliError> {
-    serde_saphyr::to_string(value).map_err(|e| CliError::usage(format!("cannot render YAML: {e}")))
+    let usage = |e: &dyn std::fmt::Display| CliError::usage(format!("cannot render YAML: {e}"));
+    let yaml = serde_saphyr::to_string(value).map_err(|e| usage(&e))?;
+    if !yaml.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Ok(yaml);
+    }
+    let mut value = serde_json::to_value(value).map_err(|e| usage(&e))?;
+    let mut unsafe_strings = Vec::new();
+    let token = placeholder_prefix(&value);
+    replace_unsafe_strings(&mut value, &token, &mut unsafe_strings);
+    let mut yaml = serde_saphyr::to_string(&value).map_err(|e| usage(&e))?;
+    // The emitter writes bidi overrides and C1 controls raw inside plain and quoted scalars
+    // (YAML counts them printable). Every string holding one was swapped for a placeholder
+    // before emitting; it goes back as a double-quoted scalar whose unsafe characters are
+    // `\uXXXX` escapes, which YAML reads back as the same string.
+    for (index, text) in unsafe_strings.iter().enumerate().rev() {
+        yaml = yaml.replace(&format!("{token}{index}_"), &yaml_double_quoted(text));
+    }
+    Ok(yaml)
+}
+
+/// A prefix for placeholders that occurs nowhere in the value's strings.
+fn placeholder_prefix(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    let mut token = String::from("ndyamlesc_");
+    while text.contains(&token) {
+        token.insert(0, 'x');
+    }
+    token
+}
+
+/// Swaps every string (map keys included) holding a character `is_unsafe` rejects for
+/// `{token}{index}_`, collecting the originals in `found`.
+fn replace_unsafe_strings(value: &mut serde_json::Value, token: &str, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => {
+            if let Some(placeholder) = placeholder_for(text, token, found) {
+                *text = placeholder;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                replace_unsafe_strings(item, token, found);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut item) in entries {
+                let key = placeholder_for(&key, token, found).unwrap_or(key);
+                replace_unsafe_strings(&mut item, token, found);
+                map.insert(key, item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The placeholder of `text` when it holds an unsafe character (remembered in `found`).
+fn placeholder_for(text: &str, token: &str, found: &mut Vec<String>) -> Option<String> {
+    text.chars().any(is_unsafe).then(|| {
+        found.push(text.to_string());
+        format!("{token}{}_", found.len() - 1)
+    })
+}
+
+/// A YAML double-quoted scalar of `text`: JSON's escaping (valid YAML escapes) with every
+/// character `is_unsafe` rejects written as `\uXXXX`.
+fn yaml_double_quoted(text: &str) -> String {
+    let json = serde_json::Value::String(text.to_string()).to_string();
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if is_unsafe(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// JSON or YAML of a value; `None` for the other formats.

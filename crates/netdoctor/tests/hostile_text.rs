@@ -145,3 +145,26 @@ fn control_sequences_and_html_from_fields_are_escaped() {
             .as_str()
             .is_some_and(|m| m.contains("\u{202e}<script>"))));
 }
+
+/// YAML output keeps every value (YAML reads the escapes back) and writes no raw control,
+/// bidi or C1 character: the emitter itself counts bidi overrides printable.
+#[test]
+fn yaml_output_escapes_bidi_and_controls_losslessly() {
+    let file = dir().join("evil-yaml.json");
+    std::fs::write(&file, EVIL).expect("write");
+    let f = file.to_str().expect("path");
+    for args in [
+        vec!["doctor", "-f", f, "-o", "yaml"],
+        vec!["snapshot", "-f", f, "-o", "yaml"],
+    ] {
+        let o = netdoctor(&args);
+        let out = stdout(&o);
+        assert_no_controls(&format!("{args:?}"), &out);
+        let yaml: serde_json::Value = serde_saphyr::from_str(&out).expect("YAML reads back");
+        let json = netdoctor(&[args[0], "-f", f, "-o", "json"]);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+        let has_path = |v: &serde_json::Value| v.to_string().contains("\u{202e}<script>");
+        assert!(has_path(&yaml), "{args:?}: the value survives: {out}");
+        assert!(has_path(&json), "{args:?}");
+    }
+}

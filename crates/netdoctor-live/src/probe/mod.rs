@@ -432,21 +432,75 @@ pub(crate) fn io_reason(err: &std::io::Error) -> String {
 }
 
 /// A URL as netdoctor prints or exports it: the userinfo (`user:password@`) of its authority
-/// replaced by `***@`, so that credentials written in a target never reach a terminal, a
-/// report, a log line or a metric label. The one redaction used for every URL shown (probe
-/// output and errors, monitor logs and labels).
+/// replaced by `***@`, and the value of every query parameter whose name looks like a
+/// credential (`token`, `access_token`, `api_key`, `password`, `secret`, `signature`,
+/// `X-Amz-Credential`, …) replaced by `***`, so that credentials written in a target never
+/// reach a terminal, a report, a log line or a metric label. The one redaction used for
+/// every URL shown (probe output and errors, monitor logs and labels).
 ///
 /// It errs on the side of hiding: text without `://` (a malformed URL echoed in an error)
 /// is read as an authority too, and an `@` in the part before the first `/`, `?` or `#`
-/// hides what precedes it. Text without such an `@` is returned as is.
+/// hides what precedes it. Text with nothing to hide is returned as is.
 pub fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
     let start = url.find("://").map_or(0, |i| i + 3);
     let rest = &url[start..];
     let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_len].rfind('@') {
-        Some(at) => format!("{}***{}", &url[..start], &rest[at..]).into(),
-        None => url.into(),
+    let (head, tail) = match rest[..authority_len].rfind('@') {
+        Some(at) => (format!("{}***", &url[..start]), &rest[at..]),
+        None => (String::new(), url),
+    };
+    match redact_query(tail) {
+        Some(tail) => format!("{head}{tail}").into(),
+        None if head.is_empty() => url.into(),
+        None => format!("{head}{tail}").into(),
     }
+}
+
+/// `text` with the values of credential-like query parameters replaced by `***`, or `None`
+/// when it has none. The query is what follows the first `?` up to a `#`.
+fn redact_query(text: &str) -> Option<String> {
+    let query_start = text.find('?')? + 1;
+    let query_end = text[query_start..]
+        .find('#')
+        .map_or(text.len(), |i| query_start + i);
+    let mut changed = false;
+    let params: Vec<String> = text[query_start..query_end]
+        .split('&')
+        .map(|param| match param.split_once('=') {
+            Some((name, value)) if !value.is_empty() && is_credential_name(name) => {
+                changed = true;
+                format!("{name}=***")
+            }
+            _ => param.to_string(),
+        })
+        .collect();
+    changed.then(|| {
+        format!(
+            "{}{}{}",
+            &text[..query_start],
+            params.join("&"),
+            &text[query_end..]
+        )
+    })
+}
+
+/// Whether a query parameter's name says its value is a credential. Substrings, lowercase:
+/// `access_token`, `X-Amz-Signature`, `client_secret`, `apikey`, `sig` all match.
+fn is_credential_name(name: &str) -> bool {
+    const WORDS: [&str; 10] = [
+        "token",
+        "secret",
+        "passw",
+        "pwd",
+        "key",
+        "sig",
+        "credential",
+        "auth",
+        "session",
+        "jwt",
+    ];
+    let name = name.to_ascii_lowercase();
+    WORDS.iter().any(|word| name.contains(word))
 }
 
 /// Durations are parsed in one place for every command and the monitor's file.
@@ -487,6 +541,23 @@ mod tests {
             // Malformed URLs echoed in errors are redacted too.
             ("://u:p@h", "://***@h"),
             ("u:p@h:80/x", "***@h:80/x"),
+            // Credential-like query parameters.
+            ("http://h/x?token=abc&n=1", "http://h/x?token=***&n=1"),
+            (
+                "https://u:p@h/?X-Amz-Signature=f00&X-Amz-Credential=AK/1#top",
+                "https://***@h/?X-Amz-Signature=***&X-Amz-Credential=***#top",
+            ),
+            (
+                "http://h/?api_key=k&apikey=k2",
+                "http://h/?api_key=***&apikey=***",
+            ),
+            ("http://h/?access_token=t", "http://h/?access_token=***"),
+            ("http://h/?page=2&q=token", "http://h/?page=2&q=token"),
+            ("http://h/?token=", "http://h/?token="),
+            (
+                "http://h/a?password=p#x?token=y",
+                "http://h/a?password=***#x?token=y",
+            ),
         ] {
             assert_eq!(redact_url(url), want, "{url}");
         }
