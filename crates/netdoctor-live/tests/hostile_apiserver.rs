@@ -34,6 +34,7 @@ struct Limits {
     max_pages: Option<usize>,
     max_response: Option<u64>,
     max_read: Option<u64>,
+    max_read_time: Option<Duration>,
 }
 
 fn read_options(limits: Limits) -> ReadOptions {
@@ -50,6 +51,9 @@ fn read_options(limits: Limits) -> ReadOptions {
     }
     if let Some(n) = limits.max_read {
         options.max_read_bytes = n;
+    }
+    if let Some(t) = limits.max_read_time {
+        options.max_read_time = t;
     }
     options
 }
@@ -216,6 +220,34 @@ async fn endless_pages_stop_at_the_page_limit() {
         .filter(|r| r.path == "/api/v1/pods")
         .count();
     assert_eq!(pods, 25);
+}
+
+/// A server that answers every page just in time (each within the request timeout) with a
+/// new token: the page limit would take hours, the whole read's deadline ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_endless_pages_stop_at_the_read_deadline() {
+    let limits = Limits {
+        timeout_ms: Some(2000),
+        max_read_time: Some(Duration::from_millis(1500)),
+        ..Limits::default()
+    };
+    let started = std::time::Instant::now();
+    let (live, _s) = attack(
+        "slow-pages",
+        Hostile::SlowEndlessPages(Duration::from_millis(100)),
+        limits,
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_pods_unreadable(
+        "slow-pages",
+        &live,
+        &["longer than 1.5s", "--max-read-time"],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,6 +64,11 @@ pub struct InputArgs {
     /// unreadable (INP003). Default 10000.
     #[arg(long = "max-pages", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_pages: Option<u32>,
+
+    /// Longest time the whole live read may take (1m30s, 10m): kinds whose list has not
+    /// ended by then are unreadable (INP003), the rest is analysed. Default 10m.
+    #[arg(long = "max-read-time", value_name = "DURATION", value_parser = netdoctor_core::text::parse_duration)]
+    pub max_read_time: Option<std::time::Duration>,
 }
 
 /// What was read, with the namespaces in scope.
@@ -195,6 +200,7 @@ impl InputArgs {
                 .unwrap_or(defaults.max_response_bytes),
             max_read_bytes: self.max_read_size.unwrap_or(defaults.max_read_bytes),
             max_pages: self.max_pages.map_or(defaults.max_pages, |n| n as usize),
+            max_read_time: self.max_read_time.unwrap_or(defaults.max_read_time),
             ..defaults
         };
         let mut scope: Vec<String> = Vec::new();

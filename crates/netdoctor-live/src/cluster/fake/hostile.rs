@@ -23,6 +23,9 @@ pub enum Hostile {
     RepeatedContinue,
     /// Every page carries a new `continue` token: the list never ends.
     EndlessPages,
+    /// As `EndlessPages`, each page after this delay: every request ends within any
+    /// per-request timeout above it, the list never does.
+    SlowEndlessPages(Duration),
     /// The token of the second page is the first page's one again (A → B → A).
     ContinueCycle,
     /// A body that is not JSON.
@@ -129,6 +132,11 @@ pub(super) async fn serve<S: AsyncWrite + Unpin>(
         }
         Hostile::RepeatedContinue => {
             whole(stream, "200 OK", "", &list(Some("same-token"), ITEM)).await?;
+        }
+        Hostile::SlowEndlessPages(delay) => {
+            tokio::time::sleep(*delay).await;
+            let next = format!("{}x", token.unwrap_or("p"));
+            whole(stream, "200 OK", "", &list(Some(&next), "")).await?;
         }
         Hostile::EndlessPages => {
             let n: u64 = token

@@ -23,6 +23,7 @@ use progress::Progress;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -57,7 +58,15 @@ pub struct ReadOptions {
     /// Response bytes of the whole read, every list together (`--max-read-size`): bounds
     /// the memory the objects read can take.
     pub max_read_bytes: u64,
+    /// Wall-clock time of the whole read (`--max-read-time`): lists not finished by then
+    /// are unreadable (INP003), what was read is kept. Per request, `--request-timeout`
+    /// bounds each exchange; this bounds a server that answers every page just in time.
+    pub max_read_time: Duration,
 }
+
+/// Default `max_read_time`: far above what a 100k-pod cluster takes, small enough that a
+/// CI job or a terminal gets an answer.
+pub const DEFAULT_MAX_READ_TIME: Duration = Duration::from_secs(600);
 
 /// Default `max_pages`: 10,000 pages of 500 objects, five million objects of one kind.
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
@@ -75,6 +84,7 @@ impl Default for ReadOptions {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_pages: DEFAULT_MAX_PAGES,
             max_read_bytes: DEFAULT_MAX_READ_BYTES,
+            max_read_time: DEFAULT_MAX_READ_TIME,
         }
     }
 }
@@ -131,6 +141,7 @@ pub async fn read(conn: &Connection, options: &ReadOptions) -> Result<LiveRead, 
         finished: AtomicBool::new(false),
     });
     let ticker = progress.spawn_ticker();
+    let deadline = tokio::time::Instant::now() + options.max_read_time;
     let conn = Connection {
         policy: RequestPolicy {
             max_body: options.max_response_bytes.max(1),
@@ -138,7 +149,7 @@ pub async fn read(conn: &Connection, options: &ReadOptions) -> Result<LiveRead, 
         },
         ..conn.clone()
     };
-    let result = read_inner(&conn, options, &progress).await;
+    let result = read_inner(&conn, options, &progress, deadline).await;
     progress.finished.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
         let _ = t.await;
@@ -150,6 +161,7 @@ async fn read_inner(
     conn: &Connection,
     options: &ReadOptions,
     progress: &Arc<Progress>,
+    deadline: tokio::time::Instant,
 ) -> Result<LiveRead, LiveError> {
     let semaphore = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut problems = Vec::new();
@@ -169,7 +181,8 @@ async fn read_inner(
                 label_selector: Some(sel),
             })
             .collect();
-        for (job, outcome) in run_jobs(conn, options, progress, &semaphore, lookups).await {
+        for (job, outcome) in run_jobs(conn, options, progress, &semaphore, lookups, deadline).await
+        {
             match outcome {
                 Outcome::Namespaces(found) => helpers.extend(found),
                 Outcome::Unauthorized(reason) => {
@@ -189,7 +202,7 @@ async fn read_inner(
     }
     let helpers: Vec<String> = helpers.into_iter().collect();
     let jobs = plan(&options.scope, &helpers);
-    let outcomes = run_jobs(conn, options, progress, &semaphore, jobs).await;
+    let outcomes = run_jobs(conn, options, progress, &semaphore, jobs, deadline).await;
 
     let mut live = LiveRead {
         namespaces: match &options.scope {
@@ -287,12 +300,22 @@ async fn read_inner(
 }
 
 /// Runs the jobs with bounded concurrency; outcomes come back in job order.
+/// Why a list cut by the whole read's deadline is unreadable.
+fn read_time_exceeded(max_read_time: Duration) -> String {
+    format!(
+        "the whole read took longer than {}s (--max-read-time) before this list ended; \
+         what was read of other kinds is kept",
+        max_read_time.as_secs_f64()
+    )
+}
+
 async fn run_jobs(
     conn: &Connection,
     options: &ReadOptions,
     progress: &Arc<Progress>,
     semaphore: &Arc<Semaphore>,
     jobs: Vec<Job>,
+    deadline: tokio::time::Instant,
 ) -> Vec<(Job, Outcome)> {
     progress
         .lists_total
@@ -307,9 +330,15 @@ async fn run_jobs(
             max_pages: options.max_pages.max(1),
             max_read_bytes: options.max_read_bytes,
         };
+        let max_read_time = options.max_read_time;
         set.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            let outcome = run_job(&conn, &job, &limits, &progress).await;
+            let list = async {
+                let _permit = semaphore.acquire_owned().await;
+                run_job(&conn, &job, &limits, &progress).await
+            };
+            let outcome = tokio::time::timeout_at(deadline, list)
+                .await
+                .unwrap_or_else(|_| Outcome::Failed(read_time_exceeded(max_read_time)));
             progress.lists_done.fetch_add(1, Ordering::Relaxed);
             (i, outcome)
         });
