@@ -8,6 +8,7 @@ pub mod corefile;
 pub mod gateway_api;
 mod items;
 mod object;
+mod yaml_list;
 
 pub use object::{ApiObject, WorkloadKind, LIVE_SNAPSHOT_ANNOTATION};
 
@@ -347,50 +348,105 @@ fn yaml_options() -> serde_saphyr::Options {
 }
 
 fn load_yaml_document(file: &Arc<str>, doc: &YamlDocument<'_>, result: &mut LoadResult) {
-    let (mut objects, mut errors) = (Vec::new(), Vec::new());
-    let parsed =
-        serde_saphyr::with_deserializer_from_str_with_options(doc.text, yaml_options(), |de| {
-            object::ObjectsSeed {
-                sink: Sink {
-                    out: &mut objects,
-                    errors: &mut errors,
-                },
-                capture: Capture::Buffered,
-                item: ItemContext {
-                    path: "",
-                    default_kind: None,
-                    pending: None,
-                },
-            }
-            .deserialize(de)
-        });
-    match parsed {
-        Ok(()) => push_objects(
-            result,
-            objects,
-            errors,
-            Origin {
-                file: file.clone(),
-                document: doc.index,
-                line: doc.first_line,
-            },
-            None,
-        ),
+    let origin = Origin {
+        file: file.clone(),
+        document: doc.index,
+        line: doc.first_line,
+    };
+    match parse_yaml_objects(doc.text, "", None) {
+        Ok((objects, errors)) => push_objects(result, objects, errors, origin, None),
         Err(e) => {
-            let line = e
-                .location()
-                .map(|l| l.line() as usize)
-                .filter(|&l| l > 0)
-                .map(|l| doc.first_line + l - 1)
-                .unwrap_or(doc.first_line);
-            result.unreadable.push(Unreadable {
-                file: file.to_string(),
-                document: doc.index,
-                line,
-                reason: one_line_reason(&e.without_snippet().to_string()),
-            });
+            let error = yaml_unreadable(file, doc.index, doc.first_line, &e);
+            if !recover_list_items(file, doc, error.clone(), result) {
+                result.unreadable.push(error);
+            }
         }
     }
+}
+
+/// The objects of one YAML text (`path` names it inside its List, `default_kind` is the
+/// kind of a typed List's items), or the parser's error.
+fn parse_yaml_objects(
+    text: &str,
+    path: &str,
+    default_kind: Option<&str>,
+) -> Result<(Vec<ApiObject>, Vec<ItemError>), serde_saphyr::Error> {
+    let (mut objects, mut errors) = (Vec::new(), Vec::new());
+    serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
+        object::ObjectsSeed {
+            sink: Sink {
+                out: &mut objects,
+                errors: &mut errors,
+            },
+            capture: Capture::Buffered,
+            item: ItemContext {
+                path,
+                default_kind,
+                pending: None,
+            },
+        }
+        .deserialize(de)
+    })?;
+    Ok((objects, errors))
+}
+
+/// A YAML syntax error as an unreadable entry, at its line in the file.
+fn yaml_unreadable(
+    file: &Arc<str>,
+    document: usize,
+    first_line: usize,
+    e: &serde_saphyr::Error,
+) -> Unreadable {
+    let line = e
+        .location()
+        .map(|l| l.line() as usize)
+        .filter(|&l| l > 0)
+        .map(|l| first_line + l - 1)
+        .unwrap_or(first_line);
+    Unreadable {
+        file: file.to_string(),
+        document,
+        line,
+        reason: one_line_reason(&e.without_snippet().to_string()),
+    }
+}
+
+/// A List document the parser rejected, read item by item (`yaml_list`): the items that
+/// parse are kept, each broken one is unreadable under its own path and line. When every
+/// item parses, the error lies outside `items` and `error` is reported as well. False when
+/// the document is not a List in kubectl's layout (nothing was added).
+fn recover_list_items(
+    file: &Arc<str>,
+    doc: &YamlDocument<'_>,
+    error: Unreadable,
+    result: &mut LoadResult,
+) -> bool {
+    let Some(list) = yaml_list::split_list_items(doc.text) else {
+        return false;
+    };
+    let mut item_failed = false;
+    for item in &list.items {
+        let line = doc.first_line + item.line;
+        let path = items::child_path("", "items", item.index);
+        let origin = Origin {
+            file: file.clone(),
+            document: doc.index,
+            line,
+        };
+        match parse_yaml_objects(&item.text, &path, list.default_kind.as_deref()) {
+            Ok((objects, errors)) => push_objects(result, objects, errors, origin, None),
+            Err(e) => {
+                item_failed = true;
+                let mut unreadable = yaml_unreadable(file, doc.index, line, &e);
+                unreadable.reason = format!("{path}: {}", unreadable.reason);
+                result.unreadable.push(unreadable);
+            }
+        }
+    }
+    if !item_failed {
+        result.unreadable.push(error);
+    }
+    true
 }
 
 /// The parser's message without its position suffix and on one line.

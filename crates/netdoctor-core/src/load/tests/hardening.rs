@@ -165,3 +165,30 @@ fn secrets_keep_only_allow_listed_metadata() {
         assert!(json.contains("\"type\":\"Opaque\""), "{name}: {json}");
     }
 }
+
+/// A YAML syntax error inside one item of a List (kubectl's layout) loses that item only:
+/// the parser gives up on the whole document, so the items are cut and read one by one.
+#[test]
+fn yaml_list_with_a_syntax_error_in_one_item_keeps_the_others() {
+    let text = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: [broken\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: b\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+    let r = load_text("l.yaml", text);
+    assert_eq!(names(&r), vec!["a", "b"]);
+    let u = &r.unreadable;
+    assert_eq!(u.len(), 1, "{u:?}");
+    assert!(u[0].reason.starts_with("items[1]: "), "{u:?}");
+    assert!((7..=10).contains(&u[0].line), "{u:?}");
+    // Objects carry the line of their own entry.
+    let lines: Vec<usize> = r.objects.iter().map(|o| o.origin.line).collect();
+    assert_eq!(lines, vec![3, 10]);
+}
+
+/// A typed List gives its item kind to the recovered items; an error outside `items` is
+/// still reported while the items are kept.
+#[test]
+fn yaml_list_recovery_keeps_typed_kind_and_reports_errors_outside_items() {
+    let text = "apiVersion: v1\nitems:\n- metadata:\n    name: a\nkind: NamespaceList\nmetadata: {resourceVersion: [\n";
+    let r = load_text("l.yaml", text);
+    assert_eq!(names(&r), vec!["a"]);
+    assert_eq!(r.unreadable.len(), 1, "{:?}", r.unreadable);
+    assert!(!r.unreadable[0].reason.starts_with("items["));
+}
