@@ -55,7 +55,15 @@ pub struct Finding {
     pub evidence: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// Evidence lines past `MAX_EVIDENCE`, counted in the last line instead of listed.
+    #[serde(skip)]
+    evidence_omitted: usize,
 }
+
+/// Most evidence lines one finding lists: a hostile or huge input (a Corefile with
+/// thousands of errors, a Service over 10,000 pods) must not make one finding megabytes
+/// long. Past it, one last line counts what is not shown.
+pub const MAX_EVIDENCE: usize = 50;
 
 impl Finding {
     pub fn new(rule: &crate::rules::Rule, object: ObjectRef, message: impl Into<String>) -> Self {
@@ -67,6 +75,7 @@ impl Finding {
             message: message.into(),
             evidence: Vec::new(),
             fix: None,
+            evidence_omitted: 0,
         }
     }
 
@@ -75,8 +84,19 @@ impl Finding {
         self
     }
 
+    /// Adds a line of evidence; past `MAX_EVIDENCE` lines, only counts it.
     pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
-        self.evidence.push(line.into());
+        if self.evidence.len() < MAX_EVIDENCE {
+            self.evidence.push(line.into());
+            return self;
+        }
+        self.evidence_omitted += 1;
+        let summary = format!("… and {} more not shown", self.evidence_omitted);
+        if self.evidence_omitted == 1 {
+            self.evidence.push(summary);
+        } else if let Some(last) = self.evidence.last_mut() {
+            *last = summary;
+        }
         self
     }
 
@@ -117,5 +137,22 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod evidence_bound_tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_bounded_and_counts_what_is_left_out() {
+        let rule = crate::rules::find("DNS003").expect("DNS003");
+        let mut f = Finding::new(rule, ObjectRef::namespaced("Pod", "a", "b"), "m");
+        for i in 0..5_000 {
+            f = f.with_evidence(format!("problem {i}"));
+        }
+        assert_eq!(f.evidence.len(), MAX_EVIDENCE + 1);
+        assert_eq!(f.evidence[MAX_EVIDENCE - 1], "problem 49");
+        assert_eq!(f.evidence[MAX_EVIDENCE], "… and 4950 more not shown");
     }
 }
