@@ -91,3 +91,49 @@ pub fn netpol(data: &[u8]) {
     let pod = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","namespace":"n"},"spec":{"containers":[{"name":"c","ports":[{"containerPort":80,"name":"http"}]}]},"status":{"podIP":"10.0.0.1"}}"#;
     load(format!("{doc}\n{pod}").as_bytes());
 }
+
+/// `pod_dns`: a pod's DNS settings as kubelet turns them into its resolv.conf, then the
+/// resolver's search-list expansion and the model's answer for a name. Fields (one per
+/// line): `dnsPolicy, hostNetwork (true/false), nameservers (comma separated), searches
+/// (comma separated), options (name=value;…), the name to resolve`.
+pub fn pod_dns(data: &[u8]) {
+    use crate::sim::dns::{candidates, resolv_conf, resolve, ClusterDns, Libc, QType, Request};
+    let f = fields(data, 6);
+    let get = |i: usize| f.get(i).cloned().unwrap_or_default();
+    let list = |s: String| -> Vec<String> {
+        s.split(',')
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let options: Vec<serde_json::Value> = get(4)
+        .split(';')
+        .filter(|o| !o.is_empty())
+        .map(|o| match o.split_once('=') {
+            Some((name, value)) => serde_json::json!({"name": name, "value": value}),
+            None => serde_json::json!({"name": o}),
+        })
+        .collect();
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "n"},
+        "spec": {"dnsPolicy": get(0), "hostNetwork": get(1) == "true",
+            "dnsConfig": {"nameservers": list(get(2)), "searches": list(get(3)),
+                "options": options},
+            "containers": [{"name": "c", "image": "i"}]}});
+    let cluster = Cluster::build(
+        load_text("fuzz", &pod.to_string()),
+        &BuildOptions::default(),
+    );
+    let dns = ClusterDns::of(&cluster);
+    let name = get(5);
+    for pod in cluster.pods() {
+        let rc = resolv_conf(&cluster, &dns, pod);
+        let _ = rc.render();
+        for libc in [Libc::Glibc, Libc::Musl] {
+            for request in [Request::Addresses, Request::Type(QType::Srv)] {
+                let _ = candidates(&name, &rc, libc, request);
+                let _ = resolve(&cluster, &dns, pod, &name, request, libc);
+            }
+        }
+    }
+}

@@ -32,3 +32,8 @@ fn selector_corpus() {
 fn netpol_corpus() {
     run_corpus("netpol", netdoctor_core::fuzz::netpol);
 }
+
+#[test]
+fn pod_dns_corpus() {
+    run_corpus("pod_dns", netdoctor_core::fuzz::pod_dns);
+}
