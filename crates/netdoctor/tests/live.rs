@@ -450,3 +450,71 @@ fn endless_pagination_stops_at_max_pages() {
         .count();
     assert_eq!(pages, 30);
 }
+
+/// Issue 16 item 4, live: the reader lists the policy kinds of other projects (Cilium,
+/// Calico, Istio), so a verdict on a pod they select is unknown from a live cluster as
+/// from files; a Calico NetworkPolicy is never taken for the Kubernetes kind.
+#[test]
+fn foreign_policy_kinds_are_read_live_and_make_verdicts_unknown() {
+    let fixtures = repo().join("crates/netdoctor/tests/fixtures/foreign_policy");
+    let mut objects = Vec::new();
+    for name in [
+        "starwars.yaml",
+        "cilium-rule1.yaml",
+        "calico-same-name.yaml",
+    ] {
+        let text = std::fs::read_to_string(fixtures.join(name)).unwrap();
+        objects.extend(objects_from_text(&text).unwrap());
+    }
+    // The fixture's Cilium policy has no namespace (applied with `-n default`).
+    for o in &mut objects {
+        if o["kind"] == "CiliumNetworkPolicy" {
+            o["metadata"]["namespace"] = "default".into();
+        }
+    }
+    let fake = start("foreign", objects, |s| s);
+    let check = fake.run(&[
+        "policy",
+        "check",
+        "-A",
+        "--from",
+        "default/xwing",
+        "--to",
+        "default/service/deathstar",
+        "--port",
+        "80",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let v = json_out(&check);
+    assert_eq!(v["verdict"], "unknown", "{v}");
+    assert!(v["unknown_reasons"]
+        .to_string()
+        .contains("CiliumNetworkPolicy default/rule1"));
+    let requests: Vec<String> = fake
+        .server
+        .requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    for path in [
+        "/apis/cilium.io/v2/ciliumnetworkpolicies",
+        "/apis/crd.projectcalico.org/v1/networkpolicies",
+        "/apis/security.istio.io/v1/authorizationpolicies",
+    ] {
+        assert!(
+            requests.iter().any(|r| r == path),
+            "{path} not listed: {requests:?}"
+        );
+    }
+    // Calico's allow-web is a foreign policy (NP007), not a second Kubernetes one.
+    let doctor = fake.run(&["doctor", "-A", "-o", "json"]);
+    let v = json_out(&doctor);
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(findings.iter().any(|f| f["code"] == "NP007"
+        && f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("allow-web"))));
+    assert!(!findings.iter().any(|f| f["code"] == "INP002"), "{v}");
+}

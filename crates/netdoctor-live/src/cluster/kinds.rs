@@ -52,8 +52,31 @@ impl KindSpec {
         }
     }
 
+    /// The kind of the core API groups named `kind` (Calico's `NetworkPolicy` shares the
+    /// name of the Kubernetes one, which comes first).
     pub fn by_kind(kind: &str) -> Option<&'static KindSpec> {
         KINDS.iter().find(|k| k.kind == kind)
+    }
+
+    /// A kind Kubernetes itself serves (as opposed to a custom resource).
+    pub fn is_built_in(&self) -> bool {
+        matches!(
+            self.group,
+            "" | "apps" | "batch" | "discovery.k8s.io" | "networking.k8s.io"
+        )
+    }
+
+    /// How the kind is named to a user: `NetworkPolicy`, or with its group when another
+    /// kind read has the same name (`NetworkPolicy.crd.projectcalico.org`).
+    pub fn display_name(&self) -> String {
+        let shared = KINDS
+            .iter()
+            .any(|k| k.kind == self.kind && k.group != self.group);
+        if shared && !self.group.is_empty() && self.group != "networking.k8s.io" {
+            format!("{}.{}", self.kind, self.group)
+        } else {
+            self.kind.to_string()
+        }
     }
 }
 
@@ -183,7 +206,55 @@ pub const KINDS: &[KindSpec] = &[
         true,
         Full,
     ),
+    // Policy kinds of other projects: netdoctor does not evaluate their rules, but a verdict
+    // on a pod they select is unknown, never a confident answer (NP007, docs/interface.md).
+    // Custom resources: a cluster without the CRD answers 404 and is skipped silently.
+    spec(
+        "CiliumNetworkPolicy",
+        "cilium.io",
+        &["v2"],
+        "ciliumnetworkpolicies",
+        true,
+        Full,
+    ),
+    spec(
+        "CiliumClusterwideNetworkPolicy",
+        "cilium.io",
+        &["v2"],
+        "ciliumclusterwidenetworkpolicies",
+        false,
+        Full,
+    ),
+    // Calico: the CRDs every install has. The Calico API server's `projectcalico.org/v3`
+    // serves the same objects again; reading one group keeps each policy once.
+    spec(
+        "NetworkPolicy",
+        CALICO,
+        &["v1"],
+        "networkpolicies",
+        true,
+        Full,
+    ),
+    spec(
+        "GlobalNetworkPolicy",
+        CALICO,
+        &["v1"],
+        "globalnetworkpolicies",
+        false,
+        Full,
+    ),
+    spec(
+        "AuthorizationPolicy",
+        "security.istio.io",
+        &["v1", "v1beta1"],
+        "authorizationpolicies",
+        true,
+        Full,
+    ),
 ];
+
+/// The group of Calico's custom resources.
+const CALICO: &str = "crd.projectcalico.org";
 
 /// The verbs a live read uses: `list` only (every kind is read as a list, never by name).
 pub const VERBS: &[&str] = &["list"];
@@ -246,7 +317,7 @@ mod tests {
     fn kinds_are_unique_and_readable_by_the_loader() {
         let mut seen = std::collections::HashSet::new();
         for k in KINDS {
-            assert!(seen.insert(k.kind), "{} twice", k.kind);
+            assert!(seen.insert((k.group, k.kind)), "{} twice", k.kind);
             assert!(!k.versions.is_empty());
         }
         // Every kind the loader models is listed (Gateway API kinds come on top).
@@ -263,10 +334,14 @@ mod tests {
             "Secret",
             "ConfigMap",
         ] {
-            assert!(seen.contains(kind), "{kind} not read");
+            assert!(seen.iter().any(|(_, k)| *k == kind), "{kind} not read");
         }
         for w in netdoctor_core::load::WorkloadKind::ALL {
-            assert!(seen.contains(w.as_str()), "{} not read", w.as_str());
+            assert!(
+                seen.iter().any(|(_, k)| *k == w.as_str()),
+                "{} not read",
+                w.as_str()
+            );
         }
     }
 

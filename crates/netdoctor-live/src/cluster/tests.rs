@@ -183,6 +183,8 @@ async fn forbidden_kind_is_recorded_and_missing_kind_is_silent() {
     )
     .await;
     let live = read_all(&s, ReadScope::All, 5000).await.unwrap();
+    // Calico's networkpolicies (same resource name, no CRD installed here) are not served:
+    // silent, and never taken for the Kubernetes kind.
     assert_eq!(live.unreadable_kinds, vec!["NetworkPolicy".to_string()]);
     assert_eq!(live.problems.len(), 1);
     assert!(live.problems[0].forbidden);
@@ -373,7 +375,14 @@ async fn namespace_scope_reads_the_namespace_dns_and_ingress_controllers() {
             // Only cluster-scoped kinds, and the pod lookups by label (metadata only).
             let ok = matches!(
                 r.path.rsplit('/').next(),
-                Some("namespaces" | "nodes" | "ingressclasses" | "gatewayclasses")
+                Some(
+                    "namespaces"
+                        | "nodes"
+                        | "ingressclasses"
+                        | "gatewayclasses"
+                        | "ciliumclusterwidenetworkpolicies"
+                        | "globalnetworkpolicies"
+                )
             ) || (r.path == "/api/v1/pods"
                 && r.param("labelSelector").is_some()
                 && r.is_metadata_only());

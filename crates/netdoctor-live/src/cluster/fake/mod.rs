@@ -120,7 +120,15 @@ impl FakeApiServer {
         let mut by_kind: HashMap<String, Vec<Value>> = HashMap::new();
         for o in flatten(objects, None) {
             if let Some(kind) = o["kind"].as_str() {
-                by_kind.entry(kind.to_string()).or_default().push(o);
+                // Keyed by group too: Calico's NetworkPolicy is not the Kubernetes one.
+                let group = o["apiVersion"]
+                    .as_str()
+                    .and_then(|v| v.rsplit_once('/'))
+                    .map_or("", |(group, _)| group);
+                by_kind
+                    .entry(format!("{group}/{kind}"))
+                    .or_default()
+                    .push(o);
             }
         }
         FakeApiServer {
@@ -547,9 +555,9 @@ async fn respond(state: &State, req: &Request) -> (u16, Vec<u8>) {
     else {
         return not_found();
     };
-    let objects = server.by_kind.get(spec.kind);
+    let objects = server.by_kind.get(&format!("{}/{}", spec.group, spec.kind));
     // A custom resource with no objects stands for a CRD that is not installed.
-    let is_crd = spec.group.ends_with(".x-k8s.io") || spec.group == "gateway.networking.k8s.io";
+    let is_crd = !spec.is_built_in();
     if server.not_served.contains(&resource) || (is_crd && objects.is_none()) {
         return not_found();
     }

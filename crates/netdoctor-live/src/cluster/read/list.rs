@@ -224,7 +224,12 @@ pub(super) async fn run_job(
                 let (loaded, next) = if job.metadata_only {
                     metadata_page(job, version, &path, page, body, &tls)?
                 } else {
-                    full_page(&path, page, body)?
+                    full_page(
+                        &path,
+                        page,
+                        body,
+                        (!job.spec.is_built_in()).then(|| job.spec.api_version(version)),
+                    )?
                 };
                 progress
                     .objects

@@ -231,8 +231,8 @@ async fn read_inner(
             }
             Outcome::Namespaces(_) => read_ok += 1,
             Outcome::NotServed => {
-                if !live.not_served.contains(&job.spec.kind.to_string()) {
-                    live.not_served.push(job.spec.kind.to_string());
+                if !live.not_served.contains(&job.spec.display_name()) {
+                    live.not_served.push(job.spec.display_name());
                 }
             }
             Outcome::Unauthorized(reason) => {

@@ -119,12 +119,18 @@ pub(super) fn full_page(
     path: &str,
     page: usize,
     body: &[u8],
+    custom_resource_version: Option<String>,
 ) -> Result<(LoadResult, Option<String>), PageError> {
     let text = text(body)?;
     let shape: ListShape = serde_json::from_str(text).map_err(not_a_list)?;
     let next = next_token(shape.metadata)?;
     items(shape.items)?;
-    let mut loaded = load::load_text(path, text);
+    // The API server writes `apiVersion`/`kind` on custom resources' items, but a server
+    // that does not (an aggregated API, a proxy) must not turn Calico's `NetworkPolicy` into
+    // the Kubernetes one: items of a custom resource without their own `apiVersion` take the
+    // version asked for. Built-in kinds are recognised by their kind alone.
+    let stamped = custom_resource_version.and_then(|v| stamp_api_version(text, &v));
+    let mut loaded = load::load_text(path, stamped.as_deref().unwrap_or(text));
     for o in &mut loaded.objects {
         o.origin.document = page;
     }
@@ -132,6 +138,21 @@ pub(super) fn full_page(
         u.document = page;
     }
     Ok((loaded, next))
+}
+
+/// The page with `api_version` on the list and on every item lacking one; `None` when the
+/// page is not a JSON object with an `items` array (the loader then reports it as it is).
+fn stamp_api_version(text: &str, api_version: &str) -> Option<String> {
+    let mut page: serde_json::Value = serde_json::from_str(text).ok()?;
+    let object = page.as_object_mut()?;
+    object.insert("apiVersion".into(), api_version.into());
+    for item in object.get_mut("items")?.as_array_mut()? {
+        if let Some(item) = item.as_object_mut() {
+            item.entry("apiVersion")
+                .or_insert_with(|| api_version.into());
+        }
+    }
+    Some(page.to_string())
 }
 
 /// One item reduced to its metadata (and `type: kubernetes.io/tls` for a TLS Secret an
@@ -199,7 +220,16 @@ pub fn fuzz_list_page(body: &[u8]) {
     if let Ok((_, next)) = metadata_names(body) {
         check_next(&next);
     }
-    if let Ok((_, next)) = full_page("/api/v1/pods", 2, body) {
+    if let Ok((_, next)) = full_page("/api/v1/pods", 2, body, None) {
+        check_next(&next);
+    }
+    let calico = Some("crd.projectcalico.org/v1".to_string());
+    if let Ok((_, next)) = full_page(
+        "/apis/crd.projectcalico.org/v1/networkpolicies",
+        2,
+        body,
+        calico,
+    ) {
         check_next(&next);
     }
     for kind in ["Secret", "ConfigMap"] {

@@ -20,8 +20,8 @@ pub(super) struct Job {
 impl Job {
     pub(super) fn what(&self) -> String {
         match (&self.namespace, self.primary) {
-            (Some(ns), false) => format!("{} -n {ns}", self.spec.kind),
-            _ => self.spec.kind.to_string(),
+            (Some(ns), false) => format!("{} -n {ns}", self.spec.display_name()),
+            _ => self.spec.display_name(),
         }
     }
 }

@@ -144,12 +144,17 @@ fn one_malformed_item_does_not_drop_a_metadata_page() {
 #[test]
 fn pages_that_are_not_lists_are_errors_with_their_position() {
     use super::page::{full_page, PageError, MAX_CONTINUE_TOKEN};
-    let err = |body: &[u8]| full_page("/api/v1/pods", 1, body).unwrap_err().to_string();
+    let err = |body: &[u8]| {
+        full_page("/api/v1/pods", 1, body, None)
+            .unwrap_err()
+            .to_string()
+    };
     assert_eq!(
         full_page(
             "/api/v1/pods",
             1,
-            b"{\"items\":[],\"metadata\":{\"continue\":\"\xff\"}}"
+            b"{\"items\":[],\"metadata\":{\"continue\":\"\xff\"}}",
+            None
         )
         .unwrap_err(),
         PageError::NotUtf8 { offset: 36 }
@@ -168,9 +173,32 @@ fn pages_that_are_not_lists_are_errors_with_their_position() {
         "/api/v1/pods",
         1,
         b"{\"items\":null,\"metadata\":{\"continue\":\"\"}}",
+        None,
     )
     .unwrap();
     assert!(loaded.objects.is_empty() && next.is_none());
+}
+
+/// Items of a custom resource without their own `apiVersion` take the version read: a
+/// Calico `NetworkPolicy` is never taken for the Kubernetes one.
+#[test]
+fn custom_resource_items_take_the_version_read() {
+    use super::page::full_page;
+    let body = br#"{"kind":"NetworkPolicyList","items":[{"metadata":{"name":"p","namespace":"a"},"spec":{"selector":"all()"}}],"metadata":{}}"#;
+    let calico = Some("crd.projectcalico.org/v1".to_string());
+    let (loaded, _) = full_page(
+        "/apis/crd.projectcalico.org/v1/networkpolicies",
+        1,
+        body,
+        calico,
+    )
+    .expect("page");
+    assert!(matches!(
+        loaded.objects.as_slice(),
+        [o] if matches!(o.object, netdoctor_core::load::ApiObject::ForeignPolicy(_))
+    ));
+    let cluster = netdoctor_core::model::Cluster::build(loaded, &Default::default());
+    assert_eq!(cluster.foreign_policies().len(), 1);
 }
 
 /// The CI smoke run of the `live_list_page` fuzz target: its entry over the committed corpus.
