@@ -307,3 +307,113 @@ fn calico_and_kubernetes_policies_may_share_a_name() {
         "NP007 names the Calico policy: {findings:?}"
     );
 }
+
+/// Issue 16 item 4, from outside: a routed request whose backend pods a policy kind
+/// netdoctor does not model governs is unknown in `ingress route` and `trace` alike —
+/// neither "served" nor a failure, never exit 0. The healthy example alone is served.
+#[test]
+fn routed_requests_to_pods_under_a_foreign_policy_are_unknown() {
+    let healthy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/healthy-cluster/cluster.yaml")
+        .to_string_lossy()
+        .into_owned();
+    let url = "https://app.example.com/api";
+    let (code, v) = json(&["ingress", "route", url, "-f", &healthy], &[]);
+    assert_eq!((code, v["symptom"].as_str()), (0, Some("ok")), "{v}");
+
+    let (code, v) = json(
+        &["ingress", "route", url, "-f", &healthy],
+        &["cilium-api-l7.yaml"],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["symptom"], "unknown", "{v}");
+    assert!(v["unknown_reasons"]
+        .to_string()
+        .contains("CiliumNetworkPolicy production/api-l7"));
+
+    let (code, v) = json(
+        &[
+            "trace",
+            "--from",
+            "203.0.113.7",
+            "--to",
+            url,
+            "-f",
+            &healthy,
+        ],
+        &["cilium-api-l7.yaml"],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["verdict"], "unknown", "{v}");
+    assert_eq!(v["reachable"], false);
+    assert!(v["unknown_reasons"]
+        .to_string()
+        .contains("CiliumNetworkPolicy production/api-l7"));
+}
+
+fn finding_of(v: &Value, code: &str) -> Option<Value> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == code)
+        .cloned()
+}
+
+/// NP001 and NP005 state a NetworkPolicy denial as an error only where nothing else can
+/// admit the flow: with a Cilium policy on the same pods they are warnings that name it.
+#[test]
+fn np001_and_np005_are_not_stated_as_fact_under_a_foreign_policy() {
+    let (_, v) = json(&["doctor"], &["deny-egress-app.yaml"]);
+    let f = finding_of(&v, "NP001").expect("NP001 without Cilium");
+    assert_eq!(f["severity"], "error", "{f}");
+    let (_, v) = json(
+        &["doctor"],
+        &["deny-egress-app.yaml", "cilium-dns-egress.yaml"],
+    );
+    let f = finding_of(&v, "NP001").expect("NP001 with Cilium");
+    assert_eq!(f["severity"], "warning", "{f}");
+    assert!(f["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("unless CiliumNetworkPolicy app/allow-dns admits it")));
+
+    let healthy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/healthy-cluster/cluster.yaml")
+        .to_string_lossy()
+        .into_owned();
+    let (_, v) = json(
+        &["doctor", "-f", &healthy],
+        &["deny-egress-ingress-nginx.yaml"],
+    );
+    let f = finding_of(&v, "NP005").expect("NP005 without Cilium");
+    assert_eq!(f["severity"], "error", "{f}");
+    // A Cilium policy on the backend's ingress cannot undo the controller's egress denial.
+    let (_, v) = json(
+        &["doctor", "-f", &healthy],
+        &["deny-egress-ingress-nginx.yaml", "cilium-api-l7.yaml"],
+    );
+    let f = finding_of(&v, "NP005").expect("NP005 with Cilium on the other side");
+    assert_eq!(f["severity"], "error", "{f}");
+    // One on the controller's egress can.
+    let (_, v) = json(
+        &["doctor", "-f", &healthy],
+        &[
+            "deny-egress-ingress-nginx.yaml",
+            "cilium-controller-egress.yaml",
+        ],
+    );
+    let np005: Vec<Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "NP005")
+        .cloned()
+        .collect();
+    assert!(!np005.is_empty(), "{v}");
+    for f in np005 {
+        assert_eq!(f["severity"], "warning", "{f}");
+        assert!(f["message"]
+            .to_string()
+            .contains("unless CiliumNetworkPolicy ingress-nginx/controller-egress admits it"));
+    }
+}

@@ -177,6 +177,10 @@ pub struct Route {
     /// and outcome (empty for Ingress).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub backends: Vec<WeightedBackend>,
+    /// Why the outcome cannot be known (symptom `unknown`): a policy kind netdoctor does
+    /// not model governs the path (docs/interface.md, unknown verdicts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_reasons: Vec<String>,
 }
 
 impl Route {

@@ -138,7 +138,9 @@ fn nodelocal_address(c: &Cluster) -> IpAddr {
 }
 
 /// Workloads affected, and what is blocked for them.
-type Blocked = (Vec<String>, Vec<String>);
+/// (workloads, what is dropped, policy kinds netdoctor does not model that govern their
+/// egress and could admit DNS).
+type Blocked = (Vec<String>, Vec<String>, Vec<String>);
 
 fn check(c: &Cluster, out: &mut Vec<Finding>) {
     if !c.policies.iter().any(|p| p.isolates_egress) {
@@ -231,62 +233,88 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
                 entry.1.push(b);
             }
         }
-    }
-    for ((ns, pols), (mut workloads, blocked)) in groups {
-        workloads.sort();
-        let Some(&first) = pols.first() else { continue };
-        let policy = &c.policies[first];
-        let names: Vec<String> = pols
-            .iter()
-            .map(|&i| format!("{}/{}", c.policies[i].namespace, c.policies[i].name))
-            .collect();
-        let selector_txt = dns
-            .selector
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let joined = blocked.join(" and ");
-        let verb = if joined.contains(" and ") {
-            "are dropped"
-        } else {
-            "is dropped"
-        };
-        let message = format!(
-            "egress of {} workload{} in {ns} ({}) is isolated by {} and no egress rule allows DNS (cluster DNS pods: kube-system, {selector_txt}): {} {verb}, so every name lookup times out",
-            workloads.len(),
-            if workloads.len() == 1 { "" } else { "s" },
-            short_list(&workloads, 5),
-            names.join(", "),
-            joined,
-        );
-        let yaml = fix_yaml(
-            c,
-            &ns,
-            if pols.len() == 1 { Some(first) } else { None },
-            &dns,
-        );
-        let mut f = Finding::new(
-            &RULE,
-            ObjectRef::namespaced("NetworkPolicy", &ns, &policy.name),
-            message,
-        )
-        .with_fix(
-            Fix::new(format!(
-                "Allow DNS egress from {ns}: apply this policy next to {}",
-                names.join(", ")
-            ))
-            .command(format!("kubectl apply -n {ns} -f allow-dns-egress.yaml"))
-            .yaml(yaml),
-        );
-        for w in workloads.iter().take(20) {
-            f = f.with_evidence(format!("{w}: egress isolated, DNS blocked"));
+        for i in engine.foreign_of(Endpoint::Pod(rep), Direction::Egress) {
+            let other = &c.foreign_policies[i];
+            if other.can_allow && !entry.2.contains(&other.display()) {
+                entry.2.push(other.display());
+            }
         }
-        if let Some(a) = &dns.assumed {
-            f = f.with_evidence(format!("assumed: {a}"));
-        }
-        out.push(f);
     }
+    for ((ns, pols), blocked) in groups {
+        push_finding(c, &dns, &ns, &pols, blocked, out);
+    }
+}
+
+/// The NP001 finding of one namespace's workloads isolated by the same policies.
+fn push_finding(
+    c: &Cluster,
+    dns: &DnsTargets,
+    ns: &str,
+    pols: &[usize],
+    (mut workloads, blocked, not_modelled): Blocked,
+    out: &mut Vec<Finding>,
+) {
+    workloads.sort();
+    let Some(&first) = pols.first() else {
+        return;
+    };
+    let policy = &c.policies[first];
+    let names: Vec<String> = pols
+        .iter()
+        .map(|&i| format!("{}/{}", c.policies[i].namespace, c.policies[i].name))
+        .collect();
+    let selector_txt = dns
+        .selector
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let joined = blocked.join(" and ");
+    let verb = if joined.contains(" and ") {
+        "are dropped"
+    } else {
+        "is dropped"
+    };
+    let message = format!(
+        "egress of {} workload{} in {ns} ({}) is isolated by {} and no egress rule allows DNS (cluster DNS pods: kube-system, {selector_txt}): {} {verb}, so every name lookup times out",
+        workloads.len(),
+        if workloads.len() == 1 { "" } else { "s" },
+        short_list(&workloads, 5),
+        names.join(", "),
+        joined,
+    );
+    let yaml = fix_yaml(c, ns, if pols.len() == 1 { Some(first) } else { None }, dns);
+    let mut f = Finding::new(
+        &RULE,
+        ObjectRef::namespaced("NetworkPolicy", ns, &policy.name),
+        message,
+    )
+    .with_fix(
+        Fix::new(format!(
+            "Allow DNS egress from {ns}: apply this policy next to {}",
+            names.join(", ")
+        ))
+        .command(format!("kubectl apply -n {ns} -f allow-dns-egress.yaml"))
+        .yaml(yaml),
+    );
+    for w in workloads.iter().take(20) {
+        f = f.with_evidence(format!("{w}: egress isolated, DNS blocked"));
+    }
+    if let Some(a) = &dns.assumed {
+        f = f.with_evidence(format!("assumed: {a}"));
+    }
+    if !not_modelled.is_empty() {
+        // Cilium or Calico egress rules may admit DNS where NetworkPolicy does not.
+        f.message = f.message.replace(
+            ", so every name lookup times out",
+            &format!(
+                ", so every name lookup times out unless {} admits it (netdoctor does not model that kind)",
+                not_modelled.join(", ")
+            ),
+        );
+        f = f.with_severity(Severity::Warning);
+    }
+    out.push(f);
 }
 
 fn fix_yaml(c: &Cluster, ns: &str, policy: Option<usize>, dns: &DnsTargets) -> String {

@@ -274,5 +274,26 @@ fn finding(
     for line in failing.take(10) {
         f = f.with_evidence(line.clone());
     }
+    if blocked.iter().all(|(_, _, v)| !v.verdict.is_known()) {
+        f = unless_not_modelled(f, &verdict);
+    }
     f
+}
+
+/// NetworkPolicy denies, but a policy kind netdoctor does not model governs the path and
+/// may admit it (Cilium, Calico): a warning that says so, not an error stated as fact.
+fn unless_not_modelled(mut f: Finding, verdict: &Verdict) -> Finding {
+    let mut others: Vec<&str> = [&verdict.ingress, &verdict.egress]
+        .into_iter()
+        .flat_map(|side| side.not_modelled.iter().map(String::as_str))
+        .collect();
+    others.dedup();
+    f.message = f.message.replace(
+        "; requests get 504 Gateway Timeout",
+        &format!(
+            "; unless {} admits it (netdoctor does not model that kind), requests get 504 Gateway Timeout",
+            others.join(", ")
+        ),
+    );
+    f.with_severity(Severity::Warning)
 }

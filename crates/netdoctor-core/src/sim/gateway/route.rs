@@ -101,6 +101,7 @@ impl GwRouteResult {
             controller: self.controller.clone(),
             notes: self.notes.clone(),
             backends: self.backends.clone(),
+            unknown_reasons: Vec::new(),
         }
     }
 }

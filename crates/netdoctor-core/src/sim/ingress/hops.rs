@@ -10,6 +10,7 @@ use super::nginx::{Server, ServerKey};
 use crate::model::ServiceType;
 use crate::model::{Cluster, Ingress, IngressBackend, PortRef, Protocol, Service, ServicePort};
 use crate::sim::http::HttpRequest;
+use crate::sim::netpol::{Endpoint, Engine, FlowVerdict, Verdict};
 use crate::sim::path::{Hop, HopStatus, Route, RouteBackend, Symptom};
 
 /// The certificate the server presents for https (or the redirect plain http gets).
@@ -305,9 +306,10 @@ fn endpoint_hops(
 
 /// NetworkPolicy between the controller's pods and the backend's ready pods: when no
 /// controller pod may open a connection to any ready backend pod, the controller's connect
-/// times out and the client gets 504.
+/// times out and the client gets 504. A backend pod no controller replica is known to reach
+/// while a policy kind netdoctor does not model governs the path is unknown; when no pod is
+/// known reachable, the whole answer is unknown (never "served").
 fn policy_hops(cluster: &Cluster, controller_pods: &[usize], state: &BackendState, r: &mut Route) {
-    use crate::sim::netpol::{Endpoint, Engine};
     if state.ready_pods.is_empty() {
         return;
     }
@@ -319,7 +321,7 @@ fn policy_hops(cluster: &Cluster, controller_pods: &[usize], state: &BackendStat
         ));
         return;
     };
-    if cluster.policies.is_empty() {
+    if cluster.policies.is_empty() && cluster.foreign_policies.is_empty() {
         r.hops.push(Hop::new(
             "ingress-policy",
             HopStatus::Pass,
@@ -327,47 +329,127 @@ fn policy_hops(cluster: &Cluster, controller_pods: &[usize], state: &BackendStat
         ));
         return;
     }
-    let engine = Engine::new(cluster);
-    let mut allowed = 0;
-    let mut first_block = None;
-    for &(pod, port) in &state.ready_pods {
-        // Any controller replica that gets through is enough for this backend pod.
-        let mut verdicts = controller_pods
-            .iter()
-            .map(|&c| engine.check(Endpoint::Pod(c), Endpoint::Pod(pod), port, Protocol::Tcp));
-        match verdicts.find(|v| v.allowed) {
-            Some(_) => allowed += 1,
-            None => {
-                if first_block.is_none() {
-                    first_block = Some((
-                        pod,
-                        port,
-                        engine.check(
-                            Endpoint::Pod(first_ctl),
-                            Endpoint::Pod(pod),
-                            port,
-                            Protocol::Tcp,
-                        ),
-                    ));
-                }
-            }
-        }
-    }
+    let reach = controller_reach(cluster, controller_pods, state);
     let ctl = &cluster.pods[first_ctl];
-    let Some((pod, port, v)) = first_block else {
+    let total = state.ready_pods.len();
+    if let Some((pod, port, v)) = &reach.first_block {
+        let (step, why) = block_reason(cluster, first_ctl, *pod, *port, v);
+        if reach.allowed == 0 && reach.unknown_reasons.is_empty() {
+            r.hops.push(Hop::new(
+                step,
+                HopStatus::Fail,
+                format!("{why}; no ready backend pod is reachable, the controller's connection times out: 504 Gateway Timeout"),
+            ));
+            r.symptom = Symptom::Http504;
+            return;
+        }
+        r.hops.push(Hop::new(
+            step,
+            HopStatus::Warn,
+            format!("{} of {total} ready backend pod(s) unreachable: {why}; requests balanced to them time out (504)", reach.blocked),
+        ));
+    }
+    if !reach.unknown_reasons.is_empty() {
+        let more = match reach.unknown_reasons.len() {
+            0 | 1 => String::new(),
+            n => format!(" (and {} more reasons)", n - 1),
+        };
+        let detail = format!(
+            "{} of {total} ready backend pod(s): {}{more}",
+            reach.unknown, reach.unknown_reasons[0]
+        );
+        if reach.allowed == 0 {
+            r.hops.push(Hop::new(
+                "ingress-policy",
+                HopStatus::Warn,
+                format!("{detail}: whether the controller reaches them is unknown"),
+            ));
+            r.symptom = Symptom::Unknown;
+            r.unknown_reasons = reach.unknown_reasons;
+        } else {
+            r.hops.push(Hop::new(
+                "ingress-policy",
+                HopStatus::Warn,
+                format!("{detail}: requests balanced to them may time out (504)"),
+            ));
+        }
+        return;
+    }
+    if reach.first_block.is_none() {
         r.hops.push(Hop::new(
             "ingress-policy",
             HopStatus::Pass,
             format!(
-                "NetworkPolicy lets the controller ({}/{}) reach the {allowed} ready backend pod(s)",
-                ctl.namespace, ctl.name
+                "NetworkPolicy lets the controller ({}/{}) reach the {} ready backend pod(s)",
+                ctl.namespace, ctl.name, reach.allowed
             ),
         ));
-        return;
+    }
+}
+
+/// What the controller's replicas may reach of the ready backend pods.
+struct ControllerReach {
+    /// Backend pods some replica is known to reach.
+    allowed: usize,
+    /// Backend pods no replica reaches for sure, some maybe (a policy not modelled).
+    unknown: usize,
+    unknown_reasons: Vec<String>,
+    /// Backend pods every replica is denied.
+    blocked: usize,
+    /// The first denied pod, its port and the first replica's verdict.
+    first_block: Option<(usize, u16, Verdict)>,
+}
+
+fn controller_reach(
+    cluster: &Cluster,
+    controller_pods: &[usize],
+    state: &BackendState,
+) -> ControllerReach {
+    let engine = Engine::new(cluster);
+    let mut reach = ControllerReach {
+        allowed: 0,
+        unknown: 0,
+        unknown_reasons: Vec::new(),
+        blocked: 0,
+        first_block: None,
     };
-    let backend = &cluster.pods[pod];
-    let blocked = state.ready_pods.len() - allowed;
-    let (step, why) = if !v.egress.allowed {
+    for &(pod, port) in &state.ready_pods {
+        let verdicts: Vec<Verdict> = controller_pods
+            .iter()
+            .map(|&c| engine.check(Endpoint::Pod(c), Endpoint::Pod(pod), port, Protocol::Tcp))
+            .collect();
+        // Any controller replica that gets through is enough for this backend pod.
+        if verdicts.iter().any(|v| v.verdict == FlowVerdict::Allowed) {
+            reach.allowed += 1;
+        } else if let Some(v) = verdicts.iter().find(|v| !v.verdict.is_known()) {
+            reach.unknown += 1;
+            for reason in &v.unknown_reasons {
+                if !reach.unknown_reasons.contains(reason) {
+                    reach.unknown_reasons.push(reason.clone());
+                }
+            }
+        } else {
+            reach.blocked += 1;
+            if reach.first_block.is_none() {
+                if let Some(v) = verdicts.into_iter().next() {
+                    reach.first_block = Some((pod, port, v));
+                }
+            }
+        }
+    }
+    reach
+}
+
+/// The hop step and the sentence of a denied controller → backend connection.
+fn block_reason(
+    cluster: &Cluster,
+    ctl: usize,
+    pod: usize,
+    port: u16,
+    v: &Verdict,
+) -> (&'static str, String) {
+    let (ctl, backend) = (&cluster.pods[ctl], &cluster.pods[pod]);
+    if !v.egress.allowed {
         (
             "egress-policy",
             format!(
@@ -391,20 +473,6 @@ fn policy_hops(cluster: &Cluster, controller_pods: &[usize], state: &BackendStat
                 ctl.name
             ),
         )
-    };
-    if allowed == 0 {
-        r.hops.push(Hop::new(
-            step,
-            HopStatus::Fail,
-            format!("{why}; no ready backend pod is reachable, the controller's connection times out: 504 Gateway Timeout"),
-        ));
-        r.symptom = Symptom::Http504;
-    } else {
-        r.hops.push(Hop::new(
-            step,
-            HopStatus::Warn,
-            format!("{blocked} of {} ready backend pod(s) unreachable: {why}; requests balanced to them time out (504)", state.ready_pods.len()),
-        ));
     }
 }
 

@@ -54,6 +54,7 @@ pub fn route(cluster: &Cluster, req: &HttpRequest, opts: &RouteOptions) -> Route
         controller: None,
         notes: Vec::new(),
         backends: Vec::new(),
+        unknown_reasons: Vec::new(),
     };
     let all: Vec<Resolved> = cluster
         .ingresses

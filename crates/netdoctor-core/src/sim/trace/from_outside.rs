@@ -87,6 +87,11 @@ pub(super) fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> T
             b.want_findings(&[("Gateway", ns, name)], &["GW009"]);
         }
     }
+    if route.symptom == Symptom::Unknown {
+        // A policy kind netdoctor does not model decides whether the controller reaches
+        // the backend pods.
+        return b.unknown(route.unknown_reasons.clone());
+    }
     if !served {
         let policy_hop = route
             .failing_hop()
