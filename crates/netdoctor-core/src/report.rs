@@ -112,6 +112,10 @@ pub struct Graph {
     pub groups: Vec<GraphGroup>,
     pub nodes: Vec<GraphNode>,
     pub edges: Vec<GraphEdge>,
+    /// Workloads a policy kind netdoctor does not model governs (one sentence each): their
+    /// flows are marked `(unknown)` (docs/interface.md, unknown verdicts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -357,19 +361,26 @@ pub fn graph(
 ) -> Graph {
     let mut drafts = Drafts::default();
     add_workloads(engine, namespaces, &mut drafts);
+    let unknown = crate::sim::netpol::MapUnknown::new(engine);
     let edges = connections
         .iter()
         .map(|c| GraphEdge {
             src: drafts.add(&c.src),
             dst: drafts.add(&c.dst),
-            conn: c.conn.to_string(),
+            conn: if unknown.reasons(&c.src, &c.dst).is_empty() {
+                c.conn.to_string()
+            } else {
+                format!("{} (unknown)", c.conn)
+            },
         })
         .collect();
     let node_findings = findings
         .map(|sec| findings_by_node(engine.cluster, sec))
         .unwrap_or_default();
     let ordered = ordered_groups(&drafts.nodes);
-    layout(&drafts.nodes, ordered, edges, &node_findings)
+    let mut graph = layout(&drafts.nodes, ordered, edges, &node_findings);
+    graph.unknown = unknown.summary();
+    graph
 }
 
 /// Graph nodes being collected, each once by name.
@@ -576,6 +587,7 @@ fn layout(
         groups,
         nodes,
         edges,
+        unknown: Vec::new(),
     }
 }
 

@@ -417,3 +417,24 @@ fn np001_and_np005_are_not_stated_as_fact_under_a_foreign_policy() {
             .contains("unless CiliumNetworkPolicy ingress-nginx/controller-egress admits it"));
     }
 }
+
+/// `policy map -o html` marks the flows of governed workloads unknown, says why, and does
+/// not exit 0 (as the other formats).
+#[test]
+fn policy_map_html_marks_unknown_flows() {
+    let (code, html) = run(
+        &["policy", "map", "-o", "html"],
+        &["starwars.yaml", "cilium-rule1.yaml"],
+    );
+    assert_eq!(code, 1);
+    assert!(html.contains("class=\"unknown-note\""), "no note");
+    assert!(html.contains("governed by CiliumNetworkPolicy default/rule1"));
+    assert!(
+        html.contains("deathstar-1[Pod]</td><td>TCP 80 (unknown)")
+            || html.contains("(unknown)</td>")
+    );
+    let (code, html) = run(&["policy", "map", "-o", "html"], &["starwars.yaml"]);
+    assert_eq!(code, 0);
+    assert!(!html.contains("class=\"unknown-note\""));
+    assert!(!html.contains("(unknown)"));
+}

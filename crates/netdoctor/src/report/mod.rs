@@ -404,6 +404,14 @@ fn graph_html(s: &mut String, g: &Graph) {
          <button id=\"zoom-out\" title=\"Zoom out\">−</button><button id=\"zoom-fit\">Fit</button><button id=\"zoom-in\" title=\"Zoom in\">+</button>\
          <span id=\"status\"></span></div>\n",
     );
+    if !g.unknown.is_empty() {
+        // Flows of these workloads may differ from the ones drawn (docs/interface.md).
+        s.push_str("<div class=\"unknown-note\"><p><b>Unknown:</b> policy kinds netdoctor does not model govern these workloads; their flows are marked (unknown): other flows may exist there and the ones shown may be blocked.</p><ul>");
+        for line in &g.unknown {
+            let _ = write!(s, "<li>{}</li>", esc(line));
+        }
+        s.push_str("</ul></div>\n");
+    }
     if g.edges.len() > EDGE_LIMIT {
         let _ = writeln!(
             s,
