@@ -116,6 +116,14 @@ impl InputArgs {
                 },
             },
         );
+        // What the model assumed beyond the input (derived StatefulSet pods capped,
+        // placeholder ClusterIPs), once per run; stdout stays the command's answer.
+        for note in cluster.assumptions() {
+            eprintln!(
+                "note: {}",
+                netdoctor_core::text::escape::terminal_safe(note)
+            );
+        }
         Ok(Input {
             cluster,
             scope: loaded.scope,

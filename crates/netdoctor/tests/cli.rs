@@ -203,3 +203,32 @@ fn usage_errors_exit_2() {
     assert_eq!(netdoctor(&["doctor", "--bogus"]).status.code(), Some(2));
     assert_eq!(netdoctor(&["frobnicate"]).status.code(), Some(2));
 }
+
+/// Issue 16: what the model assumes beyond the input is said once per run, on stderr (the
+/// answer on stdout stays machine-readable): the StatefulSet pods derived up to the cap and
+/// the placeholder ClusterIPs of Services given without one.
+#[test]
+fn model_assumptions_are_said_once_on_stderr() {
+    let manifest = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: shop}\nspec:\n  replicas: 100\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: c, image: x}]}\n";
+    for args in [
+        vec!["doctor", "-f", "-", "-o", "json"],
+        vec!["policy", "map", "-f", "-"],
+        vec!["trace", "--from", "shop/db-0", "--to", "web:80", "-f", "-"],
+    ] {
+        let o = netdoctor_stdin(&args, manifest.as_bytes());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(
+            err.matches("netdoctor derives only its first 64 pods (db-0 to db-63)")
+                .count(),
+            1,
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            err.matches("Service shop/web has no spec.clusterIP")
+                .count(),
+            1,
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("198.18.0.0/15"), "{err}");
+    }
+}

@@ -397,9 +397,34 @@ impl Builder {
         let (derived, notes) = pod::template_pods(&c, &workloads);
         c.pods.extend(derived);
         c.assumptions.extend(notes);
+        c.assumptions.extend(placeholder_ip_note(&c));
         c.index = index::build(&c, workloads, ignored);
         c
     }
+}
+
+/// Said once for the whole input: Services given without `spec.clusterIP` got a
+/// placeholder virtual IP (trace and dns name it again where an answer shows one).
+fn placeholder_ip_note(c: &Cluster) -> Option<String> {
+    let services: Vec<String> = c
+        .services
+        .iter()
+        .filter(|s| {
+            s.cluster_ips
+                .iter()
+                .any(|ip| is_placeholder_cluster_ip(*ip))
+        })
+        .map(|s| format!("{}/{}", s.namespace, s.name))
+        .collect();
+    let first = services.first()?;
+    let which = match services.len() {
+        1 => format!("Service {first} has"),
+        n => format!("{n} Services ({first}, …) have"),
+    };
+    Some(format!(
+        "{which} no spec.clusterIP (a manifest not yet applied): netdoctor gives each a placeholder virtual IP from {}; the API server assigns the real one when the Service is created",
+        service::PLACEHOLDER_CLUSTER_IP_RANGE
+    ))
 }
 
 fn namespace(name: String, n: api::Namespace) -> Namespace {
