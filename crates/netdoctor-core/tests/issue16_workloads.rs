@@ -217,3 +217,26 @@ fn a_derived_pod_is_described_as_not_created_yet() {
     let json = serde_json::to_value(&summary).expect("json");
     assert_ne!(json["phase"], "Running");
 }
+
+/// Issue 16 item 3: custom resources are matched by object name too. Strimzi's bootstrap
+/// Service selects `strimzi.io/cluster: my-cluster`: the `Kafka` named my-cluster is named in
+/// the finding, which is info (SVC010), never an SVC001 error.
+#[test]
+fn custom_resource_named_by_its_object_name() {
+    let c = cluster("strimzi-kafka.yaml");
+    let fs = findings(&c);
+    assert!(
+        on(&fs, "SVC001", "my-cluster-kafka-bootstrap").is_empty(),
+        "{fs:#?}"
+    );
+    let svc010 = on(&fs, "SVC010", "my-cluster-kafka-bootstrap");
+    assert_eq!(svc010.len(), 1, "{fs:#?}");
+    assert_eq!(svc010[0].severity, Severity::Info);
+    assert!(
+        svc010[0]
+            .message
+            .contains("the selector names Kafka kafka/my-cluster by its name"),
+        "{}",
+        svc010[0].message
+    );
+}

@@ -51,14 +51,31 @@ pub struct LoadResult {
     pub unreadable: Vec<Unreadable>,
     /// Kinds netdoctor does not use, with how many objects of each were skipped.
     pub skipped_kinds: BTreeMap<String, usize>,
+    /// The first `MAX_SKIPPED_OBJECTS` skipped objects by name (kind, namespace, name).
+    pub skipped_objects: Vec<SkippedObject>,
     pub files_read: usize,
     /// The input is a snapshot of a live read (`netdoctor snapshot` without `-f`).
     pub live: bool,
 }
 
+/// An object of a kind netdoctor does not use, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedObject {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// Most skipped objects kept by name: enough for every custom resource of a real cluster,
+/// bounded against an input of millions.
+pub const MAX_SKIPPED_OBJECTS: usize = 10_000;
+
 impl LoadResult {
     pub fn merge(&mut self, other: LoadResult) {
         self.objects.extend(other.objects);
+        let room = MAX_SKIPPED_OBJECTS.saturating_sub(self.skipped_objects.len());
+        self.skipped_objects
+            .extend(other.skipped_objects.into_iter().take(room));
         self.unreadable.extend(other.unreadable);
         for (k, n) in other.skipped_kinds {
             *self.skipped_kinds.entry(k).or_default() += n;
@@ -150,12 +167,27 @@ fn push_objects(
         });
     }
     for object in objects {
-        if let ApiObject::Other { kind, .. } = &object {
+        if let ApiObject::Other {
+            kind,
+            name,
+            namespace,
+            ..
+        } = object
+        {
             if kind == object::LIVE_MARKER_KIND {
                 result.live = true;
                 continue;
             }
             *result.skipped_kinds.entry(kind.clone()).or_default() += 1;
+            if let Some(name) = name {
+                if result.skipped_objects.len() < MAX_SKIPPED_OBJECTS {
+                    result.skipped_objects.push(SkippedObject {
+                        kind,
+                        namespace,
+                        name,
+                    });
+                }
+            }
             continue;
         }
         result.objects.push(Loaded {

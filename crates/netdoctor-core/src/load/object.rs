@@ -37,9 +37,13 @@ pub enum ApiObject {
     Workload(WorkloadKind, api::Workload),
     /// A policy kind of another project (Cilium, Calico, Istio, AdminNetworkPolicy).
     ForeignPolicy(api::ForeignPolicy),
+    /// A kind netdoctor does not use: only its name is kept (custom resources an operator
+    /// creates pods from are named in findings that could otherwise not be sure).
     Other {
         api_version: String,
         kind: String,
+        name: Option<String>,
+        namespace: Option<String>,
     },
 }
 
@@ -408,14 +412,24 @@ impl ObjectsSeed<'_, '_, '_> {
                         .and_then(|a| a.as_str())
                         .unwrap_or_default()
                         .to_string();
-                    ApiObject::Other { api_version, kind }
+                    ApiObject::Other {
+                        api_version,
+                        kind,
+                        name: None,
+                        namespace: None,
+                    }
                 }
             }
             other => match WorkloadKind::ALL.iter().find(|k| k.as_str() == other) {
                 Some(&wk) => ApiObject::Workload(wk, rest.typed()?),
                 None => {
-                    rest.skip()?;
-                    ApiObject::Other { api_version, kind }
+                    let name: NameOnly = rest.typed()?;
+                    ApiObject::Other {
+                        api_version,
+                        kind,
+                        name: name.metadata.name(),
+                        namespace: name.metadata.namespace(),
+                    }
                 }
             },
         };
@@ -443,6 +457,32 @@ fn live_marker() -> ApiObject {
     ApiObject::Other {
         api_version: String::new(),
         kind: LIVE_MARKER_KIND.to_string(),
+        name: None,
+        namespace: None,
+    }
+}
+
+/// The name and namespace of an object of a kind netdoctor does not use; anything else in
+/// it (whatever its shape) is ignored, never an error.
+#[derive(serde::Deserialize)]
+struct NameOnly {
+    #[serde(default)]
+    metadata: LenientMeta,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(transparent)]
+struct LenientMeta(serde_json::Value);
+
+impl LenientMeta {
+    fn field(&self, key: &str) -> Option<String> {
+        self.0.get(key)?.as_str().map(str::to_string)
+    }
+    fn name(&self) -> Option<String> {
+        self.field("name")
+    }
+    fn namespace(&self) -> Option<String> {
+        self.field("namespace")
     }
 }
 
@@ -474,13 +514,6 @@ impl<'de, A: MapAccess<'de>> Rest<A> {
             self.buffered.insert(key, v);
         }
         serde_json::from_value(serde_json::Value::Object(self.buffered)).map_err(de::Error::custom)
-    }
-
-    fn skip(mut self) -> Result<(), A::Error> {
-        while self.map.next_key::<IgnoredAny>()?.is_some() {
-            self.map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
     }
 
     fn items(

@@ -79,6 +79,8 @@ pub struct Cluster {
     pub(crate) invalid: Vec<Invalid>,
     /// Kinds that were read but not used, with their counts.
     pub(crate) skipped_kinds: BTreeMap<String, usize>,
+    /// Objects of those kinds by name (bounded: `load::MAX_SKIPPED_OBJECTS`).
+    pub(crate) skipped_objects: Vec<crate::load::SkippedObject>,
     /// What the model assumed beyond the input, one sentence each (e.g. a StatefulSet whose
     /// derived pods were capped).
     pub(crate) assumptions: Vec<String>,
@@ -530,6 +532,32 @@ impl Cluster {
             .collect()
     }
 
+    /// The objects of the pod-creating custom kinds that a selector names by their name
+    /// (`prometheus: k8s` with a `Prometheus` named `k8s`, `strimzi.io/cluster: my-cluster`
+    /// with a `Kafka` named `my-cluster`): `Kind ns/name` each, the kind apart.
+    pub fn custom_objects_named_by<'a>(
+        &self,
+        labels: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Vec<(String, String)> {
+        let kinds = self.pod_creating_custom_kinds();
+        let mut out: Vec<(String, String)> = Vec::new();
+        for o in &self.skipped_objects {
+            if !kinds.contains(&o.kind.as_str())
+                || !labels.clone().into_iter().any(|(_, v)| v == o.name)
+            {
+                continue;
+            }
+            let name = match &o.namespace {
+                Some(ns) => format!("{} {ns}/{}", o.kind, o.name),
+                None => format!("{} {}", o.kind, o.name),
+            };
+            if !out.iter().any(|(_, n)| *n == name) {
+                out.push((o.kind.clone(), name));
+            }
+        }
+        out
+    }
+
     /// What a finding resting on "no pod has these labels" adds when pods may come from
     /// custom resources netdoctor does not read: `None` when the input holds none.
     pub fn pods_may_come_from_custom_resources<'a>(
@@ -540,11 +568,17 @@ impl Cluster {
         if all.is_empty() {
             return None;
         }
-        let named: Vec<String> = self
+        let objects = self.custom_objects_named_by(labels.clone());
+        let mut named: Vec<String> = self
             .custom_kinds_named_by(labels)
             .into_iter()
             .map(str::to_string)
             .collect();
+        for (kind, _) in &objects {
+            if !named.contains(kind) {
+                named.push(kind.clone());
+            }
+        }
         let kinds: Vec<String> = all
             .iter()
             .map(|k| {
@@ -556,7 +590,13 @@ impl Cluster {
             "the input holds custom resources netdoctor does not read ({}); an operator may create pods from them, so matching pods may exist in the cluster",
             kinds.join(", ")
         );
-        if !named.is_empty() {
+        if !objects.is_empty() {
+            let names: Vec<&str> = objects.iter().map(|(_, n)| n.as_str()).collect();
+            text.push_str(&format!(
+                "; the selector names {} by its name, so its pods are most likely created by that operator",
+                names.join(", ")
+            ));
+        } else if !named.is_empty() {
             text.push_str(&format!(
                 "; the selector names {}, so its pods are most likely created by that operator",
                 named.join(", ")

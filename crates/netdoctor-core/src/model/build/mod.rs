@@ -111,6 +111,7 @@ impl Cluster {
             },
             unreadable: input.unreadable,
             skipped_kinds: input.skipped_kinds,
+            skipped_objects: input.skipped_objects,
             ..Cluster::default()
         });
         let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();

@@ -15,7 +15,9 @@ input, netdoctor looks at the custom resources the input holds but netdoctor doe
 (`Prometheus`, `Alertmanager`, `Kafka`, ...; built-in kinds and kinds that only configure,
 such as `*Policy`, `*Rule` or `*Monitor`, are left out). When the selector names one of those
 kinds, by a key or a value equal to the kind in lower case (`app.kubernetes.io/name:
-prometheus` with a `Prometheus` object), the pods are most likely created by its operator
+prometheus` with a `Prometheus` object), or one of those objects by its name
+(`strimzi.io/cluster: my-cluster` with a `Kafka` named `my-cluster`), the pods are most
+likely created by its operator
 (the prometheus-operator creates a StatefulSet per `Prometheus`, its pods labelled from
 `spec.podMetadata`). netdoctor cannot see those pods, so it does not say the Service has no
 endpoints (SVC001): it says what it could not know.
