@@ -83,10 +83,7 @@ const UNMODELLED_KINDS: &[(&str, &str)] = &[
         "NetworkAttachmentDefinition",
         "Multus NetworkAttachmentDefinition is not modelled",
     ),
-    (
-        "MultiNetworkPolicy",
-        "MultiNetworkPolicy is not modelled",
-    ),
+    ("MultiNetworkPolicy", "MultiNetworkPolicy is not modelled"),
 ];
 
 fn corpus() -> Option<PathBuf> {

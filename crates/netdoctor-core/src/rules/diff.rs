@@ -94,11 +94,23 @@ mod tests {
     #[test]
     fn matched_by_code_and_object_not_by_message() {
         let base = vec![
-            finding("SVC001", "Service", Some("p"), "a", "selects no pods (2 labels)"),
+            finding(
+                "SVC001",
+                "Service",
+                Some("p"),
+                "a",
+                "selects no pods (2 labels)",
+            ),
             finding("NP001", "NetworkPolicy", Some("p"), "x", "gone"),
         ];
         let new = vec![
-            finding("SVC001", "Service", Some("p"), "a", "selects no pods (3 labels)"),
+            finding(
+                "SVC001",
+                "Service",
+                Some("p"),
+                "a",
+                "selects no pods (3 labels)",
+            ),
             finding("SVC001", "Service", Some("p"), "b", "new"),
         ];
         let d = diff_findings(&base, &new, &[], &[]);

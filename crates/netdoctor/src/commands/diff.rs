@@ -209,9 +209,17 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     );
     let mut unknown = Vec::new();
     for (label, s) in [("base", &map_states[0]), ("new", &map_states[1])] {
-        unknown.extend(s.unknown.summary().into_iter().map(|l| format!("{label}: {l}")));
+        unknown.extend(
+            s.unknown
+                .summary()
+                .into_iter()
+                .map(|l| format!("{label}: {l}")),
+        );
     }
-    let changes: Vec<&ConnDiff> = diff.iter().filter(|d| d.kind != DiffKind::Unchanged).collect();
+    let changes: Vec<&ConnDiff> = diff
+        .iter()
+        .filter(|d| d.kind != DiffKind::Unchanged)
+        .collect();
     let any_unknown = diff.iter().any(|d| d.is_unknown()) || !unknown.is_empty();
     let mut changed = !changes.is_empty() || !findings.is_empty();
     let names = RefNames {
@@ -231,7 +239,8 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             .collect(),
     };
     changed |= !workloads.added.is_empty() || !workloads.removed.is_empty();
-    let notes = |prefix: &str| -> String { unknown.iter().map(|l| format!("{prefix}{l}\n")).collect() };
+    let notes =
+        |prefix: &str| -> String { unknown.iter().map(|l| format!("{prefix}{l}\n")).collect() };
     let text = match format {
         OutputFormat::Txt => diff_txt(&diff, &names) + &notes("note: "),
         OutputFormat::Csv => diff_csv(&diff, &names),
@@ -364,7 +373,12 @@ fn table(
     ] {
         if !list.is_empty() {
             let names: Vec<String> = list.iter().map(|w| safe(w).into_owned()).collect();
-            let _ = writeln!(s, "{}: {}\n", style::paint(style::BOLD, label), names.join(", "));
+            let _ = writeln!(
+                s,
+                "{}: {}\n",
+                style::paint(style::BOLD, label),
+                names.join(", ")
+            );
         }
     }
     for (label, list) in [

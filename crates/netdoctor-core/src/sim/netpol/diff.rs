@@ -224,7 +224,9 @@ pub fn diff_maps(base: &MapState<'_>, new: &MapState<'_>) -> Vec<ConnDiff> {
         .into_iter()
         .filter_map(|((src, dst), e)| pair_diff(base, new, src, dst, e))
         .collect();
-    out.sort_by(|a, b| (a.src.as_bytes(), a.dst.as_bytes()).cmp(&(b.src.as_bytes(), b.dst.as_bytes())));
+    out.sort_by(|a, b| {
+        (a.src.as_bytes(), a.dst.as_bytes()).cmp(&(b.src.as_bytes(), b.dst.as_bytes()))
+    });
     out
 }
 
@@ -250,9 +252,7 @@ fn pair_diff(
         (None, Some(_)) => DiffKind::Added,
         (Some(x), Some(y)) if x != y => DiffKind::Changed,
         // Known in one state and unknown in the other: the verdict changed.
-        (Some(_), Some(_)) if base_side.is_unknown() != new_side.is_unknown() => {
-            DiffKind::Changed
-        }
+        (Some(_), Some(_)) if base_side.is_unknown() != new_side.is_unknown() => DiffKind::Changed,
         (Some(_), Some(_)) => DiffKind::Unchanged,
     };
     // A workload is added (removed) when the other state has no such workload; external

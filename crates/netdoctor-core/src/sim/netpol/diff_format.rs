@@ -74,9 +74,7 @@ pub fn diff_txt(diff: &[ConnDiff], names: &RefNames) -> String {
 
 /// A CSV field as Go's encoding/csv writes it.
 fn csv_field(f: &str) -> String {
-    let needs = f == r"\."
-        || f.contains([',', '"', '\r', '\n'])
-        || f.starts_with([' ', '\t']);
+    let needs = f == r"\." || f.contains([',', '"', '\r', '\n']) || f.starts_with([' ', '\t']);
     if needs {
         format!("\"{}\"", f.replace('"', "\"\""))
     } else {
@@ -187,7 +185,12 @@ fn edge_line(d: &ConnDiff, names: &RefNames) -> String {
     let (label, colour) = match d.kind {
         DiffKind::Unchanged => (d.base.conn_str(), "grey"),
         DiffKind::Changed => (
-            format!("{} ({}: {})", d.new.conn_str(), names.base, d.base.conn_str()),
+            format!(
+                "{} ({}: {})",
+                d.new.conn_str(),
+                names.base,
+                d.base.conn_str()
+            ),
             "magenta",
         ),
         DiffKind::Removed => (d.base.conn_str(), "red2"),
@@ -290,7 +293,10 @@ pub fn diff_dot(diff: &[ConnDiff], names: &RefNames) -> String {
     let mut lines = vec!["digraph {".to_string()];
     for (ns, mut peers) in by_ns {
         peers.sort_unstable();
-        lines.push(format!("\tsubgraph \"cluster_{}\" {{", ns.replace('-', "_")));
+        lines.push(format!(
+            "\tsubgraph \"cluster_{}\" {{",
+            ns.replace('-', "_")
+        ));
         lines.push("\t\tcolor=\"black\"".into());
         lines.push("\t\tfontcolor=\"black\"".into());
         lines.extend(peers);
