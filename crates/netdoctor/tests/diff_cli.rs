@@ -208,3 +208,82 @@ fn html_is_one_escaped_page() {
     assert!(!out.contains("<script"), "no script needed");
     let _ = std::fs::remove_dir_all(&new);
 }
+
+/// The netpol-analyzer corpus next to the repository (as the core conformance test finds it).
+fn corpus() -> Option<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(3)
+        .map(|a| a.join("shared/conformance/netpol-analyzer"))
+        .find(|p| p.join("index.json").exists())
+}
+
+/// The binary itself, in upstream-compatible mode, prints netpol-analyzer's expected outputs
+/// byte for byte (the whole corpus is checked on the library in netdoctor-core's
+/// `netpol_diff_conformance`; this runs a sample through the command line).
+#[test]
+fn command_line_matches_netpol_analyzer_byte_for_byte() {
+    let Some(root) = corpus() else {
+        eprintln!("conformance corpus not found next to the repository; skipped");
+        return;
+    };
+    let cases = [
+        (
+            "onlineboutique_workloads",
+            "onlineboutique_workloads_changed_netpols",
+            &["txt", "csv", "md", "dot"][..],
+        ),
+        (
+            "onlineboutique_workloads",
+            "onlineboutique_workloads_changed_netpols_and_workloads",
+            &["txt", "csv", "md", "dot"],
+        ),
+        (
+            "onlineboutique_workloads",
+            "onlineboutique_workloads_changed_workloads",
+            &["txt", "csv", "md", "dot"],
+        ),
+        (
+            "netpol-analysis-example-minimal",
+            "netpol-diff-example-minimal",
+            &["txt", "csv", "md", "dot"],
+        ),
+        (
+            "with_end_port_example",
+            "with_end_port_example_new",
+            &["txt", "csv", "md", "dot"],
+        ),
+        ("ipblockstest", "ipblockstest_2", &["txt"]),
+        (
+            "semanticDiff-same-topologies-old3",
+            "semanticDiff-same-topologies-new3",
+            &["txt"],
+        ),
+    ];
+    for (dir1, dir2, formats) in cases {
+        for fmt in formats {
+            let base = root.join("tests").join(dir1);
+            let new = root.join("tests").join(dir2);
+            let (code, out, err) = netdoctor(&[
+                "diff",
+                "--base",
+                s(&base),
+                "-f",
+                s(&new),
+                "--host-network-as-pods",
+                "-o",
+                fmt,
+            ]);
+            let expected = root.join(format!(
+                "test_outputs/diff/diff_between_{dir2}_and_{dir1}.{fmt}"
+            ));
+            let want = std::fs::read_to_string(&expected).expect("expected output");
+            assert_eq!(out, want, "{dir1} -> {dir2} -o {fmt}: {err}");
+            assert_eq!(
+                code,
+                if want.is_empty() { 0 } else { 1 },
+                "{dir1} -> {dir2}"
+            );
+        }
+    }
+}
