@@ -10,8 +10,7 @@ mod common;
 use common::load_paths;
 use netdoctor_core::model::{BuildOptions, Cluster};
 use netdoctor_core::sim::netpol::{
-    connectivity_map, diff_csv, diff_dot, diff_maps, diff_md, diff_txt, Engine, MapOptions,
-    MapState, RefNames,
+    diff_clusters, diff_csv, diff_dot, diff_md, diff_txt, DiffOptions, RefNames,
 };
 use std::path::{Path, PathBuf};
 
@@ -101,15 +100,11 @@ fn diff_outputs(dir1: &Path, dir2: &Path, names: &RefNames) -> [(&'static str, S
         Cluster::build(loaded, &BuildOptions::default())
     };
     let (c1, c2) = (build(dir1), build(dir2));
-    let engine = |c| {
-        let mut e = Engine::new(c);
-        e.host_network_as_pods = true;
-        e
+    let options = DiffOptions {
+        namespaces: Vec::new(),
+        host_network_as_pods: true,
     };
-    let (e1, e2) = (engine(&c1), engine(&c2));
-    let m1 = connectivity_map(&e1, &MapOptions::default());
-    let m2 = connectivity_map(&e2, &MapOptions::default());
-    let d = diff_maps(&MapState::new(&e1, &m1), &MapState::new(&e2, &m2));
+    let d = diff_clusters(&c1, &c2, &options).pairs;
     [
         ("txt", diff_txt(&d, names)),
         ("csv", diff_csv(&d, names)),

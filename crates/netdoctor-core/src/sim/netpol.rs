@@ -51,7 +51,10 @@ pub use check::{
     AddressOwner, CheckedPair, Decision, ServiceBackendVerdict, ServiceCheckError,
 };
 pub use connset::{ConnSet, MAX_PORT};
-pub use diff::{diff_maps, has_changes, map_workloads, ConnDiff, DiffKind, DiffSide, MapState};
+pub use diff::{
+    diff_clusters, diff_maps, has_changes, map_workloads, ConnDiff, DiffKind, DiffOptions,
+    DiffSide, MapDiff, MapState,
+};
 pub use diff_format::{diff_csv, diff_dot, diff_md, diff_txt, RefNames};
 pub use foreign::{FlowVerdict, MapUnknown};
 pub use map::{

@@ -9,8 +9,8 @@ use clap::Args;
 use netdoctor_core::rules::diff::{diff_findings, FindingsDiff};
 use netdoctor_core::rules::{self, RunOptions};
 use netdoctor_core::sim::netpol::{
-    connectivity_map, diff_csv, diff_dot, diff_maps, diff_md, diff_txt, ConnDiff, DiffKind,
-    DiffSide, Engine, FlowVerdict, MapOptions, MapState, RefNames,
+    diff_clusters, diff_csv, diff_dot, diff_md, diff_txt, ConnDiff, DiffKind, DiffOptions,
+    DiffSide, FlowVerdict, RefNames,
 };
 use netdoctor_core::text::escape::terminal_safe as safe;
 use netdoctor_core::Finding;
@@ -162,41 +162,18 @@ struct DiffReport<'a> {
     summary: SummaryJson,
 }
 
-fn count(diff: &[ConnDiff], kind: DiffKind) -> usize {
-    diff.iter().filter(|d| d.kind == kind).count()
-}
-
 pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let states = read_states(&args, verbose)?;
-    let mut engines = [
-        Engine::new(&states.base.cluster),
-        Engine::new(&states.new.cluster),
-    ];
-    for e in engines.iter_mut() {
-        e.host_network_as_pods = args.host_network_as_pods;
-    }
-    let options = MapOptions {
-        namespaces: states.scope.clone(),
-        ..MapOptions::default()
-    };
-    // One implementation of the map, called once per state.
-    let maps = [
-        connectivity_map(&engines[0], &options),
-        connectivity_map(&engines[1], &options),
-    ];
-    let mut map_states = [
-        MapState::new(&engines[0], &maps[0]),
-        MapState::new(&engines[1], &maps[1]),
-    ];
-    if !states.scope.is_empty() {
-        for s in map_states.iter_mut() {
-            s.workloads.retain(|w| {
-                w.split_once('/')
-                    .is_some_and(|(ns, _)| states.scope.iter().any(|x| x == ns))
-            });
-        }
-    }
-    let diff = diff_maps(&map_states[0], &map_states[1]);
+    // One implementation of the map (policy map's), called once per state.
+    let map_diff = diff_clusters(
+        &states.base.cluster,
+        &states.new.cluster,
+        &DiffOptions {
+            namespaces: states.scope.clone(),
+            host_network_as_pods: args.host_network_as_pods,
+        },
+    );
+    let diff = &map_diff.pairs;
     let run_options = RunOptions {
         namespaces: states.scope.clone(),
         only: Vec::new(),
@@ -207,46 +184,25 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         &states.base_roots,
         &states.new_roots,
     );
-    let mut unknown = Vec::new();
-    for (label, s) in [("base", &map_states[0]), ("new", &map_states[1])] {
-        unknown.extend(
-            s.unknown
-                .summary()
-                .into_iter()
-                .map(|l| format!("{label}: {l}")),
-        );
-    }
-    let changes: Vec<&ConnDiff> = diff
-        .iter()
-        .filter(|d| d.kind != DiffKind::Unchanged)
-        .collect();
-    let any_unknown = diff.iter().any(|d| d.is_unknown()) || !unknown.is_empty();
-    let mut changed = !changes.is_empty() || !findings.is_empty();
+    let unknown = &map_diff.unknown;
+    let changes: Vec<&ConnDiff> = map_diff.changes().collect();
+    let changed = map_diff.has_changes() || !findings.is_empty();
     let names = RefNames {
         base: args.base_name.clone(),
         new: args.new_name.clone(),
     };
     let workloads = WorkloadsJson {
-        added: map_states[1]
-            .workloads
-            .difference(&map_states[0].workloads)
-            .cloned()
-            .collect(),
-        removed: map_states[0]
-            .workloads
-            .difference(&map_states[1].workloads)
-            .cloned()
-            .collect(),
+        added: map_diff.workloads_added.clone(),
+        removed: map_diff.workloads_removed.clone(),
     };
-    changed |= !workloads.added.is_empty() || !workloads.removed.is_empty();
     let notes =
         |prefix: &str| -> String { unknown.iter().map(|l| format!("{prefix}{l}\n")).collect() };
     let text = match format {
-        OutputFormat::Txt => diff_txt(&diff, &names) + &notes("note: "),
-        OutputFormat::Csv => diff_csv(&diff, &names),
-        OutputFormat::Md if unknown.is_empty() => diff_md(&diff, &names),
-        OutputFormat::Md => diff_md(&diff, &names) + "\n" + &notes("\n- "),
-        OutputFormat::Dot => diff_dot(&diff, &names),
+        OutputFormat::Txt => diff_txt(diff, &names) + &notes("note: "),
+        OutputFormat::Csv => diff_csv(diff, &names),
+        OutputFormat::Md if unknown.is_empty() => diff_md(diff, &names),
+        OutputFormat::Md => diff_md(diff, &names) + "\n" + &notes("\n- "),
+        OutputFormat::Dot => diff_dot(diff, &names),
         OutputFormat::Json | OutputFormat::Yaml => {
             let report = DiffReport {
                 changes: changed,
@@ -264,9 +220,9 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
                     })
                     .collect(),
                 summary: SummaryJson {
-                    changed: count(&diff, DiffKind::Changed),
-                    added: count(&diff, DiffKind::Added),
-                    removed: count(&diff, DiffKind::Removed),
+                    changed: map_diff.count(DiffKind::Changed),
+                    added: map_diff.count(DiffKind::Added),
+                    removed: map_diff.count(DiffKind::Removed),
                     findings_appeared: findings.appeared.len(),
                     findings_disappeared: findings.disappeared.len(),
                     unknown: diff.iter().filter(|d| d.is_unknown()).count(),
@@ -287,9 +243,9 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             workloads_added: &workloads.added,
             workloads_removed: &workloads.removed,
             findings: &findings,
-            unknown: &unknown,
+            unknown,
         }),
-        OutputFormat::Table => table(&changes, &workloads, &findings, &unknown),
+        OutputFormat::Table => table(&changes, &workloads, &findings, unknown),
     };
     emit(format, &text)?;
     if matches!(
@@ -304,7 +260,7 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         );
     }
     // Changes found, or a verdict the diff cannot know: never success.
-    Ok(if changed || any_unknown {
+    Ok(if changed || map_diff.has_unknown() {
         crate::exit::FINDINGS
     } else {
         crate::exit::OK

@@ -12,7 +12,8 @@
 //! may be other than NetworkPolicy's answer, absent lines included. The diff keeps that
 //! state's verdict beside the connection, so an unknown pair is never shown as known.
 
-use super::{ConnSet, Connection, Engine, MapUnknown};
+use super::{connectivity_map, ConnSet, Connection, Engine, MapOptions, MapUnknown};
+use crate::model::Cluster;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -122,13 +123,104 @@ pub struct MapState<'a> {
 
 impl<'a> MapState<'a> {
     /// The state of `engine`'s cluster with its map `conns` (computed by
-    /// [`connectivity_map`](super::connectivity_map) with the same engine).
-    pub fn new(engine: &Engine<'_>, conns: &'a [Connection]) -> MapState<'a> {
+    /// [`connectivity_map`](super::connectivity_map) with the same engine); `scope` keeps the
+    /// workloads of these namespaces (empty: all), as the map's options do.
+    pub fn new(engine: &Engine<'_>, conns: &'a [Connection], scope: &[String]) -> MapState<'a> {
+        let mut workloads = map_workloads(engine);
+        if !scope.is_empty() {
+            workloads.retain(|w| {
+                w.split_once('/')
+                    .is_some_and(|(ns, _)| scope.iter().any(|x| x == ns))
+            });
+        }
         MapState {
             conns,
-            workloads: map_workloads(engine),
+            workloads,
             unknown: MapUnknown::new(engine),
         }
+    }
+}
+
+/// How two clusters are compared.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Namespaces in scope (empty: all), for both states.
+    pub namespaces: Vec<String>,
+    /// Analyse hostNetwork pods like other pods (np-guard netpol-analyzer's view).
+    pub host_network_as_pods: bool,
+}
+
+/// The whole difference between two states.
+#[derive(Debug, Clone, Default)]
+pub struct MapDiff {
+    /// Every pair connected in either state, unchanged ones included, sorted by source then
+    /// destination.
+    pub pairs: Vec<ConnDiff>,
+    /// Workloads only the new (base) state has.
+    pub workloads_added: Vec<String>,
+    pub workloads_removed: Vec<String>,
+    /// Per state, one line per workload and direction governed by a policy kind netdoctor
+    /// does not model (`base: connections into … are unknown: …`): connections other than
+    /// the listed ones may exist there.
+    pub unknown: Vec<String>,
+}
+
+impl MapDiff {
+    /// The added, removed and changed pairs.
+    pub fn changes(&self) -> impl Iterator<Item = &ConnDiff> {
+        self.pairs.iter().filter(|d| d.kind != DiffKind::Unchanged)
+    }
+
+    /// Whether a connection or a workload was added, removed or changed.
+    pub fn has_changes(&self) -> bool {
+        self.changes().next().is_some()
+            || !self.workloads_added.is_empty()
+            || !self.workloads_removed.is_empty()
+    }
+
+    /// Whether a verdict of either state is unknown (a pair, or a governed workload).
+    pub fn has_unknown(&self) -> bool {
+        !self.unknown.is_empty() || self.pairs.iter().any(|d| d.is_unknown())
+    }
+
+    pub fn count(&self, kind: DiffKind) -> usize {
+        self.pairs.iter().filter(|d| d.kind == kind).count()
+    }
+}
+
+/// The difference between two clusters: one connectivity map per state (the same
+/// implementation as `policy map`), compared by [`diff_maps`].
+pub fn diff_clusters(base: &Cluster, new: &Cluster, options: &DiffOptions) -> MapDiff {
+    let engine = |c| {
+        let mut e = Engine::new(c);
+        e.host_network_as_pods = options.host_network_as_pods;
+        e
+    };
+    let (eb, en) = (engine(base), engine(new));
+    let map_options = MapOptions {
+        namespaces: options.namespaces.clone(),
+        ..MapOptions::default()
+    };
+    let (mb, mn) = (
+        connectivity_map(&eb, &map_options),
+        connectivity_map(&en, &map_options),
+    );
+    let sb = MapState::new(&eb, &mb, &options.namespaces);
+    let sn = MapState::new(&en, &mn, &options.namespaces);
+    let mut unknown = Vec::new();
+    for (label, s) in [("base", &sb), ("new", &sn)] {
+        unknown.extend(
+            s.unknown
+                .summary()
+                .into_iter()
+                .map(|l| format!("{label}: {l}")),
+        );
+    }
+    MapDiff {
+        pairs: diff_maps(&sb, &sn),
+        workloads_added: sn.workloads.difference(&sb.workloads).cloned().collect(),
+        workloads_removed: sb.workloads.difference(&sn.workloads).cloned().collect(),
+        unknown,
     }
 }
 
@@ -320,4 +412,130 @@ fn range_runs(lines: &[Vec<(u32, u32, ConnSet)>; 2]) -> Vec<(u32, u32, [Option<C
 /// Whether the diff holds a change (added, removed or changed pairs).
 pub fn has_changes(diff: &[ConnDiff]) -> bool {
     diff.iter().any(|d| d.kind != DiffKind::Unchanged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Protocol;
+
+    fn conn(src: &str, dst: &str, c: ConnSet) -> Connection {
+        let ns = |n: &str| {
+            (!n.ends_with("[External]") && !n.starts_with('{'))
+                .then(|| n.split('/').next().unwrap_or_default().to_string())
+        };
+        Connection {
+            src: src.into(),
+            dst: dst.into(),
+            src_namespace: ns(src),
+            dst_namespace: ns(dst),
+            conn: c,
+        }
+    }
+
+    fn state<'a>(conns: &'a [Connection], workloads: &[&str]) -> MapState<'a> {
+        MapState {
+            conns,
+            workloads: workloads.iter().map(|w| w.to_string()).collect(),
+            unknown: MapUnknown::default(),
+        }
+    }
+
+    #[test]
+    fn pairs_are_added_removed_changed_or_unchanged() {
+        let tcp = |p| ConnSet::single(Protocol::Tcp, p);
+        let base = [
+            conn("a/x[Pod]", "a/y[Pod]", tcp(80)),
+            conn("a/x[Pod]", "a/z[Pod]", tcp(80)),
+            conn("a/y[Pod]", "a/x[Pod]", tcp(80)),
+        ];
+        let new = [
+            conn("a/x[Pod]", "a/y[Pod]", tcp(81)),
+            conn("a/y[Pod]", "a/x[Pod]", tcp(80)),
+            conn("a/w[Pod]", "a/x[Pod]", ConnSet::all()),
+        ];
+        let d = diff_maps(
+            &state(&base, &["a/x[Pod]", "a/y[Pod]", "a/z[Pod]"]),
+            &state(&new, &["a/x[Pod]", "a/y[Pod]", "a/w[Pod]"]),
+        );
+        let kinds: Vec<(&str, &str, DiffKind, String)> = d
+            .iter()
+            .map(|d| (d.src.as_str(), d.dst.as_str(), d.kind, d.workloads_info()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (
+                    "a/w[Pod]",
+                    "a/x[Pod]",
+                    DiffKind::Added,
+                    "workload a/w[Pod] added".into()
+                ),
+                ("a/x[Pod]", "a/y[Pod]", DiffKind::Changed, String::new()),
+                (
+                    "a/x[Pod]",
+                    "a/z[Pod]",
+                    DiffKind::Removed,
+                    "workload a/z[Pod] removed".into()
+                ),
+                ("a/y[Pod]", "a/x[Pod]", DiffKind::Unchanged, String::new()),
+            ]
+        );
+        assert_eq!(d[1].base.conn_str(), "TCP 80");
+        assert_eq!(d[1].new.conn_str(), "TCP 81");
+        assert_eq!(d[2].new.conn_str(), "No Connections");
+    }
+
+    /// Each state partitions the addresses its own way: the diff compares them address by
+    /// address and keeps the largest ranges with the same pair of connections.
+    #[test]
+    fn external_ranges_are_refined_then_merged() {
+        let all = ConnSet::all;
+        let base = [conn("0.0.0.0-255.255.255.255[External]", "a/x[Pod]", all())];
+        let new = [
+            conn("0.0.0.0-9.255.255.255[External]", "a/x[Pod]", all()),
+            conn(
+                "10.0.0.0-10.255.255.255[External]",
+                "a/x[Pod]",
+                ConnSet::single(Protocol::Tcp, 80),
+            ),
+            conn("11.0.0.0-255.255.255.255[External]", "a/x[Pod]", all()),
+        ];
+        let w = ["a/x[Pod]"];
+        let d = diff_maps(&state(&base, &w), &state(&new, &w));
+        let lines: Vec<(&str, DiffKind)> = d.iter().map(|d| (d.src.as_str(), d.kind)).collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("0.0.0.0-9.255.255.255[External]", DiffKind::Unchanged),
+                ("10.0.0.0-10.255.255.255[External]", DiffKind::Changed),
+                ("11.0.0.0-255.255.255.255[External]", DiffKind::Unchanged),
+            ]
+        );
+        // Split the same way in both states: one unchanged range.
+        let d = diff_maps(&state(&new, &w), &state(&new, &w));
+        assert_eq!(d.len(), 3);
+        assert!(!has_changes(&d));
+    }
+
+    #[test]
+    fn an_unknown_state_is_never_shown_as_known() {
+        let c = [conn("a/x[Pod]", "a/y[Pod]", ConnSet::all())];
+        let base = state(&c, &["a/x[Pod]", "a/y[Pod]"]);
+        let mut new = state(&c, &["a/x[Pod]", "a/y[Pod]"]);
+        new.unknown
+            .ingress
+            .insert("a/y[Pod]".into(), vec!["CiliumNetworkPolicy a/p".into()]);
+        let d = diff_maps(&base, &new);
+        assert_eq!(d[0].kind, DiffKind::Changed);
+        assert_eq!(d[0].new.conn_str(), "All Connections (unknown)");
+        // Removed where the new state is unknown: the absence is unknown too.
+        let d = diff_maps(&base, &state(&[], &["a/x[Pod]", "a/y[Pod]"]));
+        assert_eq!(d[0].kind, DiffKind::Removed);
+        let mut gone = state(&[], &["a/x[Pod]", "a/y[Pod]"]);
+        gone.unknown = new.unknown.clone();
+        let d = diff_maps(&base, &gone);
+        assert_eq!(d[0].new.conn_str(), "No Connections (unknown)");
+        assert!(d[0].is_unknown());
+    }
 }
