@@ -287,3 +287,37 @@ fn command_line_matches_netpol_analyzer_byte_for_byte() {
         }
     }
 }
+
+/// `-n NS` keeps the lines touching NS; a workload outside the scope is still a workload of
+/// both states, never reported as added or removed.
+#[test]
+fn scope_keeps_lines_touching_the_namespace() {
+    let (code, out, err) = netdoctor(&[
+        "diff",
+        "--base",
+        "examples/seed-cluster",
+        "-f",
+        "examples/healthy-cluster",
+        "-n",
+        "production",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let conns = v["connections"].as_array().expect("connections");
+    assert!(!conns.is_empty());
+    for c in conns {
+        let touches = |k: &str| c[k].as_str().is_some_and(|n| n.starts_with("production/"));
+        assert!(touches("src") || touches("dst"), "{c}");
+        let info = c["workloads_diff_info"].as_str().unwrap_or_default();
+        assert!(!info.contains("monitoring/"), "{c}");
+        assert!(!info.contains("ingress-nginx/"), "{c}");
+    }
+    for w in v["workloads"]["removed"].as_array().into_iter().flatten() {
+        assert!(
+            w.as_str().is_some_and(|n| n.starts_with("production/")),
+            "{w}"
+        );
+    }
+}

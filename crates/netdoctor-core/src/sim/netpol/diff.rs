@@ -123,19 +123,13 @@ pub struct MapState<'a> {
 
 impl<'a> MapState<'a> {
     /// The state of `engine`'s cluster with its map `conns` (computed by
-    /// [`connectivity_map`](super::connectivity_map) with the same engine); `scope` keeps the
-    /// workloads of these namespaces (empty: all), as the map's options do.
-    pub fn new(engine: &Engine<'_>, conns: &'a [Connection], scope: &[String]) -> MapState<'a> {
-        let mut workloads = map_workloads(engine);
-        if !scope.is_empty() {
-            workloads.retain(|w| {
-                w.split_once('/')
-                    .is_some_and(|(ns, _)| scope.iter().any(|x| x == ns))
-            });
-        }
+    /// [`connectivity_map`](super::connectivity_map) with the same engine). Its workloads are
+    /// those of every namespace: whether an end of a line is a workload of the other state
+    /// does not depend on the scope.
+    pub fn new(engine: &Engine<'_>, conns: &'a [Connection]) -> MapState<'a> {
         MapState {
             conns,
-            workloads,
+            workloads: map_workloads(engine),
             unknown: MapUnknown::new(engine),
         }
     }
@@ -205,8 +199,13 @@ pub fn diff_clusters(base: &Cluster, new: &Cluster, options: &DiffOptions) -> Ma
         connectivity_map(&eb, &map_options),
         connectivity_map(&en, &map_options),
     );
-    let sb = MapState::new(&eb, &mb, &options.namespaces);
-    let sn = MapState::new(&en, &mn, &options.namespaces);
+    let sb = MapState::new(&eb, &mb);
+    let sn = MapState::new(&en, &mn);
+    let in_scope = |w: &&String| {
+        options.namespaces.is_empty()
+            || w.split_once('/')
+                .is_some_and(|(ns, _)| options.namespaces.iter().any(|x| x == ns))
+    };
     let mut unknown = Vec::new();
     for (label, s) in [("base", &sb), ("new", &sn)] {
         unknown.extend(
@@ -218,8 +217,18 @@ pub fn diff_clusters(base: &Cluster, new: &Cluster, options: &DiffOptions) -> Ma
     }
     MapDiff {
         pairs: diff_maps(&sb, &sn),
-        workloads_added: sn.workloads.difference(&sb.workloads).cloned().collect(),
-        workloads_removed: sb.workloads.difference(&sn.workloads).cloned().collect(),
+        workloads_added: sn
+            .workloads
+            .difference(&sb.workloads)
+            .filter(in_scope)
+            .cloned()
+            .collect(),
+        workloads_removed: sb
+            .workloads
+            .difference(&sn.workloads)
+            .filter(in_scope)
+            .cloned()
+            .collect(),
         unknown,
     }
 }

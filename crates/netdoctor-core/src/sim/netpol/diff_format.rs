@@ -4,6 +4,7 @@
 
 use super::diff::{ConnDiff, DiffKind};
 use super::INGRESS_CONTROLLER;
+use crate::text::escape::markdown_safe;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The column labels of the two states (upstream: `ref1`, `ref2`).
@@ -120,14 +121,16 @@ pub fn diff_csv(diff: &[ConnDiff], names: &RefNames) -> String {
 /// A markdown table (no final newline, as upstream); empty when nothing changed.
 pub fn diff_md(diff: &[ConnDiff], names: &RefNames) -> String {
     let rows = ordered_lines(diff, |d| {
+        // Text from the input cannot open HTML or a table cell (a no-op for valid names).
+        let m = |t: &str| markdown_safe(t).into_owned();
         format!(
             "| {} | {} | {} | {} | {} | {} |",
             d.kind.as_str(),
-            d.src,
-            d.dst,
-            d.base.conn_str(),
-            d.new.conn_str(),
-            d.workloads_info()
+            m(&d.src),
+            m(&d.dst),
+            m(&d.base.conn_str()),
+            m(&d.new.conn_str()),
+            m(&d.workloads_info())
         )
     });
     if rows.is_empty() {
