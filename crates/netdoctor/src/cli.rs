@@ -46,6 +46,14 @@ pub enum Command {
     Ingress(IngressCommand),
     /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
     Policy(crate::commands::policy::PolicyArgs),
+    /// What a change does: connections added, removed and changed between two states, with
+    /// the workloads involved, and the findings that appear and disappear.
+    ///
+    /// `diff --base OLD -f NEW` (files or directories; leave one side out to read the live
+    /// cluster). `-o txt|csv|md|dot` print np-guard netpol-analyzer's diff formats (connections
+    /// only), `-o json|yaml|html` and the default table add workloads and findings. Exit 0 when
+    /// nothing changed, 1 when something did (or a verdict is unknown), 2 on bad input.
+    Diff(crate::commands::diff::DiffArgs),
     /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
     Dns(crate::commands::dns::DnsArgs),
     /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.

@@ -517,4 +517,33 @@ fn foreign_policy_kinds_are_read_live_and_make_verdicts_unknown() {
             .as_str()
             .is_some_and(|m| m.contains("allow-web"))));
     assert!(!findings.iter().any(|f| f["code"] == "INP002"), "{v}");
+
+/// `diff` with the live cluster as the base (`diff -f NEW` without --base): the files are the
+/// served objects with one NetworkPolicy line changed, and the diff shows exactly that change.
+#[test]
+fn diff_of_the_live_cluster_against_files_shows_the_one_change() {
+    let fake = start("diff-live", example_objects("seed-cluster"), |s| s);
+    let text = std::fs::read_to_string(repo().join("examples/seed-cluster/cluster.yaml")).unwrap();
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    assert_eq!(
+        lines[5533], "      - port: 8080",
+        "examples changed: update the test"
+    );
+    lines[5533] = "      - port: 9090";
+    let new = fake.dir.join("cluster-new.yaml");
+    std::fs::write(&new, lines.join("\n")).unwrap();
+    let same = fake.dir.join("cluster-same.yaml");
+    std::fs::write(&same, &text).unwrap();
+
+    let out = fake.run(&["diff", "-A", "-f", new.to_str().unwrap(), "-o", "txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Connectivity diff:\n\
+         diff-type: changed, source: production/web-frontend[Deployment], destination: production/api-service[Deployment], ref1: TCP 8080, ref2: TCP 9090\n"
+    );
+    let out = fake.run(&["diff", "-A", "-f", same.to_str().unwrap(), "-o", "json"]);
+    let v = json_out(&out);
+    assert_eq!(v["base"], json!(["live cluster"]));
+    assert_eq!(v["connections"], json!([]), "{v}");
 }

@@ -1,5 +1,6 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod diff;
 pub mod dns;
 pub mod evidence;
 pub mod gw;

@@ -38,6 +38,8 @@
 
 mod check;
 mod connset;
+mod diff;
+mod diff_format;
 mod foreign;
 mod map;
 mod side;
@@ -49,6 +51,11 @@ pub use check::{
     AddressOwner, CheckedPair, Decision, ServiceBackendVerdict, ServiceCheckError,
 };
 pub use connset::{ConnSet, MAX_PORT};
+pub use diff::{
+    diff_clusters, diff_maps, has_changes, map_workloads, ConnDiff, DiffKind, DiffOptions,
+    DiffSide, MapDiff, MapState,
+};
+pub use diff_format::{diff_csv, diff_dot, diff_md, diff_txt, RefNames};
 pub use foreign::{FlowVerdict, MapUnknown};
 pub use map::{
     connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,

@@ -1,6 +1,7 @@
 //! One file per command.
 
 mod alerts;
+pub mod diff;
 pub mod dns;
 mod doctor;
 mod explain;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
         Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
         Command::Policy(args) => policy::run(args, format, verbose),
+        Command::Diff(args) => diff::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
         Command::Probe(args) => probe::run(args, format),
         Command::Monitor(args) => monitor::run(args),

@@ -5,6 +5,8 @@
 //! `netdoctor_core::report`; this module only writes markup. Every string that came from the
 //! cluster goes through `esc` (text and attributes) or `script_json` (the data block).
 
+pub mod diff;
+
 use netdoctor_core::model::Cluster;
 use netdoctor_core::report::{
     edge_curve, findings_section, graph, FindingsSection, Graph, GraphNode, Report, HEADER, NODE_H,
@@ -14,7 +16,7 @@ use netdoctor_core::sim::netpol::{connectivity_map, Connection, Engine, MapOptio
 use netdoctor_core::Finding;
 use std::fmt::Write as _;
 
-const CSS: &str = include_str!("report.css");
+pub(crate) const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
 
 /// Above this many flows the graph draws none up front; a click draws the flows of one
@@ -238,7 +240,7 @@ fn findings_html(s: &mut String, f: &FindingsSection) {
     s.push_str("</section>\n");
 }
 
-fn finding_html(s: &mut String, id: &str, f: &Finding) {
+pub(crate) fn finding_html(s: &mut String, id: &str, f: &Finding) {
     let _ = write!(
         s,
         "<div class=\"finding {sev}\" id=\"{id}\"><div class=\"head\"><span class=\"badge {sev}\">{sev}</span> <code>{}</code> {}</div><p>{}</p>",
