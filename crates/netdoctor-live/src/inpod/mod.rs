@@ -181,6 +181,34 @@ pub fn parse_report(pod: &PodRef, text: &str) -> Result<Report, InPodError> {
     }
 }
 
+/// What `verify` compares with the model: counts, median times and DNS answers of a report.
+pub fn measured(r: &Report) -> netdoctor_core::sim::verify::Measured {
+    let e = &r.errors;
+    let mut answers: Vec<String> = r
+        .queries
+        .iter()
+        .filter(|q| q.rcodes.contains_key("NOERROR"))
+        .flat_map(|q| q.answers.iter().cloned())
+        .collect();
+    answers.sort();
+    answers.dedup();
+    netdoctor_core::sim::verify::Measured {
+        count: r.count,
+        ok: r.ok,
+        timeout: e.timeout,
+        refused: e.refused,
+        nxdomain: e.nxdomain,
+        other: e.other + e.unreachable + e.dns + e.tls + e.http,
+        connect_ms: r.phases_ms.connect.map(|p| p.p50),
+        dns_ms: match r.kind.as_str() {
+            "dns" => r.phases_ms.total.map(|p| p.p50),
+            _ => None,
+        },
+        answers,
+        last_error: r.last_error.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

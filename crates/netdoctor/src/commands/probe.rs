@@ -74,6 +74,24 @@ pub struct CommonArgs {
     /// TCP connect (handshake) p90 above this many milliseconds makes the verdict `slow`.
     #[arg(long = "connect-slow-ms", default_value_t = 20.0)]
     pub connect_slow_ms: f64,
+
+    /// Run the probe inside this pod's network namespace: NS/POD, or NS/KIND/NAME (one of its
+    /// ready pods). Adds an ephemeral container running netdoctor's image to the pod (it
+    /// stays in the pod spec until the pod is replaced); needs deploy/rbac-inpod.yaml. DNS
+    /// probes use the pod's own /etc/resolv.conf.
+    #[arg(long = "from", value_name = "NS/POD")]
+    pub from: Option<String>,
+
+    /// Path of the kubeconfig file (--from).
+    #[arg(long = "kubeconfig", value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// The kubeconfig context to use (--from).
+    #[arg(long = "context", value_name = "NAME")]
+    pub context: Option<String>,
+
+    #[command(flatten)]
+    pub runner: super::inpod::RunnerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -204,12 +222,24 @@ fn build(kind: ProbeKind) -> Result<(Probe, RunOptions), CliError> {
     }
 }
 
-pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
+fn common(kind: &ProbeKind) -> &CommonArgs {
+    match kind {
+        ProbeKind::Dns(a) => &a.common,
+        ProbeKind::Tcp(a) => &a.common,
+        ProbeKind::Http(a) => &a.common,
+    }
+}
+
+pub fn run(args: ProbeArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     if !matches!(
         format,
         OutputFormat::Table | OutputFormat::Json | OutputFormat::Yaml | OutputFormat::Md
     ) {
         return Err(format.unsupported("probe"));
+    }
+    if common(&args.kind).from.is_some() {
+        let report = super::probe_from::run(&args.kind, verbose)?;
+        return render(&report, format);
     }
     let (probe, opts) = build(args.kind)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -238,6 +268,11 @@ pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
         eprint!("\r\x1b[2K");
         let _ = std::io::stderr().flush();
     }
+    render(&report, format)
+}
+
+fn render(report: &Report, format: OutputFormat) -> CmdResult {
+    let report = report.clone();
     let text = match format {
         OutputFormat::Json => crate::output::to_json(&report)?,
         OutputFormat::Yaml => crate::output::to_yaml(&report)?,
@@ -306,9 +341,14 @@ fn errors_text(r: &Report) -> String {
 
 fn table(r: &Report) -> String {
     let mut s = String::new();
+    let from = r
+        .from
+        .as_deref()
+        .map(|f| format!(" from {}", netdoctor_core::text::escape::terminal_safe(f)))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "{} {} {}: {} ({}/{} ok)",
+        "{} {} {}{from}: {} ({}/{} ok)",
         style::paint(style::BOLD, "probe"),
         r.kind,
         r.target,

@@ -66,6 +66,21 @@ pub struct Check {
     pub same_node: Option<bool>,
 }
 
+/// A check with what was measured and whether it contradicts the model (the JSON of
+/// `verify`, and the rows of the HTML report's "model vs measured" section).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    #[serde(flatten)]
+    pub check: Check,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Measured>,
+    /// The probe could not be run in the pod (permission, image, cut output, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contradiction: Option<Contradiction>,
+}
+
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
     /// Targets named with `--to` (`HOST:PORT` or URLs); empty: the Services of the pod's
