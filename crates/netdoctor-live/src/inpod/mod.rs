@@ -199,7 +199,12 @@ pub fn measured(r: &Report) -> netdoctor_core::sim::verify::Measured {
         refused: e.refused,
         nxdomain: e.nxdomain,
         other: e.other + e.unreachable + e.dns + e.tls + e.http,
-        connect_ms: r.phases_ms.connect.map(|p| p.p50),
+        // Phases are times from the start of the attempt (curl's): the handshake alone is
+        // connect minus the name lookup.
+        connect_ms: r.phases_ms.connect.map(|p| {
+            let lookup = r.phases_ms.dns.map_or(0.0, |d| d.p50);
+            (p.p50 - lookup).max(0.0)
+        }),
         dns_ms: match r.kind.as_str() {
             "dns" => r.phases_ms.total.map(|p| p.p50),
             _ => None,
