@@ -236,3 +236,27 @@ fn missing_permission_is_a_clear_message_and_exit_3() {
     assert!(err.contains("permission missing"), "{err}");
     assert!(err.contains("deploy/rbac-inpod.yaml"), "{err}");
 }
+
+/// The in-pod RBAC file grants exactly what the ephemeral-container runner sends.
+#[test]
+fn rbac_inpod_grants_exactly_the_requests_made() {
+    let text = std::fs::read_to_string(repo().join("deploy/rbac-inpod.yaml")).unwrap();
+    let objects = objects_from_text(&text).unwrap();
+    let role = objects
+        .iter()
+        .find(|o| o["kind"] == "ClusterRole")
+        .expect("a ClusterRole");
+    let mut grants: Vec<String> = Vec::new();
+    for rule in role["rules"].as_array().unwrap() {
+        for r in rule["resources"].as_array().unwrap() {
+            for v in rule["verbs"].as_array().unwrap() {
+                grants.push(format!("{} {}", v.as_str().unwrap(), r.as_str().unwrap()));
+            }
+        }
+    }
+    grants.sort();
+    assert_eq!(
+        grants,
+        ["get pods", "get pods/log", "patch pods/ephemeralcontainers"]
+    );
+}
