@@ -192,101 +192,15 @@ impl Planner<'_> {
     }
 
     fn dns_check(&mut self, pod: usize, name: &str) {
-        let p = &self.cluster.pods()[pod];
-        let r = dns::resolve(
-            self.cluster,
-            self.dns,
-            p,
-            name,
-            Request::Type(QType::A),
-            self.options.libc,
-        );
-        let expect = match r.result.rcode {
-            _ if r.result.timeout => return,
-            Rcode::NoError if !r.result.answers.is_empty() => {
-                let mut answers = r.result.answers.clone();
-                answers.sort();
-                Expectation::Resolves { answers }
-            }
-            Rcode::NxDomain => Expectation::Nxdomain,
-            // Forwarded upstream (the model cannot know the answer), SERVFAIL, no data.
-            _ => return,
-        };
-        let why = match &expect {
-            Expectation::Resolves { answers } => {
-                format!("cluster DNS answers {} with {}", name, answers.join(", "))
-            }
-            _ => format!("cluster DNS has no record for {name}"),
-        };
-        self.push(Check {
-            from: pod_display(p),
-            from_pod: pod,
-            probe: Probe::Dns {
-                name: name.to_string(),
-            },
-            expect,
-            why,
-            to_pod: None,
-            same_node: None,
-        });
+        if let Some(c) = dns_check(self.cluster, self.dns, pod, name, self.options.libc) {
+            self.push(c);
+        }
     }
 
-    /// A TCP connection `pod` → `target`, expected as `trace` predicts it.
     fn tcp_check(&mut self, pod: usize, target: &Target, to_pod: Option<usize>) {
-        let t = trace::trace(
-            self.cluster,
-            Source::Pod(pod),
-            target,
-            &TraceOptions {
-                protocol: Protocol::Tcp,
-                libc: self.options.libc,
-            },
-        );
-        let failed = t
-            .hops
-            .iter()
-            .find(|h| h.status == super::path::HopStatus::Fail);
-        let expect = match (t.symptom, failed) {
-            (Symptom::Ok, _) => Expectation::Connects,
-            (Symptom::ConnectionTimeout, Some(h))
-                if matches!(h.step, "egress-policy" | "ingress-policy") =>
-            {
-                Expectation::Denied {
-                    by: format!("{}: {}", h.step, h.detail),
-                }
-            }
-            // Refused, no address, unknown policies: nothing the network can contradict
-            // the way the classes mean.
-            _ => return,
-        };
-        let why = match failed {
-            Some(h) => format!("{}: {}", h.step, h.detail),
-            None => format!("trace {} -> {}: every hop passes", t.from, t.to),
-        };
-        let p = &self.cluster.pods()[pod];
-        let same_node = to_pod.and_then(|d| {
-            let d = &self.cluster.pods()[d];
-            match (&p.node_name, &d.node_name) {
-                (Some(a), Some(b)) => Some(a == b),
-                _ => None,
-            }
-        });
-        let host = if target.host.contains(':') {
-            format!("[{}]", target.host)
-        } else {
-            target.host.clone()
-        };
-        self.push(Check {
-            from: pod_display(p),
-            from_pod: pod,
-            probe: Probe::Tcp {
-                target: format!("{host}:{}", target.port),
-            },
-            expect,
-            why,
-            to_pod: to_pod.map(|d| pod_display(&self.cluster.pods()[d])),
-            same_node,
-        });
+        if let Some(c) = tcp_check(self.cluster, pod, target, to_pod, self.options.libc) {
+            self.push(c);
+        }
     }
 
     /// The pods that should and should not reach this one, on each port its containers
@@ -321,4 +235,111 @@ impl Planner<'_> {
             }
         }
     }
+}
+
+/// The model's answer for `name` resolved from pod `pod` (A records), as a check; `None`
+/// when the model cannot know it (forwarded upstream, SERVFAIL, DNS unreachable).
+pub fn dns_check(
+    cluster: &Cluster,
+    dns: &ClusterDns,
+    pod: usize,
+    name: &str,
+    libc: Libc,
+) -> Option<Check> {
+    let p = &cluster.pods()[pod];
+    let r = dns::resolve(cluster, dns, p, name, Request::Type(QType::A), libc);
+    let expect = match r.result.rcode {
+        _ if r.result.timeout => return None,
+        Rcode::NoError if !r.result.answers.is_empty() => {
+            let mut answers = r.result.answers.clone();
+            answers.sort();
+            Expectation::Resolves { answers }
+        }
+        Rcode::NxDomain => Expectation::Nxdomain,
+        // Forwarded upstream (the model cannot know the answer), SERVFAIL, no data.
+        _ => return None,
+    };
+    let why = match &expect {
+        Expectation::Resolves { answers } => {
+            format!("cluster DNS answers {} with {}", name, answers.join(", "))
+        }
+        _ => format!("cluster DNS has no record for {name}"),
+    };
+    Some(Check {
+        from: pod_display(p),
+        from_pod: pod,
+        probe: Probe::Dns {
+            name: name.to_string(),
+        },
+        expect,
+        why,
+        to_pod: None,
+        same_node: None,
+    })
+}
+
+/// A TCP connection `pod` → `target`, expected as `trace` predicts it; `None` when the
+/// trace ends in something the network cannot contradict in these classes (refused, no
+/// address, a policy kind not modelled).
+pub fn tcp_check(
+    cluster: &Cluster,
+    pod: usize,
+    target: &Target,
+    to_pod: Option<usize>,
+    libc: Libc,
+) -> Option<Check> {
+    let t = trace::trace(
+        cluster,
+        Source::Pod(pod),
+        target,
+        &TraceOptions {
+            protocol: Protocol::Tcp,
+            libc: libc,
+        },
+    );
+    let failed = t
+        .hops
+        .iter()
+        .find(|h| h.status == super::path::HopStatus::Fail);
+    let expect = match (t.symptom, failed) {
+        (Symptom::Ok, _) => Expectation::Connects,
+        (Symptom::ConnectionTimeout, Some(h))
+            if matches!(h.step, "egress-policy" | "ingress-policy") =>
+        {
+            Expectation::Denied {
+                by: format!("{}: {}", h.step, h.detail),
+            }
+        }
+        // Refused, no address, unknown policies: nothing the network can contradict
+        // the way the classes mean.
+        _ => return None,
+    };
+    let why = match failed {
+        Some(h) => format!("{}: {}", h.step, h.detail),
+        None => format!("trace {} -> {}: every hop passes", t.from, t.to),
+    };
+    let p = &cluster.pods()[pod];
+    let same_node = to_pod.and_then(|d| {
+        let d = &cluster.pods()[d];
+        match (&p.node_name, &d.node_name) {
+            (Some(a), Some(b)) => Some(a == b),
+            _ => None,
+        }
+    });
+    let host = if target.host.contains(':') {
+        format!("[{}]", target.host)
+    } else {
+        target.host.clone()
+    };
+    Some(Check {
+        from: pod_display(p),
+        from_pod: pod,
+        probe: Probe::Tcp {
+            target: format!("{host}:{}", target.port),
+        },
+        expect,
+        why,
+        to_pod: to_pod.map(|d| pod_display(&cluster.pods()[d])),
+        same_node,
+    })
 }
