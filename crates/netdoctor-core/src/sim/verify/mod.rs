@@ -294,7 +294,7 @@ pub fn tcp_check(
         target,
         &TraceOptions {
             protocol: Protocol::Tcp,
-            libc: libc,
+            libc,
         },
     );
     let failed = t
