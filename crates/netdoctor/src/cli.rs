@@ -66,7 +66,7 @@ pub enum Command {
     /// DNS, and the pods that should and should not reach it on its container ports.
     /// Classes: allowed-but-timeout, allowed-but-fails, denied-but-connects,
     /// resolves-differently, slower-than-threshold. Exit 1 on any contradiction or probe that
-    /// could not run. Adds an ephemeral container to each source pod (docs/in-pod.md).
+    /// could not run. Adds one ephemeral container to each source pod (docs/in-pod.md).
     Verify(crate::commands::verify::VerifyArgs),
 }
 

@@ -8,7 +8,10 @@
 //! in the pod spec (terminated) until the pod is replaced: Kubernetes cannot remove an
 //! ephemeral container.
 
-use super::{parse_report, InPodError, InPodRunner, PodRef, ProbeCommand, RunFuture};
+use super::{
+    parse_report, parse_reports, InPodError, InPodRunner, ManyFuture, PodRef, ProbeCommand,
+    RunFuture,
+};
 use crate::cluster::request::{fetch, sanitize, FetchError, RequestPolicy};
 use crate::cluster::Connection;
 use serde_json::{json, Value};
@@ -87,7 +90,8 @@ pub fn container_spec(name: &str, image: &str, probe: &ProbeCommand) -> Value {
             "allowPrivilegeEscalation": false,
             "runAsNonRoot": true,
             "capabilities": {"drop": ["ALL"]},
-            "readOnlyRootFilesystem": true
+            "readOnlyRootFilesystem": true,
+            "seccompProfile": {"type": "RuntimeDefault"}
         }
     })
 }
@@ -280,6 +284,21 @@ impl InPodRunner for EphemeralRunner {
         Box::pin(async move {
             let log = self.run_probe(pod, probe).await?;
             parse_report(pod, &log)
+        })
+    }
+
+    /// One container for all the probes (`netdoctor probe batch`): one ephemeral container
+    /// left in the pod spec, not one per probe.
+    fn run_many<'a>(&'a self, pod: &'a PodRef, probes: &'a [ProbeCommand]) -> ManyFuture<'a> {
+        Box::pin(async move {
+            if probes.len() == 1 {
+                return vec![self.run(pod, &probes[0]).await];
+            }
+            let batch = ProbeCommand::batch(probes);
+            match self.run_probe(pod, &batch).await {
+                Ok(log) => parse_reports(pod, &log, probes.len()),
+                Err(e) => probes.iter().map(|_| Err(e.clone())).collect(),
+            }
         })
     }
 }

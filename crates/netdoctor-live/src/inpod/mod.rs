@@ -61,10 +61,50 @@ impl ProbeCommand {
         v
     }
 
+    /// Several probes run one after the other by one process (`netdoctor probe batch`),
+    /// one report each, in order.
+    pub fn batch(probes: &[ProbeCommand]) -> ProbeCommand {
+        let lists: Vec<Vec<String>> = probes
+            .iter()
+            .map(|p| {
+                let mut v = p.args.clone();
+                v.extend(["-o".to_string(), "json".to_string()]);
+                v
+            })
+            .collect();
+        ProbeCommand {
+            args: vec![
+                "batch".to_string(),
+                serde_json::to_string(&lists).unwrap_or_else(|_| "[]".to_string()),
+            ],
+        }
+    }
+
+    /// The probes of a batch (`None`: not a batch).
+    fn batched(&self) -> Option<Vec<ProbeCommand>> {
+        if self.args.first().map(String::as_str) != Some("batch") {
+            return None;
+        }
+        let lists: Vec<Vec<String>> = serde_json::from_str(self.args.get(1)?).ok()?;
+        Some(
+            lists
+                .into_iter()
+                .map(|args| ProbeCommand { args })
+                .collect(),
+        )
+    }
+
     /// How long the probe may take at most: `count` attempts of `timeout` plus the
-    /// intervals, read back from the arguments (the runner's wait is bounded by it).
+    /// intervals, read back from the arguments (the runner's wait is bounded by it); a
+    /// batch, the sum of its probes'.
     pub fn budget(&self) -> std::time::Duration {
         use crate::probe::parse_duration;
+        if let Some(probes) = self.batched() {
+            return probes
+                .iter()
+                .map(ProbeCommand::budget)
+                .fold(std::time::Duration::ZERO, |a, b| a.saturating_add(b));
+        }
         let value = |flag: &str| {
             self.args
                 .iter()
@@ -132,10 +172,83 @@ pub enum InPodError {
 }
 
 pub type RunFuture<'a> = Pin<Box<dyn Future<Output = Result<Report, InPodError>> + Send + 'a>>;
+pub type ManyFuture<'a> =
+    Pin<Box<dyn Future<Output = Vec<Result<Report, InPodError>>> + Send + 'a>>;
 
 /// Runs a probe inside a pod's network namespace and returns its report (`from` set).
 pub trait InPodRunner: Send + Sync {
     fn run<'a>(&'a self, pod: &'a PodRef, probe: &'a ProbeCommand) -> RunFuture<'a>;
+
+    /// Several probes from the same pod, one result each, in order. By default one `run`
+    /// after the other; the ephemeral runner runs them in one container.
+    fn run_many<'a>(&'a self, pod: &'a PodRef, probes: &'a [ProbeCommand]) -> ManyFuture<'a> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(probes.len());
+            for p in probes {
+                out.push(self.run(pod, p).await);
+            }
+            out
+        })
+    }
+}
+
+/// The reports of a batch, in order: `expected` results, each a report, the error the
+/// probe printed in its place, or `CutOutput` for those missing at the end.
+pub fn parse_reports(pod: &PodRef, text: &str, expected: usize) -> Vec<Result<Report, InPodError>> {
+    let start = text.find('{').unwrap_or(text.len());
+    let mut stream =
+        serde_json::Deserializer::from_str(&text[start..]).into_iter::<serde_json::Value>();
+    let mut out = Vec::with_capacity(expected);
+    while out.len() < expected {
+        match stream.next() {
+            Some(Ok(v)) => {
+                if let Some(e) = v.get("error").and_then(|e| e.as_str()) {
+                    out.push(Err(InPodError::Failed {
+                        pod: pod.to_string(),
+                        code: 2,
+                        excerpt: crate::cluster::request::sanitize(e, 300),
+                    }));
+                    continue;
+                }
+                out.push(
+                    serde_json::from_value::<Report>(v)
+                        .map(|mut r| {
+                            r.from = Some(pod.to_string());
+                            r
+                        })
+                        .map_err(|e| InPodError::CutOutput {
+                            pod: pod.to_string(),
+                            reason: e.to_string(),
+                            excerpt: String::new(),
+                        }),
+                );
+            }
+            Some(Err(e)) => {
+                let reason = if e.is_eof() {
+                    "the output ends inside a report".to_string()
+                } else {
+                    e.to_string()
+                };
+                while out.len() < expected {
+                    out.push(Err(InPodError::CutOutput {
+                        pod: pod.to_string(),
+                        reason: reason.clone(),
+                        excerpt: String::new(),
+                    }));
+                }
+            }
+            None => {
+                while out.len() < expected {
+                    out.push(Err(InPodError::CutOutput {
+                        pod: pod.to_string(),
+                        reason: "the output ends before this report".into(),
+                        excerpt: String::new(),
+                    }));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The probe report in a container's log or a process's output: the JSON object that
@@ -237,6 +350,37 @@ mod tests {
             parse_report(&pod, "exec format error"),
             Err(InPodError::CutOutput { .. })
         ));
+    }
+
+    #[test]
+    fn batches_are_read_in_order_and_cut_ones_filled() {
+        let pod = PodRef::new("ns", "p");
+        let text = format!("{REPORT}\n{{\"error\": \"bad flag\"}}\n{}", &REPORT[..20]);
+        let r = parse_reports(&pod, &text, 4);
+        assert_eq!(r.len(), 4);
+        assert!(r[0]
+            .as_ref()
+            .is_ok_and(|r| r.from.as_deref() == Some("ns/p")));
+        assert!(matches!(&r[1], Err(InPodError::Failed { excerpt, .. }) if excerpt == "bad flag"));
+        assert!(matches!(&r[2], Err(InPodError::CutOutput { .. })));
+        assert!(matches!(&r[3], Err(InPodError::CutOutput { .. })));
+        let one = ProbeCommand {
+            args: [
+                "tcp",
+                "a:1",
+                "--count",
+                "1",
+                "--timeout",
+                "1s",
+                "--interval",
+                "0s",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        let b = ProbeCommand::batch(&[one.clone(), one.clone()]);
+        assert_eq!(b.args[0], "batch");
+        assert_eq!(b.budget(), one.budget() * 2);
     }
 
     #[test]

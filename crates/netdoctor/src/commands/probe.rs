@@ -46,7 +46,20 @@ pub enum ProbeKind {
     /// the attempt (tls is 0 for plain http, as in curl). A status outside 200-399 is a failure
     /// (the Kubernetes probe rule).
     Http(HttpArgs),
+    /// Several probes in one process, one JSON report (or `{"error": …}`) each, in order:
+    /// what one ephemeral container runs for `verify`.
+    #[command(hide = true)]
+    Batch(BatchArgs),
 }
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// A JSON array of argument lists of `netdoctor probe` (each after `probe`).
+    pub probes: String,
+}
+
+/// The most probes one batch runs.
+const MAX_BATCH: usize = 500;
 
 /// Options every probe takes.
 #[derive(Debug, Args)]
@@ -209,6 +222,7 @@ fn build(kind: ProbeKind) -> Result<(Probe, RunOptions), CliError> {
             let p = TcpProbe::new(&a.target).map_err(setup_error)?;
             Ok((Probe::Tcp(p), run_options(&a.common)?))
         }
+        ProbeKind::Batch(_) => Err(CliError::usage("probe batch runs probes, it is not one")),
         ProbeKind::Http(a) => {
             let opts = HttpOptions {
                 insecure: a.insecure,
@@ -222,12 +236,54 @@ fn build(kind: ProbeKind) -> Result<(Probe, RunOptions), CliError> {
     }
 }
 
-fn common(kind: &ProbeKind) -> &CommonArgs {
+pub fn common(kind: &ProbeKind) -> Option<&CommonArgs> {
     match kind {
-        ProbeKind::Dns(a) => &a.common,
-        ProbeKind::Tcp(a) => &a.common,
-        ProbeKind::Http(a) => &a.common,
+        ProbeKind::Dns(a) => Some(&a.common),
+        ProbeKind::Tcp(a) => Some(&a.common),
+        ProbeKind::Http(a) => Some(&a.common),
+        ProbeKind::Batch(_) => None,
     }
+}
+
+/// `probe batch JSON`: each probe in turn, its JSON report on stdout; a probe that cannot
+/// start prints `{"error": MESSAGE}` in its place, so that the reports stay in order.
+fn run_batch(json: &str) -> CmdResult {
+    use clap::Parser as _;
+    let list: Vec<Vec<String>> = serde_json::from_str(json).map_err(|e| {
+        CliError::usage(format!(
+            "probe batch: not a JSON array of argument lists: {e}"
+        ))
+    })?;
+    if list.len() > MAX_BATCH {
+        return Err(CliError::usage(format!(
+            "probe batch: {} probes, at most {MAX_BATCH}",
+            list.len()
+        )));
+    }
+    for argv in list {
+        let parsed = crate::cli::Cli::try_parse_from(
+            ["netdoctor".to_string(), "probe".to_string()]
+                .into_iter()
+                .chain(argv),
+        );
+        let result = match parsed {
+            Ok(crate::cli::Cli {
+                command: crate::cli::Command::Probe(args),
+                output,
+                ..
+            }) if common(&args.kind).is_some_and(|c| c.from.is_none()) => {
+                run(args, output, false).map(|_| ())
+            }
+            Ok(_) => Err(CliError::usage(
+                "probe batch: only local dns, tcp and http probes",
+            )),
+            Err(e) => Err(CliError::usage(e.to_string())),
+        };
+        if let Err(e) = result {
+            println!("{}", serde_json::json!({ "error": e.message }));
+        }
+    }
+    Ok(exit::OK)
 }
 
 pub fn run(args: ProbeArgs, format: OutputFormat, verbose: bool) -> CmdResult {
@@ -237,7 +293,10 @@ pub fn run(args: ProbeArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     ) {
         return Err(format.unsupported("probe"));
     }
-    if common(&args.kind).from.is_some() {
+    if let ProbeKind::Batch(b) = &args.kind {
+        return run_batch(&b.probes);
+    }
+    if common(&args.kind).is_some_and(|c| c.from.is_some()) {
         let report = super::probe_from::run(&args.kind, verbose)?;
         return render(&report, format);
     }

@@ -74,6 +74,7 @@ pub fn in_pod_command(kind: &ProbeKind) -> Result<ProbeCommand, CliError> {
             }
             common_args(&a.common, &mut args);
         }
+        ProbeKind::Batch(_) => return Err(CliError::usage("probe batch takes no --from")),
     }
     Ok(ProbeCommand { args })
 }
@@ -107,11 +108,8 @@ fn workload_pod(from: &str, c: &CommonArgs, verbose: bool) -> Result<PodRef, Cli
 }
 
 pub fn run(kind: &ProbeKind, verbose: bool) -> Result<Report, CliError> {
-    let c = match kind {
-        ProbeKind::Dns(a) => &a.common,
-        ProbeKind::Tcp(a) => &a.common,
-        ProbeKind::Http(a) => &a.common,
-    };
+    let c =
+        super::probe::common(kind).ok_or_else(|| CliError::usage("probe batch takes no --from"))?;
     let from = c.from.as_deref().unwrap_or_default();
     let command = in_pod_command(kind)?;
     let pod = match inpod::direct_pod(from)? {

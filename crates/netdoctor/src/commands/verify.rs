@@ -33,7 +33,8 @@ pub struct VerifyArgs {
     #[arg(long = "to", value_name = "TARGET")]
     pub to: Vec<String>,
 
-    /// The most probes run in all (each adds an ephemeral container to its source pod).
+    /// The most probes run in all (each source pod gets one ephemeral container that runs
+    /// its probes one after the other).
     #[arg(long = "max-probes", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub max_probes: u32,
 
@@ -144,30 +145,52 @@ async fn run_checks(
         same_node_ms: args.same_node_slow_ms,
         cross_node_ms: args.cross_node_slow_ms,
     };
-    let mut out = Vec::with_capacity(checks.len());
-    for check in checks {
-        let p = &cluster.pods()[check.from_pod];
-        let pod = PodRef::new(&p.namespace, &p.name);
-        let cmd = command(&check, args);
-        if verbose {
-            eprintln!("netdoctor: in {pod}: netdoctor {}", cmd.argv().join(" "));
+    // One run per source pod (one ephemeral container for all its probes), in the order
+    // the pods first appear; the outcomes keep the order of the checks.
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, c) in checks.iter().enumerate() {
+        match groups.iter_mut().find(|(pod, _)| *pod == c.from_pod) {
+            Some((_, idx)) => idx.push(i),
+            None => groups.push((c.from_pod, vec![i])),
         }
-        let (m, error, contradiction) = match runner.run(&pod, &cmd).await {
-            Ok(report) => {
-                let m = measured(&report);
-                let c = compare(&check, &m, &thresholds);
-                (Some(m), None, c)
-            }
-            Err(e) => (None, Some(e.to_string()), None),
-        };
-        out.push(Outcome {
-            check,
-            measured: m,
-            error,
-            contradiction,
-        });
     }
-    out
+    let mut results: Vec<Option<Result<netdoctor_live::probe::Report, String>>> =
+        checks.iter().map(|_| None).collect();
+    for (pod_index, idx) in &groups {
+        let p = &cluster.pods()[*pod_index];
+        let pod = PodRef::new(&p.namespace, &p.name);
+        let cmds: Vec<ProbeCommand> = idx.iter().map(|&i| command(&checks[i], args)).collect();
+        if verbose {
+            for c in &cmds {
+                eprintln!("netdoctor: in {pod}: netdoctor {}", c.argv().join(" "));
+            }
+        }
+        let got = runner.run_many(&pod, &cmds).await;
+        for (&i, r) in idx.iter().zip(got) {
+            results[i] = Some(r.map_err(|e| e.to_string()));
+        }
+    }
+    checks
+        .into_iter()
+        .zip(results)
+        .map(|(check, r)| {
+            let (m, error, contradiction) = match r {
+                Some(Ok(report)) => {
+                    let m = measured(&report);
+                    let c = compare(&check, &m, &thresholds);
+                    (Some(m), None, c)
+                }
+                Some(Err(e)) => (None, Some(e), None),
+                None => (None, Some("not run".to_string()), None),
+            };
+            Outcome {
+                check,
+                measured: m,
+                error,
+                contradiction,
+            }
+        })
+        .collect()
 }
 
 pub fn run(args: VerifyArgs, format: OutputFormat, verbose: bool) -> CmdResult {

@@ -120,8 +120,16 @@ pub(super) fn respond(state: &State, req: &Request) -> Option<(u16, Vec<u8>)> {
                 let msg = format!("container {container} is not valid for pod {name}");
                 return Some((400, status_body(400, "BadRequest", &msg)));
             }
+            // A batch (`probe batch JSON`) prints one report per probe.
+            let times = added
+                .iter()
+                .find(|a| a.name == container)
+                .filter(|a| a.args.get(1).map(String::as_str) == Some("batch"))
+                .and_then(|a| a.args.get(2))
+                .and_then(|j| serde_json::from_str::<Vec<Value>>(j).ok())
+                .map_or(1, |v| v.len().clamp(1, 1000));
             match &server.ephemeral {
-                Some(Ephemeral::Runs { log, .. }) => (200, log.clone().into_bytes()),
+                Some(Ephemeral::Runs { log, .. }) => (200, log.repeat(times).into_bytes()),
                 Some(Ephemeral::CutLog { log, keep }) => {
                     let end = (*keep).min(log.len());
                     (200, log.as_bytes()[..end].to_vec())
