@@ -172,5 +172,19 @@ pub fn groups() -> Vec<RuleGroup> {
                 ),
             ],
         },
+        RuleGroup {
+            name: "netdoctor.model".into(),
+            interval: "30s".into(),
+            rules: vec![rule(
+                "NetdoctorModelContradiction",
+                format!(
+                    "sum by (kind) (increase({MODEL_CONTRADICTIONS_TOTAL}[10m])) > 0"
+                ),
+                "10m",
+                "warning",
+                "The network contradicts the cluster's objects ({{ $labels.kind }})",
+                "netdoctor's monitor measured {{ $value | humanize }} {{ $labels.kind }} results in 10 minutes that the objects predict otherwise: the cause is outside the objects (CNI, node firewall, kube-proxy, CoreDNS upstream). Run `netdoctor verify` on an affected pod (docs/in-pod.md).",
+            )],
+        },
     ]
 }

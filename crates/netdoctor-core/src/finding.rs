@@ -55,15 +55,14 @@ pub struct Finding {
     pub evidence: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
-    /// Evidence lines past `MAX_EVIDENCE`, counted in the last line instead of listed.
-    #[serde(skip)]
-    evidence_omitted: usize,
 }
 
 /// Most evidence lines one finding lists: a hostile or huge input (a Corefile with
 /// thousands of errors, a Service over 10,000 pods) must not make one finding megabytes
 /// long. Past it, one last line counts what is not shown.
 pub const MAX_EVIDENCE: usize = 50;
+const OMITTED_PREFIX: &str = "… and ";
+const OMITTED_SUFFIX: &str = " more not shown";
 
 impl Finding {
     pub fn new(rule: &crate::rules::Rule, object: ObjectRef, message: impl Into<String>) -> Self {
@@ -75,7 +74,6 @@ impl Finding {
             message: message.into(),
             evidence: Vec::new(),
             fix: None,
-            evidence_omitted: 0,
         }
     }
 
@@ -84,19 +82,23 @@ impl Finding {
         self
     }
 
-    /// Adds a line of evidence; past `MAX_EVIDENCE` lines, only counts it.
+    /// Adds a line of evidence; past `MAX_EVIDENCE` lines, only counts it in one last line
+    /// (`… and N more not shown`).
     pub fn with_evidence(mut self, line: impl Into<String>) -> Self {
         if self.evidence.len() < MAX_EVIDENCE {
             self.evidence.push(line.into());
             return self;
         }
-        self.evidence_omitted += 1;
-        let summary = format!("… and {} more not shown", self.evidence_omitted);
-        if self.evidence_omitted == 1 {
-            self.evidence.push(summary);
-        } else if let Some(last) = self.evidence.last_mut() {
-            *last = summary;
-        }
+        let omitted = self
+            .evidence
+            .get(MAX_EVIDENCE)
+            .and_then(|last| last.strip_prefix(OMITTED_PREFIX))
+            .and_then(|rest| rest.strip_suffix(OMITTED_SUFFIX))
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        self.evidence.truncate(MAX_EVIDENCE);
+        self.evidence
+            .push(format!("{OMITTED_PREFIX}{}{OMITTED_SUFFIX}", omitted + 1));
         self
     }
 

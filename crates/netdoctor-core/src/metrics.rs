@@ -43,3 +43,10 @@ pub const TARGETS: &str = "netdoctor_monitor_targets";
 pub const PEERS: &str = "netdoctor_monitor_peers";
 /// Counter of failed peer discoveries (the API could not be read).
 pub const PEER_DISCOVERY_FAILURES_TOTAL: &str = "netdoctor_peer_discovery_failures_total";
+
+// The model held against the network (`monitor --peers --model`).
+
+/// Counter of monitor results that contradict the model's verdict for the same path.
+/// Label `kind`: `allowed-but-timeout`, `allowed-but-fails`, `denied-but-connects`,
+/// `resolves-differently`, `slower-than-threshold` (docs/in-pod.md).
+pub const MODEL_CONTRADICTIONS_TOTAL: &str = "netdoctor_model_contradictions_total";

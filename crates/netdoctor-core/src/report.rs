@@ -49,6 +49,9 @@ pub struct Report {
     /// The node the page selects when it opens (`doctor NS/POD`: the pod's workload).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub focus: Option<String>,
+    /// `verify -o html`: the model's predictions next to what probes in the pods measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_vs_measured: Option<Vec<crate::sim::verify::Outcome>>,
 }
 
 #[derive(Debug, Clone, Serialize)]

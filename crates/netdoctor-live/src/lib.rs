@@ -3,5 +3,6 @@
 //! `monitor` is the agent that probes on a schedule and exports Prometheus metrics.
 
 pub mod cluster;
+pub mod inpod;
 pub mod monitor;
 pub mod probe;

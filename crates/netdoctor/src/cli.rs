@@ -56,7 +56,8 @@ pub enum Command {
     Diff(crate::commands::diff::DiffArgs),
     /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
     Dns(crate::commands::dns::DnsArgs),
-    /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
+    /// Measure DNS, TCP or HTTP from where netdoctor runs (or, with --from, from inside a
+    /// pod), repeatedly, and judge the numbers.
     ///
     /// Percentiles (p50/p90/p99/max) per phase, failures by class (timeout, refused, nxdomain,
     /// unreachable, ...) and a verdict: `failing` when any attempt failed, `slow` when DNS p90
@@ -65,6 +66,16 @@ pub enum Command {
     /// Long-running agent: probes the config's targets on a schedule, serves Prometheus
     /// metrics on /metrics, /healthz and /readyz.
     Monitor(crate::commands::monitor::MonitorArgs),
+    /// Hold the model against the network: run, from inside the pods, the probes of the paths
+    /// the model predicts, and report every contradiction with what it implies.
+    ///
+    /// For a pod (or every pod of a workload or namespace, bounded by --max-probes): the
+    /// Services it calls (--to, or the Services of its namespace), their names through cluster
+    /// DNS, and the pods that should and should not reach it on its container ports.
+    /// Classes: allowed-but-timeout, allowed-but-fails, denied-but-connects,
+    /// resolves-differently, slower-than-threshold. Exit 1 on any contradiction or probe that
+    /// could not run. Adds one ephemeral container to each source pod (docs/in-pod.md).
+    Verify(crate::commands::verify::VerifyArgs),
 }
 
 #[derive(Debug, Args)]

@@ -517,6 +517,7 @@ fn foreign_policy_kinds_are_read_live_and_make_verdicts_unknown() {
             .as_str()
             .is_some_and(|m| m.contains("allow-web"))));
     assert!(!findings.iter().any(|f| f["code"] == "INP002"), "{v}");
+}
 
 /// `diff` with the live cluster as the base (`diff -f NEW` without --base): the files are the
 /// served objects with one NetworkPolicy line changed, and the diff shows exactly that change.

@@ -12,3 +12,4 @@ pub mod path;
 pub mod pod_report;
 pub mod service;
 pub mod trace;
+pub mod verify;

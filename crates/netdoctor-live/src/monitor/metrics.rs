@@ -110,6 +110,11 @@ pub struct PeerLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ContradictionLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct BuildLabels {
     pub version: String,
 }
@@ -139,6 +144,8 @@ pub struct Metrics {
     pub targets: Gauge,
     pub peers: Gauge,
     pub peer_discovery_failures: Counter,
+    /// Results that contradict the model (`--model`), by contradiction class.
+    pub contradictions: Family<ContradictionLabels, Counter>,
 }
 
 /// A counter's registered name: the encoder appends `_total`.
@@ -167,6 +174,7 @@ impl Metrics {
         let targets = Gauge::default();
         let peers = Gauge::default();
         let peer_discovery_failures = Counter::default();
+        let contradictions = Family::<ContradictionLabels, Counter>::default();
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -234,6 +242,11 @@ impl Metrics {
             peer_discovery_failures.clone(),
         );
         registry.register(
+            counter_name(names::MODEL_CONTRADICTIONS_TOTAL),
+            "Peer and DNS results that contradict the model's verdict for the same path (--model), by contradiction class",
+            contradictions.clone(),
+        );
+        registry.register(
             names::BUILD_INFO,
             "Always 1; the labels say which netdoctor runs",
             build,
@@ -252,6 +265,7 @@ impl Metrics {
             targets,
             peers,
             peer_discovery_failures,
+            contradictions,
         }
     }
 

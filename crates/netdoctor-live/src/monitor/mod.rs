@@ -17,6 +17,7 @@
 pub mod config;
 pub mod connections;
 pub mod metrics;
+pub mod model;
 pub mod peers;
 pub mod server;
 
@@ -26,6 +27,7 @@ use metrics::Metrics;
 use peers::{PeerPod, PeerSource};
 use std::collections::BTreeSet;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -45,6 +47,10 @@ pub struct Shared {
     /// Destination nodes with peer series, kept across reloads so that the series of a node
     /// gone (or of peers turned off) are deleted.
     peer_nodes: std::sync::Mutex<BTreeSet<String>>,
+    /// The model in force (`--model`), replaced at each refresh.
+    model: std::sync::RwLock<Option<Arc<model::ModelView>>>,
+    /// (path, kind) of the contradictions logged already (bounded: logged once each).
+    contradictions_seen: std::sync::Mutex<BTreeSet<(String, String)>>,
     pub log: Log,
 }
 
@@ -55,7 +61,35 @@ impl Shared {
             config_loaded: AtomicBool::new(false),
             first_round_done: AtomicBool::new(false),
             peer_nodes: std::sync::Mutex::new(BTreeSet::new()),
+            model: std::sync::RwLock::new(None),
+            contradictions_seen: std::sync::Mutex::new(BTreeSet::new()),
             log,
+        }
+    }
+
+    /// The model in force, if any.
+    pub fn model(&self) -> Option<Arc<model::ModelView>> {
+        self.model.read().ok().and_then(|m| m.clone())
+    }
+
+    /// Counts a contradiction of the model, and logs it the first time for this path and
+    /// kind (at most 1000 remembered).
+    pub fn contradiction(&self, path: &str, c: &netdoctor_core::sim::verify::Contradiction) {
+        self.metrics
+            .contradictions
+            .get_or_create(&metrics::ContradictionLabels {
+                kind: c.class.as_str().to_string(),
+            })
+            .inc();
+        let first = {
+            let mut seen = lock(&self.contradictions_seen);
+            seen.len() < 1000 && seen.insert((path.to_string(), c.class.as_str().to_string()))
+        };
+        if first {
+            (self.log)(&format!(
+                "model contradicted ({}) on {path}: {}; {}",
+                c.class, c.detail, c.implies
+            ));
         }
     }
 
@@ -85,6 +119,9 @@ pub struct MonitorOptions {
     /// This pod's name and IP (`POD_NAME`, `POD_IP`), to leave itself out of its peers.
     pub pod_name: Option<String>,
     pub pod_ip: Option<std::net::IpAddr>,
+    /// The model to hold the results against (`--model`), re-read every `model_refresh`.
+    pub model: Option<Arc<dyn model::ModelSource>>,
+    pub model_refresh: Duration,
 }
 
 /// Re-lists the peer pods this often (each pod of the DaemonSet asks the API server).
@@ -261,6 +298,10 @@ pub async fn run(
     };
     let (server_stop, server_stop_rx) = watch::channel(false);
     let server = tokio::spawn(server::serve(listener, shared.clone(), server_stop_rx));
+    let model_task = opts
+        .model
+        .clone()
+        .map(|source| tokio::spawn(refresh_model(source, opts.clone(), shared.clone())));
 
     let path = opts.config_path.clone();
     let mut last_stamp = stamp(&path);
@@ -324,9 +365,48 @@ pub async fn run(
             break;
         }
     }
+    if let Some(t) = model_task {
+        t.abort();
+    }
     let _ = server_stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(3), server).await;
     log("stopped");
+}
+
+/// Reads the model now and every `model_refresh`; a failed read keeps the previous model.
+async fn refresh_model(
+    source: Arc<dyn model::ModelSource>,
+    opts: Arc<MonitorOptions>,
+    shared: Arc<Shared>,
+) {
+    let mut last_error: Option<String> = None;
+    loop {
+        let loaded = source.load().await.and_then(|cluster| {
+            model::ModelView::new(cluster, opts.pod_name.as_deref(), opts.pod_ip)
+        });
+        match loaded {
+            Ok(view) => {
+                let first = shared.model().is_none() || last_error.is_some();
+                if first {
+                    (shared.log)(&format!(
+                        "model loaded: {} pods; peer and DNS results are held against it",
+                        view.pods()
+                    ));
+                }
+                last_error = None;
+                if let Ok(mut m) = shared.model.write() {
+                    *m = Some(Arc::new(view));
+                }
+            }
+            Err(e) => {
+                if last_error.as_ref() != Some(&e) {
+                    (shared.log)(&format!("model not loaded (keeping the previous one): {e}"));
+                }
+                last_error = Some(e);
+            }
+        }
+        tokio::time::sleep(opts.model_refresh.max(Duration::from_secs(1))).await;
+    }
 }
 
 fn peers_note(c: &Config, enabled: bool) -> String {
@@ -442,6 +522,14 @@ impl TargetJob {
             self.shared
                 .metrics
                 .record(&self.target, &sample, elapsed, &self.config.thresholds);
+            if self.target.kind == config::Kind::Dns {
+                if let Some(view) = self.shared.model() {
+                    if let Some(c) = view.judge_dns(&self.target.target, &sample) {
+                        let path = format!("dns {}", self.target.target);
+                        self.shared.contradiction(&path, &c);
+                    }
+                }
+            }
             let ok = sample.failure.is_none();
             if was_ok != Some(ok) && !(was_ok.is_none() && ok) {
                 let t = &self.target;
@@ -549,26 +637,35 @@ impl PeerJob {
                 let sem = self.semaphore.clone();
                 let timeout = self.timeout;
                 let node = p.node.clone();
+                let ip = p.ip;
                 round.spawn(async move {
                     let Ok(_permit) = sem.acquire_owned().await else {
-                        return (node, Err(ErrorClass::Other));
+                        return (node, ip, Err(ErrorClass::Other));
                     };
                     let probe = crate::probe::Probe::Tcp(probe);
                     let guard = timeout + Duration::from_secs(1);
                     let s = match tokio::time::timeout(guard, probe.attempt(timeout)).await {
                         Ok(s) => s,
-                        Err(_) => return (node, Err(ErrorClass::Timeout)),
+                        Err(_) => return (node, ip, Err(ErrorClass::Timeout)),
                     };
                     let rtt = match (s.failure, s.times.connect) {
                         (None, Some(c)) => Ok((c - s.times.dns.unwrap_or(0.0)).max(0.0) / 1000.0),
                         (Some(f), _) => Err(f.class),
                         (None, None) => Err(ErrorClass::Other),
                     };
-                    (node, rtt)
+                    (node, ip, rtt)
                 });
             }
+            let model = self.shared.model();
             while let Some(done) = round.join_next().await {
-                if let Ok((node, rtt)) = done {
+                if let Ok((node, ip, rtt)) = done {
+                    if let Some(c) = model
+                        .as_ref()
+                        .and_then(|m| m.judge_peer(ip, self.port, rtt))
+                    {
+                        let path = format!("peer {}", SocketAddr::new(ip, self.port));
+                        self.shared.contradiction(&path, &c);
+                    }
                     self.shared.metrics.record_peer(&me, &node, rtt);
                     lock(&self.shared.peer_nodes).insert(node);
                 }

@@ -11,7 +11,7 @@ mod lookup;
 pub mod stats;
 pub mod tcp;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -140,7 +140,7 @@ pub struct Progress {
 }
 
 /// Statistics of one DNS query name over all attempts (dns only).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct QueryStats {
     pub name: String,
     #[serde(rename = "type")]
@@ -155,44 +155,48 @@ pub struct QueryStats {
     /// Answers seen (distinct, sorted).
     pub answers: Vec<String>,
     /// Time of this query alone.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ms: Option<Percentiles>,
 }
 
 /// The `probe` object of the interface (one per target). The first seven fields are the
 /// stable contract; the rest are additions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
-    pub kind: &'static str,
+    pub kind: String,
     pub target: String,
     pub count: u64,
     pub ok: u64,
     pub errors: ErrorCounts,
     pub phases_ms: PhaseStats,
     pub verdict: Verdict,
+    /// The pod the probe ran in (`probe --from`, `verify`); absent for a local probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// Why the verdict is not `ok`: one line per crossed threshold or failure summary.
+    #[serde(default)]
     pub reasons: Vec<String>,
     pub thresholds_ms: ThresholdsOut,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
     /// Addresses connected to (tcp, http).
-    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub addresses: BTreeSet<String>,
     /// HTTP responses by status code (http).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub status_codes: BTreeMap<String, u64>,
     /// Final rcode of each resolution (dns).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rcodes: BTreeMap<String, u64>,
     /// The DNS server queried and the search expansion used (dns).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<dns::DnsSetup>,
     /// Every query name the resolver sent, in order, timed alone (dns).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queries: Vec<QueryStats>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct ThresholdsOut {
     pub dns: f64,
     pub connect: f64,
@@ -308,13 +312,14 @@ impl Collector {
         };
         let (verdict, reasons) = stats::judge(&self.acc, dns_p90, thresholds);
         Report {
-            kind: probe.kind(),
+            kind: probe.kind().to_string(),
             target: probe.target().to_string(),
             count: self.acc.count,
             ok: self.acc.ok,
             errors: self.acc.errors.clone(),
             phases_ms: phases,
             verdict,
+            from: None,
             reasons,
             thresholds_ms: ThresholdsOut {
                 dns: thresholds.dns_slow_ms,

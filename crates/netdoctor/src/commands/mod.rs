@@ -6,13 +6,16 @@ pub mod dns;
 mod doctor;
 mod explain;
 mod ingress;
+pub mod inpod;
 pub mod monitor;
 pub mod policy;
 pub mod probe;
+mod probe_from;
 mod rules;
 mod snapshot;
 mod svc_report;
 pub mod trace;
+pub mod verify;
 
 use crate::cli::{Cli, Command};
 use crate::CmdResult;
@@ -31,7 +34,8 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Policy(args) => policy::run(args, format, verbose),
         Command::Diff(args) => diff::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
-        Command::Probe(args) => probe::run(args, format),
+        Command::Probe(args) => probe::run(args, format, verbose),
         Command::Monitor(args) => monitor::run(args),
+        Command::Verify(args) => verify::run(args, format, verbose),
     }
 }

@@ -51,6 +51,42 @@ pub struct MonitorArgs {
     /// How often the config file is checked for a change (Go-style duration).
     #[arg(long = "config-poll", default_value = "2s", value_parser = parse_duration)]
     pub config_poll: Duration,
+
+    /// With --peers: read the cluster (the same credentials; the read-only ClusterRole of
+    /// deploy/rbac.yaml) into a model and hold every peer round trip and DNS result against
+    /// its verdict for the same path; contradictions are counted in
+    /// netdoctor_model_contradictions_total{kind} (alert NetdoctorModelContradiction).
+    /// Needs POD_IP or POD_NAME to find this pod in the model.
+    #[arg(long, requires = "peers", conflicts_with = "api_server")]
+    pub model: bool,
+
+    /// With --model: how often the model is read again (Go-style duration).
+    #[arg(long = "model-refresh", default_value = "5m", value_parser = parse_duration, requires = "model")]
+    pub model_refresh: Duration,
+}
+
+/// The model read with the agent's credentials, in a thread of its own (the reader runs its
+/// own runtime).
+struct LiveModel {
+    input: crate::input::InputArgs,
+}
+
+impl netdoctor_live::monitor::model::ModelSource for LiveModel {
+    fn load(&self) -> netdoctor_live::monitor::model::ModelFuture {
+        let input = self.input.clone();
+        Box::pin(async move {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::spawn(move || {
+                let read = input
+                    .read_for(false, &[])
+                    .map(|i| i.cluster)
+                    .map_err(|e| e.message);
+                let _ = tx.send(read);
+            });
+            rx.await
+                .map_err(|_| "the model reader stopped".to_string())?
+        })
+    }
 }
 
 fn log_line(msg: &str) {
@@ -103,6 +139,26 @@ pub fn run(args: MonitorArgs) -> CmdResult {
         node_name: env("NODE_NAME").unwrap_or_else(|| "unknown".to_string()),
         pod_name: env("POD_NAME"),
         pod_ip: env("POD_IP").and_then(|ip| ip.parse().ok()),
+        model: args.model.then(|| {
+            Arc::new(LiveModel {
+                input: crate::input::InputArgs {
+                    files: Vec::new(),
+                    kubeconfig: args.kubeconfig.clone(),
+                    context: args.context.clone(),
+                    namespace: None,
+                    all_namespaces: true,
+                    cluster_domain: None,
+                    max_file_size: 256 * 1024 * 1024,
+                    max_input_size: 2 * 1024 * 1024 * 1024,
+                    request_timeout: Some(Duration::from_secs(30)),
+                    max_response_size: None,
+                    max_read_size: None,
+                    max_pages: None,
+                    max_read_time: None,
+                },
+            }) as Arc<dyn netdoctor_live::monitor::model::ModelSource>
+        }),
+        model_refresh: args.model_refresh,
     };
     if args.peers && env("NODE_NAME").is_none() {
         log_line("NODE_NAME is not set (downward API spec.nodeName): peer RTTs are labelled source_node=\"unknown\"");

@@ -46,7 +46,20 @@ pub enum ProbeKind {
     /// the attempt (tls is 0 for plain http, as in curl). A status outside 200-399 is a failure
     /// (the Kubernetes probe rule).
     Http(HttpArgs),
+    /// Several probes in one process, one JSON report (or `{"error": …}`) each, in order:
+    /// what one ephemeral container runs for `verify`.
+    #[command(hide = true)]
+    Batch(BatchArgs),
 }
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// A JSON array of argument lists of `netdoctor probe` (each after `probe`).
+    pub probes: String,
+}
+
+/// The most probes one batch runs.
+const MAX_BATCH: usize = 500;
 
 /// Options every probe takes.
 #[derive(Debug, Args)]
@@ -74,6 +87,24 @@ pub struct CommonArgs {
     /// TCP connect (handshake) p90 above this many milliseconds makes the verdict `slow`.
     #[arg(long = "connect-slow-ms", default_value_t = 20.0)]
     pub connect_slow_ms: f64,
+
+    /// Run the probe inside this pod's network namespace: NS/POD, or NS/KIND/NAME (one of its
+    /// ready pods). Adds an ephemeral container running netdoctor's image to the pod (it
+    /// stays in the pod spec until the pod is replaced); needs deploy/rbac-inpod.yaml. DNS
+    /// probes use the pod's own /etc/resolv.conf.
+    #[arg(long = "from", value_name = "NS/POD")]
+    pub from: Option<String>,
+
+    /// Path of the kubeconfig file (--from).
+    #[arg(long = "kubeconfig", value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// The kubeconfig context to use (--from).
+    #[arg(long = "context", value_name = "NAME")]
+    pub context: Option<String>,
+
+    #[command(flatten)]
+    pub runner: super::inpod::RunnerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +222,7 @@ fn build(kind: ProbeKind) -> Result<(Probe, RunOptions), CliError> {
             let p = TcpProbe::new(&a.target).map_err(setup_error)?;
             Ok((Probe::Tcp(p), run_options(&a.common)?))
         }
+        ProbeKind::Batch(_) => Err(CliError::usage("probe batch runs probes, it is not one")),
         ProbeKind::Http(a) => {
             let opts = HttpOptions {
                 insecure: a.insecure,
@@ -204,12 +236,69 @@ fn build(kind: ProbeKind) -> Result<(Probe, RunOptions), CliError> {
     }
 }
 
-pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
+pub fn common(kind: &ProbeKind) -> Option<&CommonArgs> {
+    match kind {
+        ProbeKind::Dns(a) => Some(&a.common),
+        ProbeKind::Tcp(a) => Some(&a.common),
+        ProbeKind::Http(a) => Some(&a.common),
+        ProbeKind::Batch(_) => None,
+    }
+}
+
+/// `probe batch JSON`: each probe in turn, its JSON report on stdout; a probe that cannot
+/// start prints `{"error": MESSAGE}` in its place, so that the reports stay in order.
+fn run_batch(json: &str) -> CmdResult {
+    use clap::Parser as _;
+    let list: Vec<Vec<String>> = serde_json::from_str(json).map_err(|e| {
+        CliError::usage(format!(
+            "probe batch: not a JSON array of argument lists: {e}"
+        ))
+    })?;
+    if list.len() > MAX_BATCH {
+        return Err(CliError::usage(format!(
+            "probe batch: {} probes, at most {MAX_BATCH}",
+            list.len()
+        )));
+    }
+    for argv in list {
+        let parsed = crate::cli::Cli::try_parse_from(
+            ["netdoctor".to_string(), "probe".to_string()]
+                .into_iter()
+                .chain(argv),
+        );
+        let result = match parsed {
+            Ok(crate::cli::Cli {
+                command: crate::cli::Command::Probe(args),
+                output,
+                ..
+            }) if common(&args.kind).is_some_and(|c| c.from.is_none()) => {
+                run(args, output, false).map(|_| ())
+            }
+            Ok(_) => Err(CliError::usage(
+                "probe batch: only local dns, tcp and http probes",
+            )),
+            Err(e) => Err(CliError::usage(e.to_string())),
+        };
+        if let Err(e) = result {
+            println!("{}", serde_json::json!({ "error": e.message }));
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn run(args: ProbeArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     if !matches!(
         format,
         OutputFormat::Table | OutputFormat::Json | OutputFormat::Yaml | OutputFormat::Md
     ) {
         return Err(format.unsupported("probe"));
+    }
+    if let ProbeKind::Batch(b) = &args.kind {
+        return run_batch(&b.probes);
+    }
+    if common(&args.kind).is_some_and(|c| c.from.is_some()) {
+        let report = super::probe_from::run(&args.kind, verbose)?;
+        return render(&report, format);
     }
     let (probe, opts) = build(args.kind)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -238,6 +327,11 @@ pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
         eprint!("\r\x1b[2K");
         let _ = std::io::stderr().flush();
     }
+    render(&report, format)
+}
+
+fn render(report: &Report, format: OutputFormat) -> CmdResult {
+    let report = report.clone();
     let text = match format {
         OutputFormat::Json => crate::output::to_json(&report)?,
         OutputFormat::Yaml => crate::output::to_yaml(&report)?,
@@ -306,9 +400,14 @@ fn errors_text(r: &Report) -> String {
 
 fn table(r: &Report) -> String {
     let mut s = String::new();
+    let from = r
+        .from
+        .as_deref()
+        .map(|f| format!(" from {}", netdoctor_core::text::escape::terminal_safe(f)))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "{} {} {}: {} ({}/{} ok)",
+        "{} {} {}{from}: {} ({}/{} ok)",
         style::paint(style::BOLD, "probe"),
         r.kind,
         r.target,

@@ -16,6 +16,8 @@ use netdoctor_core::sim::netpol::{connectivity_map, Connection, Engine, MapOptio
 use netdoctor_core::Finding;
 use std::fmt::Write as _;
 
+mod verify;
+
 pub(crate) const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
 
@@ -100,6 +102,7 @@ pub fn build_from(
         findings: section,
         graph,
         focus: None,
+        model_vs_measured: None,
     }
 }
 
@@ -136,12 +139,18 @@ pub fn render(report: &Report) -> String {
         isolated,
         g.edges.len()
     );
+    if report.model_vs_measured.is_some() {
+        s.push_str("<a href=\"#model-vs-measured\">Model vs measured</a>");
+    }
     if report.findings.is_some() {
         s.push_str("<a href=\"#summary\">Summary</a><a href=\"#findings\">Findings</a>");
     }
     s.push_str(
         "<a href=\"#connectivity\">Connectivity</a><a href=\"#flows\">Flows</a></nav></header>\n",
     );
+    if let Some(outcomes) = &report.model_vs_measured {
+        verify::section(&mut s, outcomes);
+    }
     if let Some(f) = &report.findings {
         summary_html(&mut s, f);
         findings_html(&mut s, f);

@@ -58,7 +58,7 @@ impl Target {
         })
     }
 
-    pub(super) fn ip(&self) -> Option<IpAddr> {
+    pub fn ip(&self) -> Option<IpAddr> {
         self.host.trim_end_matches('.').parse().ok()
     }
 }

@@ -15,9 +15,11 @@
 //! Only loopback addresses: it binds 127.0.0.1 and nothing else.
 
 mod hostile;
+mod pods;
 mod selector;
 
 pub use hostile::Hostile;
+pub use pods::Ephemeral;
 
 use super::kinds::KINDS;
 use selector::{field, parse_fields, parse_selector};
@@ -75,6 +77,8 @@ impl TestPki {
 /// One request the server received.
 #[derive(Debug, Clone)]
 pub struct LoggedRequest {
+    /// `GET`, `PATCH`, ...
+    pub method: String,
     /// The path without the query.
     pub path: String,
     /// Decoded query parameters.
@@ -111,6 +115,7 @@ pub struct FakeApiServer {
     hostile: HashMap<String, Hostile>,
     token: Option<String>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    ephemeral: Option<Ephemeral>,
 }
 
 impl FakeApiServer {
@@ -186,6 +191,13 @@ impl FakeApiServer {
         self
     }
 
+    /// How ephemeral containers added to a pod behave (`pods/ephemeralcontainers`,
+    /// `pods/log`); without it the subresource answers 404.
+    pub fn ephemeral(mut self, mode: Ephemeral) -> Self {
+        self.ephemeral = Some(mode);
+        self
+    }
+
     pub fn tls(mut self, pki: &TestPki) -> Self {
         self.tls = pki.server_config().ok();
         self
@@ -201,6 +213,7 @@ impl FakeApiServer {
             server: self,
             log: log.clone(),
             flaky_hit: Mutex::new(HashSet::new()),
+            containers: Mutex::new(HashMap::new()),
         });
         let acceptor = tls.clone().map(tokio_rustls::TlsAcceptor::from);
         let task = tokio::spawn(async move {
@@ -357,9 +370,13 @@ struct State {
     server: FakeApiServer,
     log: Arc<Mutex<Vec<LoggedRequest>>>,
     flaky_hit: Mutex<HashSet<String>>,
+    /// Ephemeral containers added, by `ns/pod`: (name, args, status reads since added).
+    containers: Mutex<HashMap<String, Vec<pods::Added>>>,
 }
 
 struct Request {
+    method: String,
+    body: Vec<u8>,
     path: String,
     query: Vec<(String, String)>,
     headers: HashMap<String, String>,
@@ -374,9 +391,10 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S, state: A
             Ok(_) => {}
         }
         let mut parts = line.split_whitespace();
-        let (Some(_method), Some(target)) = (parts.next(), parts.next()) else {
+        let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
             return;
         };
+        let method = method.to_string();
         let target = target.to_string();
         let mut headers = HashMap::new();
         loop {
@@ -397,7 +415,23 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S, state: A
             Some((p, q)) => (p.to_string(), parse_query(q)),
             None => (target.clone(), Vec::new()),
         };
+        let length: usize = headers
+            .get("content-length")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
+        if length > 1024 * 1024 {
+            return;
+        }
+        let mut body = vec![0u8; length];
+        if tokio::io::AsyncReadExt::read_exact(&mut reader, &mut body)
+            .await
+            .is_err()
+        {
+            return;
+        }
         let request = Request {
+            method,
+            body,
             path,
             query,
             headers,
@@ -447,6 +481,7 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S, state: A
 fn log_request(state: &State, request: &Request, status: u16) {
     if let Ok(mut log) = state.log.lock() {
         log.push(LoggedRequest {
+            method: request.method.clone(),
             path: request.path.clone(),
             query: request.query.clone(),
             accept: request.headers.get("accept").cloned().unwrap_or_default(),
@@ -544,6 +579,9 @@ async fn respond(state: &State, req: &Request) -> (u16, Vec<u8>) {
                 .to_string()
                 .into_bytes(),
         );
+    }
+    if let Some(answer) = pods::respond(state, req) {
+        return answer;
     }
     let Some((group, version, namespace, resource)) = parse_list_path(&req.path) else {
         return not_found();

@@ -29,17 +29,17 @@ use std::time::Instant;
 use wire::{tcp_exchange, udp_exchange};
 
 /// The server and the expansion of a dns probe (reported in the JSON).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DnsSetup {
     pub server: String,
     /// `search` (resolv.conf expansion) or `direct`.
-    pub mode: &'static str,
+    pub mode: String,
     /// Whose search rules were followed (search mode only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub libc: Option<Libc>,
     #[serde(rename = "type")]
     pub record_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolv_conf: Option<ResolvConf>,
     /// The names queried, in the order a resolver sends them.
     pub candidates: Vec<String>,
@@ -168,7 +168,7 @@ impl DnsProbe {
             .collect::<Result<Vec<_>, _>>()?;
         let setup = DnsSetup {
             server: server.to_string(),
-            mode,
+            mode: mode.to_string(),
             libc: resolv_conf.as_ref().map(|_| libc),
             record_type: record_type.to_string(),
             resolv_conf: resolv_conf.clone(),

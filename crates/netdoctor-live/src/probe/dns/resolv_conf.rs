@@ -6,19 +6,19 @@ use super::super::SetupError;
 use hickory_proto::rr::RecordType;
 pub use netdoctor_core::sim::dns::Libc;
 use netdoctor_core::sim::dns::{search_order, LookupCall, SearchOrder, SearchRules};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// What the probe needs from a resolv.conf (glibc's reading of it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolvConf {
     pub nameservers: Vec<IpAddr>,
     pub search: Vec<String>,
     pub ndots: u8,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub edns0: bool,
     /// `options no-tld-query`: a single-label name is never sent as-is.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_tld_query: bool,
 }
 
