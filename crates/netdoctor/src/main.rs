@@ -2,6 +2,7 @@
 //! proves it.
 
 mod cli;
+mod ci;
 mod commands;
 mod files;
 mod input;

@@ -368,6 +368,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         &RunOptions {
             namespaces: input.scope.clone(),
             only,
+            ..RunOptions::default()
         },
     );
     let report = CheckReport {

@@ -472,6 +472,7 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             "netdoctor policy map",
         )),
         OutputFormat::Table => table(&rows) + &footer("note: "),
+        other => return Err(other.unsupported("policy map")),
     };
     emit(format, &text)?;
     // A map with unknown connections is never success (docs/interface.md).
