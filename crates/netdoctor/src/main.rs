@@ -1,8 +1,8 @@
 //! netdoctor: finds out why pods in a Kubernetes cluster cannot talk to each other, and
 //! proves it.
 
-mod cli;
 mod ci;
+mod cli;
 mod commands;
 mod files;
 mod input;

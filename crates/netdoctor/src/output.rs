@@ -2,11 +2,11 @@
 
 use crate::CliError;
 use anstream::stream::IsTerminal;
+use netdoctor_core::rules::SuppressedCounts;
 use netdoctor_core::text::escape::{
     is_unsafe, markdown_code, markdown_fence, markdown_safe, terminal_guard, terminal_safe,
     terminal_safe_lines,
 };
-use netdoctor_core::rules::SuppressedCounts;
 use netdoctor_core::{Finding, Severity, Summary};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -179,7 +179,10 @@ pub fn suppressed_line(s: &SuppressedCounts) -> String {
     }
     let mut parts = Vec::new();
     if s.annotation > 0 {
-        parts.push(format!("{} by netdoctor.io/ignore annotations", s.annotation));
+        parts.push(format!(
+            "{} by netdoctor.io/ignore annotations",
+            s.annotation
+        ));
     }
     if s.config_skip > 0 {
         parts.push(format!("{} by the config's skip", s.config_skip));
@@ -190,11 +193,7 @@ pub fn suppressed_line(s: &SuppressedCounts) -> String {
     if s.below_min_severity > 0 {
         parts.push(format!("{} below --min-severity", s.below_min_severity));
     }
-    format!(
-        "{} suppressed: {}\n",
-        s.total,
-        parts.join(", ")
-    )
+    format!("{} suppressed: {}\n", s.total, parts.join(", "))
 }
 
 /// Findings the way a good linter prints them: severity and code, the object, one specific

@@ -1,16 +1,18 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod checked;
 pub mod dns;
 pub mod evidence;
 pub mod gw;
 pub mod ing;
 pub mod inp;
 pub mod np;
-pub mod checked;
 pub mod select;
 pub mod svc;
 
-pub use select::{resolve, run_report, RunReport, Suppressed, SuppressedBy, SuppressedCounts, Suppressions};
+pub use select::{
+    resolve, run_report, RunReport, Suppressed, SuppressedBy, SuppressedCounts, Suppressions,
+};
 
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;

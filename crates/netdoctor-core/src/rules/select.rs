@@ -115,9 +115,11 @@ impl Suppressions {
         for o in &config.ignore.objects {
             let parts: Vec<&str> = o.split('/').collect();
             let parsed = match parts.as_slice() {
-                [ns, kind, name] if !ns.is_empty() && !kind.is_empty() && !name.is_empty() => {
-                    (Some(ns.to_string()), kind.to_ascii_lowercase(), name.to_string())
-                }
+                [ns, kind, name] if !ns.is_empty() && !kind.is_empty() && !name.is_empty() => (
+                    Some(ns.to_string()),
+                    kind.to_ascii_lowercase(),
+                    name.to_string(),
+                ),
                 [kind, name] if !kind.is_empty() && !name.is_empty() => {
                     (None, kind.to_ascii_lowercase(), name.to_string())
                 }
@@ -139,8 +141,7 @@ impl Suppressions {
     }
 
     fn ignores_object(&self, o: &ObjectRef) -> bool {
-        if o
-            .namespace
+        if o.namespace
             .as_ref()
             .is_some_and(|ns| self.namespaces.contains(ns))
         {
@@ -186,9 +187,8 @@ pub struct RunReport {
 pub fn run_report(cluster: &Cluster, options: &super::RunOptions) -> RunReport {
     let mut found = Vec::new();
     let selected = |rule: &Rule, list: &[String]| {
-        list.iter().any(|c| {
-            c.eq_ignore_ascii_case(rule.code) || c.eq_ignore_ascii_case(rule.name)
-        })
+        list.iter()
+            .any(|c| c.eq_ignore_ascii_case(rule.code) || c.eq_ignore_ascii_case(rule.name))
     };
     for rule in RULES {
         if !options.only.is_empty() && !selected(rule, &options.only) {
@@ -213,7 +213,11 @@ pub fn run_report(cluster: &Cluster, options: &super::RunOptions) -> RunReport {
         if let Some(s) = config.and_then(|c| c.severity.get(f.code.as_str())) {
             f.severity = *s;
         }
-        let by = if cluster.ignored_codes(&f.object).iter().any(|c| c == &f.code) {
+        let by = if cluster
+            .ignored_codes(&f.object)
+            .iter()
+            .any(|c| c == &f.code)
+        {
             Some(SuppressedBy::Annotation)
         } else if config.is_some_and(|c| c.skip.contains(&f.code.as_str())) {
             Some(SuppressedBy::ConfigSkip)
@@ -272,7 +276,10 @@ mod tests {
         let e = resolve("SVC01").unwrap_err();
         assert!(e.contains("did you mean SVC001"), "{e}");
         let e = resolve("service-selects-no-pod").unwrap_err();
-        assert!(e.contains("did you mean SVC001 (service-selects-no-pods)"), "{e}");
+        assert!(
+            e.contains("did you mean SVC001 (service-selects-no-pods)"),
+            "{e}"
+        );
         let e = resolve("completely-unrelated-words-here").unwrap_err();
         assert!(!e.contains("did you mean"), "{e}");
     }

@@ -81,7 +81,10 @@ pub fn render(input: &JunitInput<'_>) -> Result<String, String> {
             .push(f);
     }
     let mut report = Report::new("netdoctor");
-    for rule in RULES.iter().filter(|r| input.rules.iter().any(|s| s.code == r.code)) {
+    for rule in RULES
+        .iter()
+        .filter(|r| input.rules.iter().any(|s| s.code == r.code))
+    {
         let mut suite = TestSuite::new(format!("{} {}", rule.code, rule.name));
         let mut found = by_rule.remove(rule.code).unwrap_or_default();
         let objects = checked_objects(input.cluster, rule, input.namespaces);
@@ -97,10 +100,18 @@ pub fn render(input: &JunitInput<'_>) -> Result<String, String> {
             suite.add_test_case(case(rule, o.to_string(), &f, input.fail_on));
         }
         let mut suppressed = 0;
-        for s in input.suppressed.iter().filter(|s| s.finding.code == rule.code) {
+        for s in input
+            .suppressed
+            .iter()
+            .filter(|s| s.finding.code == rule.code)
+        {
             suppressed += 1;
             let mut status = TestCaseStatus::skipped();
-            status.set_message(format!("suppressed by {}: {}", by_name(s.by), s.finding.message));
+            status.set_message(format!(
+                "suppressed by {}: {}",
+                by_name(s.by),
+                s.finding.message
+            ));
             let mut c = TestCase::new(format!("{} (suppressed)", s.finding.object), status);
             c.set_classname(format!("{}.{}", rule.code, rule.name));
             suite.add_test_case(c);
@@ -108,5 +119,7 @@ pub fn render(input: &JunitInput<'_>) -> Result<String, String> {
         suite.add_property(("suppressed", suppressed.to_string().as_str()));
         report.add_test_suite(suite);
     }
-    report.to_string().map_err(|e| format!("cannot render JUnit XML: {e}"))
+    report
+        .to_string()
+        .map_err(|e| format!("cannot render JUnit XML: {e}"))
 }

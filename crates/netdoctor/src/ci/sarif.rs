@@ -166,7 +166,9 @@ fn result(f: &Finding, source: Source, suppressed: Option<SuppressedBy>) -> Valu
         }
         if let Some(by) = suppressed {
             let (kind, why) = match by {
-                SuppressedBy::Annotation => ("inSource", "the object's netdoctor.io/ignore annotation"),
+                SuppressedBy::Annotation => {
+                    ("inSource", "the object's netdoctor.io/ignore annotation")
+                }
                 SuppressedBy::ConfigSkip => ("external", "the config's skip"),
                 SuppressedBy::ConfigIgnore => ("external", "the config's ignore"),
             };

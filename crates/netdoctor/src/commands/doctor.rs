@@ -1,8 +1,8 @@
 //! `netdoctor doctor [OBJECT]`: every check over the scope, or what concerns one object.
 
 use super::svc_report;
-use crate::cli::DoctorArgs;
 use crate::ci::{junit, sarif};
+use crate::cli::DoctorArgs;
 use crate::output::{emit, render_findings, to_json, DocumentMeta, OutputFormat};
 use crate::target::{not_found, ObjectArg};
 use crate::{CliError, CmdResult};
@@ -15,8 +15,10 @@ use std::collections::HashSet;
 pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     // The gates are checked before anything is read: a mistyped rule is a usage error, never
     // a run that checks nothing and passes.
-    let only = rules::select::resolve_all(&args.only).map_err(|e| CliError::usage(format!("--only: {e}")))?;
-    let skip = rules::select::resolve_all(&args.skip).map_err(|e| CliError::usage(format!("--skip: {e}")))?;
+    let only = rules::select::resolve_all(&args.only)
+        .map_err(|e| CliError::usage(format!("--only: {e}")))?;
+    let skip = rules::select::resolve_all(&args.skip)
+        .map_err(|e| CliError::usage(format!("--skip: {e}")))?;
     let suppressions = crate::ci::read_config(args.config.as_deref())?;
     // Live, without -n/-A: read the namespace of the object asked about.
     let object_ns: Vec<String> = args
@@ -49,8 +51,9 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     // --fail-on judges every finding; --min-severity only decides what is printed.
     let mut hidden = Vec::new();
     if let Some(min) = args.min_severity {
-        let (shown, below): (Vec<Finding>, Vec<Finding>) =
-            findings.into_iter().partition(|f| f.severity >= min.severity());
+        let (shown, below): (Vec<Finding>, Vec<Finding>) = findings
+            .into_iter()
+            .partition(|f| f.severity >= min.severity());
         findings = shown;
         hidden = below;
     }
@@ -68,7 +71,11 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         }
         _ if format == OutputFormat::Sarif => {
             let locate = sarif::locate_in(cluster);
-            to_json(&sarif::render_with_suppressed(&findings, &suppressed, &locate))?
+            to_json(&sarif::render_with_suppressed(
+                &findings,
+                &suppressed,
+                &locate,
+            ))?
         }
         _ if format == OutputFormat::Junit => {
             let ran: Vec<&'static rules::Rule> = rules::RULES
