@@ -142,7 +142,7 @@ fn severity_style(s: Severity) -> anstyle::Style {
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Fields every JSON (and YAML) document of an analysis carries (docs/interface.md).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DocumentMeta {
     pub schema_version: u32,
     pub netdoctor_version: &'static str,
@@ -161,8 +161,26 @@ impl DocumentMeta {
     }
 }
 
+/// The `trace` JSON of docs/interface.md.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct TraceDocument<'a> {
+    #[serde(flatten)]
+    pub report: &'a netdoctor_core::rules::evidence::TraceReport,
+    #[serde(flatten)]
+    pub meta: DocumentMeta,
+}
+
+/// The `explain` JSON: the rule, with the document's metadata (`inputs` is empty).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ExplainDocument {
+    #[serde(flatten)]
+    pub rule: netdoctor_core::rules::RuleInfo,
+    #[serde(flatten)]
+    pub meta: DocumentMeta,
+}
+
 /// The doctor JSON of docs/interface.md.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct FindingsReport<'a> {
     pub findings: &'a [Finding],
     pub summary: Summary,

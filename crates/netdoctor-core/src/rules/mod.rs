@@ -171,7 +171,7 @@ pub fn sort(findings: &mut [Finding]) {
 }
 
 /// The JSON of `netdoctor rules -o json`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct RuleInfo {
     pub code: &'static str,
     pub name: &'static str,

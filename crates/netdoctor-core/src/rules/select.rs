@@ -236,7 +236,7 @@ pub fn run_report(cluster: &Cluster, options: &super::RunOptions) -> RunReport {
 }
 
 /// Counts of what was not reported, by cause (the `suppressed` field of JSON outputs).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct SuppressedCounts {
     pub total: usize,
     /// By `netdoctor.io/ignore` annotations.

@@ -3,6 +3,7 @@
 
 pub mod junit;
 pub mod sarif;
+mod schema;
 
 use crate::CliError;
 use netdoctor_core::rules::Suppressions;

@@ -93,7 +93,7 @@ fn parse_port(s: &str) -> Result<(u16, Protocol), CliError> {
     Ok((port, proto))
 }
 
-/// The `policy check` JSON: INTERFACE.md's fields from the deciding pair, plus every pair.
+/// The `policy check` JSON: docs/interface.md's fields from the deciding pair, plus every pair.
 #[derive(Debug, Serialize)]
 struct CheckReport {
     allowed: bool,

@@ -77,7 +77,7 @@ impl GwRouteResult {
         self.hops.iter().find(|h| h.status == HopStatus::Fail)
     }
 
-    /// The `ingress route` answer (INTERFACE.md): `gateway`, `listener` and `route` in
+    /// The `ingress route` answer (docs/interface.md): `gateway`, `listener` and `route` in
     /// place of `ingress`; the weight split goes to the notes.
     pub fn to_route(&self) -> Route {
         Route {
