@@ -161,14 +161,26 @@ impl DocumentMeta {
     }
 }
 
-/// The `trace` JSON of docs/interface.md.
+/// A command's JSON document: its answer with the fields every document carries.
 #[derive(Serialize, schemars::JsonSchema)]
-pub struct TraceDocument<'a> {
+pub struct Document<'a, T> {
     #[serde(flatten)]
-    pub report: &'a netdoctor_core::rules::evidence::TraceReport,
+    pub body: &'a T,
     #[serde(flatten)]
     pub meta: DocumentMeta,
 }
+
+impl<'a, T> Document<'a, T> {
+    pub fn new(body: &'a T, inputs: &[String]) -> Self {
+        Document {
+            body,
+            meta: DocumentMeta::new(inputs.to_vec()),
+        }
+    }
+}
+
+/// The `trace` JSON of docs/interface.md.
+pub type TraceDocument<'a> = Document<'a, netdoctor_core::rules::evidence::TraceReport>;
 
 /// The `explain` JSON: the rule, with the document's metadata (`inputs` is empty).
 #[derive(Serialize, schemars::JsonSchema)]

@@ -126,14 +126,14 @@ impl Hop {
 // The answer of `ingress route` (Ingress or Gateway API).
 
 /// The Service and port a request is sent to (`port` as written in the Ingress).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RouteBackend {
     pub service: String,
     pub port: String,
 }
 
 /// What served the request: an Ingress, or (filled by the Gateway API engine) a Gateway.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RouteVia {
     Ingress {
@@ -151,7 +151,7 @@ pub enum RouteVia {
 }
 
 /// The answer of `ingress route`: which rule and backend serve the URL and each hop's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Route {
     pub url: String,
     #[serde(flatten)]
@@ -194,7 +194,7 @@ impl Route {
 }
 
 /// One backendRef's share of a rule's traffic and what that share sees.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WeightedBackend {
     /// `ns/name` of the backend as referenced.
     pub service: String,

@@ -5,8 +5,10 @@
 
 #[cfg(test)]
 mod tests {
-    use crate::output::{ExplainDocument, FindingsReport, TraceDocument};
+    use crate::commands::{dns, policy};
+    use crate::output::{Document, ExplainDocument, FindingsReport, TraceDocument};
     use netdoctor_core::rules::RuleInfo;
+    use netdoctor_core::sim::{dns::Resolution, path::Route};
     use std::path::Path;
 
     /// The schema of what `T` serializes to (fields skipped when empty are optional).
@@ -24,6 +26,23 @@ mod tests {
             ("trace.json", schema::<TraceDocument<'static>>()),
             ("explain.json", schema::<ExplainDocument>()),
             ("rules.json", schema::<Vec<RuleInfo>>()),
+            (
+                "dns-resolve.json",
+                schema::<Document<'static, Resolution>>(),
+            ),
+            (
+                "dns-check.json",
+                schema::<Document<'static, dns::CheckReport<'static>>>(),
+            ),
+            (
+                "policy-check.json",
+                schema::<Document<'static, policy::CheckReport>>(),
+            ),
+            (
+                "policy-map.json",
+                schema::<Document<'static, policy::MapReport<'static>>>(),
+            ),
+            ("ingress-route.json", schema::<Document<'static, Route>>()),
         ]
     }
 

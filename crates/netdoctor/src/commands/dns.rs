@@ -124,7 +124,7 @@ fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult 
     };
     let cdns = ClusterDns::of(cluster);
     let r = dns::resolve(cluster, &cdns, pod, &args.name, request, libc);
-    let text = match structured(format, &r) {
+    let text = match structured(format, &crate::output::Document::new(&r, &input.inputs)) {
         Some(t) => t?,
         None => match format {
             OutputFormat::Table | OutputFormat::Txt => resolution_text(&r, false),
@@ -347,8 +347,8 @@ fn result_text(s: &mut String, r: &Resolution, md: bool) {
     );
 }
 
-#[derive(Debug, Serialize)]
-struct CheckReport<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct CheckReport<'a> {
     cluster_dns: ClusterDnsSummary,
     findings: &'a [Finding],
     summary: Summary,
@@ -376,7 +376,10 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         findings: &findings,
         summary: Summary::of(&findings),
     };
-    let text = match structured(format, &report) {
+    let text = match structured(
+        format,
+        &crate::output::Document::new(&report, &input.inputs),
+    ) {
         Some(t) => t?,
         None => {
             let head = check_header(&report.cluster_dns, format == OutputFormat::Md);
