@@ -36,7 +36,26 @@ pub fn locate_in(cluster: &Cluster) -> impl Fn(&Finding) -> Source + '_ {
                 .map_or(1, |u| u.line);
             return file_source(&f.object.name, line);
         }
-        match cluster.origin(&f.object) {
+        let o = &f.object;
+        let origin = cluster
+            .origin(o)
+            // A pod derived from its workload's template: the workload's document.
+            .or_else(|| match (o.kind.as_str(), &o.namespace) {
+                ("Pod", Some(ns)) => cluster
+                    .pod_index(ns, &o.name)
+                    .and_then(|i| cluster.pods().get(i))
+                    .and_then(|p| p.origin.as_ref()),
+                _ => None,
+            })
+            // An object that failed validation (INP002) where it was defined.
+            .or_else(|| {
+                cluster
+                    .invalid()
+                    .iter()
+                    .find(|i| &i.object == o)
+                    .and_then(|i| i.origin.as_ref())
+            });
+        match origin {
             Some(o) => origin_source(o),
             None => Source::Unknown,
         }
