@@ -179,8 +179,6 @@ impl<'a, T> Document<'a, T> {
     }
 }
 
-/// The `trace` JSON of docs/interface.md.
-pub type TraceDocument<'a> = Document<'a, netdoctor_core::rules::evidence::TraceReport>;
 
 /// The `explain` JSON: the rule, with the document's metadata (`inputs` is empty).
 #[derive(Serialize, schemars::JsonSchema)]

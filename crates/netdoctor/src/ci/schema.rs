@@ -6,7 +6,8 @@
 #[cfg(test)]
 mod tests {
     use crate::commands::{dns, policy};
-    use crate::output::{Document, ExplainDocument, FindingsReport, TraceDocument};
+    use crate::output::{Document, ExplainDocument, FindingsReport};
+    use netdoctor_core::rules::evidence::TraceReport;
     use netdoctor_core::rules::RuleInfo;
     use netdoctor_core::sim::{dns::Resolution, path::Route};
     use std::path::Path;
@@ -23,7 +24,7 @@ mod tests {
     fn schemas() -> Vec<(&'static str, schemars::Schema)> {
         vec![
             ("doctor.json", schema::<FindingsReport<'static>>()),
-            ("trace.json", schema::<TraceDocument<'static>>()),
+            ("trace.json", schema::<Document<'static, TraceReport>>()),
             ("explain.json", schema::<ExplainDocument>()),
             ("rules.json", schema::<Vec<RuleInfo>>()),
             (
