@@ -179,7 +179,6 @@ impl<'a, T> Document<'a, T> {
     }
 }
 
-
 /// The `explain` JSON: the rule, with the document's metadata (`inputs` is empty).
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct ExplainDocument {

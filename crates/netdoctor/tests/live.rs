@@ -462,7 +462,8 @@ fn a_namespace_the_cluster_does_not_have_is_exit_2_and_live_sarif_is_logical() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         let err = stderr(&o);
         assert!(
-            err.contains("namespace \"prodution\" does not exist") && err.contains("cannot be read"),
+            err.contains("namespace \"prodution\" does not exist")
+                && err.contains("cannot be read"),
             "{err}"
         );
         assert!(o.stdout.is_empty());
@@ -480,5 +481,11 @@ fn a_namespace_the_cluster_does_not_have_is_exit_2_and_live_sarif_is_logical() {
         assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
     }
     let v = json_out(&fake.run(&["doctor", "-n", "production", "-o", "json"]));
-    assert!(v["inputs"][0].as_str().unwrap().starts_with("cluster https://"), "{v}");
+    assert!(
+        v["inputs"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("cluster https://"),
+        "{v}"
+    );
 }
