@@ -609,3 +609,65 @@ fn the_ignore_annotation_is_counted() {
         "{table}"
     );
 }
+
+#[test]
+fn sarif_lines_point_at_the_document_or_list_item() {
+    let dir = tempdir("lines");
+    // A YAML stream: each object's document starts after its `---`.
+    std::fs::write(
+        dir.join("stream.yaml"),
+        "# comment\napiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  namespace: prod\nspec:\n  selector: {app: a}\n  ports: [{port: 80}]\n",
+    )
+    .unwrap();
+    // A JSON List as `kubectl get -o json` prints it.
+    std::fs::write(
+        dir.join("list.json"),
+        "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {\n      \"apiVersion\": \"v1\",\n      \"kind\": \"Service\",\n      \"metadata\": {\"name\": \"b\", \"namespace\": \"prod\"},\n      \"spec\": {\"selector\": {\"app\": \"b\"}, \"ports\": [{\"port\": 80}]}\n    },\n    {\n      \"apiVersion\": \"v1\",\n      \"kind\": \"Service\",\n      \"metadata\": {\"name\": \"c\", \"namespace\": \"prod\"},\n      \"spec\": {\"selector\": {\"app\": \"c\"}, \"ports\": [{\"port\": 80}]}\n    }\n  ],\n  \"kind\": \"List\"\n}\n",
+    )
+    .unwrap();
+    let o = run_in(
+        &dir,
+        &[
+            "doctor",
+            "-f",
+            "stream.yaml",
+            "-f",
+            "list.json",
+            "--only",
+            "SVC001",
+            "-o",
+            "sarif",
+        ],
+    );
+    let log = json(&o);
+    let mut got: Vec<(String, String, u64)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let l = &r["locations"][0];
+            (
+                l["logicalLocations"][0]["fullyQualifiedName"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                l["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                l["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("prod/service/a".into(), "stream.yaml".into(), 6),
+            ("prod/service/b".into(), "list.json".into(), 4),
+            ("prod/service/c".into(), "list.json".into(), 10),
+        ]
+    );
+}
