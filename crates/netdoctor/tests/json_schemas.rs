@@ -269,3 +269,28 @@ fn dns_policy_and_ingress_json_follow_their_schemas() {
         ]],
     );
 }
+
+#[test]
+fn probe_json_follows_its_schema() {
+    // A listener that is closed again: the connection is refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("127.0.0.1:{port}");
+    check(
+        "probe.json",
+        &[&[
+            "probe",
+            "tcp",
+            &target,
+            "--count",
+            "2",
+            "--interval",
+            "10ms",
+            "--timeout",
+            "500ms",
+        ]],
+    );
+}

@@ -140,7 +140,7 @@ pub struct Progress {
 }
 
 /// Statistics of one DNS query name over all attempts (dns only).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct QueryStats {
     pub name: String,
     #[serde(rename = "type")]
@@ -161,7 +161,7 @@ pub struct QueryStats {
 
 /// The `probe` object of the interface (one per target). The first seven fields are the
 /// stable contract; the rest are additions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub kind: &'static str,
     pub target: String,
@@ -192,7 +192,7 @@ pub struct Report {
     pub queries: Vec<QueryStats>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct ThresholdsOut {
     pub dns: f64,
     pub connect: f64,

@@ -44,6 +44,10 @@ mod tests {
                 schema::<Document<'static, policy::MapReport<'static>>>(),
             ),
             ("ingress-route.json", schema::<Document<'static, Route>>()),
+            (
+                "probe.json",
+                schema::<Document<'static, netdoctor_live::probe::Report>>(),
+            ),
         ]
     }
 

@@ -238,9 +238,11 @@ pub fn run(args: ProbeArgs, format: OutputFormat) -> CmdResult {
         eprint!("\r\x1b[2K");
         let _ = std::io::stderr().flush();
     }
+    // A probe reads no cluster state: its input is the target.
+    let doc = crate::output::Document::new(&report, std::slice::from_ref(&report.target));
     let text = match format {
-        OutputFormat::Json => crate::output::to_json(&report)?,
-        OutputFormat::Yaml => crate::output::to_yaml(&report)?,
+        OutputFormat::Json => crate::output::to_json(&doc)?,
+        OutputFormat::Yaml => crate::output::to_yaml(&doc)?,
         OutputFormat::Md => markdown(&report),
         _ => table(&report),
     };
