@@ -96,7 +96,16 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         }
         Some(ObjectArg::Service { namespace, name }) => match cluster.service(namespace, name) {
             Some(svc) => {
-                svc_report::render_service(format, &service_report(cluster, svc), &findings)?
+                let extras = svc_report::Extras {
+                    suppressed: counts,
+                    meta: &meta,
+                };
+                svc_report::render_service(
+                    format,
+                    &service_report(cluster, svc),
+                    &findings,
+                    &extras,
+                )?
             }
             None => render_findings(format, &findings, counts, &meta)?,
         },
@@ -117,7 +126,13 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
                 findings.extend(extra);
                 rules::sort(&mut findings);
                 let network = netdoctor_core::sim::pod_report::pod_network(cluster, pi);
-                svc_report::render_pod(format, &pod, &services, &near, &network, &findings)?
+                let extras = svc_report::Extras {
+                    suppressed: counts,
+                    meta: &meta,
+                };
+                svc_report::render_pod(
+                    format, &pod, &services, &near, &network, &findings, &extras,
+                )?
             }
             None => render_findings(format, &findings, counts, &meta)?,
         },
