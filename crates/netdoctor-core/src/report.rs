@@ -49,6 +49,10 @@ pub struct Report {
     /// The node the page selects when it opens (`doctor NS/POD`: the pod's workload).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub focus: Option<String>,
+    /// What was found and not listed, and why (`doctor`: "3 suppressed: …"); absent when
+    /// nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -235,8 +235,12 @@ print(json.dumps({"tests": xml.tests, "failures": xml.failures, "skipped": xml.s
 "#;
 
 fn read_junit(xml: &str) -> serde_json::Value {
-    let dir = tempdir("junit");
-    let path = dir.join("report.xml");
+    // One file per call: tests run in parallel.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("netdoctor-ci-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("report-{n}.xml"));
     std::fs::write(&path, xml).unwrap();
     let o = Command::new("python3")
         .args(["-c", READ_JUNIT, path.to_str().unwrap()])
@@ -567,6 +571,26 @@ fn the_config_file_suppresses_and_every_output_says_how_many() {
         .filter(|r| r["suppressions"].is_array())
         .count();
     assert_eq!(dismissed, total);
+    // JUnit: each suppressed (rule, object) is a skipped case.
+    if junitparser_available() {
+        let junit = read_junit(&stdout(&run_in(
+            &dir,
+            &["doctor", "-f", seed, "-o", "junit"],
+        )));
+        let skipped = junit["skipped"].as_u64().unwrap() as usize;
+        assert!(skipped > 0 && skipped <= total, "{skipped} of {total}");
+        let names: Vec<&str> = junit["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["result"] == serde_json::json!(["Skipped"]))
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.starts_with("monitoring/")),
+            "{names:?}"
+        );
+    }
     // --config names another file; a mistake in it is exit 2 naming it.
     std::fs::write(dir.join("bad.yaml"), "skip: [SVC01]\n").unwrap();
     assert_usage(

@@ -87,8 +87,24 @@ pub fn render(input: &JunitInput<'_>) -> Result<String, String> {
     {
         let mut suite = TestSuite::new(format!("{} {}", rule.code, rule.name));
         let mut found = by_rule.remove(rule.code).unwrap_or_default();
-        let objects = checked_objects(input.cluster, rule, input.namespaces);
-        if objects.is_empty() && found.is_empty() {
+        let mut suppressed: BTreeMap<ObjectRef, Vec<&Suppressed>> = BTreeMap::new();
+        for s in input
+            .suppressed
+            .iter()
+            .filter(|s| s.finding.code == rule.code)
+        {
+            suppressed
+                .entry(s.finding.object.clone())
+                .or_default()
+                .push(s);
+        }
+        // A suppressed finding's object is one skipped case (unless something else was
+        // found on it, which fails or passes as usual).
+        let objects: Vec<ObjectRef> = checked_objects(input.cluster, rule, input.namespaces)
+            .into_iter()
+            .filter(|o| found.contains_key(o) || !suppressed.contains_key(o))
+            .collect();
+        if objects.is_empty() && found.is_empty() && suppressed.is_empty() {
             // A rule about the cluster as a whole (or with nothing to check) is one case.
             suite.add_test_case(case(rule, "cluster".to_string(), &[], input.fail_on));
         }
@@ -99,24 +115,19 @@ pub fn render(input: &JunitInput<'_>) -> Result<String, String> {
         for (o, f) in found {
             suite.add_test_case(case(rule, o.to_string(), &f, input.fail_on));
         }
-        let mut suppressed = 0;
-        for s in input
-            .suppressed
-            .iter()
-            .filter(|s| s.finding.code == rule.code)
-        {
-            suppressed += 1;
+        let count: usize = suppressed.values().map(Vec::len).sum();
+        for (o, list) in suppressed {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(format!(
-                "suppressed by {}: {}",
-                by_name(s.by),
-                s.finding.message
-            ));
-            let mut c = TestCase::new(format!("{} (suppressed)", s.finding.object), status);
+            let why: Vec<String> = list
+                .iter()
+                .map(|s| format!("suppressed by {}: {}", by_name(s.by), s.finding.message))
+                .collect();
+            status.set_message(why.join("; "));
+            let mut c = TestCase::new(o.to_string(), status);
             c.set_classname(format!("{}.{}", rule.code, rule.name));
             suite.add_test_case(c);
         }
-        suite.add_property(("suppressed", suppressed.to_string().as_str()));
+        suite.add_property(("suppressed", count.to_string().as_str()));
         report.add_test_suite(suite);
     }
     report

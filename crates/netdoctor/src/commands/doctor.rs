@@ -67,6 +67,8 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             };
             let mut report = crate::report::build(cluster, &input.scope, &findings, &title);
             report.focus = arg.as_ref().and_then(|a| focus_workload(cluster, a));
+            report.suppressed =
+                Some(crate::output::suppressed_line(&counts)).filter(|l| !l.is_empty());
             crate::report::render(&report)
         }
         _ if format == OutputFormat::Sarif => {
