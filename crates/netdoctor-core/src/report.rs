@@ -52,6 +52,10 @@ pub struct Report {
     /// `verify -o html`: the model's predictions next to what probes in the pods measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_vs_measured: Option<Vec<crate::sim::verify::Outcome>>,
+    /// What was found and not listed, and why (`doctor`: "3 suppressed: …"); absent when
+    /// nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

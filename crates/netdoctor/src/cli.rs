@@ -11,9 +11,11 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "netdoctor", version, max_term_width = 100)]
 pub struct Cli {
-    /// Output format: table, json, yaml, md (some commands also html, txt, csv, dot).
-    #[arg(short = 'o', long = "output", global = true, default_value = "table")]
-    pub output: OutputFormat,
+    /// Output format: table, json, yaml, md (some commands also html, txt, csv, dot, sarif,
+    /// junit); a format the command does not implement is an error that lists those it does.
+    /// Default: table (`alerts`: yaml, `snapshot`: json).
+    #[arg(short = 'o', long = "output", global = true)]
+    pub output: Option<OutputFormat>,
 
     /// Print what was read (files, objects per kind, skipped kinds) on stderr.
     #[arg(short = 'v', long = "verbose", global = true)]
@@ -90,9 +92,42 @@ pub struct DoctorArgs {
     #[arg(long = "fail-on", default_value = "error")]
     pub fail_on: FailOn,
 
-    /// Only run these checks (codes, comma-separated).
-    #[arg(long = "only", value_delimiter = ',')]
+    /// Only run these checks (codes or names, comma-separated); an unknown one is an error
+    /// that names the closest check.
+    #[arg(long = "only", value_delimiter = ',', value_name = "RULES")]
     pub only: Vec<String>,
+
+    /// Do not run these checks (codes or names, comma-separated); an unknown one is an error.
+    #[arg(long = "skip", value_delimiter = ',', value_name = "RULES")]
+    pub skip: Vec<String>,
+
+    /// Print only findings at or above this severity: error, warning or info. --fail-on
+    /// still decides the exit code over every finding.
+    #[arg(long = "min-severity", value_name = "SEVERITY")]
+    pub min_severity: Option<MinSeverity>,
+
+    /// The suppression config: rules to skip, severity overrides, objects and namespaces to
+    /// ignore (default: `.netdoctor.yaml` in the working directory, when there is one).
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MinSeverity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl MinSeverity {
+    pub fn severity(self) -> netdoctor_core::Severity {
+        use netdoctor_core::Severity;
+        match self {
+            MinSeverity::Error => Severity::Error,
+            MinSeverity::Warning => Severity::Warning,
+            MinSeverity::Info => Severity::Info,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

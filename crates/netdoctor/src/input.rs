@@ -76,6 +76,8 @@ pub struct Input {
     pub cluster: Cluster,
     /// Empty: every namespace.
     pub scope: Vec<String>,
+    /// What was read (`Loaded::inputs`).
+    pub inputs: Vec<String>,
 }
 
 /// What was read, before the model is built (`snapshot` writes it out).
@@ -91,6 +93,9 @@ pub struct Loaded {
     pub read_namespaces: Option<Vec<String>>,
     /// Empty: every namespace.
     pub scope: Vec<String>,
+    /// What was read: each file as named (or found under a -f directory), `<stdin>`, or
+    /// `cluster SERVER (context NAME)`.
+    pub inputs: Vec<String>,
 }
 
 impl InputArgs {
@@ -127,6 +132,7 @@ impl InputArgs {
         Ok(Input {
             cluster,
             scope: loaded.scope,
+            inputs: loaded.inputs,
         })
     }
 
@@ -143,7 +149,7 @@ impl InputArgs {
             max_total_bytes: self.max_input_size,
             ..files::Limits::default()
         };
-        let loaded =
+        let (loaded, inputs) =
             load_files(&self.files, &limits).map_err(|e| CliError::usage(e.to_string()))?;
         if verbose {
             report_load(&loaded);
@@ -173,6 +179,9 @@ impl InputArgs {
             (Some(ns), false) => vec![ns.clone()],
             _ => Vec::new(),
         };
+        if let Some(ns) = &self.namespace {
+            check_namespace_in_files(&loaded, ns)?;
+        }
         Ok(Loaded {
             result: loaded,
             unreadable_kinds: Vec::new(),
@@ -180,6 +189,7 @@ impl InputArgs {
             live: false,
             read_namespaces: None,
             scope,
+            inputs,
         })
     }
 
@@ -258,7 +268,21 @@ impl InputArgs {
                 );
             }
         }
+        if let Some(ns) = &self.namespace {
+            if !self.all_namespaces && namespaces_in(&read.loaded).iter().all(|n| n != ns) {
+                return Err(CliError::usage(format!(
+                    "-n {ns}: namespace {ns:?} does not exist in the cluster of context {}, or it cannot be read with these credentials (no Namespace object and no object in it could be listed); `kubectl get namespace {ns}` tells which",
+                    conn.context.as_deref().unwrap_or("in-cluster")
+                )));
+            }
+        }
+        let inputs = vec![format!(
+            "cluster {} (context {})",
+            conn.server,
+            conn.context.as_deref().unwrap_or("in-cluster")
+        )];
         Ok(Loaded {
+            inputs,
             result: read.loaded,
             unreadable_reasons: read
                 .problems
@@ -281,13 +305,70 @@ impl InputArgs {
 
 /// Loads `-f` arguments in order: files, directories and `-` for stdin.
 /// What cannot be read is reported (INP001) and the rest is read.
-fn load_files(paths: &[PathBuf], limits: &files::Limits) -> Result<LoadResult, FilesError> {
+fn load_files(
+    paths: &[PathBuf],
+    limits: &files::Limits,
+) -> Result<(LoadResult, Vec<String>), FilesError> {
     let mut result = LoadResult::default();
+    let mut names = Vec::new();
     files::read_each_within(paths, limits, |name, input| match input {
-        Ok(bytes) => result.merge(load::load_bytes(name, bytes)),
+        Ok(bytes) => {
+            names.push(name.to_string());
+            result.merge(load::load_bytes(name, bytes))
+        }
         Err(reason) => result.merge(load::skipped_input(name, reason)),
     })?;
-    Ok(result)
+    Ok((result, names))
+}
+
+/// The namespaces the input names: Namespace objects, and the namespace of every namespaced
+/// object (`default` when it gives none).
+fn namespaces_in(loaded: &LoadResult) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for o in &loaded.objects {
+        let Some(meta) = o.object.metadata() else {
+            continue;
+        };
+        if o.object.kind() == "Namespace" {
+            out.extend(meta.name.clone());
+        } else if let Some(ns) = meta.namespace.as_ref().filter(|n| !n.is_empty()) {
+            out.insert(ns.clone());
+        } else if !matches!(
+            o.object.kind(),
+            "Node" | "IngressClass" | "GatewayClass" | "ClusterNetworkPolicy"
+        ) {
+            out.insert("default".to_string());
+        }
+    }
+    out
+}
+
+/// `-n NS` must name a namespace of the input: otherwise every command would answer as if
+/// it were empty. The error names the closest namespace.
+fn check_namespace_in_files(loaded: &LoadResult, ns: &str) -> Result<(), CliError> {
+    let known = namespaces_in(loaded);
+    if known.contains(ns) {
+        return Ok(());
+    }
+    let closest = known
+        .iter()
+        .map(|k| (netdoctor_core::text::edit_distance(ns, k), k))
+        .min();
+    let hint = match closest {
+        Some((d, k)) if d <= ns.chars().count().max(4) / 2 + 1 => {
+            format!("; did you mean {k:?}?")
+        }
+        _ => String::new(),
+    };
+    let list: Vec<&str> = known.iter().map(String::as_str).take(20).collect();
+    Err(CliError::usage(format!(
+        "-n {ns}: the input has no namespace {ns:?}{hint} (namespaces in the input: {})",
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    )))
 }
 
 /// `--request-timeout`: a duration (`30s`, `500ms`, `1m30s`, `1h`, or a number of seconds)

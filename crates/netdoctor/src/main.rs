@@ -1,6 +1,7 @@
 //! netdoctor: finds out why pods in a Kubernetes cluster cannot talk to each other, and
 //! proves it.
 
+mod ci;
 mod cli;
 mod commands;
 mod files;
@@ -12,7 +13,7 @@ mod target;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Exit codes of INTERFACE.md.
+/// Exit codes of docs/interface.md.
 pub mod exit {
     /// Ran; nothing at or above `--fail-on`; allowed; probe succeeded.
     pub const OK: u8 = 0;

@@ -2,6 +2,7 @@
 
 use crate::CliError;
 use anstream::stream::IsTerminal;
+use netdoctor_core::rules::SuppressedCounts;
 use netdoctor_core::text::escape::{
     is_unsafe, markdown_code, markdown_fence, markdown_safe, terminal_guard, terminal_safe,
     terminal_safe_lines,
@@ -21,9 +22,17 @@ pub enum OutputFormat {
     Txt,
     Csv,
     Dot,
+    /// SARIF 2.1.0 (code scanning): `doctor` only.
+    Sarif,
+    /// JUnit XML (CI test reports): `doctor` only.
+    Junit,
 }
 
 impl OutputFormat {
+    pub fn name(self) -> String {
+        format!("{self:?}").to_ascii_lowercase()
+    }
+
     /// The usage error for a format a command does not offer.
     pub fn unsupported(self, command: &str) -> CliError {
         CliError::usage(format!(
@@ -204,11 +213,90 @@ fn severity_style(s: Severity) -> anstyle::Style {
     }
 }
 
-/// The doctor JSON of INTERFACE.md.
-#[derive(Serialize)]
+/// The version of the JSON documents' shapes (`docs/schema/`): raised when a field changes
+/// meaning or is removed (fields are only added within a version).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Fields every JSON (and YAML) document of an analysis carries (docs/interface.md).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct DocumentMeta {
+    pub schema_version: u32,
+    pub netdoctor_version: &'static str,
+    /// What was read: each file (as named on the command line or found under a -f
+    /// directory), `<stdin>`, or the live cluster (`cluster SERVER (context NAME)`).
+    pub inputs: Vec<String>,
+}
+
+impl DocumentMeta {
+    pub fn new(inputs: Vec<String>) -> Self {
+        DocumentMeta {
+            schema_version: SCHEMA_VERSION,
+            netdoctor_version: env!("CARGO_PKG_VERSION"),
+            inputs,
+        }
+    }
+}
+
+/// A command's JSON document: its answer with the fields every document carries.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Document<'a, T> {
+    #[serde(flatten)]
+    pub body: &'a T,
+    #[serde(flatten)]
+    pub meta: DocumentMeta,
+}
+
+impl<'a, T> Document<'a, T> {
+    pub fn new(body: &'a T, inputs: &[String]) -> Self {
+        Document {
+            body,
+            meta: DocumentMeta::new(inputs.to_vec()),
+        }
+    }
+}
+
+/// The `explain` JSON: the rule, with the document's metadata (`inputs` is empty).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ExplainDocument {
+    #[serde(flatten)]
+    pub rule: netdoctor_core::rules::RuleInfo,
+    #[serde(flatten)]
+    pub meta: DocumentMeta,
+}
+
+/// The doctor JSON of docs/interface.md.
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct FindingsReport<'a> {
     pub findings: &'a [Finding],
     pub summary: Summary,
+    /// Findings found and not reported, by cause.
+    pub suppressed: SuppressedCounts,
+    #[serde(flatten)]
+    pub meta: DocumentMeta,
+}
+
+/// The line that says what was found and not shown, and why (empty when nothing was).
+pub fn suppressed_line(s: &SuppressedCounts) -> String {
+    if s.total == 0 {
+        return String::new();
+    }
+    let mut parts = Vec::new();
+    if s.annotation > 0 {
+        parts.push(format!(
+            "{} by netdoctor.io/ignore annotations",
+            s.annotation
+        ));
+    }
+    if s.config_skip > 0 {
+        parts.push(format!("{} by the config's skip", s.config_skip));
+    }
+    if s.config_ignore > 0 {
+        parts.push(format!("{} by the config's ignore", s.config_ignore));
+    }
+    if s.below_min_severity > 0 {
+        parts.push(format!("{} below --min-severity", s.below_min_severity));
+    }
+    format!("{} suppressed: {}\n", s.total, parts.join(", "))
 }
 
 /// Findings the way a good linter prints them: severity and code, the object, one specific
@@ -322,18 +410,27 @@ pub fn findings_markdown(findings: &[Finding]) -> String {
     s
 }
 
-/// Findings in any of the formats `doctor` offers (not html).
-pub fn render_findings(format: OutputFormat, findings: &[Finding]) -> Result<String, CliError> {
+/// Findings in the table, txt, md, json and yaml formats `doctor` offers, with what was
+/// suppressed and the document's metadata.
+pub fn render_findings(
+    format: OutputFormat,
+    findings: &[Finding],
+    suppressed: SuppressedCounts,
+    meta: &DocumentMeta,
+) -> Result<String, CliError> {
     let report = FindingsReport {
         findings,
         summary: Summary::of(findings),
+        suppressed,
+        meta: meta.clone(),
     };
     if let Some(r) = structured(format, &report) {
         return r;
     }
-    match format {
-        OutputFormat::Table | OutputFormat::Txt => Ok(findings_table(findings)),
-        OutputFormat::Md => Ok(findings_markdown(findings)),
-        other => Err(other.unsupported("doctor")),
-    }
+    let text = match format {
+        OutputFormat::Table | OutputFormat::Txt => findings_table(findings),
+        OutputFormat::Md => findings_markdown(findings),
+        other => return Err(other.unsupported("doctor")),
+    };
+    Ok(text + &suppressed_line(&suppressed))
 }

@@ -1,5 +1,5 @@
 //! `doctor NS/service/NAME` and `doctor NS/POD`: the Service report, the pod's Services, and
-//! the INTERFACE.md JSON fields.
+//! the docs/interface.md JSON fields.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

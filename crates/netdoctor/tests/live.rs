@@ -548,3 +548,42 @@ fn diff_of_the_live_cluster_against_files_shows_the_one_change() {
     assert_eq!(v["base"], json!(["live cluster"]));
     assert_eq!(v["connections"], json!([]), "{v}");
 }
+
+#[test]
+fn a_namespace_the_cluster_does_not_have_is_exit_2_and_live_sarif_is_logical() {
+    let fake = start("ns-gate", example_objects("seed-cluster"), |s| s);
+    for args in [
+        vec!["doctor", "-n", "prodution"],
+        vec!["policy", "map", "-n", "prodution"],
+    ] {
+        let o = fake.run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("namespace \"prodution\" does not exist")
+                && err.contains("cannot be read"),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+    // The namespace it has is read as before.
+    let o = fake.run(&["doctor", "-n", "production", "-o", "json"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    // Live findings have a logical location only, and inputs name the cluster.
+    let o = fake.run(&["doctor", "-n", "production", "-o", "sarif"]);
+    let log = json_out(&o);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        assert!(r["locations"][0]["physicalLocation"].is_null(), "{r}");
+        assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
+    }
+    let v = json_out(&fake.run(&["doctor", "-n", "production", "-o", "json"]));
+    assert!(
+        v["inputs"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("cluster https://"),
+        "{v}"
+    );
+}

@@ -1,5 +1,5 @@
 //! End-to-end: `netdoctor probe` against real servers on 127.0.0.1 (std threads), JSON shape
-//! and exit codes of INTERFACE.md. Classification in depth is tested in netdoctor-live.
+//! and exit codes of docs/interface.md. Classification in depth is tested in netdoctor-live.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};

@@ -1,4 +1,4 @@
-//! `netdoctor trace` end to end: JSON of INTERFACE.md and exit codes.
+//! `netdoctor trace` end to end: JSON of docs/interface.md and exit codes.
 
 use std::path::Path;
 use std::process::{Command, Output};

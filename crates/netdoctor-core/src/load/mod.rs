@@ -6,6 +6,7 @@
 pub mod api;
 pub mod corefile;
 pub mod gateway_api;
+mod item_lines;
 mod items;
 mod object;
 mod yaml_list;
@@ -152,8 +153,11 @@ fn push_objects(
     errors: Vec<ItemError>,
     origin: Origin,
     lines: Option<&mut LineCounter<'_>>,
+    list_items: &[item_lines::ItemLine],
 ) {
     let mut lines = lines;
+    let first_object = result.objects.len();
+    let first_line = origin.line;
     for e in errors {
         let line = match (e.offset, lines.as_deref_mut()) {
             (Some(offset), Some(lines)) => lines.line_of(offset),
@@ -195,6 +199,7 @@ fn push_objects(
             origin: origin.clone(),
         });
     }
+    item_lines::assign(&mut result.objects[first_object..], list_items, first_line);
 }
 
 /// A JSON file may hold one object, an array of objects, or several objects one after the
@@ -249,7 +254,21 @@ fn load_json(file: &Arc<str>, text: &str, result: &mut LoadResult) {
             }
         };
         match read {
-            Ok(()) => push_objects(result, objects, errors, origin, Some(&mut lines)),
+            Ok(()) => {
+                // Each List item's line, relative to the document's first line.
+                let items: Vec<item_lines::ItemLine> = item_lines::json_items(raw)
+                    .into_iter()
+                    .map(|(offset, kind, name)| {
+                        let at = lines.line_of(start + offset);
+                        item_lines::ItemLine {
+                            line: at + 1 - origin.line.min(at),
+                            kind,
+                            name,
+                        }
+                    })
+                    .collect();
+                push_objects(result, objects, errors, origin, Some(&mut lines), &items)
+            }
             Err((line, reason)) => result.unreadable.push(Unreadable {
                 file: file.to_string(),
                 document,
@@ -386,7 +405,14 @@ fn load_yaml_document(file: &Arc<str>, doc: &YamlDocument<'_>, result: &mut Load
         line: doc.first_line,
     };
     match parse_yaml_objects(doc.text, "", None) {
-        Ok((objects, errors)) => push_objects(result, objects, errors, origin, None),
+        Ok((objects, errors)) => push_objects(
+            result,
+            objects,
+            errors,
+            origin,
+            None,
+            &item_lines::yaml_items(doc.text),
+        ),
         Err(e) => {
             let error = yaml_unreadable(file, doc.index, doc.first_line, &e);
             if !recover_list_items(file, doc, error.clone(), result) {
@@ -466,7 +492,8 @@ fn recover_list_items(
             line,
         };
         match parse_yaml_objects(&item.text, &path, list.default_kind.as_deref()) {
-            Ok((objects, errors)) => push_objects(result, objects, errors, origin, None),
+            // Each item was read on its own: its origin is already its entry's line.
+            Ok((objects, errors)) => push_objects(result, objects, errors, origin, None, &[]),
             Err(e) => {
                 item_failed = true;
                 let mut unreadable = yaml_unreadable(file, doc.index, line, &e);

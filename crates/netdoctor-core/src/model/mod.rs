@@ -73,6 +73,8 @@ pub struct Cluster {
     /// Policy objects of kinds netdoctor does not model (Cilium, Calico, Istio, ANP).
     pub(crate) foreign_policies: Vec<foreign_policy::ForeignPolicy>,
 
+    /// Where each object read was defined (file, document, line), by the name findings use.
+    pub(crate) origins: HashMap<ObjectRef, Origin>,
     /// Documents that could not be read (INP001).
     pub(crate) unreadable: Vec<Unreadable>,
     /// Objects that failed validation (INP002).
@@ -421,6 +423,12 @@ impl Cluster {
                     .and_then(|rest| rest.strip_prefix(" -n "))
                     .is_some_and(|n| n == ns)
             })
+    }
+
+    /// Where an object was read: the file (as given on the command line) and the line its
+    /// document (or List item) starts at. Objects derived rather than read have none.
+    pub fn origin(&self, object: &ObjectRef) -> Option<&Origin> {
+        self.origins.get(object)
     }
 
     /// Rule codes the object silences with the `netdoctor.io/ignore` annotation.

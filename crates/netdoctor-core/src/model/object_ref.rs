@@ -5,7 +5,9 @@ use std::fmt;
 
 /// The object a finding is about. `namespace` is absent for cluster-scoped objects and for
 /// input files (`kind: "File"`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct ObjectRef {
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -30,9 +30,9 @@ pub fn findings_about(cluster: &Cluster, wanted: &[Wanted]) -> Vec<Finding> {
     kept
 }
 
-/// The answer of `trace` (INTERFACE.md): the path hop by hop with the findings about the
+/// The answer of `trace` (docs/interface.md): the path hop by hop with the findings about the
 /// objects on it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TraceReport {
     pub from: String,
     pub to: String,

@@ -1,5 +1,6 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod checked;
 pub mod diff;
 pub mod dns;
 pub mod evidence;
@@ -7,7 +8,12 @@ pub mod gw;
 pub mod ing;
 pub mod inp;
 pub mod np;
+pub mod select;
 pub mod svc;
+
+pub use select::{
+    resolve, run_report, RunReport, Suppressed, SuppressedBy, SuppressedCounts, Suppressions,
+};
 
 use crate::finding::{Finding, Severity};
 use crate::model::Cluster;
@@ -146,39 +152,18 @@ pub struct RunOptions {
     /// Only findings about objects in these namespaces (cluster-scoped and input findings
     /// are always kept). Empty: every namespace.
     pub namespaces: Vec<String>,
-    /// Only these rules (codes). Empty: all.
+    /// Only these rules (codes or names). Empty: all.
     pub only: Vec<String>,
+    /// Not these rules (codes or names).
+    pub skip: Vec<String>,
+    /// The suppression config (`.netdoctor.yaml`), if any.
+    pub suppressions: Option<Suppressions>,
 }
 
 /// Runs every rule over the cluster; applies `netdoctor.io/ignore` suppressions and the
-/// namespace scope; sorts deterministically.
+/// namespace scope; sorts deterministically. (`run_report` also says what was suppressed.)
 pub fn run(cluster: &Cluster, options: &RunOptions) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in RULES {
-        if !options.only.is_empty()
-            && !options
-                .only
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(rule.code))
-        {
-            continue;
-        }
-        (rule.check)(cluster, &mut findings);
-    }
-    findings.retain(|f| {
-        let in_scope = options.namespaces.is_empty()
-            || f.object
-                .namespace
-                .as_ref()
-                .is_none_or(|ns| options.namespaces.contains(ns));
-        in_scope
-            && !cluster
-                .ignored_codes(&f.object)
-                .iter()
-                .any(|c| c == &f.code)
-    });
-    sort(&mut findings);
-    findings
+    run_report(cluster, options).findings
 }
 
 /// The one ordering every output uses: severity, then object, then code and message.
@@ -187,7 +172,7 @@ pub fn sort(findings: &mut [Finding]) {
 }
 
 /// The JSON of `netdoctor rules -o json`.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct RuleInfo {
     pub code: &'static str,
     pub name: &'static str,

@@ -78,7 +78,7 @@ pub enum Endpoint {
 }
 
 /// Which side of a connection a policy rule governs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Ingress,
@@ -96,7 +96,7 @@ impl Direction {
 
 /// A rule that allowed the connection: `rules[rule]` of `policy`, through `peer` (None: the
 /// rule lists no peers, so it admits every peer) on `port` (None: the rule lists no ports).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RuleMatch {
     pub policy: String,
     pub rule: usize,
@@ -105,7 +105,7 @@ pub struct RuleMatch {
 }
 
 /// The verdict of one side: the egress of the source or the ingress of the destination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SideVerdict {
     /// False when the endpoint is not a pod subject to policies (an IP, a hostNetwork pod).
     pub subject_to_policies: bool,
@@ -153,6 +153,32 @@ impl Serialize for Verdict {
         st.serialize_field("egress", &self.egress)?;
         st.serialize_field("ingress", &self.ingress)?;
         st.end()
+    }
+}
+
+/// The shape `Verdict` serializes to, for its JSON Schema.
+#[derive(Serialize, schemars::JsonSchema)]
+#[allow(dead_code)]
+struct VerdictShape {
+    allowed: bool,
+    /// Present (`unknown`) only when the verdict is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<FlowVerdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown_reasons: Option<Vec<String>>,
+    port: u16,
+    /// `TCP`, `UDP` or `SCTP`.
+    protocol: String,
+    egress: SideVerdict,
+    ingress: SideVerdict,
+}
+
+impl schemars::JsonSchema for Verdict {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Verdict".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        VerdictShape::json_schema(generator)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The vocabulary every path simulation answers in (INTERFACE.md): the hops of a path, each
+//! The vocabulary every path simulation answers in (docs/interface.md): the hops of a path, each
 //! `pass|fail|warn|skip`, and the symptom the client sees. Shared by `trace`, `ingress route`
 //! (Ingress and Gateway API) so the same failure reads the same everywhere; and the answer of
 //! the edge (`Route`), which the Ingress and the Gateway API engines both give.
@@ -6,8 +6,8 @@
 use serde::Serialize;
 use std::fmt;
 
-/// What the client sees (INTERFACE.md `symptom` of `trace`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What the client sees (docs/interface.md `symptom` of `trace`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Symptom {
     Ok,
@@ -83,7 +83,7 @@ impl fmt::Display for Symptom {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HopStatus {
     Pass,
@@ -105,7 +105,7 @@ impl HopStatus {
 
 /// One link of the chain: `dns`, `service`, `service-port`, `endpoints`, `egress-policy`,
 /// `ingress-policy`, `target-port`, `ingress-class`, `ingress-rule`, `ingress-backend`, `tls`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Hop {
     pub step: &'static str,
     pub status: HopStatus,
@@ -126,14 +126,14 @@ impl Hop {
 // The answer of `ingress route` (Ingress or Gateway API).
 
 /// The Service and port a request is sent to (`port` as written in the Ingress).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RouteBackend {
     pub service: String,
     pub port: String,
 }
 
 /// What served the request: an Ingress, or (filled by the Gateway API engine) a Gateway.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RouteVia {
     Ingress {
@@ -151,7 +151,7 @@ pub enum RouteVia {
 }
 
 /// The answer of `ingress route`: which rule and backend serve the URL and each hop's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Route {
     pub url: String,
     #[serde(flatten)]
@@ -198,7 +198,7 @@ impl Route {
 }
 
 /// One backendRef's share of a rule's traffic and what that share sees.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WeightedBackend {
     /// `ns/name` of the backend as referenced.
     pub service: String,

@@ -1,4 +1,4 @@
-//! The monitor's configuration file (INTERFACE.md, "Monitor configuration"):
+//! The monitor's configuration file (docs/interface.md, "Monitor configuration"):
 //!
 //! ```yaml
 //! interval: 10s            # default for every target

@@ -140,7 +140,7 @@ pub struct Progress {
 }
 
 /// Statistics of one DNS query name over all attempts (dns only).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct QueryStats {
     pub name: String,
     #[serde(rename = "type")]
@@ -161,7 +161,7 @@ pub struct QueryStats {
 
 /// The `probe` object of the interface (one per target). The first seven fields are the
 /// stable contract; the rest are additions.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub kind: String,
     pub target: String,
@@ -196,7 +196,7 @@ pub struct Report {
     pub queries: Vec<QueryStats>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ThresholdsOut {
     pub dns: f64,
     pub connect: f64,

@@ -9,7 +9,19 @@ use std::fmt;
 /// Why one attempt failed. The four classes the guide's failure table rests on
 /// (`timeout`, `refused`, `nxdomain`, and everything else) plus finer ones that are reported
 /// in their own counters so that "other" stays small.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorClass {
     /// No answer within the timeout: something drops the packets (often a NetworkPolicy).
@@ -54,7 +66,7 @@ impl fmt::Display for ErrorClass {
 /// Failure counts. Each failed attempt is counted in exactly one field.
 /// `timeout`, `refused`, `nxdomain` and `other` are the stable fields of the interface;
 /// the others refine what would otherwise be `other`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct ErrorCounts {
     pub timeout: u64,
@@ -146,7 +158,7 @@ impl Phase {
 }
 
 /// Percentiles of one phase over the attempts that completed it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Percentiles {
     pub p50: f64,
     pub p90: f64,
@@ -196,7 +208,7 @@ impl Percentiles {
 
 /// `phases_ms` of the interface: only the phases this kind of probe measured and at least one
 /// attempt completed are present.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct PhaseStats {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -278,7 +290,7 @@ impl Default for Thresholds {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Ok,

@@ -176,7 +176,7 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let diff = &map_diff.pairs;
     let run_options = RunOptions {
         namespaces: states.scope.clone(),
-        only: Vec::new(),
+        ..RunOptions::default()
     };
     let findings = diff_findings(
         &rules::run(&states.base.cluster, &run_options),
@@ -203,6 +203,12 @@ pub fn run(args: DiffArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         OutputFormat::Md if unknown.is_empty() => diff_md(diff, &names),
         OutputFormat::Md => diff_md(diff, &names) + "\n" + &notes("\n- "),
         OutputFormat::Dot => diff_dot(diff, &names),
+        // Code scanning: the findings the change brings, located in the new state's files.
+        OutputFormat::Sarif => crate::output::to_json(&crate::ci::sarif::render(
+            &findings.appeared,
+            &crate::ci::sarif::locate_in(&states.new.cluster),
+        ))?,
+        OutputFormat::Junit => return Err(format.unsupported("diff")),
         OutputFormat::Json | OutputFormat::Yaml => {
             let report = DiffReport {
                 changes: changed,

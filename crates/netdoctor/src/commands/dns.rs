@@ -124,7 +124,7 @@ fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult 
     };
     let cdns = ClusterDns::of(cluster);
     let r = dns::resolve(cluster, &cdns, pod, &args.name, request, libc);
-    let text = match structured(format, &r) {
+    let text = match structured(format, &crate::output::Document::new(&r, &input.inputs)) {
         Some(t) => t?,
         None => match format {
             OutputFormat::Table | OutputFormat::Txt => resolution_text(&r, false),
@@ -347,11 +347,13 @@ fn result_text(s: &mut String, r: &Resolution, md: bool) {
     );
 }
 
-#[derive(Debug, Serialize)]
-struct CheckReport<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct CheckReport<'a> {
     cluster_dns: ClusterDnsSummary,
     findings: &'a [Finding],
     summary: Summary,
+    /// Findings found and not listed (the `netdoctor.io/ignore` annotation, `.netdoctor.yaml`).
+    suppressed: rules::SuppressedCounts,
 }
 
 fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
@@ -363,27 +365,42 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         .filter(|r| r.area == rules::Area::Dns || r.code == "NP001")
         .map(|r| r.code.to_string())
         .collect();
-    let findings = rules::run(
+    let run = rules::run_report(
         cluster,
         &RunOptions {
             namespaces: input.scope.clone(),
             only,
+            // The suppression config of the working directory, as `doctor` reads it.
+            suppressions: crate::ci::read_config(None)?,
+            ..RunOptions::default()
         },
     );
+    let findings = run.findings;
+    let suppressed = rules::SuppressedCounts::of(&run.suppressed, 0);
     let report = CheckReport {
         cluster_dns: ClusterDnsSummary::of(cluster, &ClusterDns::of(cluster)),
         findings: &findings,
         summary: Summary::of(&findings),
+        suppressed,
     };
-    let text = match structured(format, &report) {
+    let text = match structured(
+        format,
+        &crate::output::Document::new(&report, &input.inputs),
+    ) {
         Some(t) => t?,
         None => {
             let head = check_header(&report.cluster_dns, format == OutputFormat::Md);
             match format {
-                OutputFormat::Table | OutputFormat::Txt => {
-                    format!("{head}\n{}", findings_table(&findings))
-                }
-                OutputFormat::Md => format!("{head}\n{}", findings_markdown(&findings)),
+                OutputFormat::Table | OutputFormat::Txt => format!(
+                    "{head}\n{}{}",
+                    findings_table(&findings),
+                    crate::output::suppressed_line(&suppressed)
+                ),
+                OutputFormat::Md => format!(
+                    "{head}\n{}{}",
+                    findings_markdown(&findings),
+                    crate::output::suppressed_line(&suppressed)
+                ),
                 other => return Err(other.unsupported("dns check")),
             }
         }

@@ -1,17 +1,25 @@
 //! `netdoctor doctor [OBJECT]`: every check over the scope, or what concerns one object.
 
 use super::svc_report;
+use crate::ci::{junit, sarif};
 use crate::cli::DoctorArgs;
-use crate::output::{emit, render_findings, OutputFormat};
+use crate::output::{emit, render_findings, to_json, DocumentMeta, OutputFormat};
 use crate::target::{not_found, ObjectArg};
 use crate::{CliError, CmdResult};
 use netdoctor_core::model::{self, Cluster};
-use netdoctor_core::rules::{self, RunOptions};
+use netdoctor_core::rules::{self, RunOptions, SuppressedCounts};
 use netdoctor_core::sim::service::{pod_services, selected_pods, service_report};
 use netdoctor_core::{Finding, ObjectRef};
 use std::collections::HashSet;
 
 pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
+    // The gates are checked before anything is read: a mistyped rule is a usage error, never
+    // a run that checks nothing and passes.
+    let only = rules::select::resolve_all(&args.only)
+        .map_err(|e| CliError::usage(format!("--only: {e}")))?;
+    let skip = rules::select::resolve_all(&args.skip)
+        .map_err(|e| CliError::usage(format!("--skip: {e}")))?;
+    let suppressions = crate::ci::read_config(args.config.as_deref())?;
     // Live, without -n/-A: read the namespace of the object asked about.
     let object_ns: Vec<String> = args
         .object
@@ -24,17 +32,33 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let cluster = &input.cluster;
     let options = RunOptions {
         namespaces: input.scope.clone(),
-        only: args.only.clone(),
+        only: only.iter().map(|c| c.to_string()).collect(),
+        skip: skip.iter().map(|c| c.to_string()).collect(),
+        suppressions,
     };
-    let mut findings = rules::run(cluster, &options);
+    let report = rules::run_report(cluster, &options);
+    let mut findings = report.findings;
+    let mut suppressed = report.suppressed;
     let all = findings.clone();
     let mut arg = None;
     if let Some(object) = &args.object {
         let a = ObjectArg::parse(object)?;
         let related = related_objects(cluster, &a)?;
         findings.retain(|f| related.contains(&f.object));
+        suppressed.retain(|s| related.contains(&s.finding.object));
         arg = Some(a);
     }
+    // --fail-on judges every finding; --min-severity only decides what is printed.
+    let mut hidden = Vec::new();
+    if let Some(min) = args.min_severity {
+        let (shown, below): (Vec<Finding>, Vec<Finding>) = findings
+            .into_iter()
+            .partition(|f| f.severity >= min.severity());
+        findings = shown;
+        hidden = below;
+    }
+    let counts = SuppressedCounts::of(&suppressed, hidden.len());
+    let meta = DocumentMeta::new(input.inputs.clone());
     let text = match &arg {
         _ if format == OutputFormat::Html => {
             let title = match &args.object {
@@ -43,13 +67,49 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             };
             let mut report = crate::report::build(cluster, &input.scope, &findings, &title);
             report.focus = arg.as_ref().and_then(|a| focus_workload(cluster, a));
+            report.suppressed =
+                Some(crate::output::suppressed_line(&counts)).filter(|l| !l.is_empty());
             crate::report::render(&report)
+        }
+        _ if format == OutputFormat::Sarif => {
+            let locate = sarif::locate_in(cluster);
+            to_json(&sarif::render_with_suppressed(
+                &findings,
+                &suppressed,
+                &locate,
+            ))?
+        }
+        _ if format == OutputFormat::Junit => {
+            let ran: Vec<&'static rules::Rule> = rules::RULES
+                .iter()
+                .copied()
+                .filter(|r| only.is_empty() || only.contains(&r.code))
+                .filter(|r| !skip.contains(&r.code))
+                .collect();
+            junit::render(&junit::JunitInput {
+                cluster,
+                rules: ran,
+                namespaces: &input.scope,
+                findings: &findings,
+                suppressed: &suppressed,
+                fail_on: args.fail_on.threshold(),
+            })
+            .map_err(CliError::usage)?
         }
         Some(ObjectArg::Service { namespace, name }) => match cluster.service(namespace, name) {
             Some(svc) => {
-                svc_report::render_service(format, &service_report(cluster, svc), &findings)?
+                let extras = svc_report::Extras {
+                    suppressed: counts,
+                    meta: &meta,
+                };
+                svc_report::render_service(
+                    format,
+                    &service_report(cluster, svc),
+                    &findings,
+                    &extras,
+                )?
             }
-            None => render_findings(format, &findings)?,
+            None => render_findings(format, &findings, counts, &meta)?,
         },
         Some(ObjectArg::Pod { namespace, name }) => match cluster.pod_index(namespace, name) {
             Some(pi) => {
@@ -63,18 +123,26 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
                 let extra: Vec<Finding> = all
                     .into_iter()
                     .filter(|f| near_refs.contains(&f.object) && !findings.contains(f))
+                    .filter(|f| args.min_severity.is_none_or(|m| f.severity >= m.severity()))
                     .collect();
                 findings.extend(extra);
                 rules::sort(&mut findings);
                 let network = netdoctor_core::sim::pod_report::pod_network(cluster, pi);
-                svc_report::render_pod(format, &pod, &services, &near, &network, &findings)?
+                let extras = svc_report::Extras {
+                    suppressed: counts,
+                    meta: &meta,
+                };
+                svc_report::render_pod(
+                    format, &pod, &services, &near, &network, &findings, &extras,
+                )?
             }
-            None => render_findings(format, &findings)?,
+            None => render_findings(format, &findings, counts, &meta)?,
         },
-        _ => render_findings(format, &findings)?,
+        _ => render_findings(format, &findings, counts, &meta)?,
     };
     emit(format, &text)?;
-    Ok(exit_code(&findings, args.fail_on.threshold()))
+    let threshold = args.fail_on.threshold();
+    Ok(exit_code(&findings, threshold).max(exit_code(&hidden, threshold)))
 }
 
 /// The graph node (connlist name) of the workload a pod, workload or Service argument is

@@ -12,17 +12,32 @@ pub fn run(args: ExplainArgs, format: OutputFormat) -> CmdResult {
             args.code
         )));
     };
-    let text = match structured(format, &RuleInfo::from(rule)) {
+    let doc = crate::output::ExplainDocument {
+        rule: RuleInfo::from(rule),
+        meta: crate::output::DocumentMeta::new(Vec::new()),
+    };
+    let text = match structured(format, &doc) {
         Some(r) => r?,
         None => format!(
-            "{} {} ({})\n{}\n\n{}",
+            "{} {} ({})\n{}\n\n{}{}",
             style::paint(style::BOLD, rule.code),
             style::paint(style::BOLD, rule.name),
             rule.severity,
             rule.summary,
-            rule.doc
+            rule.doc,
+            silencing(rule.code, rule.name)
         ),
     };
     emit(format, &text)?;
     Ok(crate::exit::OK)
+}
+
+/// How to silence the rule, after its documentation.
+fn silencing(code: &str, name: &str) -> String {
+    format!(
+        "\n## Silencing it\n\nOn one object, the annotation `netdoctor.io/ignore: \"{code}\"` (several codes \
+         comma-separated). For a repository, `.netdoctor.yaml` (or `--config FILE`): `skip: [{code}]` \
+         (or `{name}`), `severity: {{{code}: info}}`, or `ignore: {{namespaces: [...], objects: [NS/KIND/NAME]}}`. \
+         For one run: `doctor --skip {code}`. Suppressed findings are counted in every output.\n"
+    )
 }

@@ -42,7 +42,10 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         gateway: GwRouteOptions { gateway },
     };
     let result = edge::route(&input.cluster, &req, &options);
-    let text = match structured(format, &result) {
+    let text = match structured(
+        format,
+        &crate::output::Document::new(&result, &input.inputs),
+    ) {
         Some(r) => r?,
         None => match format {
             OutputFormat::Table | OutputFormat::Txt => render_table(&req, &result),

@@ -93,9 +93,9 @@ fn parse_port(s: &str) -> Result<(u16, Protocol), CliError> {
     Ok((port, proto))
 }
 
-/// The `policy check` JSON: INTERFACE.md's fields from the deciding pair, plus every pair.
-#[derive(Debug, Serialize)]
-struct CheckReport {
+/// The `policy check` JSON: docs/interface.md's fields from the deciding pair, plus every pair.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct CheckReport {
     allowed: bool,
     /// Present when `unknown` (docs/interface.md): `allowed` is then false.
     #[serde(skip_serializing_if = "FlowVerdict::is_known")]
@@ -196,7 +196,10 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         to: args.to.clone(),
         checks: pairs,
     };
-    let text = match structured(format, &report) {
+    let text = match structured(
+        format,
+        &crate::output::Document::new(&report, &input.inputs),
+    ) {
         Some(t) => t?,
         None => human_check(&report, format == OutputFormat::Md),
     };
@@ -364,8 +367,8 @@ fn human_check(r: &CheckReport, md: bool) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct MapRow<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct MapRow<'a> {
     src: &'a str,
     dst: &'a str,
     conn: String,
@@ -376,8 +379,8 @@ struct MapRow<'a> {
     unknown_reasons: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct MapReport<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct MapReport<'a> {
     connections: Vec<MapRow<'a>>,
     /// Workloads whose connections a policy kind netdoctor does not model governs: other
     /// connections than the listed ones may exist, and listed ones may not.
@@ -437,10 +440,13 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         }
         OutputFormat::Json | OutputFormat::Yaml => structured(
             format,
-            &MapReport {
-                connections: rows,
-                unknown: summary.clone(),
-            },
+            &crate::output::Document::new(
+                &MapReport {
+                    connections: rows,
+                    unknown: summary.clone(),
+                },
+                &input.inputs,
+            ),
         )
         .unwrap_or_else(|| Ok(String::new()))?,
         OutputFormat::Csv => {
@@ -472,6 +478,7 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             "netdoctor policy map",
         )),
         OutputFormat::Table => table(&rows) + &footer("note: "),
+        other => return Err(other.unsupported("policy map")),
     };
     emit(format, &text)?;
     // A map with unknown connections is never success (docs/interface.md).

@@ -272,7 +272,7 @@ fn run_batch(json: &str) -> CmdResult {
                 output,
                 ..
             }) if common(&args.kind).is_some_and(|c| c.from.is_none()) => {
-                run(args, output, false).map(|_| ())
+                run(args, output.unwrap_or(OutputFormat::Table), false).map(|_| ())
             }
             Ok(_) => Err(CliError::usage(
                 "probe batch: only local dns, tcp and http probes",
@@ -332,9 +332,11 @@ pub fn run(args: ProbeArgs, format: OutputFormat, verbose: bool) -> CmdResult {
 
 fn render(report: &Report, format: OutputFormat) -> CmdResult {
     let report = report.clone();
+    // A probe reads no cluster state: its input is the target.
+    let doc = crate::output::Document::new(&report, std::slice::from_ref(&report.target));
     let text = match format {
-        OutputFormat::Json => crate::output::to_json(&report)?,
-        OutputFormat::Yaml => crate::output::to_yaml(&report)?,
+        OutputFormat::Json => crate::output::to_json(&doc)?,
+        OutputFormat::Yaml => crate::output::to_yaml(&doc)?,
         OutputFormat::Md => markdown(&report),
         _ => table(&report),
     };

@@ -5,8 +5,12 @@
 //!
 //! JSON: the doctor report (`findings`, `summary`) plus `service` or `pod` + `services`.
 
-use crate::output::{findings_markdown, findings_table, style, to_json, to_yaml, OutputFormat};
+use crate::output::{
+    findings_markdown, findings_table, style, suppressed_line, to_json, to_yaml, DocumentMeta,
+    OutputFormat,
+};
 use crate::CliError;
+use netdoctor_core::rules::SuppressedCounts;
 use netdoctor_core::sim::pod_report::{Flow, PodNetwork};
 use netdoctor_core::sim::service::{
     EndpointSource, NearMissService, PodService, PodSummary, ServiceReport,
@@ -21,6 +25,9 @@ struct ServiceJson<'a> {
     findings: &'a [Finding],
     summary: Summary,
     service: &'a ServiceReport,
+    suppressed: SuppressedCounts,
+    #[serde(flatten)]
+    meta: &'a DocumentMeta,
 }
 
 #[derive(Serialize)]
@@ -31,6 +38,15 @@ struct PodJson<'a> {
     services: &'a [PodService],
     near_miss_services: &'a [NearMissService],
     network: &'a PodNetwork,
+    suppressed: SuppressedCounts,
+    #[serde(flatten)]
+    meta: &'a DocumentMeta,
+}
+
+/// What every findings output adds: the suppressed counts and the document's metadata.
+pub struct Extras<'a> {
+    pub suppressed: SuppressedCounts,
+    pub meta: &'a DocumentMeta,
 }
 
 /// `doctor NS/service/NAME` as text: the Service's head, its selected pods, its endpoints
@@ -281,22 +297,26 @@ pub fn render_service(
     format: OutputFormat,
     report: &ServiceReport,
     findings: &[Finding],
+    extras: &Extras<'_>,
 ) -> Result<String, CliError> {
     let json = ServiceJson {
         findings,
         summary: Summary::of(findings),
         service: report,
+        suppressed: extras.suppressed,
+        meta: extras.meta,
     };
+    let tail = suppressed_line(&extras.suppressed);
     match format {
         OutputFormat::Json => to_json(&json),
         OutputFormat::Yaml => to_yaml(&json),
         OutputFormat::Md => Ok(format!(
-            "{}\n\n{}",
+            "{}\n\n{}{tail}",
             md_block(&service_text(report)),
             findings_markdown(findings)
         )),
         OutputFormat::Table | OutputFormat::Txt => Ok(format!(
-            "{}{}",
+            "{}{}{tail}",
             service_text(report),
             findings_table(findings)
         )),
@@ -318,6 +338,7 @@ pub fn render_pod(
     near: &[NearMissService],
     network: &PodNetwork,
     findings: &[Finding],
+    extras: &Extras<'_>,
 ) -> Result<String, CliError> {
     let json = PodJson {
         findings,
@@ -326,17 +347,20 @@ pub fn render_pod(
         services,
         near_miss_services: near,
         network,
+        suppressed: extras.suppressed,
+        meta: extras.meta,
     };
+    let tail = suppressed_line(&extras.suppressed);
     match format {
         OutputFormat::Json => to_json(&json),
         OutputFormat::Yaml => to_yaml(&json),
         OutputFormat::Md => Ok(format!(
-            "{}\n\n{}",
+            "{}\n\n{}{tail}",
             md_block(&(pod_text(pod, services, near) + &network_text(network))),
             findings_markdown(findings)
         )),
         OutputFormat::Table | OutputFormat::Txt => Ok(format!(
-            "{}{}",
+            "{}{}{tail}",
             pod_text(pod, services, near) + &network_text(network),
             findings_table(findings)
         )),

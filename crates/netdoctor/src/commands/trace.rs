@@ -73,7 +73,8 @@ pub fn run(args: TraceArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     };
     // The simulation names what it touched; one rules run explains it.
     let result = explain_trace(cluster, trace::trace(cluster, source, &target, &options));
-    let text = match structured(format, &result) {
+    let doc = crate::output::Document::new(&result, &input.inputs);
+    let text = match structured(format, &doc) {
         Some(r) => r?,
         None => match format {
             OutputFormat::Table | OutputFormat::Txt => human(&result),

@@ -103,6 +103,7 @@ pub fn build_from(
         graph,
         focus: None,
         model_vs_measured: None,
+        suppressed: None,
     }
 }
 
@@ -131,13 +132,18 @@ pub fn render(report: &Report) -> String {
         .count();
     let _ = write!(
         s,
-        "<header><h1>{}</h1><p class=\"sub\">netdoctor {} · {} namespaces · {} workloads ({} isolated by a NetworkPolicy) · {} allowed flows</p>\n<nav>",
+        "<header><h1>{}</h1><p class=\"sub\">netdoctor {} · {} namespaces · {} workloads ({} isolated by a NetworkPolicy) · {} allowed flows</p>{}\n<nav>",
         esc(&report.title),
         env!("CARGO_PKG_VERSION"),
         g.groups.iter().filter(|x| !x.outside).count(),
         workloads,
         isolated,
-        g.edges.len()
+        g.edges.len(),
+        report
+            .suppressed
+            .as_deref()
+            .map(|l| format!("<p class=\"sub\">{}</p>", esc(l.trim_end())))
+            .unwrap_or_default()
     );
     if report.model_vs_measured.is_some() {
         s.push_str("<a href=\"#model-vs-measured\">Model vs measured</a>");

@@ -297,6 +297,9 @@ impl Builder {
             return;
         }
         self.note_ignores(&kind, ns.as_deref(), &name, meta);
+        self.c
+            .origins
+            .insert(ObjectRef::new(&kind, ns.as_deref(), &name), origin.clone());
         if let Some(ns) = &ns {
             namespaces
                 .entry(ns.clone())

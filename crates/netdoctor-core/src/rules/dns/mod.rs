@@ -88,6 +88,7 @@ mod tests {
             &RunOptions {
                 namespaces: vec![],
                 only: vec![code.to_string()],
+                ..RunOptions::default()
             },
         )
         .into_iter()

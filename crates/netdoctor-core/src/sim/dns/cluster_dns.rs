@@ -12,7 +12,7 @@ use std::net::IpAddr;
 pub const NODELOCAL_DEFAULT_IP: &str = "169.254.20.10";
 
 /// NodeLocal DNSCache, when the snapshot shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NodeLocal {
     /// The addresses it binds (`169.254.20.10`, often also the kube-dns ClusterIP).
     pub addresses: Vec<String>,

@@ -5,7 +5,9 @@ use crate::load::corefile::fqdn;
 use serde::Serialize;
 use std::net::IpAddr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 pub enum QType {
     A,
     #[serde(rename = "AAAA")]
@@ -44,7 +46,7 @@ impl QType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum Rcode {
     #[serde(rename = "NOERROR")]
     NoError,
@@ -69,7 +71,7 @@ impl Rcode {
 }
 
 /// What a DNS server answers to one question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Answer {
     pub rcode: Rcode,
     pub answers: Vec<String>,

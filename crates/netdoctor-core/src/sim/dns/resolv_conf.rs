@@ -15,7 +15,7 @@ pub const MAX_SEARCH_CHARS: usize = 2048;
 pub const MAX_SEARCH_DOMAIN_LEN: usize = 253;
 
 /// Where the pod's queries go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResolverKind {
     /// The cluster DNS nameserver (ClusterFirst, ClusterFirstWithHostNet).
@@ -26,7 +26,7 @@ pub enum ResolverKind {
     PodConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ResolvConf {
     pub nameservers: Vec<String>,
     pub search: Vec<String>,

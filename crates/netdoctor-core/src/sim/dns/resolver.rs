@@ -45,7 +45,7 @@ impl Request {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Query {
     pub name: String,
     #[serde(rename = "type")]
@@ -58,7 +58,7 @@ pub struct Query {
     pub wasted: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ResultView {
     pub rcode: Rcode,
     pub answers: Vec<String>,
@@ -75,7 +75,7 @@ impl ResultView {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ResolvConfView {
     pub nameservers: Vec<String>,
     pub search: Vec<String>,
@@ -101,7 +101,7 @@ impl ResolvConfView {
 }
 
 /// The answer to `dns resolve`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Resolution {
     pub name: String,
     #[serde(rename = "type")]

@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 const MUSL_SEARCH_LINE_MAX: usize = 255;
 
 /// Whose resolver's search rules apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Libc {
     /// glibc (Debian, Ubuntu, RHEL images).

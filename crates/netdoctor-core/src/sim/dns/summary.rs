@@ -6,7 +6,7 @@ use crate::model::Cluster;
 use serde::Serialize;
 
 /// Cluster DNS at a glance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ClusterDnsSummary {
     pub domain: String,
     /// `namespace/name` of the kube-dns Service.
@@ -25,7 +25,7 @@ pub struct ClusterDnsSummary {
 }
 
 /// What the Corefile configures, as far as answers depend on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CorefileSummary {
     /// The snapshot has the Corefile (otherwise the kubeadm default is assumed).
     pub present: bool,

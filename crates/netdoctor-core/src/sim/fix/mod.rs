@@ -5,7 +5,7 @@ pub mod netpol_yaml;
 use serde::{Deserialize, Serialize};
 
 /// What to do about a finding. Shown, never applied.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Fix {
     pub title: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -66,7 +66,7 @@ pub use listeners::gateways_for_host;
 pub use matching::{match_request, path_prefix_matches, precedence_key, Candidate};
 pub use route::{route, BackendOut, GwRouteOptions, GwRouteResult};
 
-// The result vocabulary (INTERFACE.md), shared with the Ingress engine and `trace`.
+// The result vocabulary (docs/interface.md), shared with the Ingress engine and `trace`.
 pub use crate::sim::path::{Hop, HopStatus, Symptom, WeightedBackend};
 // The request, under the name the Gateway engine gave it.
 

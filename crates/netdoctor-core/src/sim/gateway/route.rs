@@ -19,7 +19,7 @@ pub struct GwRouteOptions {
 }
 
 /// The answer of `ingress route` for a Gateway API route.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct GwRouteResult {
     pub url: String,
     /// `ns/name` of the Gateway that received the request.
@@ -46,7 +46,7 @@ pub struct GwRouteResult {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BackendOut {
     pub service: String,
     pub port: String,
@@ -77,7 +77,7 @@ impl GwRouteResult {
         self.hops.iter().find(|h| h.status == HopStatus::Fail)
     }
 
-    /// The `ingress route` answer (INTERFACE.md): `gateway`, `listener` and `route` in
+    /// The `ingress route` answer (docs/interface.md): `gateway`, `listener` and `route` in
     /// place of `ingress`; the weight split goes to the notes.
     pub fn to_route(&self) -> Route {
         Route {

@@ -95,7 +95,7 @@ pub use matching::{host_matches, nginx_path_type, path_matches};
 pub use nginx::{nginx_order, select_server, shadowed_paths, ServerKey, ShadowedPath};
 pub use route::{route, RouteOptions};
 
-// The result vocabulary (INTERFACE.md), shared with the Gateway API engine and `trace`.
+// The result vocabulary (docs/interface.md), shared with the Gateway API engine and `trace`.
 pub use crate::sim::path::{Hop, HopStatus, Route, RouteBackend, RouteVia, Symptom};
 // The request, which `trace` still names this way.
 pub use crate::sim::http::normalize_path;

@@ -125,7 +125,7 @@ pub fn endpoint_display(cluster: &Cluster, e: Endpoint) -> String {
 }
 
 /// One evaluated pair (a representative pod of each side; a Service backend).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CheckedPair {
     pub from: String,
     pub to: String,

@@ -9,7 +9,7 @@ use crate::sim::service::pod_display;
 use serde::Serialize;
 
 /// The answer to "is this connection allowed?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FlowVerdict {
     #[default]

@@ -65,7 +65,7 @@ impl Default for TraceOptions {
 }
 
 /// A backend whose verdict differs from the others (intermittent failures).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct BackendOutcome {
     pub pod: String,
     pub ip: Option<String>,
@@ -75,7 +75,7 @@ pub struct BackendOutcome {
 }
 
 /// The path a connection takes, hop by hop: the simulation's part of the answer of `trace`
-/// (INTERFACE.md); `rules::evidence::TraceReport` adds the findings.
+/// (docs/interface.md); `rules::evidence::TraceReport` adds the findings.
 #[derive(Debug, Clone)]
 pub struct Trace {
     pub from: String,

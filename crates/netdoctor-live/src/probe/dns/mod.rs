@@ -29,7 +29,7 @@ use std::time::Instant;
 use wire::{tcp_exchange, udp_exchange};
 
 /// The server and the expansion of a dns probe (reported in the JSON).
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct DnsSetup {
     pub server: String,
     /// `search` (resolv.conf expansion) or `direct`.
