@@ -1,6 +1,7 @@
 //! The command line. Doc comments are the help text.
 
-use crate::input::InputArgs;
+use crate::help;
+use crate::input::{ClusterArgs, InputArgs};
 use crate::output::OutputFormat;
 use clap::{Args, Parser, Subcommand};
 
@@ -9,15 +10,27 @@ use clap::{Args, Parser, Subcommand};
 /// Reads cluster state from files (-f) or a live cluster (kubeconfig), models its DNS,
 /// Services, NetworkPolicies and Ingresses, and explains what is broken and how to fix it.
 #[derive(Debug, Parser)]
-#[command(name = "netdoctor", version, max_term_width = 100)]
+#[command(name = "netdoctor", version, max_term_width = 100, after_help = help::ROOT)]
 pub struct Cli {
-    /// Output format: table, json, yaml, md (some commands also html, txt, csv, dot).
-    #[arg(short = 'o', long = "output", global = true, default_value = "table")]
+    /// Output format: each command's --help lists the formats it takes (default table).
+    #[arg(
+        short = 'o',
+        long = "output",
+        global = true,
+        default_value = "table",
+        value_name = "FORMAT",
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
     pub output: OutputFormat,
 
     /// Print what was read (files, objects per kind, skipped kinds) on stderr.
     #[arg(short = 'v', long = "verbose", global = true)]
     pub verbose: bool,
+
+    /// -f, -n, -A, --context, --kubeconfig: before or after the command, as in kubectl.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     #[command(subcommand)]
     pub command: Command,
@@ -29,17 +42,23 @@ pub enum Command {
     ///
     /// OBJECT: a pod `NS/POD`, a workload `NS/KIND/NAME`, a Service `NS/service/NAME`, or any
     /// other object `NS/KIND/NAME` (ingress, networkpolicy).
+    #[command(after_help = help::DOCTOR)]
     Doctor(DoctorArgs),
     /// List the catalogue of checks.
+    #[command(after_help = help::RULES)]
     Rules,
     /// Show the documentation of one check.
+    #[command(after_help = help::EXPLAIN)]
     Explain(ExplainArgs),
     /// The whole path from a pod (or an outside address) to a target, hop by hop: the first hop
     /// that fails, the symptom the client sees, and the fix.
+    #[command(after_help = help::TRACE)]
     Trace(crate::commands::trace::TraceArgs),
     /// Alert rules (PrometheusRule) for the metrics netdoctor's monitor and CoreDNS export.
+    #[command(after_help = help::ALERTS)]
     Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
+    #[command(after_help = help::SNAPSHOT)]
     Snapshot(SnapshotArgs),
     /// Ingress routing: which rule and backend serve a URL, or why none does.
     #[command(subcommand)]
@@ -56,12 +75,36 @@ pub enum Command {
     Probe(crate::commands::probe::ProbeArgs),
     /// Long-running agent: probes the config's targets on a schedule, serves Prometheus
     /// metrics on /metrics, /healthz and /readyz.
+    #[command(after_help = help::MONITOR)]
     Monitor(crate::commands::monitor::MonitorArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    #[command(after_help = help::COMPLETION)]
+    Completion(CompletionArgs),
+    /// Print the manual page (roff, section 1).
+    #[command(after_help = help::MAN)]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// The object to examine (default: everything in scope).
+    /// The object to examine (default: everything in scope): KIND/NAME in the -n namespace
+    /// (svc/payments, deploy/web, po/web-7c9d, sts/, ds/, rs/, ing/, netpol/, gtw/,
+    /// httproute/), NS/POD or NS/KIND/NAME.
     pub object: Option<String>,
 
     #[command(flatten)]
@@ -130,6 +173,7 @@ pub enum IngressCommand {
     /// and path), the backend Service, port and endpoints, and the status the client gets.
     ///
     /// Exit 0 when the request would be served, 1 when it fails (404, 502, 503, no address).
+    #[command(after_help = help::INGRESS_ROUTE)]
     Route(IngressRouteArgs),
 }
 

@@ -1,6 +1,7 @@
 //! One file per command.
 
 mod alerts;
+mod completion;
 pub mod dns;
 mod doctor;
 mod explain;
@@ -13,12 +14,16 @@ mod snapshot;
 mod svc_report;
 pub mod trace;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, IngressCommand};
+use crate::input::InputArgs;
 use crate::CmdResult;
 
-pub fn run(cli: Cli) -> CmdResult {
+pub fn run(mut cli: Cli) -> CmdResult {
     let format = cli.output;
     let verbose = cli.verbose;
+    if let Some(input) = input_args(&mut cli.command) {
+        input.with_cluster(&cli.cluster);
+    }
     match cli.command {
         Command::Doctor(args) => doctor::run(args, format, verbose),
         Command::Rules => rules::run(format),
@@ -30,6 +35,35 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Policy(args) => policy::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
         Command::Probe(args) => probe::run(args, format),
-        Command::Monitor(args) => monitor::run(args),
+        Command::Monitor(args) => monitor::run(args, &cli.cluster),
+        Command::Completion(args) => completion::completion(args.shell),
+        Command::Man => completion::man(),
     }
+}
+
+/// The input options of a command that reads a cluster, to receive the global ones.
+fn input_args(command: &mut Command) -> Option<&mut InputArgs> {
+    use dns::DnsCommand;
+    use policy::PolicyCommand;
+    Some(match command {
+        Command::Doctor(a) => &mut a.input,
+        Command::Trace(a) => &mut a.input,
+        Command::Snapshot(a) => &mut a.input,
+        Command::Ingress(IngressCommand::Route(a)) => &mut a.input,
+        Command::Policy(p) => match &mut p.command {
+            PolicyCommand::Check(a) => &mut a.input,
+            PolicyCommand::Map(a) => &mut a.input,
+        },
+        Command::Dns(d) => match &mut d.command {
+            DnsCommand::Resolve(a) => &mut a.input,
+            DnsCommand::Check(a) => &mut a.input,
+        },
+        Command::Rules
+        | Command::Explain(_)
+        | Command::Alerts(_)
+        | Command::Probe(_)
+        | Command::Monitor(_)
+        | Command::Completion(_)
+        | Command::Man => return None,
+    })
 }

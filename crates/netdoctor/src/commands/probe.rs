@@ -32,12 +32,14 @@ pub enum ProbeKind {
     /// search expansion: each candidate name (ndots, search list) is queried and timed on its
     /// own, and its rcode kept. With --server alone, NAME is queried directly. UDP, with TCP
     /// when a response is truncated. Reports `total` (the whole resolution).
+    #[command(after_help = crate::help::PROBE)]
     Dns(DnsArgs),
     /// Open a TCP connection to HOST:PORT (what `nc -zv` does) and time it.
     ///
     /// Failures are classified: refused (nothing listens), timeout (something drops the
     /// packets, often a NetworkPolicy), unreachable (no route), nxdomain/dns (the name).
     /// Reports `dns` (name lookup) and `connect`.
+    #[command(after_help = crate::help::PROBE)]
     Tcp(TcpArgs),
     /// GET URL and time its phases as `curl -w` reports them.
     ///
@@ -45,6 +47,7 @@ pub enum ProbeKind {
     /// (time_starttransfer) and total (time_total), each in milliseconds from the start of
     /// the attempt (tls is 0 for plain http, as in curl). A status outside 200-399 is a failure
     /// (the Kubernetes probe rule).
+    #[command(after_help = crate::help::PROBE)]
     Http(HttpArgs),
 }
 

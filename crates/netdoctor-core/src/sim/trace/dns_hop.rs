@@ -63,7 +63,7 @@ pub(super) fn resolve_name<'a>(
         Rcode::NxDomain | Rcode::ServFail if res.result.answers.is_empty() => {
             let suggestion = fqdn_suggestion(cluster, p, &target.host);
             let mut fix = Fix::new(match &suggestion {
-                Some(s) => format!("Use the name that exists: {s}"),
+                Some(s) => format!("Use the name that exists (did you mean {s}?)"),
                 None => format!(
                     "No Service named {:?} exists in any namespace: check the name, or create the Service",
                     target.host.split('.').next().unwrap_or(&target.host)
@@ -283,17 +283,39 @@ fn dns_blocked(b: &mut Builder<'_>, pod: usize, v: Verdict, dns_pod: &Pod) -> Ho
 }
 
 /// For a short name that exists as a Service in other namespaces: the FQDN to use instead.
+/// For a name no Service has: the closest Service name (`text::suggest`), in the pod's
+/// namespace as the host was written, else in another namespace as an FQDN.
 fn fqdn_suggestion(cluster: &Cluster, p: &Pod, host: &str) -> Option<String> {
-    let first = host.trim_end_matches('.').split('.').next()?;
+    let host = host.trim_end_matches('.');
+    let first = host.split('.').next()?;
+    let fqdn = |s: &Service| format!("{}.{}.svc.{}", s.name, s.namespace, cluster.cluster_domain);
     let mut in_other: Vec<&Service> = cluster
         .services
         .iter()
         .filter(|s| s.name == first && s.namespace != p.namespace)
         .collect();
     in_other.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-    let s = in_other.first()?;
-    Some(format!(
-        "{}.{}.svc.{}",
-        s.name, s.namespace, cluster.cluster_domain
-    ))
+    if let Some(s) = in_other.first() {
+        return Some(fqdn(s));
+    }
+    if cluster.services.iter().any(|s| s.name == first) {
+        return None;
+    }
+    let here = cluster
+        .services
+        .iter()
+        .filter(|s| s.namespace == p.namespace)
+        .map(|s| s.name.as_str());
+    if let Some(close) = crate::text::suggest::closest(first, here).first() {
+        return Some(format!("{close}{}", &host[first.len()..]));
+    }
+    let names = cluster.services.iter().map(|s| s.name.as_str());
+    let close = *crate::text::suggest::closest(first, names).first()?;
+    let mut others: Vec<&Service> = cluster
+        .services
+        .iter()
+        .filter(|s| s.name == close)
+        .collect();
+    others.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    others.first().map(|s| fqdn(s))
 }
