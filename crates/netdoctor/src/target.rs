@@ -225,13 +225,16 @@ impl ObjectArg {
                             name,
                         )
                     })?;
-                let pods: Vec<usize> = cluster
+                let mut pods: Vec<usize> = cluster
                     .pods()
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.workload == Some(wi))
                     .map(|(i, _)| i)
                     .collect();
+                if pods.is_empty() {
+                    pods = pods_through_owner(cluster, wi);
+                }
                 if pods.is_empty() {
                     return Err(CliError::usage(format!(
                         "{namespace}/{}/{name} has no pods (replicas: 0?)",
@@ -245,6 +248,27 @@ impl ObjectArg {
             ))),
         }
     }
+}
+
+/// The pods of a ReplicaSet (or Job) that the model groups under its owner (Deployment,
+/// CronJob): the owner's pods that its selector matches (`pod-template-hash`).
+fn pods_through_owner(cluster: &Cluster, wi: usize) -> Vec<usize> {
+    let Some(w) = cluster.workloads().get(wi) else {
+        return Vec::new();
+    };
+    let (Some(owner), Some(selector)) = (&w.owner, &w.selector) else {
+        return Vec::new();
+    };
+    let Some(oi) = cluster.workload_index(&owner.kind, &w.namespace, &owner.name) else {
+        return Vec::new();
+    };
+    cluster
+        .pods()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.workload == Some(oi) && selector.matches(&p.labels))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// "not found" with the closest names (`text::suggest`, the one "did you mean" of every

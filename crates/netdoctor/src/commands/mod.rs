@@ -21,6 +21,12 @@ use crate::CmdResult;
 pub fn run(mut cli: Cli) -> CmdResult {
     let format = cli.output;
     let verbose = cli.verbose;
+    // clap checks the conflict only when both are on the same side of the command.
+    if cli.cluster.namespace.is_some() && cli.cluster.all_namespaces {
+        return Err(crate::CliError::usage(
+            "-n/--namespace and -A/--all-namespaces exclude each other",
+        ));
+    }
     if let Some(input) = input_args(&mut cli.command) {
         input.with_cluster(&cli.cluster);
     }
