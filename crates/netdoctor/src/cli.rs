@@ -159,7 +159,7 @@ pub struct AlertsArgs {
     pub plain: bool,
 
     /// Namespace of the PrometheusRule object.
-    #[arg(long = "rule-namespace", default_value = "monitoring")]
+    #[arg(long = "rule-namespace", default_value = "netdoctor")]
     pub namespace: String,
 
     /// Value of the `release` label the Prometheus operator selects rules by.
