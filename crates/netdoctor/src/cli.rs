@@ -40,8 +40,10 @@ pub struct Cli {
 pub enum Command {
     /// Run every check over the scope, or everything that concerns one object.
     ///
-    /// OBJECT: a pod `NS/POD`, a workload `NS/KIND/NAME`, a Service `NS/service/NAME`, or any
-    /// other object `NS/KIND/NAME` (ingress, networkpolicy).
+    /// OBJECT: as kubectl names it, `KIND/NAME` in the -n namespace (`svc/payments`,
+    /// `deploy/web`, `po/web-7c9d`), or a pod `NS/POD`, a workload `NS/KIND/NAME`, a Service
+    /// `NS/service/NAME`, or any other object `NS/KIND/NAME` (ingress, networkpolicy,
+    /// gateway, httproute).
     #[command(after_help = help::DOCTOR)]
     Doctor(DoctorArgs),
     /// List the catalogue of checks.
@@ -80,9 +82,17 @@ pub enum Command {
     /// Print the shell completion script for bash, zsh, fish or powershell.
     #[command(after_help = help::COMPLETION)]
     Completion(CompletionArgs),
-    /// Print the manual page (roff, section 1).
+    /// Print the manual page (roff, section 1), or write one page per command to a directory.
     #[command(after_help = help::MAN)]
-    Man,
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write netdoctor.1 and one page per command (netdoctor-doctor.1, netdoctor-dns-resolve.1,
+    /// ...) into this directory instead of printing netdoctor.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -104,7 +104,7 @@ pub const COMPLETION: &str = "Examples:
 
 pub const MAN: &str = "Examples:
   netdoctor man > netdoctor.1 && man -l netdoctor.1
-  netdoctor man | gzip > /usr/local/share/man/man1/netdoctor.1.gz";
+  netdoctor man --dir /usr/local/share/man/man1   (one page per command)";
 
 pub const ROOT: &str = "Examples:
   netdoctor doctor -f cluster.yaml

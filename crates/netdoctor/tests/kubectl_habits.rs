@@ -396,6 +396,29 @@ fn man_page_renders() {
     }
 }
 
+/// `man --dir` writes one page per command, each a valid page.
+#[test]
+fn man_pages_per_command() {
+    let dir = tempdir("mandir");
+    let o = netdoctor(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    for page in [
+        "netdoctor.1",
+        "netdoctor-doctor.1",
+        "netdoctor-trace.1",
+        "netdoctor-dns-resolve.1",
+        "netdoctor-policy-map.1",
+        "netdoctor-completion.1",
+    ] {
+        let text =
+            std::fs::read_to_string(dir.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        let title = page.trim_end_matches(".1");
+        assert!(text.contains(&format!(".TH {title} 1")), "{page}");
+    }
+    let doctor = std::fs::read_to_string(dir.join("netdoctor-doctor.1")).unwrap();
+    assert!(doctor.contains("Examples:") && doctor.contains("svc/payments"));
+}
+
 /// `a\bab\bb` (groff's bold) as `ab`.
 fn strip_overstrike(s: &str) -> String {
     let mut out: Vec<char> = Vec::new();

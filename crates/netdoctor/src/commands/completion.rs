@@ -26,11 +26,40 @@ pub fn completion(shell: CompletionShell) -> CmdResult {
     Ok(crate::exit::OK)
 }
 
-/// The man page of the whole program (roff).
-pub fn man() -> CmdResult {
-    let cmd = Cli::command();
-    let mut out = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut out)?;
-    emit(OutputFormat::Json, &String::from_utf8_lossy(&out))?;
+/// The man page of the whole program (roff) on stdout, or with `dir` every page written there.
+pub fn man(dir: Option<&std::path::Path>) -> CmdResult {
+    let mut cmd = Cli::command();
+    let Some(dir) = dir else {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut out)?;
+        emit(OutputFormat::Json, &String::from_utf8_lossy(&out))?;
+        return Ok(crate::exit::OK);
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| crate::CliError::usage(format!("--dir {}: {e}", dir.display())))?;
+    cmd.build();
+    let mut written = 0;
+    write_pages(&cmd, "netdoctor", dir, &mut written)?;
+    eprintln!("wrote {written} pages to {}", dir.display());
     Ok(crate::exit::OK)
+}
+
+/// `NAME.1` for `cmd` and `NAME-SUB.1` for each of its subcommands, recursively.
+fn write_pages(
+    cmd: &clap::Command,
+    name: &str,
+    dir: &std::path::Path,
+    written: &mut usize,
+) -> Result<(), crate::CliError> {
+    // After `build`, a subcommand's display name is `netdoctor-doctor`: the page's title.
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
+    let path = dir.join(format!("{name}.1"));
+    std::fs::write(&path, out)
+        .map_err(|e| crate::CliError::usage(format!("{}: {e}", path.display())))?;
+    *written += 1;
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        write_pages(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;
+    }
+    Ok(())
 }

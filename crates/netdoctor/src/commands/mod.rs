@@ -43,7 +43,7 @@ pub fn run(mut cli: Cli) -> CmdResult {
         Command::Probe(args) => probe::run(args, format),
         Command::Monitor(args) => monitor::run(args, &cli.cluster),
         Command::Completion(args) => completion::completion(args.shell),
-        Command::Man => completion::man(),
+        Command::Man(args) => completion::man(args.dir.as_deref()),
     }
 }
 
@@ -70,6 +70,6 @@ fn input_args(command: &mut Command) -> Option<&mut InputArgs> {
         | Command::Probe(_)
         | Command::Monitor(_)
         | Command::Completion(_)
-        | Command::Man => return None,
+        | Command::Man(_) => return None,
     })
 }
