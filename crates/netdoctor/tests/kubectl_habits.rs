@@ -495,6 +495,35 @@ fn did_you_mean_everywhere() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(out(&o).contains("did you mean api-service?"), "{}", out(&o));
+    // Names that do not resolve, and a Gateway that does not exist: the same answer.
+    let o = netdoctor(&[
+        "dns",
+        "resolve",
+        "api-servce",
+        "-n",
+        "production",
+        "--from",
+        "deploy/web-frontend",
+        "-f",
+        SEED,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(out(&o).contains("did you mean api-service?"), "{}", out(&o));
+    let o = netdoctor(&[
+        "ingress",
+        "route",
+        "http://www.example.com/",
+        "--gateway",
+        "gateway-system/public-gatway",
+        "-f",
+        SEED,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("did you mean gateway-system/public-gateway?"),
+        "{}",
+        out(&o)
+    );
 }
 
 /// `rules` is a table: a header row, and each column starts at the same place on every line,

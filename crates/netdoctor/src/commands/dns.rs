@@ -166,6 +166,14 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         queries_text(&mut s, r);
     }
     result_text(&mut s, r, md);
+    if let Some(name) = &r.did_you_mean {
+        let name = if md {
+            markdown_code(name)
+        } else {
+            safe(name).into_owned()
+        };
+        let _ = writeln!(s, "did you mean {name}?");
+    }
     if !r.assumptions.is_empty() {
         s.push('\n');
     }

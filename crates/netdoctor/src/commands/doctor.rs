@@ -23,6 +23,7 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         // A malformed argument is a usage error before anything is read.
         ObjectArg::parse_in(o, "default")?;
     }
+    check_codes(&args.only)?;
     let input = args.input.read_for(verbose, &object_ns)?;
     let cluster = &input.cluster;
     let options = RunOptions {
@@ -95,6 +96,23 @@ fn focus_workload(cluster: &Cluster, arg: &ObjectArg) -> Option<String> {
         _ => return None,
     };
     cluster.pods().get(pod).map(model::connlist_name)
+}
+
+/// `--only` names rules that exist (a typo would silently run nothing): did you mean?
+fn check_codes(codes: &[String]) -> Result<(), CliError> {
+    for code in codes.iter().filter(|c| !c.is_empty()) {
+        if !rules::RULES
+            .iter()
+            .any(|r| r.code.eq_ignore_ascii_case(code))
+        {
+            let all = rules::RULES.iter().map(|r| r.code);
+            return Err(CliError::usage(format!(
+                "--only {code:?}: no such rule{} (`netdoctor rules` lists them)",
+                netdoctor_core::text::did_you_mean(&code.to_ascii_uppercase(), all)
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub fn exit_code(findings: &[Finding], threshold: Option<netdoctor_core::Severity>) -> u8 {

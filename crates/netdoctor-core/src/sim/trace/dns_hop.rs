@@ -5,7 +5,7 @@ use super::fix::allow_flow;
 use super::policy_hops::side_detail;
 use super::target::{classify_ip, Destination};
 use super::{Builder, FindingFix, HopFailure, Source, Target};
-use crate::model::{Cluster, Pod, Protocol, Service};
+use crate::model::{Pod, Protocol};
 use crate::sim::dns::{self, ClusterDns, Rcode, Request};
 use crate::sim::fix::netpol_yaml::PolicyType;
 use crate::sim::fix::Fix;
@@ -61,7 +61,7 @@ pub(super) fn resolve_name<'a>(
     }
     match res.result.rcode {
         Rcode::NxDomain | Rcode::ServFail if res.result.answers.is_empty() => {
-            let suggestion = fqdn_suggestion(cluster, p, &target.host);
+            let suggestion = dns::name_suggestion(cluster, &p.namespace, &target.host);
             let mut fix = Fix::new(match &suggestion {
                 Some(s) => format!("Use the name that exists (did you mean {s}?)"),
                 None => format!(
@@ -280,42 +280,4 @@ fn dns_blocked(b: &mut Builder<'_>, pod: usize, v: Verdict, dns_pod: &Pod) -> Ho
         Protocol::Udp,
     );
     ("dns", detail, Symptom::DnsTimeout, Some(fix))
-}
-
-/// For a short name that exists as a Service in other namespaces: the FQDN to use instead.
-/// For a name no Service has: the closest Service name (`text::suggest`), in the pod's
-/// namespace as the host was written, else in another namespace as an FQDN.
-fn fqdn_suggestion(cluster: &Cluster, p: &Pod, host: &str) -> Option<String> {
-    let host = host.trim_end_matches('.');
-    let first = host.split('.').next()?;
-    let fqdn = |s: &Service| format!("{}.{}.svc.{}", s.name, s.namespace, cluster.cluster_domain);
-    let mut in_other: Vec<&Service> = cluster
-        .services
-        .iter()
-        .filter(|s| s.name == first && s.namespace != p.namespace)
-        .collect();
-    in_other.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-    if let Some(s) = in_other.first() {
-        return Some(fqdn(s));
-    }
-    if cluster.services.iter().any(|s| s.name == first) {
-        return None;
-    }
-    let here = cluster
-        .services
-        .iter()
-        .filter(|s| s.namespace == p.namespace)
-        .map(|s| s.name.as_str());
-    if let Some(close) = crate::text::suggest::closest(first, here).first() {
-        return Some(format!("{close}{}", &host[first.len()..]));
-    }
-    let names = cluster.services.iter().map(|s| s.name.as_str());
-    let close = *crate::text::suggest::closest(first, names).first()?;
-    let mut others: Vec<&Service> = cluster
-        .services
-        .iter()
-        .filter(|s| s.name == close)
-        .collect();
-    others.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-    others.first().map(|s| fqdn(s))
 }
