@@ -63,17 +63,20 @@ pub enum Command {
     #[command(after_help = help::SNAPSHOT)]
     Snapshot(SnapshotArgs),
     /// Ingress routing: which rule and backend serve a URL, or why none does.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::INGRESS)]
     Ingress(IngressCommand),
     /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
+    #[command(after_help = help::POLICY)]
     Policy(crate::commands::policy::PolicyArgs),
     /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
+    #[command(after_help = help::DNS)]
     Dns(crate::commands::dns::DnsArgs),
     /// Measure DNS, TCP or HTTP from where netdoctor runs, repeatedly, and judge the numbers.
     ///
     /// Percentiles (p50/p90/p99/max) per phase, failures by class (timeout, refused, nxdomain,
     /// unreachable, ...) and a verdict: `failing` when any attempt failed, `slow` when DNS p90
     /// or TCP connect p90 crosses its threshold, else `ok`. Exit 0 for ok and slow, 1 for failing.
+    #[command(after_help = help::PROBE_FAMILY)]
     Probe(crate::commands::probe::ProbeArgs),
     /// Long-running agent: probes the config's targets on a schedule, serves Prometheus
     /// metrics on /metrics, /healthz and /readyz.

@@ -113,3 +113,28 @@ pub const ROOT: &str = "Examples:
   kubectl netdoctor doctor -A          (as a kubectl plugin)
 
 `netdoctor COMMAND --help` lists each command's output formats and examples.";
+
+pub const INGRESS: &str = "Examples:
+  netdoctor ingress route https://shop.example.com/api/users
+  netdoctor ingress route https://shop.example.com/ --gateway infra/public
+
+`netdoctor ingress route --help` lists its output formats.";
+
+pub const POLICY: &str = "Examples:
+  netdoctor policy check -n production --from deploy/web --to svc/api --port 8080
+  netdoctor policy map -n production -o txt
+
+`netdoctor policy check --help` and `netdoctor policy map --help` list their output formats.";
+
+pub const DNS: &str = "Examples:
+  netdoctor dns resolve api-service -n production --from deploy/web-frontend
+  netdoctor dns check
+
+`netdoctor dns resolve --help` and `netdoctor dns check --help` list their output formats.";
+
+pub const PROBE_FAMILY: &str = "Examples:
+  netdoctor probe dns kubernetes.default.svc.cluster.local --count 20
+  netdoctor probe tcp api-service.production:8080
+  netdoctor probe http http://api-service.production:8080/health
+
+Output formats (-o): table (default), json, yaml, md";

@@ -594,6 +594,11 @@ fn help_pages_have_examples_and_their_own_formats() {
         (&["probe", "tcp"], &["json"], &["dot", "html"]),
         (&["monitor"], &[], &["dot", "html"]),
         (&["completion"], &[], &[]),
+        (&["dns"], &[], &[]),
+        (&["policy"], &[], &[]),
+        (&["ingress"], &[], &[]),
+        (&["probe"], &["json"], &["dot", "html"]),
+        (&[], &[], &[]),
     ];
     for (cmd, has, lacks) in pages {
         let mut args = cmd.to_vec();

@@ -7,8 +7,8 @@ use crate::CmdResult;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-/// The command line as the user invoked it (`netdoctor`, or `kubectl netdoctor` as a kubectl
-/// plugin): completions are registered for the binary name.
+/// The completion script of `shell`, registered for the binary's name: `netdoctor`, or
+/// `kubectl-netdoctor` when run as the kubectl plugin (the script completes that command).
 pub fn completion(shell: CompletionShell) -> CmdResult {
     let mut cmd = Cli::command();
     let shell = match shell {
@@ -17,9 +17,7 @@ pub fn completion(shell: CompletionShell) -> CmdResult {
         CompletionShell::Fish => Shell::Fish,
         CompletionShell::Powershell => Shell::PowerShell,
     };
-    let name = crate::bin_name();
-    // kubectl plugins complete through `kubectl`; the script is for the binary itself.
-    let name = name.replace(' ', "-");
+    let name = crate::bin_name().replace(' ', "-");
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, name, &mut out);
     emit(OutputFormat::Json, &String::from_utf8_lossy(&out))?;
