@@ -172,7 +172,11 @@ pub struct AlertsArgs {
     pub plain: bool,
 
     /// Namespace of the PrometheusRule object.
-    #[arg(long = "rule-namespace", default_value = "netdoctor")]
+    #[arg(
+        id = "rule_namespace",
+        long = "rule-namespace",
+        default_value = "netdoctor"
+    )]
     pub namespace: String,
 
     /// Value of the `release` label the Prometheus operator selects rules by.
@@ -216,4 +220,39 @@ pub struct IngressRouteArgs {
 
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// clap's own checks, and no command's option shares an id with a global one (the
+    /// values would mix: `alerts --rule-namespace` once filled the global `-n`).
+    #[test]
+    fn definitions_are_consistent() {
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let globals: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        fn walk(c: &clap::Command, globals: &[String]) {
+            for a in c.get_arguments() {
+                assert!(
+                    !globals.contains(&a.get_id().to_string()),
+                    "`{}` has an option with the id of the global {:?}",
+                    c.get_name(),
+                    a.get_id()
+                );
+            }
+            for s in c.get_subcommands() {
+                walk(s, globals);
+            }
+        }
+        for s in cmd.get_subcommands() {
+            walk(s, &globals);
+        }
+    }
 }

@@ -253,6 +253,20 @@ fn common_flags_before_or_after_the_command() {
         "{}",
         err(&live)
     );
+    // A command that reads no cluster says so rather than ignoring the option.
+    for args in [
+        &["rules", "-f", SEED][..],
+        &["-n", "x", "explain", "SVC001"][..],
+        &["probe", "tcp", "127.0.0.1:1", "-A"][..],
+    ] {
+        let o = netdoctor(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            err(&o).contains("reads no cluster"),
+            "{args:?}: {}",
+            err(&o)
+        );
+    }
     // -n and -A still exclude each other wherever they are.
     let both = netdoctor(&["-n", "production", "doctor", "-A", "-f", SEED]);
     assert_eq!(both.status.code(), Some(2));

@@ -27,8 +27,9 @@ pub fn run(mut cli: Cli) -> CmdResult {
             "-n/--namespace and -A/--all-namespaces exclude each other",
         ));
     }
-    if let Some(input) = input_args(&mut cli.command) {
-        input.with_cluster(&cli.cluster);
+    match input_args(&mut cli.command) {
+        Some(input) => input.with_cluster(&cli.cluster),
+        None => unused_cluster_options(&cli)?,
     }
     match cli.command {
         Command::Doctor(args) => doctor::run(args, format, verbose),
@@ -44,6 +45,26 @@ pub fn run(mut cli: Cli) -> CmdResult {
         Command::Monitor(args) => monitor::run(args, &cli.cluster),
         Command::Completion(args) => completion::completion(args.shell),
         Command::Man(args) => completion::man(args.dir.as_deref()),
+    }
+}
+
+/// A command that reads no cluster given -f, -n, -A (or, but for `monitor --peers`,
+/// --kubeconfig or --context): a usage error rather than an option silently ignored.
+fn unused_cluster_options(cli: &Cli) -> Result<(), crate::CliError> {
+    let c = &cli.cluster;
+    let monitor = matches!(cli.command, Command::Monitor(_));
+    let given = [
+        (!c.files.is_empty(), "-f/--file"),
+        (c.namespace.is_some(), "-n/--namespace"),
+        (c.all_namespaces, "-A/--all-namespaces"),
+        (!monitor && c.kubeconfig.is_some(), "--kubeconfig"),
+        (!monitor && c.context.is_some(), "--context"),
+    ];
+    match given.iter().find(|(set, _)| *set) {
+        Some((_, flag)) => Err(crate::CliError::usage(format!(
+            "{flag} is not used by this command: it reads no cluster"
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -61,6 +61,12 @@ pub fn run(args: MonitorArgs, cluster: &crate::input::ClusterArgs) -> CmdResult 
             "--kubeconfig and --context are used by the monitor only with --peers",
         ));
     }
+    // clap sees the conflict only when both are after `monitor`.
+    if args.api_server.is_some() && (kubeconfig.is_some() || context.is_some()) {
+        return Err(CliError::usage(
+            "--api-server cannot be used with --kubeconfig or --context",
+        ));
+    }
     let listen: std::net::SocketAddr = args
         .listen
         .parse()
