@@ -23,6 +23,15 @@ pub struct RuleGroup {
     pub rules: Vec<AlertRule>,
 }
 
+/// Where the runbooks are: `docs/runbooks.md`, one section per alert, its anchor the
+/// alert's name in lower case.
+pub const RUNBOOK_BASE: &str = "https://github.com/netdoctor/netdoctor/blob/main/docs/runbooks.md";
+
+/// The `runbook_url` of an alert.
+pub fn runbook_url(alert: &str) -> String {
+    format!("{RUNBOOK_BASE}#{}", alert.to_ascii_lowercase())
+}
+
 fn rule(
     alert: &str,
     expr: String,
@@ -39,6 +48,7 @@ fn rule(
         annotations: BTreeMap::from([
             ("summary".to_string(), summary.to_string()),
             ("description".to_string(), description.to_string()),
+            ("runbook_url".to_string(), runbook_url(alert)),
         ]),
     }
 }
@@ -121,7 +131,7 @@ pub fn groups() -> Vec<RuleGroup> {
             interval: "30s".into(),
             rules: vec![
                 rule(
-                    "CoreDNSLatencyHigh",
+                    "NetdoctorCoreDNSLatencyHigh",
                     format!(
                         "histogram_quantile(0.95, sum by (le, server) (rate(coredns_dns_request_duration_seconds_bucket[5m]))) > {DNS_SLOW_SECONDS}"
                     ),
@@ -131,7 +141,7 @@ pub fn groups() -> Vec<RuleGroup> {
                     "CoreDNS request duration p95 is {{ $value | humanizeDuration }} on {{ $labels.server }}. Scale CoreDNS or check its upstreams.",
                 ),
                 rule(
-                    "CoreDNSErrorRatioHigh",
+                    "NetdoctorCoreDNSErrorRatioHigh",
                     "sum by (server) (rate(coredns_dns_responses_total{rcode=\"SERVFAIL\"}[5m])) / sum by (server) (rate(coredns_dns_responses_total[5m])) > 0.01".into(),
                     "5m",
                     "warning",
@@ -139,7 +149,7 @@ pub fn groups() -> Vec<RuleGroup> {
                     "{{ $value | humanizePercentage }} of responses on {{ $labels.server }} are SERVFAIL: usually an unreachable upstream.",
                 ),
                 rule(
-                    "CoreDNSForwardLatencyHigh",
+                    "NetdoctorCoreDNSForwardLatencyHigh",
                     "histogram_quantile(0.95, sum by (le, to) (rate(coredns_forward_request_duration_seconds_bucket[5m]))) > 0.2 or histogram_quantile(0.95, sum by (le, to) (rate(coredns_proxy_request_duration_seconds_bucket[5m]))) > 0.2".into(),
                     "5m",
                     "warning",
@@ -147,7 +157,7 @@ pub fn groups() -> Vec<RuleGroup> {
                     "Forwarded queries to {{ $labels.to }} take {{ $value | humanizeDuration }} at p95 (coredns_forward_* before CoreDNS 1.11, coredns_proxy_* after).",
                 ),
                 rule(
-                    "CoreDNSForwardHealthcheckFailing",
+                    "NetdoctorCoreDNSForwardHealthcheckFailing",
                     "sum by (to) (rate(coredns_forward_healthcheck_failures_total[5m])) > 0 or sum by (to) (rate(coredns_proxy_healthcheck_failures_total[5m])) > 0".into(),
                     "5m",
                     "warning",
@@ -161,9 +171,10 @@ pub fn groups() -> Vec<RuleGroup> {
             interval: "30s".into(),
             rules: vec![
                 // The guide named this alert HighNetworkLatency, but the expression counts
-                // transmit errors: it is named for what it measures.
+                // transmit errors: it is named for what it measures (with the prefix every
+                // netdoctor alert has, so none collides with the coredns or kubernetes mixins).
                 rule(
-                    "HighNetworkTransmitErrors",
+                    "NetdoctorPodNetworkTransmitErrors",
                     "sum by (namespace, pod) (rate(container_network_transmit_errors_total[5m])) > 0.01".into(),
                     "5m",
                     "warning",

@@ -1,6 +1,7 @@
 //! The command line. Doc comments are the help text.
 
-use crate::input::InputArgs;
+use crate::help;
+use crate::input::{ClusterArgs, InputArgs};
 use crate::output::OutputFormat;
 use clap::{Args, Parser, Subcommand};
 
@@ -9,17 +10,27 @@ use clap::{Args, Parser, Subcommand};
 /// Reads cluster state from files (-f) or a live cluster (kubeconfig), models its DNS,
 /// Services, NetworkPolicies and Ingresses, and explains what is broken and how to fix it.
 #[derive(Debug, Parser)]
-#[command(name = "netdoctor", version, max_term_width = 100)]
+#[command(name = "netdoctor", version, max_term_width = 100, after_help = help::ROOT)]
 pub struct Cli {
-    /// Output format: table, json, yaml, md (some commands also html, txt, csv, dot, sarif,
-    /// junit); a format the command does not implement is an error that lists those it does.
-    /// Default: table (`alerts`: yaml, `snapshot`: json).
-    #[arg(short = 'o', long = "output", global = true)]
+    /// Output format: each command's --help lists the formats it takes; a format the command
+    /// does not implement is an error that lists those it does. Default: table (`alerts`:
+    /// yaml, `snapshot`: json).
+    #[arg(
+        short = 'o',
+        long = "output",
+        global = true,
+        value_name = "FORMAT",
+        hide_possible_values = true
+    )]
     pub output: Option<OutputFormat>,
 
     /// Print what was read (files, objects per kind, skipped kinds) on stderr.
     #[arg(short = 'v', long = "verbose", global = true)]
     pub verbose: bool,
+
+    /// -f, -n, -A, --context, --kubeconfig: before or after the command, as in kubectl.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 
     #[command(subcommand)]
     pub command: Command,
@@ -29,24 +40,33 @@ pub struct Cli {
 pub enum Command {
     /// Run every check over the scope, or everything that concerns one object.
     ///
-    /// OBJECT: a pod `NS/POD`, a workload `NS/KIND/NAME`, a Service `NS/service/NAME`, or any
-    /// other object `NS/KIND/NAME` (ingress, networkpolicy).
+    /// OBJECT: as kubectl names it, `KIND/NAME` in the -n namespace (`svc/payments`,
+    /// `deploy/web`, `po/web-7c9d`), or a pod `NS/POD`, a workload `NS/KIND/NAME`, a Service
+    /// `NS/service/NAME`, or any other object `NS/KIND/NAME` (ingress, networkpolicy,
+    /// gateway, httproute).
+    #[command(after_help = help::DOCTOR)]
     Doctor(DoctorArgs),
     /// List the catalogue of checks.
+    #[command(after_help = help::RULES)]
     Rules,
     /// Show the documentation of one check.
+    #[command(after_help = help::EXPLAIN)]
     Explain(ExplainArgs),
     /// The whole path from a pod (or an outside address) to a target, hop by hop: the first hop
     /// that fails, the symptom the client sees, and the fix.
+    #[command(after_help = help::TRACE)]
     Trace(crate::commands::trace::TraceArgs),
     /// Alert rules (PrometheusRule) for the metrics netdoctor's monitor and CoreDNS export.
+    #[command(after_help = help::ALERTS)]
     Alerts(AlertsArgs),
     /// Print the cluster state that was read as one List document (Secret data never included).
+    #[command(after_help = help::SNAPSHOT)]
     Snapshot(SnapshotArgs),
     /// Ingress routing: which rule and backend serve a URL, or why none does.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::INGRESS)]
     Ingress(IngressCommand),
     /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
+    #[command(after_help = help::POLICY)]
     Policy(crate::commands::policy::PolicyArgs),
     /// What a change does: connections added, removed and changed between two states, with
     /// the workloads involved, and the findings that appear and disappear.
@@ -57,6 +77,7 @@ pub enum Command {
     /// nothing changed, 1 when something did (or a verdict is unknown), 2 on bad input.
     Diff(crate::commands::diff::DiffArgs),
     /// Cluster DNS: what a pod's resolver sends and gets (`resolve`), and DNS health (`check`).
+    #[command(after_help = help::DNS)]
     Dns(crate::commands::dns::DnsArgs),
     /// Measure DNS, TCP or HTTP from where netdoctor runs (or, with --from, from inside a
     /// pod), repeatedly, and judge the numbers.
@@ -64,9 +85,11 @@ pub enum Command {
     /// Percentiles (p50/p90/p99/max) per phase, failures by class (timeout, refused, nxdomain,
     /// unreachable, ...) and a verdict: `failing` when any attempt failed, `slow` when DNS p90
     /// or TCP connect p90 crosses its threshold, else `ok`. Exit 0 for ok and slow, 1 for failing.
+    #[command(after_help = help::PROBE_FAMILY)]
     Probe(crate::commands::probe::ProbeArgs),
     /// Long-running agent: probes the config's targets on a schedule, serves Prometheus
     /// metrics on /metrics, /healthz and /readyz.
+    #[command(after_help = help::MONITOR)]
     Monitor(crate::commands::monitor::MonitorArgs),
     /// Hold the model against the network: run, from inside the pods, the probes of the paths
     /// the model predicts, and report every contradiction with what it implies.
@@ -78,11 +101,42 @@ pub enum Command {
     /// resolves-differently, slower-than-threshold. Exit 1 on any contradiction or probe that
     /// could not run. Adds one ephemeral container to each source pod (docs/in-pod.md).
     Verify(crate::commands::verify::VerifyArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    #[command(after_help = help::COMPLETION)]
+    Completion(CompletionArgs),
+    /// Print the manual page (roff, section 1), or write one page per command to a directory.
+    #[command(after_help = help::MAN)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write netdoctor.1 and one page per command (netdoctor-doctor.1, netdoctor-dns-resolve.1,
+    /// ...) into this directory instead of printing netdoctor.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// The object to examine (default: everything in scope).
+    /// The object to examine (default: everything in scope): KIND/NAME in the -n namespace
+    /// (svc/payments, deploy/web, po/web-7c9d, sts/, ds/, rs/, ing/, netpol/, gtw/,
+    /// httproute/), NS/POD or NS/KIND/NAME.
     pub object: Option<String>,
 
     #[command(flatten)]
@@ -170,7 +224,11 @@ pub struct AlertsArgs {
     pub plain: bool,
 
     /// Namespace of the PrometheusRule object.
-    #[arg(long = "rule-namespace", default_value = "monitoring")]
+    #[arg(
+        id = "rule_namespace",
+        long = "rule-namespace",
+        default_value = "netdoctor"
+    )]
     pub namespace: String,
 
     /// Value of the `release` label the Prometheus operator selects rules by.
@@ -184,6 +242,7 @@ pub enum IngressCommand {
     /// and path), the backend Service, port and endpoints, and the status the client gets.
     ///
     /// Exit 0 when the request would be served, 1 when it fails (404, 502, 503, no address).
+    #[command(after_help = help::INGRESS_ROUTE)]
     Route(IngressRouteArgs),
 }
 
@@ -213,4 +272,39 @@ pub struct IngressRouteArgs {
 
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// clap's own checks, and no command's option shares an id with a global one (the
+    /// values would mix: `alerts --rule-namespace` once filled the global `-n`).
+    #[test]
+    fn definitions_are_consistent() {
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let globals: Vec<String> = cmd
+            .get_arguments()
+            .filter(|a| a.is_global_set())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        fn walk(c: &clap::Command, globals: &[String]) {
+            for a in c.get_arguments() {
+                assert!(
+                    !globals.contains(&a.get_id().to_string()),
+                    "`{}` has an option with the id of the global {:?}",
+                    c.get_name(),
+                    a.get_id()
+                );
+            }
+            for s in c.get_subcommands() {
+                walk(s, globals);
+            }
+        }
+        for s in cmd.get_subcommands() {
+            walk(s, &globals);
+        }
+    }
 }

@@ -8,28 +8,56 @@ use netdoctor_core::model::{BuildOptions, Cluster, InputFacts, ReadFailure};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Args)]
-pub struct InputArgs {
+/// The options kubectl users type anywhere on the line: `netdoctor -n prod doctor` and
+/// `netdoctor doctor -n prod` are the same (`global = true`). Every command that reads a
+/// cluster gets them in its `InputArgs` (`InputArgs::with_cluster`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClusterArgs {
     /// Read objects from a file or directory (recursively: *.yaml, *.yml, *.json);
     /// repeatable; `-` reads stdin. Without -f, a live cluster is read.
-    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    #[arg(short = 'f', long = "file", value_name = "PATH", global = true)]
     pub files: Vec<PathBuf>,
 
     /// Path of the kubeconfig file (live mode).
-    #[arg(long = "kubeconfig", value_name = "PATH")]
+    #[arg(long = "kubeconfig", value_name = "PATH", global = true)]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use (live mode).
-    #[arg(long = "context", value_name = "NAME")]
+    #[arg(long = "context", value_name = "NAME", global = true)]
     pub context: Option<String>,
 
-    /// Scope: only this namespace (default: all namespaces for files, the kubeconfig's
-    /// namespace for a live cluster).
-    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    /// Scope: only this namespace, also the namespace of KIND/NAME arguments (default: all
+    /// namespaces for files, the kubeconfig's namespace for a live cluster).
+    #[arg(short = 'n', long = "namespace", value_name = "NS", global = true)]
     pub namespace: Option<String>,
 
     /// Scope: every namespace.
-    #[arg(short = 'A', long = "all-namespaces", conflicts_with = "namespace")]
+    #[arg(
+        short = 'A',
+        long = "all-namespaces",
+        conflicts_with = "namespace",
+        global = true
+    )]
+    pub all_namespaces: bool,
+}
+
+/// The input options of a command that reads a cluster. The common ones (`-f`, `-n`, `-A`,
+/// `--context`, `--kubeconfig`) are global (`ClusterArgs`) and copied in before it runs.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    #[arg(skip)]
+    pub files: Vec<PathBuf>,
+
+    #[arg(skip)]
+    pub kubeconfig: Option<PathBuf>,
+
+    #[arg(skip)]
+    pub context: Option<String>,
+
+    #[arg(skip)]
+    pub namespace: Option<String>,
+
+    #[arg(skip)]
     pub all_namespaces: bool,
 
     /// The cluster domain (default: taken from the CoreDNS Corefile, else cluster.local).
@@ -78,6 +106,9 @@ pub struct Input {
     pub scope: Vec<String>,
     /// What was read (`Loaded::inputs`).
     pub inputs: Vec<String>,
+    /// The namespace of `KIND/NAME` arguments: `-n`, else the kubeconfig context's for a
+    /// live read, else `default` (as kubectl).
+    pub default_namespace: String,
 }
 
 /// What was read, before the model is built (`snapshot` writes it out).
@@ -96,9 +127,20 @@ pub struct Loaded {
     /// What was read: each file as named (or found under a -f directory), `<stdin>`, or
     /// `cluster SERVER (context NAME)`.
     pub inputs: Vec<String>,
+    /// See `Input::default_namespace`.
+    pub default_namespace: String,
 }
 
 impl InputArgs {
+    /// These options with the global ones of the command line.
+    pub fn with_cluster(&mut self, cluster: &ClusterArgs) {
+        self.files = cluster.files.clone();
+        self.kubeconfig = cluster.kubeconfig.clone();
+        self.context = cluster.context.clone();
+        self.namespace = cluster.namespace.clone();
+        self.all_namespaces = cluster.all_namespaces;
+    }
+
     // Used by the analysis commands other than `doctor` (trace, policy, dns, ingress).
     #[allow(dead_code)]
     pub fn read(&self, verbose: bool) -> Result<Input, CliError> {
@@ -109,6 +151,7 @@ impl InputArgs {
     /// which a live read without -n/-A reads (and scopes to) instead of the context's.
     pub fn read_for(&self, verbose: bool, namespaces: &[String]) -> Result<Input, CliError> {
         let loaded = self.load_for(verbose, namespaces)?;
+        let default_namespace = loaded.default_namespace.clone();
         let cluster = Cluster::build(
             loaded.result,
             &BuildOptions {
@@ -133,6 +176,7 @@ impl InputArgs {
             cluster,
             scope: loaded.scope,
             inputs: loaded.inputs,
+            default_namespace,
         })
     }
 
@@ -190,6 +234,7 @@ impl InputArgs {
             read_namespaces: None,
             scope,
             inputs,
+            default_namespace: self.namespace.clone().unwrap_or_else(|| "default".into()),
         })
     }
 
@@ -222,6 +267,7 @@ impl InputArgs {
             ..defaults
         };
         let mut scope: Vec<String> = Vec::new();
+        let mut from_context = false;
         let chosen = |conn: &live::Connection| {
             if self.all_namespaces {
                 return ReadScope::All;
@@ -229,7 +275,10 @@ impl InputArgs {
             scope = match &self.namespace {
                 Some(ns) => vec![ns.clone()],
                 None if !namespaces.is_empty() => namespaces.to_vec(),
-                None => vec![conn.default_namespace.clone()],
+                None => {
+                    from_context = true;
+                    vec![conn.default_namespace.clone()]
+                }
             };
             ReadScope::Namespaces(scope.clone())
         };
@@ -242,6 +291,15 @@ impl InputArgs {
                     CliError::unreachable(e.to_string())
                 }
             })?;
+        if from_context {
+            // The scope was not asked for: say where it comes from, as the results only
+            // cover that namespace.
+            eprintln!(
+                "netdoctor: reading namespace {:?} only (the namespace of kubeconfig context {}); -n NS reads another, -A every namespace",
+                conn.default_namespace,
+                conn.context.as_deref().unwrap_or("in-cluster")
+            );
+        }
         for p in &read.problems {
             let why = if p.forbidden { "forbidden" } else { "failed" };
             eprintln!(
@@ -299,6 +357,10 @@ impl InputArgs {
             live: true,
             read_namespaces: read.namespaces,
             scope,
+            default_namespace: self
+                .namespace
+                .clone()
+                .unwrap_or_else(|| conn.default_namespace.clone()),
         })
     }
 }

@@ -5,12 +5,13 @@ mod ci;
 mod cli;
 mod commands;
 mod files;
+mod help;
 mod input;
 mod output;
 mod report;
 mod target;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 /// Exit codes of docs/interface.md.
@@ -59,8 +60,44 @@ impl From<std::io::Error> for CliError {
 
 pub type CmdResult = Result<u8, CliError>;
 
+/// The name the user typed to run netdoctor: `kubectl netdoctor` when the binary is called
+/// `kubectl-netdoctor` (a kubectl plugin, as krew installs it), else `netdoctor`.
+pub fn bin_name() -> String {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let file = std::path::Path::new(&argv0)
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if file.starts_with("kubectl-netdoctor") {
+        "kubectl netdoctor".to_string()
+    } else {
+        "netdoctor".to_string()
+    }
+}
+
+fn parse() -> Result<cli::Cli, clap::Error> {
+    let mut cmd = cli::Cli::command().bin_name(bin_name());
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    cli::Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
+}
+
+/// Breaks a message into lines that fit the terminal (stderr), at spaces; a message to a
+/// file or a pipe is left as it is (one line per message is what scripts grep).
+fn wrap_to_terminal(message: &str) -> String {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return message.to_string();
+    }
+    match terminal_size::terminal_size_of(std::io::stderr()) {
+        Some((terminal_size::Width(w), _)) => {
+            netdoctor_core::text::wrap(message, usize::from(w).max(40))
+        }
+        None => message.to_string(),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -76,7 +113,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.code == exit::OK => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("netdoctor: {}", e.message);
+            eprintln!("{}", wrap_to_terminal(&format!("netdoctor: {}", e.message)));
             ExitCode::from(e.code)
         }
     }

@@ -178,7 +178,6 @@ pub fn structured<T: Serialize>(
 
 /// Whether stdout is a terminal (for progress lines and the like; colour is handled by
 /// anstream, which also honours NO_COLOR).
-#[allow(dead_code)]
 pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
@@ -203,6 +202,53 @@ pub mod style {
     pub fn plain(text: &str) -> String {
         strip_str(text).to_string()
     }
+}
+
+/// A table as kubectl prints one: a header row in capitals, columns padded on the visible
+/// width of their text (comfy-table measures the text, colour is added by it afterwards), no
+/// borders, and on a terminal the last column wrapped to its width.
+pub fn table(header: &[&str], rows: Vec<Vec<comfy_table::Cell>>) -> String {
+    use comfy_table::{presets::NOTHING, Cell, ContentArrangement, Table};
+    let mut t = Table::new();
+    t.load_preset(NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().map(|h| Cell::new(h.to_ascii_uppercase())));
+    // anstream decides whether colour reaches the output (terminal, NO_COLOR).
+    t.enforce_styling();
+    if stdout_is_terminal() {
+        if let Some((terminal_size::Width(w), _)) =
+            terminal_size::terminal_size_of(std::io::stdout())
+        {
+            t.set_width(w);
+        }
+    } else {
+        t.force_no_tty();
+        t.enforce_styling();
+    }
+    for r in rows {
+        t.add_row(r);
+    }
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 2));
+    }
+    let mut s: String = t.lines().map(|l| format!("{}\n", l.trim_end())).collect();
+    if s.is_empty() {
+        s.push('\n');
+    }
+    s
+}
+
+/// The comfy-table colour of a severity.
+pub fn severity_cell(s: Severity) -> comfy_table::Cell {
+    use comfy_table::{Attribute, Cell, Color};
+    let color = match s {
+        Severity::Error => Color::Red,
+        Severity::Warning => Color::Yellow,
+        Severity::Info => Color::Cyan,
+    };
+    Cell::new(s.to_string())
+        .fg(color)
+        .add_attribute(Attribute::Bold)
 }
 
 fn severity_style(s: Severity) -> anstyle::Style {

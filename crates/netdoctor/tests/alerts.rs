@@ -81,6 +81,53 @@ fn prometheus_rule_object_carries_the_same_groups() {
         .flat_map(|g| g["rules"].as_array().unwrap())
         .map(|r| r["alert"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"HighNetworkTransmitErrors"));
+    assert!(names.contains(&"NetdoctorPodNetworkTransmitErrors"));
     assert!(!names.contains(&"HighNetworkLatency"));
+}
+
+/// Every alert is prefixed `Netdoctor` (no collision with the coredns or kubernetes mixins)
+/// and has a `runbook_url` naming its own section of `docs/runbooks.md`, which gives
+/// netdoctor commands.
+#[test]
+fn every_alert_is_prefixed_and_has_a_runbook_section() {
+    let plain = netdoctor(&["alerts", "--plain", "-o", "json"]);
+    let plain: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    let runbooks = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/runbooks.md"),
+    )
+    .unwrap();
+    let mut count = 0;
+    for rule in plain["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_array().unwrap())
+    {
+        count += 1;
+        let name = rule["alert"].as_str().unwrap();
+        assert!(
+            name.starts_with("Netdoctor"),
+            "{name} has no Netdoctor prefix"
+        );
+        let url = rule["annotations"]["runbook_url"].as_str().unwrap_or("");
+        assert!(
+            url.ends_with(&format!("docs/runbooks.md#{}", name.to_ascii_lowercase())),
+            "{name}: runbook_url {url:?}"
+        );
+        let heading = format!("\n## {name}\n");
+        let start = runbooks
+            .find(&heading)
+            .unwrap_or_else(|| panic!("docs/runbooks.md has no section {name}"));
+        let section = &runbooks[start + heading.len()..];
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        assert!(
+            section.contains("`netdoctor "),
+            "the runbook of {name} gives no netdoctor command"
+        );
+    }
+    assert!(count >= 11);
+    // The PrometheusRule lives in the namespace of everything else.
+    let object = netdoctor(&["alerts", "-o", "json"]);
+    let object: serde_json::Value = serde_json::from_slice(&object.stdout).unwrap();
+    assert_eq!(object["metadata"]["namespace"], "netdoctor");
 }

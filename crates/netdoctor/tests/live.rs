@@ -587,3 +587,60 @@ fn a_namespace_the_cluster_does_not_have_is_exit_2_and_live_sarif_is_logical() {
         "{v}"
     );
 }
+
+/// Issue 20: a live read scoped to the kubeconfig context's namespace says so on stderr (-n,
+/// -A and a namespaced object need no note); `svc/NAME` without -n is in that namespace, as
+/// kubectl reads it; the common flags work before the command on a live read too.
+#[test]
+fn live_scope_from_the_context_is_said() {
+    let fake = start("scope", example_objects("seed-cluster"), |s| s);
+    let o = fake.run(&["doctor", "-o", "json"]);
+    assert!(
+        stderr(&o)
+            .contains("reading namespace \"production\" only (the namespace of kubeconfig context"),
+        "{}",
+        stderr(&o)
+    );
+    for args in [
+        &["-A", "doctor", "-o", "json"][..],
+        &["-n", "monitoring", "doctor", "-o", "json"][..],
+        &["doctor", "monitoring/deployment/prometheus", "-o", "json"][..],
+    ] {
+        let o = fake.run(args);
+        assert!(
+            o.status.code().is_some_and(|c| c < 2),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            !stderr(&o).contains("reading namespace"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = fake.run(&["doctor", "svc/payments", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(json_out(&o)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "SVC001" && f["object"]["namespace"] == "production"));
+    let o = netdoctor(
+        &[
+            "--kubeconfig",
+            fake.kc(),
+            "-n",
+            "monitoring",
+            "trace",
+            "--from",
+            "deploy/prometheus",
+            "--to",
+            "api-service.production:8080",
+            "-o",
+            "json",
+        ],
+        &[],
+    );
+    assert!(o.status.code().is_some_and(|c| c < 2), "{}", stderr(&o));
+    assert_eq!(json_out(&o)["reachable"], false);
+}

@@ -809,11 +809,13 @@ fn deploy_prometheusrule_is_the_alerts_output() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let file = std::fs::read_to_string(repo_root().join("deploy/prometheusrule.yaml")).unwrap();
+    let file =
+        std::fs::read_to_string(repo_root().join("deploy/monitor-prometheus/prometheusrule.yaml"))
+            .unwrap();
     assert_eq!(
         file,
         String::from_utf8_lossy(&out.stdout),
-        "deploy/prometheusrule.yaml is stale: run `netdoctor alerts > deploy/prometheusrule.yaml`"
+        "deploy/monitor-prometheus/prometheusrule.yaml is stale: run `netdoctor alerts > deploy/monitor-prometheus/prometheusrule.yaml`"
     );
 }
 
@@ -821,7 +823,7 @@ fn deploy_prometheusrule_is_the_alerts_output() {
 fn deploy_configmap_holds_a_valid_config() {
     // The sample config of the ConfigMap parses with the agent's own parser (its dns targets
     // use the pod's resolv.conf: a typical one is given).
-    let text = std::fs::read_to_string(repo_root().join("deploy/monitor-configmap.yaml")).unwrap();
+    let text = std::fs::read_to_string(repo_root().join("deploy/monitor/configmap.yaml")).unwrap();
     let (_, body) = text
         .split_once("monitor.yaml: |\n")
         .expect("configmap has data.monitor.yaml");
@@ -866,7 +868,7 @@ fn deploy_manifests_pass_netdoctors_own_checks() {
 
 #[test]
 fn monitor_rbac_grants_only_listing_pods_in_its_namespace() {
-    let text = std::fs::read_to_string(repo_root().join("deploy/monitor-rbac.yaml")).unwrap();
+    let text = std::fs::read_to_string(repo_root().join("deploy/monitor/rbac.yaml")).unwrap();
     let docs: Vec<serde_json::Value> = text
         .split("\n---\n")
         .map(|d| serde_saphyr::from_str(d).unwrap())
@@ -879,7 +881,7 @@ fn monitor_rbac_grants_only_listing_pods_in_its_namespace() {
         role["rules"],
         serde_json::json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["list", "watch"]}])
     );
-    let ds = std::fs::read_to_string(repo_root().join("deploy/monitor-daemonset.yaml")).unwrap();
+    let ds = std::fs::read_to_string(repo_root().join("deploy/monitor/daemonset.yaml")).unwrap();
     let ds: serde_json::Value = serde_saphyr::from_str(&ds).unwrap();
     let pod = &ds["spec"]["template"]["spec"];
     assert_eq!(pod["serviceAccountName"], "netdoctor-monitor");

@@ -6,7 +6,11 @@ mod duration;
 mod edit_distance;
 pub mod escape;
 mod size;
+pub mod suggest;
+mod wrap;
 
 pub use duration::parse_duration;
 pub use edit_distance::edit_distance;
 pub use size::parse_size;
+pub use suggest::did_you_mean;
+pub use wrap::wrap;

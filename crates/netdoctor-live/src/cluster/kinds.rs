@@ -1,5 +1,5 @@
 //! The kinds a live read lists: the single source of truth for what netdoctor asks the API
-//! server for, and so for the RBAC it needs (`deploy/rbac.yaml` is tested against it).
+//! server for, and so for the RBAC it needs (`deploy/cli-rbac/rbac.yaml` is tested against it).
 
 /// How the objects of a kind are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,11 +345,14 @@ mod tests {
         }
     }
 
-    /// `deploy/rbac.yaml` grants exactly what the code reads: no more, no less.
+    /// `deploy/cli-rbac/rbac.yaml` grants exactly what the code reads: no more, no less.
     #[test]
     fn cluster_role_matches_the_kinds_read() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/rbac.yaml");
-        let text = std::fs::read_to_string(path).expect("deploy/rbac.yaml");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/cli-rbac/rbac.yaml"
+        );
+        let text = std::fs::read_to_string(path).expect("deploy/cli-rbac/rbac.yaml");
         let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).expect("yaml");
         let roles: Vec<&serde_json::Value> =
             docs.iter().filter(|d| d["kind"] == "ClusterRole").collect();

@@ -41,7 +41,7 @@ pub enum LiveError {
     Unreachable { server: String, reason: String },
     #[error("the cluster at {server} rejected the credentials (401 Unauthorized): {reason}")]
     Unauthorized { server: String, reason: String },
-    #[error("every read from the cluster at {server} was forbidden ({example}); grant the read-only ClusterRole in deploy/rbac.yaml")]
+    #[error("every read from the cluster at {server} was forbidden ({example}); grant the read-only ClusterRole of deploy/cli-rbac (kubectl apply -k deploy/cli-rbac)")]
     AllForbidden { server: String, example: String },
     #[error("nothing could be read from the cluster at {server}: {reason}")]
     NothingRead { server: String, reason: String },

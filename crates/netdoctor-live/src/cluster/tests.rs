@@ -261,7 +261,7 @@ async fn every_read_forbidden_is_an_error() {
     assert!(matches!(err, LiveError::AllForbidden { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains(&s.server.url()), "{msg}");
-    assert!(msg.contains("deploy/rbac.yaml"), "{msg}");
+    assert!(msg.contains("deploy/cli-rbac"), "{msg}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

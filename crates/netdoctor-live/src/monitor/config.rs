@@ -9,6 +9,7 @@
 //!   - {kind: tcp, target: "api-service.production:8080"}
 //!   - {kind: http, target: "http://api-service.production:8080/health", interval: 30s}
 //! peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   # optional
+//! # peers.sample (optional, default 10): other nodes probed per interval, rotating
 //! ```
 //!
 //! Durations are Go-style (`500ms`, `10s`, `1m`). Unknown keys are an error that names the
@@ -89,6 +90,7 @@ struct RawPeers {
     namespace: String,
     selector: String,
     port: u16,
+    sample: Option<usize>,
 }
 
 /// What a target measures.
@@ -136,7 +138,15 @@ pub struct PeersConfig {
     /// A label selector (`app=netdoctor-monitor`), passed to the API as is.
     pub selector: String,
     pub port: u16,
+    /// Other nodes probed per interval (besides every peer on the monitor's own node): a
+    /// rotating, deterministic sample (`peers::select`), so that every pair of nodes is
+    /// measured within ceil((nodes - 1) / sample) intervals. Default `DEFAULT_PEER_SAMPLE`.
+    pub sample: usize,
 }
+
+/// The default `peers.sample`: a 1,000-node cluster makes 10 probes per node per interval
+/// instead of 999.
+pub const DEFAULT_PEER_SAMPLE: usize = 10;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -258,10 +268,14 @@ pub fn parse(
             if p.port == 0 {
                 return Err("peers.port: 0 cannot be connected to".to_string());
             }
+            if p.sample == Some(0) {
+                return Err("peers.sample: 0 would probe no other node (at least 1)".to_string());
+            }
             Some(PeersConfig {
                 namespace: p.namespace,
                 selector: p.selector,
                 port: p.port,
+                sample: p.sample.unwrap_or(DEFAULT_PEER_SAMPLE),
             })
         }
         None => None,
@@ -382,7 +396,8 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
             Some(PeersConfig {
                 namespace: "netdoctor".into(),
                 selector: "app=netdoctor-monitor".into(),
-                port: 9464
+                port: 9464,
+                sample: DEFAULT_PEER_SAMPLE,
             })
         );
     }
@@ -625,6 +640,18 @@ peers: {namespace: netdoctor, selector: "app=netdoctor-monitor", port: 9464}   #
         assert!(err.contains("peers.selector"), "{err}");
         let err = parse("peers: {namespace: n, selector: a=b, port: 0}", &no_resolv).unwrap_err();
         assert!(err.contains("peers.port"), "{err}");
+        let err = parse(
+            "peers: {namespace: n, selector: a=b, port: 1, sample: 0}",
+            &no_resolv,
+        )
+        .unwrap_err();
+        assert!(err.contains("peers.sample"), "{err}");
+        let c = parse(
+            "peers: {namespace: n, selector: a=b, port: 1, sample: 3}",
+            &no_resolv,
+        )
+        .unwrap();
+        assert_eq!(c.peers.map(|p| p.sample), Some(3));
         let c = parse(
             "peers: {namespace: n, selector: a=b, port: 9464}",
             &no_resolv,

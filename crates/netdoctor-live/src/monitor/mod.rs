@@ -229,6 +229,7 @@ impl Runner {
                 namespace: pc.namespace.clone(),
                 selector: pc.selector.clone(),
                 port: pc.port,
+                sample: pc.sample,
                 interval: config.interval,
                 timeout: config.timeout,
                 shared: self.shared.clone(),
@@ -569,6 +570,7 @@ struct PeerJob {
     namespace: String,
     selector: String,
     port: u16,
+    sample: usize,
     interval: Duration,
     timeout: Duration,
     shared: Arc<Shared>,
@@ -585,11 +587,17 @@ impl PeerJob {
         let mut last_error: Option<String> = None;
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Rounds are numbered from the wall clock (one per interval), so that the rotation of
+        // `peers::select` goes on across restarts; then counted, so that none is skipped.
+        let mut round = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / self.interval.as_secs().max(1));
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
                 _ = stopped(&mut stop) => break,
             }
+            round = round.wrapping_add(1);
             if last_discovery.is_none_or(|t| t.elapsed() >= PEER_DISCOVERY_EVERY) {
                 last_discovery = Some(Instant::now());
                 match self.source.list(&self.namespace, &self.selector).await {
@@ -628,8 +636,8 @@ impl PeerJob {
                 }
                 probed.retain(|n| nodes.contains(n));
             }
-            let mut round = tokio::task::JoinSet::new();
-            for p in &peers {
+            let mut in_flight = tokio::task::JoinSet::new();
+            for p in peers::select(&me, &peers, self.sample, round) {
                 let addr = std::net::SocketAddr::new(p.ip, self.port).to_string();
                 let Ok(probe) = crate::probe::tcp::TcpProbe::new(&addr) else {
                     continue;
@@ -638,7 +646,7 @@ impl PeerJob {
                 let timeout = self.timeout;
                 let node = p.node.clone();
                 let ip = p.ip;
-                round.spawn(async move {
+                in_flight.spawn(async move {
                     let Ok(_permit) = sem.acquire_owned().await else {
                         return (node, ip, Err(ErrorClass::Other));
                     };
@@ -657,7 +665,7 @@ impl PeerJob {
                 });
             }
             let model = self.shared.model();
-            while let Some(done) = round.join_next().await {
+            while let Some(done) = in_flight.join_next().await {
                 if let Ok((node, ip, rtt)) = done {
                     if let Some(c) = model
                         .as_ref()

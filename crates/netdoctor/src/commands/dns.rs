@@ -30,9 +30,11 @@ pub enum DnsCommand {
     ///
     /// Without --type the pod is modelled calling getaddrinfo (A and AAAA in parallel for
     /// each candidate name, as glibc and musl do); --type asks for one record type.
+    #[command(after_help = crate::help::DNS_RESOLVE)]
     Resolve(ResolveArgs),
     /// Health of cluster DNS: CoreDNS pods, the kube-dns Service and its endpoints, the
     /// Corefile, NetworkPolicies in the way.
+    #[command(after_help = crate::help::DNS_CHECK)]
     Check(CheckArgs),
 }
 
@@ -94,9 +96,13 @@ pub fn run(args: DnsArgs, format: OutputFormat, verbose: bool) -> CmdResult {
 }
 
 fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult {
-    let input = args.input.read(verbose)?;
+    ObjectArg::parse_in(&args.from, "default")?;
+    let spelled: Vec<String> = ObjectArg::spelled_namespace(&args.from)
+        .into_iter()
+        .collect();
+    let input = args.input.read_for(verbose, &spelled)?;
     let cluster = &input.cluster;
-    let src = ObjectArg::parse(&args.from)?;
+    let src = ObjectArg::parse_in(&args.from, &input.default_namespace)?;
     if matches!(src, ObjectArg::Ip(_)) {
         return Err(CliError::usage(
             "--from takes a pod (NS/POD) or a workload (NS/KIND/NAME): an address has no resolv.conf",
@@ -160,6 +166,14 @@ pub fn resolution_text(r: &Resolution, md: bool) -> String {
         queries_text(&mut s, r);
     }
     result_text(&mut s, r, md);
+    if let Some(name) = &r.did_you_mean {
+        let name = if md {
+            markdown_code(name)
+        } else {
+            safe(name).into_owned()
+        };
+        let _ = writeln!(s, "did you mean {name}?");
+    }
     if !r.assumptions.is_empty() {
         s.push('\n');
     }

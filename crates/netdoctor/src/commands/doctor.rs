@@ -24,10 +24,13 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let object_ns: Vec<String> = args
         .object
         .as_deref()
-        .and_then(|o| ObjectArg::parse(o).ok())
-        .and_then(|a| a.object_ref().and_then(|r| r.namespace.clone()))
+        .and_then(ObjectArg::spelled_namespace)
         .into_iter()
         .collect();
+    if let Some(o) = &args.object {
+        // A malformed argument is a usage error before anything is read.
+        ObjectArg::parse_in(o, "default")?;
+    }
     let input = args.input.read_for(verbose, &object_ns)?;
     let cluster = &input.cluster;
     let options = RunOptions {
@@ -42,7 +45,7 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let all = findings.clone();
     let mut arg = None;
     if let Some(object) = &args.object {
-        let a = ObjectArg::parse(object)?;
+        let a = ObjectArg::parse_in(object, &input.default_namespace)?;
         let related = related_objects(cluster, &a)?;
         findings.retain(|f| related.contains(&f.object));
         suppressed.retain(|s| related.contains(&s.finding.object));
@@ -177,35 +180,63 @@ pub fn related_objects(cluster: &Cluster, arg: &ObjectArg) -> Result<HashSet<Obj
             "doctor takes an object (NS/POD, NS/KIND/NAME), not an IP",
         ));
     };
-    let pods = match arg {
-        ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => arg.pods(cluster)?,
-        ObjectArg::Service { namespace, name } => {
-            let svc = cluster
-                .service(namespace, name)
-                .ok_or_else(|| not_found(cluster, "service", namespace, name))?;
-            selected_pods(cluster, svc)
-        }
-        ObjectArg::Ingress { namespace, name } => {
-            if !cluster
-                .ingresses()
-                .iter()
-                .any(|i| &i.namespace == namespace && &i.name == name)
-            {
-                return Err(not_found(cluster, "ingress", namespace, name));
+    let pods =
+        match arg {
+            ObjectArg::Pod { .. } | ObjectArg::Workload { .. } => arg.pods(cluster)?,
+            ObjectArg::Service { namespace, name } => {
+                let svc = cluster
+                    .service(namespace, name)
+                    .ok_or_else(|| not_found(cluster, "service", namespace, name))?;
+                selected_pods(cluster, svc)
             }
-            Vec::new()
-        }
-        ObjectArg::NetworkPolicy { namespace, name } => {
-            if !cluster
-                .policies()
-                .iter()
-                .any(|p| &p.namespace == namespace && &p.name == name)
-            {
-                return Err(not_found(cluster, "networkpolicy", namespace, name));
+            ObjectArg::Ingress { namespace, name } => {
+                if !cluster
+                    .ingresses()
+                    .iter()
+                    .any(|i| &i.namespace == namespace && &i.name == name)
+                {
+                    return Err(not_found(cluster, "ingress", namespace, name));
+                }
+                Vec::new()
             }
-            Vec::new()
-        }
-        ObjectArg::Ip(_) => Vec::new(),
-    };
+            ObjectArg::NetworkPolicy { namespace, name } => {
+                if !cluster
+                    .policies()
+                    .iter()
+                    .any(|p| &p.namespace == namespace && &p.name == name)
+                {
+                    return Err(not_found(cluster, "networkpolicy", namespace, name));
+                }
+                Vec::new()
+            }
+            ObjectArg::Gateway { namespace, name } => {
+                if !cluster
+                    .gateways()
+                    .iter()
+                    .any(|g| &g.namespace == namespace && &g.name == name)
+                {
+                    return Err(not_found(cluster, "gateway", namespace, name));
+                }
+                Vec::new()
+            }
+            ObjectArg::Route {
+                kind,
+                namespace,
+                name,
+            } => {
+                if !cluster.routes().iter().any(|r| {
+                    r.kind.as_str() == *kind && &r.namespace == namespace && &r.name == name
+                }) {
+                    return Err(not_found(
+                        cluster,
+                        &kind.to_ascii_lowercase(),
+                        namespace,
+                        name,
+                    ));
+                }
+                Vec::new()
+            }
+            ObjectArg::Ip(_) => Vec::new(),
+        };
     Ok(model::related_objects(cluster, &me, &pods))
 }

@@ -7,8 +7,15 @@ use netdoctor_core::rules::{self, RuleInfo};
 
 pub fn run(args: ExplainArgs, format: OutputFormat) -> CmdResult {
     let Some(rule) = rules::find(&args.code) else {
+        let wanted = args.code.to_ascii_uppercase();
+        let codes = rules::RULES.iter().map(|r| r.code);
+        let mut hint = netdoctor_core::text::did_you_mean(&wanted, codes);
+        if hint.is_empty() {
+            let names = rules::RULES.iter().map(|r| r.name);
+            hint = netdoctor_core::text::did_you_mean(&args.code, names);
+        }
         return Err(CliError::usage(format!(
-            "no rule {:?}; `netdoctor rules` lists them",
+            "no rule {:?}{hint} (`netdoctor rules` lists them)",
             args.code
         )));
     };

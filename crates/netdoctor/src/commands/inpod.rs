@@ -107,7 +107,7 @@ pub async fn runner(
 
 /// `NS/POD` as a pod; `NS/KIND/NAME` needs the cluster read (`None` here).
 pub fn direct_pod(from: &str) -> Result<Option<PodRef>, CliError> {
-    match ObjectArg::parse(from)? {
+    match ObjectArg::parse_in(from, "default")? {
         ObjectArg::Pod { namespace, name } => Ok(Some(PodRef::new(&namespace, &name))),
         ObjectArg::Workload { .. } => Ok(None),
         _ => Err(CliError::usage(format!(

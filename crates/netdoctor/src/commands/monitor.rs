@@ -31,16 +31,9 @@ pub struct MonitorArgs {
     #[arg(long)]
     pub peers: bool,
 
-    /// With --peers: this kubeconfig file.
-    #[arg(long, value_name = "PATH", requires = "peers")]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// With --peers: this context of the kubeconfig.
-    #[arg(long, value_name = "NAME", requires = "peers")]
-    pub context: Option<String>,
-
     /// With --peers: a plain-HTTP API endpoint without credentials, such as `kubectl
-    /// proxy`'s (http://127.0.0.1:8001), instead of the kubeconfig.
+    /// proxy`'s (http://127.0.0.1:8001), instead of the kubeconfig (the global
+    /// --kubeconfig and --context choose the kubeconfig and its context).
     #[arg(long = "api-server", value_name = "URL", requires = "peers", conflicts_with_all = ["kubeconfig", "context"])]
     pub api_server: Option<String>,
 
@@ -95,7 +88,21 @@ fn log_line(msg: &str) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-pub fn run(args: MonitorArgs) -> CmdResult {
+pub fn run(args: MonitorArgs, cluster: &crate::input::ClusterArgs) -> CmdResult {
+    // --kubeconfig and --context are global (kubectl's habit); they only mean something
+    // with --peers.
+    let (kubeconfig, context) = (cluster.kubeconfig.clone(), cluster.context.clone());
+    if !args.peers && (kubeconfig.is_some() || context.is_some()) {
+        return Err(CliError::usage(
+            "--kubeconfig and --context are used by the monitor only with --peers",
+        ));
+    }
+    // clap sees the conflict only when both are after `monitor`.
+    if args.api_server.is_some() && (kubeconfig.is_some() || context.is_some()) {
+        return Err(CliError::usage(
+            "--api-server cannot be used with --kubeconfig or --context",
+        ));
+    }
     let listen: std::net::SocketAddr = args
         .listen
         .parse()
@@ -111,8 +118,8 @@ pub fn run(args: MonitorArgs) -> CmdResult {
         (Some(url), true) => Some(Arc::new(ApiPeerSource::http(url).map_err(CliError::usage)?)),
         (None, true) => {
             let options = ConnectOptions {
-                kubeconfig: args.kubeconfig.clone(),
-                context: args.context.clone(),
+                kubeconfig,
+                context,
                 request_timeout: Some(Duration::from_secs(10)),
             };
             // A missing or unusable kubeconfig is a usage error now; an API server that is
@@ -143,8 +150,8 @@ pub fn run(args: MonitorArgs) -> CmdResult {
             Arc::new(LiveModel {
                 input: crate::input::InputArgs {
                     files: Vec::new(),
-                    kubeconfig: args.kubeconfig.clone(),
-                    context: args.context.clone(),
+                    kubeconfig: cluster.kubeconfig.clone(),
+                    context: cluster.context.clone(),
                     namespace: None,
                     all_namespaces: true,
                     cluster_domain: None,

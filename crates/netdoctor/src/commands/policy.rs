@@ -30,11 +30,13 @@ pub enum PolicyCommand {
     /// `NS/service/NAME`, evaluated after DNAT against each backend pod on its target port.
     /// Exit 0 when allowed, 1 when denied or unknown (a policy kind netdoctor does not model,
     /// such as a CiliumNetworkPolicy or an Istio AuthorizationPolicy, governs an end).
+    #[command(after_help = crate::help::POLICY_CHECK)]
     Check(CheckArgs),
     /// Every allowed workload-to-workload (and external) connection.
     ///
     /// `-o txt` prints the connlist format (`src => dst : conn`), `-o csv`, `-o md`, `-o dot`,
     /// `-o json` (`{"connections": [...]}`), `-o html`; the default table aligns the columns.
+    #[command(after_help = crate::help::POLICY_MAP)]
     Map(MapArgs),
 }
 
@@ -153,10 +155,17 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         return Err(format.unsupported("policy check"));
     }
     let (port, proto) = parse_port(&args.port)?;
-    let from_arg = ObjectArg::parse(&args.from)?;
-    let to_arg = ObjectArg::parse(&args.to)?;
-    let input = args.input.read(verbose)?;
+    ObjectArg::parse_in(&args.from, "default")?;
+    ObjectArg::parse_in(&args.to, "default")?;
+    let mut spelled: Vec<String> = [&args.from, &args.to]
+        .into_iter()
+        .filter_map(|a| ObjectArg::spelled_namespace(a))
+        .collect();
+    spelled.dedup();
+    let input = args.input.read_for(verbose, &spelled)?;
     let c = &input.cluster;
+    let from_arg = ObjectArg::parse_in(&args.from, &input.default_namespace)?;
+    let to_arg = ObjectArg::parse_in(&args.to, &input.default_namespace)?;
     let from_arg = resolve_ip(c, from_arg, false);
     let to_arg = resolve_ip(c, to_arg, true);
     let engine = Engine::new(c);

@@ -32,12 +32,14 @@ pub enum ProbeKind {
     /// search expansion: each candidate name (ndots, search list) is queried and timed on its
     /// own, and its rcode kept. With --server alone, NAME is queried directly. UDP, with TCP
     /// when a response is truncated. Reports `total` (the whole resolution).
+    #[command(after_help = crate::help::PROBE)]
     Dns(DnsArgs),
     /// Open a TCP connection to HOST:PORT (what `nc -zv` does) and time it.
     ///
     /// Failures are classified: refused (nothing listens), timeout (something drops the
     /// packets, often a NetworkPolicy), unreachable (no route), nxdomain/dns (the name).
     /// Reports `dns` (name lookup) and `connect`.
+    #[command(after_help = crate::help::PROBE)]
     Tcp(TcpArgs),
     /// GET URL and time its phases as `curl -w` reports them.
     ///
@@ -45,6 +47,7 @@ pub enum ProbeKind {
     /// (time_starttransfer) and total (time_total), each in milliseconds from the start of
     /// the attempt (tls is 0 for plain http, as in curl). A status outside 200-399 is a failure
     /// (the Kubernetes probe rule).
+    #[command(after_help = crate::help::PROBE)]
     Http(HttpArgs),
     /// Several probes in one process, one JSON report (or `{"error": …}`) each, in order:
     /// what one ephemeral container runs for `verify`.
@@ -95,12 +98,10 @@ pub struct CommonArgs {
     #[arg(long = "from", value_name = "NS/POD")]
     pub from: Option<String>,
 
-    /// Path of the kubeconfig file (--from).
-    #[arg(long = "kubeconfig", value_name = "PATH")]
+    /// The kubeconfig file and context for --from: the global --kubeconfig/--context.
+    #[arg(skip)]
     pub kubeconfig: Option<std::path::PathBuf>,
-
-    /// The kubeconfig context to use (--from).
-    #[arg(long = "context", value_name = "NAME")]
+    #[arg(skip)]
     pub context: Option<String>,
 
     #[command(flatten)]
@@ -243,6 +244,18 @@ pub fn common(kind: &ProbeKind) -> Option<&CommonArgs> {
         ProbeKind::Http(a) => Some(&a.common),
         ProbeKind::Batch(_) => None,
     }
+}
+
+/// The global --kubeconfig/--context, for `--from`.
+pub fn set_cluster(args: &mut ProbeArgs, cluster: &crate::input::ClusterArgs) {
+    let common = match &mut args.kind {
+        ProbeKind::Dns(a) => &mut a.common,
+        ProbeKind::Tcp(a) => &mut a.common,
+        ProbeKind::Http(a) => &mut a.common,
+        ProbeKind::Batch(_) => return,
+    };
+    common.kubeconfig = cluster.kubeconfig.clone();
+    common.context = cluster.context.clone();
 }
 
 /// `probe batch JSON`: each probe in turn, its JSON report on stdout; a probe that cannot

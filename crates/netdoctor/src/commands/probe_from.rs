@@ -98,7 +98,7 @@ fn workload_pod(from: &str, c: &CommonArgs, verbose: bool) -> Result<PodRef, Cli
         max_read_time: None,
     };
     let cluster = input.read_for(verbose, &[namespace])?.cluster;
-    let pods = ObjectArg::parse(from)?.pods(&cluster)?;
+    let pods = ObjectArg::parse_in(from, "default")?.pods(&cluster)?;
     let pick = pods
         .iter()
         .copied()

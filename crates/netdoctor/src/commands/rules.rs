@@ -1,6 +1,6 @@
 //! `netdoctor rules`: the catalogue of checks.
 
-use crate::output::{emit, structured, style, OutputFormat};
+use crate::output::{emit, severity_cell, structured, table, OutputFormat};
 use crate::CmdResult;
 use netdoctor_core::rules::{RuleInfo, RULES};
 use std::fmt::Write as _;
@@ -12,18 +12,19 @@ pub fn run(format: OutputFormat) -> CmdResult {
         None => match format {
             OutputFormat::Md => catalogue_markdown(),
             OutputFormat::Table | OutputFormat::Txt => {
-                let mut s = String::new();
-                for r in RULES {
-                    let _ = writeln!(
-                        s,
-                        "{:<7} {:<8} {:<42} {}",
-                        style::paint(style::BOLD, r.code),
-                        r.severity,
-                        r.name,
-                        r.summary
-                    );
-                }
-                s
+                use comfy_table::{Attribute, Cell};
+                let rows = RULES
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            Cell::new(r.code).add_attribute(Attribute::Bold),
+                            severity_cell(r.severity),
+                            Cell::new(r.name),
+                            Cell::new(r.summary),
+                        ]
+                    })
+                    .collect();
+                table(&["code", "severity", "name", "fires when"], rows)
             }
             other => return Err(other.unsupported("rules")),
         },

@@ -41,10 +41,14 @@ pub struct TraceArgs {
 }
 
 pub fn run(args: TraceArgs, format: OutputFormat, verbose: bool) -> CmdResult {
-    let input = args.input.read(verbose)?;
-    let cluster = &input.cluster;
     let target = Target::parse(&args.to).map_err(CliError::usage)?;
-    let source = match ObjectArg::parse(&args.from)? {
+    ObjectArg::parse_in(&args.from, "default")?;
+    let spelled: Vec<String> = ObjectArg::spelled_namespace(&args.from)
+        .into_iter()
+        .collect();
+    let input = args.input.read_for(verbose, &spelled)?;
+    let cluster = &input.cluster;
+    let source = match ObjectArg::parse_in(&args.from, &input.default_namespace)? {
         ObjectArg::Ip(ip) => match cluster.pods_by_ip(ip).next() {
             // An address that is a pod's: trace from that pod.
             Some(p) => Source::Pod(cluster.pod_index(&p.namespace, &p.name).unwrap_or_default()),

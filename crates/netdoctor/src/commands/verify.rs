@@ -102,7 +102,7 @@ fn subjects(cluster: &Cluster, object: &str) -> Result<Vec<usize>, CliError> {
         }
         return Ok(pods);
     }
-    match ObjectArg::parse(object)? {
+    match ObjectArg::parse_in(object, "default")? {
         a @ (ObjectArg::Pod { .. } | ObjectArg::Workload { .. }) => a.pods(cluster),
         _ => Err(CliError::usage(
             "verify takes a pod (NS/POD), a workload (NS/KIND/NAME) or a namespace (NS)",

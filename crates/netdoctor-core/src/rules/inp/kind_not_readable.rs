@@ -21,7 +21,7 @@ checked" rather than guessing. A missing NetworkPolicy list, for instance, would
 look like an open network.
 
 ## How to fix
-For 403: grant the read-only ClusterRole in `deploy/rbac.yaml` (get/list on the kinds
+For 403: grant the read-only ClusterRole in `deploy/cli-rbac/rbac.yaml` (get/list on the kinds
 netdoctor reads), or run with credentials that have it. For the other reasons: check the API
 server (or the proxy in front of it) named in the message; raise `--request-timeout` or
 `--max-response-size` only when the cluster is simply large.
@@ -41,10 +41,9 @@ info[INP003] kind-not-readable: networkpolicies
 fn check(cluster: &Cluster, out: &mut Vec<Finding>) {
     for kind in cluster.unreadable_kinds() {
         let not_run = format!("checks that need {kind} were not run");
-        let rbac = Fix::new("Grant get/list on this kind (see deploy/rbac.yaml)").command(format!(
-            "kubectl auth can-i list {}",
-            kind.to_ascii_lowercase()
-        ));
+        let rbac = Fix::new("Grant get/list on this kind (see deploy/cli-rbac/rbac.yaml)").command(
+            format!("kubectl auth can-i list {}", kind.to_ascii_lowercase()),
+        );
         let (message, fix) = match cluster.unreadable_reason(kind) {
             // A fixture's `# forbidden:` names the kind without a reason.
             None => (format!("listing {kind} was forbidden; {not_run}"), rbac),
@@ -167,7 +166,7 @@ mod tests {
         );
         assert!(serde_json::to_string(&f[0])
             .unwrap_or_default()
-            .contains("deploy/rbac.yaml"));
+            .contains("deploy/cli-rbac/rbac.yaml"));
 
         // No reason (a fixture's `# forbidden:`): the forbidden wording, as before.
         let f = findings("Ingress", None);

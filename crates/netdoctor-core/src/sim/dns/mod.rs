@@ -22,6 +22,7 @@ mod records;
 mod resolv_conf;
 mod resolver;
 mod search;
+mod suggest;
 mod summary;
 
 pub use answers::cluster_answer;
@@ -40,6 +41,7 @@ pub use resolver::{
     ResolvConfView, ResultView,
 };
 pub use search::{search_order, Libc, LookupCall, SearchOrder, SearchRules};
+pub use suggest::name_suggestion;
 pub use summary::{ClusterDnsSummary, CorefileSummary};
 
 /// `dns-version` TXT record of the Kubernetes DNS specification.

@@ -119,6 +119,9 @@ pub struct Resolution {
     /// placeholder ClusterIP), one sentence each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
+    /// For a name that does not resolve: the closest name that does (`name_suggestion`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
 }
 
 /// The candidate names a resolver would try, in order (lower case, as the model matches
@@ -256,6 +259,7 @@ pub fn resolve(
         wasted: 0,
         steps: Vec::new(),
         assumptions: dns.assumption().into_iter().collect(),
+        did_you_mean: None,
     };
     if let Some(answers) = etc_hosts_answer(pod, dns, name, request) {
         steps.push(format!(
@@ -287,6 +291,9 @@ pub fn resolve(
     resolution.wasted = walk.queries.iter().filter(|q| q.wasted).count();
     resolution.queries = walk.queries;
     resolution.steps = walk.steps;
+    if resolution.result.rcode == Rcode::NxDomain && resolution.result.answers.is_empty() {
+        resolution.did_you_mean = super::name_suggestion(cluster, &pod.namespace, name);
+    }
     if let Some(ip) = placeholder_answer(&resolution.result.answers) {
         resolution.assumptions.push(placeholder_note(cluster, ip));
     }

@@ -113,13 +113,24 @@ pub fn route(cluster: &Cluster, req: &HttpRequest, opts: &GwRouteOptions) -> Opt
         Some((ns, name)) => match cluster.gateway(ns, name) {
             Some(g) => g,
             None => {
+                let ids: Vec<String> = cluster
+                    .gateways()
+                    .iter()
+                    .map(|g| format!("{}/{}", g.namespace, g.name))
+                    .collect();
                 let mut r = GwRouteResult::new(req);
                 r.gateway = Some(format!("{ns}/{name}"));
                 r.symptom = Symptom::NoAddress;
                 r.hops.push(Hop::new(
                     "ingress-class",
                     HopStatus::Fail,
-                    format!("Gateway {ns}/{name} does not exist"),
+                    format!(
+                        "Gateway {ns}/{name} does not exist{}",
+                        crate::text::did_you_mean(
+                            &format!("{ns}/{name}"),
+                            ids.iter().map(String::as_str)
+                        )
+                    ),
                 ));
                 return Some(r);
             }

@@ -156,16 +156,13 @@ pub(super) fn describe_port(sp: &ServicePort) -> String {
 
 /// `, did you mean shop-api-v2?` for a near-miss Service name in the namespace.
 pub fn close_services(cluster: &Cluster, ns: &str, name: &str) -> String {
-    let mut close: Vec<(usize, &str)> = cluster
+    let names = cluster
         .services
         .iter()
         .filter(|s| s.namespace == ns)
-        .map(|s| (crate::text::edit_distance(&s.name, name), s.name.as_str()))
-        .filter(|(d, s)| *d <= 3.max(name.len() / 3) || s.contains(name) || name.contains(s))
-        .collect();
-    close.sort();
-    match close.first() {
-        Some((_, s)) => format!(" (closest Service in {ns}: {s})"),
+        .map(|s| s.name.as_str());
+    match crate::text::suggest::closest(name, names).first() {
+        Some(s) => format!(" (closest Service in {ns}: {s})"),
         None => String::new(),
     }
 }

@@ -5,7 +5,7 @@ use super::fix::allow_flow;
 use super::policy_hops::side_detail;
 use super::target::{classify_ip, Destination};
 use super::{Builder, FindingFix, HopFailure, Source, Target};
-use crate::model::{Cluster, Pod, Protocol, Service};
+use crate::model::{Pod, Protocol};
 use crate::sim::dns::{self, ClusterDns, Rcode, Request};
 use crate::sim::fix::netpol_yaml::PolicyType;
 use crate::sim::fix::Fix;
@@ -61,9 +61,9 @@ pub(super) fn resolve_name<'a>(
     }
     match res.result.rcode {
         Rcode::NxDomain | Rcode::ServFail if res.result.answers.is_empty() => {
-            let suggestion = fqdn_suggestion(cluster, p, &target.host);
+            let suggestion = dns::name_suggestion(cluster, &p.namespace, &target.host);
             let mut fix = Fix::new(match &suggestion {
-                Some(s) => format!("Use the name that exists: {s}"),
+                Some(s) => format!("Use the name that exists (did you mean {s}?)"),
                 None => format!(
                     "No Service named {:?} exists in any namespace: check the name, or create the Service",
                     target.host.split('.').next().unwrap_or(&target.host)
@@ -280,20 +280,4 @@ fn dns_blocked(b: &mut Builder<'_>, pod: usize, v: Verdict, dns_pod: &Pod) -> Ho
         Protocol::Udp,
     );
     ("dns", detail, Symptom::DnsTimeout, Some(fix))
-}
-
-/// For a short name that exists as a Service in other namespaces: the FQDN to use instead.
-fn fqdn_suggestion(cluster: &Cluster, p: &Pod, host: &str) -> Option<String> {
-    let first = host.trim_end_matches('.').split('.').next()?;
-    let mut in_other: Vec<&Service> = cluster
-        .services
-        .iter()
-        .filter(|s| s.name == first && s.namespace != p.namespace)
-        .collect();
-    in_other.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-    let s = in_other.first()?;
-    Some(format!(
-        "{}.{}.svc.{}",
-        s.name, s.namespace, cluster.cluster_domain
-    ))
 }
