@@ -20,6 +20,14 @@ pub struct EdgeOptions {
 /// options, else through a Gateway that names the host when no Ingress rule does
 /// (`--ingress-class` forces the Ingress path), else through the Ingresses.
 pub fn route(cluster: &Cluster, req: &HttpRequest, opts: &EdgeOptions) -> Route {
+    let mut r = route_edge(cluster, req, opts);
+    if req.grpc {
+        r.outcome.grpc_status = r.symptom.grpc_status();
+    }
+    r
+}
+
+fn route_edge(cluster: &Cluster, req: &HttpRequest, opts: &EdgeOptions) -> Route {
     let through_ingress = || ingress::route(cluster, req, &opts.ingress);
     if opts.gateway.gateway.is_some() {
         return match gateway::route(cluster, req, &opts.gateway) {

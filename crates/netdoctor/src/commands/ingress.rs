@@ -51,7 +51,7 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         },
     };
     emit(format, &text)?;
-    Ok(if result.symptom == Symptom::Ok {
+    Ok(if result.symptom.is_answered() {
         crate::exit::OK
     } else {
         crate::exit::FINDINGS
@@ -60,7 +60,7 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
 
 /// The request: the URL, each `-H 'Name: value'`, and the method.
 fn request(args: &IngressRouteArgs) -> Result<HttpRequest, String> {
-    let mut req = HttpRequest::parse(&args.url)?;
+    let mut req = HttpRequest::parse_grpc(&args.url)?;
     for h in &args.headers {
         req = req.with_header_line(h)?;
     }
@@ -105,6 +105,7 @@ fn verdict(r: &Route) -> String {
         Symptom::Http503 => "503 Service Temporarily Unavailable",
         Symptom::Http504 => "504 Gateway Timeout",
         Symptom::NoAddress => "no address: nothing answers",
+        s if s.is_redirect() => "redirect",
         // Client-side symptoms (`trace`); a route never ends in them.
         other => other.describe(),
     };
@@ -118,12 +119,21 @@ fn verdict(r: &Route) -> String {
     if let Some(b) = &r.backend {
         via.push(format!("{}:{}", b.service, b.port));
     }
-    let line = if via.is_empty() {
+    let mut line = if via.is_empty() {
         what.to_string()
     } else {
         format!("{what} via {}", via.join(" → "))
     };
-    let st = if r.symptom == Symptom::Ok {
+    if let Some(red) = &r.outcome.redirect {
+        line.push_str(&format!(": {} Location {}", red.status_code, red.location));
+    }
+    if let Some(u) = &r.outcome.upstream {
+        line.push_str(&format!("; the backend receives host {} path {}", u.host, u.path));
+    }
+    if let Some(g) = &r.outcome.grpc_status {
+        line.push_str(&format!("; gRPC status {} {}", g.code, g.name));
+    }
+    let st = if r.symptom.is_answered() {
         style::GOOD
     } else {
         style::ERROR

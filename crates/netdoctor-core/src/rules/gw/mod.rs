@@ -23,6 +23,9 @@ pub(crate) fn resource(r: &GwRoute) -> &'static str {
     match r.kind {
         crate::model::RouteKind::Http => "httproute",
         crate::model::RouteKind::Grpc => "grpcroute",
+        crate::model::RouteKind::Tls => "tlsroute",
+        crate::model::RouteKind::Tcp => "tcproute",
+        crate::model::RouteKind::Udp => "udproute",
     }
 }
 

@@ -67,12 +67,16 @@ pub fn describe_condition(c: &GwCondition) -> String {
     s
 }
 
-/// A condition of a listener's status.
+/// A condition of a listener's status (a Gateway's own listener; a ListenerSet listener's
+/// status is in the ListenerSet, not read here).
 pub(super) fn listener_condition<'a>(
     gw: &'a Gateway,
     l: &Listener,
     type_: &str,
 ) -> Option<&'a GwCondition> {
+    if l.set.is_some() {
+        return None;
+    }
     gw.listener_status(&l.name)
         .and_then(|s| condition(&s.conditions, type_))
 }

@@ -65,7 +65,7 @@ pub(super) fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> T
     };
     // Through whatever serves the host at the edge: an Ingress, or a Gateway API route.
     let route = edge::route(cluster, &req, &EdgeOptions::default());
-    let served = route.symptom == Symptom::Ok;
+    let served = route.symptom.is_answered();
     for h in &route.hops {
         b.trace.hops.push(h.clone());
     }
