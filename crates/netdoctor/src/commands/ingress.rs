@@ -4,7 +4,7 @@ use crate::cli::{IngressCommand, IngressRouteArgs};
 use crate::output::{emit, md_cell, structured, style, OutputFormat};
 use crate::{CliError, CmdResult};
 use netdoctor_core::sim::edge::{self, EdgeOptions};
-use netdoctor_core::sim::gateway::GwRouteOptions;
+use netdoctor_core::sim::gateway::{route_connection, Connection, GwRouteOptions};
 use netdoctor_core::sim::http::HttpRequest;
 use netdoctor_core::sim::ingress::RouteOptions;
 use netdoctor_core::sim::path::{HopStatus, Route, RouteVia, Symptom};
@@ -20,7 +20,20 @@ pub fn run(cmd: IngressCommand, format: OutputFormat, verbose: bool) -> CmdResul
 }
 
 fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> CmdResult {
-    let req = request(&args).map_err(CliError::usage)?;
+    let conn = match Connection::parse(&args.url) {
+        Some(c) => Some(c.map_err(CliError::usage)?),
+        None => None,
+    };
+    let req = match &conn {
+        Some(c) => HttpRequest::parse(&format!("http://{}:{}/", c.host, c.port))
+            .map(|mut r| {
+                r.url = c.url.clone();
+                r.method = c.scheme.to_ascii_uppercase();
+                r
+            })
+            .map_err(CliError::usage)?,
+        None => request(&args).map_err(CliError::usage)?,
+    };
     let gateway = match &args.gateway {
         Some(g) => match g.split_once('/') {
             Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
@@ -41,7 +54,12 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         },
         gateway: GwRouteOptions { gateway },
     };
-    let result = edge::route(&input.cluster, &req, &options);
+    let result = match &conn {
+        Some(c) => route_connection(&input.cluster, c, &options.gateway)
+            .map(|r| r.to_route())
+            .unwrap_or_else(|| no_gateway_for(c)),
+        None => edge::route(&input.cluster, &req, &options),
+    };
     let text = match structured(format, &result) {
         Some(r) => r?,
         None => match format {
@@ -56,6 +74,38 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
     } else {
         crate::exit::FINDINGS
     })
+}
+
+/// A connection no Gateway listener serves.
+fn no_gateway_for(c: &Connection) -> Route {
+    Route {
+        url: c.url.clone(),
+        via: RouteVia::Gateway {
+            gateway: None,
+            listener: None,
+            route: None,
+            route_kind: None,
+        },
+        host: None,
+        path: None,
+        path_type: None,
+        backend: None,
+        symptom: Symptom::ConnectionRefused,
+        hops: vec![netdoctor_core::sim::path::Hop::new(
+            "ingress-rule",
+            HopStatus::Fail,
+            format!(
+                "no Gateway has a {} listener on port {} (Ingress carries only HTTP)",
+                c.scheme.to_ascii_uppercase(),
+                c.port
+            ),
+        )],
+        class: None,
+        controller: None,
+        notes: Vec::new(),
+        backends: Vec::new(),
+        outcome: Default::default(),
+    }
 }
 
 /// The request: the URL, each `-H 'Name: value'`, and the method.

@@ -5,6 +5,7 @@ pub mod dns;
 mod doctor;
 mod explain;
 mod ingress;
+pub mod migrate;
 pub mod monitor;
 pub mod policy;
 pub mod probe;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Trace(args) => trace::run(args, format, verbose),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
         Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
+        Command::MigrateCheck(args) => migrate::run(args, format, verbose),
         Command::Policy(args) => policy::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
         Command::Probe(args) => probe::run(args, format),

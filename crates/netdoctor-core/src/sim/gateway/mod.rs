@@ -51,6 +51,7 @@ mod certificates;
 mod conditions;
 mod filters;
 mod hostnames;
+mod l4;
 mod listeners;
 mod listenersets;
 mod matching;
@@ -60,6 +61,7 @@ pub use attach::{
     attach, namespace_allowed, parent_gateway, targets_gateway, AttachError, AttachedListener,
     Attachment,
 };
+pub use l4::{route_connection, Connection};
 pub use listenersets::{
     live_listeners, merged_listeners, set_allowed, set_listeners, set_parent, set_state,
     MergedListener, SetProblem,

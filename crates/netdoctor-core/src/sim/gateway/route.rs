@@ -58,7 +58,7 @@ pub struct BackendOut {
 }
 
 impl GwRouteResult {
-    fn new(req: &HttpRequest) -> GwRouteResult {
+    pub(super) fn new(req: &HttpRequest) -> GwRouteResult {
         GwRouteResult {
             url: req.url.clone(),
             gateway: None,
@@ -239,7 +239,7 @@ fn filter_hop(o: &Outcome) -> Option<Hop> {
 
 /// The `ingress-class` hop: the GatewayClass (accepted?) and the Gateway (programmed?);
 /// false (the request stops) when either fails.
-fn gateway_hop(cluster: &Cluster, gw: &Gateway, r: &mut GwRouteResult) -> bool {
+pub(super) fn gateway_hop(cluster: &Cluster, gw: &Gateway, r: &mut GwRouteResult) -> bool {
     let class = cluster.gateway_class(&gw.class_name);
     let mut class_detail;
     let mut class_status = HopStatus::Pass;

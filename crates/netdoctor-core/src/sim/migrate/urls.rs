@@ -1,0 +1,152 @@
+//! The URLs an old state's Ingresses define (see the module documentation of `migrate`).
+
+use crate::model::{Cluster, Ingress, PathType};
+use std::collections::BTreeSet;
+
+/// A URL to compare and why it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProbeUrl {
+    pub url: String,
+    pub source: String,
+}
+
+/// A host no rule names, for rules without host and default backends.
+pub const UNNAMED_HOST: &str = "unnamed-host.migrate-check.invalid";
+
+/// The host a client would send for a rule host: a wildcard's one-label instance.
+fn concrete_host(h: &str) -> String {
+    match h.strip_prefix("*.") {
+        Some(rest) => format!("x.{rest}"),
+        None => h.to_string(),
+    }
+}
+
+fn is_regex(ing: &Ingress, path: &str) -> bool {
+    let ann = |k: &str| ing.annotations.get(&format!("nginx.ingress.kubernetes.io/{k}"));
+    let regex_chars = path.chars().any(|c| "^$*+?()[]{}|\\".contains(c));
+    (ann("use-regex").map(String::as_str) == Some("true")
+        || ann("rewrite-target").is_some_and(|t| !t.is_empty()))
+        && regex_chars
+}
+
+/// The literal part of a regex path before its first metacharacter (`/api(/|$)(.*)` →
+/// `/api`), at least `/`.
+fn literal_prefix(path: &str) -> String {
+    let end = path
+        .find(|c: char| "^$*+?()[]{}|\\.".contains(c))
+        .unwrap_or(path.len());
+    let p = &path[..end];
+    if p.is_empty() {
+        "/".into()
+    } else {
+        p.to_string()
+    }
+}
+
+/// The representative paths of one Ingress path.
+fn representatives(ing: &Ingress, path: &str, t: PathType) -> (Vec<String>, Option<String>) {
+    if is_regex(ing, path) {
+        let lit = literal_prefix(path);
+        let mut v = vec![lit.clone()];
+        let below = format!("{}/x", lit.trim_end_matches('/'));
+        v.push(below);
+        return (
+            v,
+            Some(format!(
+                "Ingress {}/{} path {path:?} is a regular expression: represented by {lit:?} and a path below it",
+                ing.namespace, ing.name
+            )),
+        );
+    }
+    let p = if path.is_empty() { "/" } else { path };
+    match t {
+        PathType::Exact => (vec![p.to_string()], None),
+        PathType::Prefix | PathType::ImplementationSpecific => {
+            let mut v = vec![p.to_string()];
+            let base = p.trim_end_matches('/');
+            v.push(format!("{base}/x"));
+            if !base.is_empty() {
+                // Characters appended to the last segment: `Prefix` does not match it.
+                v.push(format!("{base}x"));
+            }
+            (v, None)
+        }
+    }
+}
+
+/// Every URL to compare, and notes on how some were chosen.
+pub fn enumerate_urls(old: &Cluster) -> (Vec<ProbeUrl>, Vec<String>) {
+    let mut out: BTreeSet<ProbeUrl> = BTreeSet::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut seen_urls: BTreeSet<String> = BTreeSet::new();
+    let mut push = |url: String, source: String| {
+        if seen_urls.insert(url.clone()) {
+            out.insert(ProbeUrl { url, source });
+        }
+    };
+    for ing in &old.ingresses {
+        let id = format!("{}/{}", ing.namespace, ing.name);
+        let tls_hosts: Vec<&str> = ing
+            .tls
+            .iter()
+            .flat_map(|t| t.hosts.iter().map(String::as_str))
+            .collect();
+        for rule in &ing.rules {
+            let host = rule
+                .host
+                .as_deref()
+                .map(concrete_host)
+                .unwrap_or_else(|| UNNAMED_HOST.to_string());
+            let has_tls = rule
+                .host
+                .as_deref()
+                .is_some_and(|h| tls_hosts.iter().any(|t| t.eq_ignore_ascii_case(h)));
+            for p in &rule.paths {
+                let (paths, note) = representatives(ing, &p.path, p.path_type);
+                if let Some(n) = note {
+                    if !notes.contains(&n) {
+                        notes.push(n);
+                    }
+                }
+                for path in paths {
+                    let source = format!(
+                        "Ingress {id} host {} path {} ({})",
+                        rule.host.as_deref().unwrap_or("(none)"),
+                        p.path,
+                        p.path_type.as_str()
+                    );
+                    push(format!("http://{host}{path}"), source.clone());
+                    if has_tls {
+                        push(format!("https://{host}{path}"), source);
+                    }
+                }
+            }
+            if rule.paths.is_empty() {
+                push(
+                    format!("http://{host}/"),
+                    format!(
+                        "Ingress {id} host {} without paths",
+                        rule.host.as_deref().unwrap_or("(none)")
+                    ),
+                );
+            }
+        }
+        for h in &tls_hosts {
+            let host = concrete_host(h);
+            push(format!("https://{host}/"), format!("Ingress {id} tls host {h}"));
+        }
+        if ing.default_backend.is_some() {
+            push(
+                format!("http://{UNNAMED_HOST}/migrate-check-unmatched"),
+                format!("Ingress {id} defaultBackend"),
+            );
+            for rule in ing.rules.iter().filter_map(|r| r.host.as_deref()) {
+                push(
+                    format!("http://{}/migrate-check-unmatched", concrete_host(rule)),
+                    format!("Ingress {id} defaultBackend (host {rule}, no path matches)"),
+                );
+            }
+        }
+    }
+    (out.into_iter().collect(), notes)
+}
