@@ -126,6 +126,8 @@ pub static RULES: &[&Rule] = &[
     &gw::route_backend_no_ready_endpoints::RULE,
     &gw::route_not_handled_by_controller::RULE,
     &gw::listener_certificate_missing::RULE,
+    &gw::listenerset_not_attached::RULE,
+    &gw::listener_conflicted::RULE,
     &inp::document_unreadable::RULE,
     &inp::object_invalid::RULE,
     &inp::kind_not_readable::RULE,

@@ -175,6 +175,17 @@ pub const KINDS: &[KindSpec] = &[
         true,
         Full,
     ),
+    spec("TLSRoute", GATEWAY, &["v1", "v1alpha2"], "tlsroutes", true, Full),
+    spec("TCPRoute", GATEWAY, &["v1", "v1alpha2"], "tcproutes", true, Full),
+    spec("UDPRoute", GATEWAY, &["v1", "v1alpha2"], "udproutes", true, Full),
+    spec(
+        "ListenerSet",
+        GATEWAY,
+        &["v1"],
+        "listenersets",
+        true,
+        Full,
+    ),
     spec(
         "ReferenceGrant",
         GATEWAY,

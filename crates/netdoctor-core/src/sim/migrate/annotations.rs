@@ -11,7 +11,9 @@ const PREFIX: &str = "nginx.ingress.kubernetes.io/";
 pub struct AnnotationNote {
     /// `ns/name` of the Ingress.
     pub ingress: String,
-    /// The annotation without its `nginx.ingress.kubernetes.io/` prefix.
+    /// The annotation without its `nginx.ingress.kubernetes.io/` prefix; another
+    /// controller's (`nginx.org/…`) in full: ingress-nginx ignores it, and so does the
+    /// comparison of the old state.
     pub annotation: String,
     pub value: String,
     /// The Gateway API construct that expresses it, if there is one.
@@ -75,6 +77,25 @@ fn equivalent(key: &str) -> (Option<&'static str>, bool) {
     }
 }
 
+/// NGINX Inc's annotations with a Gateway API equivalent (not compared: the old state is
+/// routed as ingress-nginx, which ignores them).
+fn nginx_inc_equivalent(key: &str) -> Option<&'static str> {
+    Some(match key.trim_start_matches("nginx.org/") {
+        "redirect-to-https" => "RequestRedirect filter (scheme: https)",
+        "rewrites" => "URLRewrite filter (ReplacePrefixMatch)",
+        "grpc-services" => "GRPCRoute",
+        "path-regex" => "RegularExpression path match (implementation-specific)",
+        "hsts" | "hsts-max-age" | "hsts-include-subdomains" => {
+            "ResponseHeaderModifier filter (Strict-Transport-Security)"
+        }
+        "proxy-set-headers" => "RequestHeaderModifier filter",
+        "proxy-hide-headers" => "ResponseHeaderModifier filter (remove)",
+        "listen-ports" | "listen-ports-ssl" => "Gateway listeners on those ports",
+        "ssl-services" => "BackendTLSPolicy",
+        _ => return None,
+    })
+}
+
 /// Every ingress-nginx annotation of the old state's Ingresses, with its equivalent.
 pub fn annotation_notes(old: &Cluster) -> Vec<AnnotationNote> {
     let mut out = Vec::new();
@@ -82,13 +103,18 @@ pub fn annotation_notes(old: &Cluster) -> Vec<AnnotationNote> {
         let mut keys: Vec<(&String, &String)> = ing.annotations.iter().collect();
         keys.sort();
         for (k, v) in keys {
-            let Some(short) = k.strip_prefix(PREFIX) else {
-                continue;
+            let (short, (eq, compared)) = match k.strip_prefix(PREFIX) {
+                Some(short) => (short.to_string(), equivalent(short)),
+                // Another controller's annotations (NGINX Inc): netdoctor routes the old
+                // state as ingress-nginx, which ignores them; named, never dropped silently.
+                None if k.starts_with("nginx.org/") || k.starts_with("nginx.com/") => {
+                    (k.clone(), (nginx_inc_equivalent(k), false))
+                }
+                None => continue,
             };
-            let (eq, compared) = equivalent(short);
             out.push(AnnotationNote {
                 ingress: format!("{}/{}", ing.namespace, ing.name),
-                annotation: short.to_string(),
+                annotation: short,
                 value: v.clone(),
                 equivalent: eq,
                 compared,

@@ -211,10 +211,13 @@ pub fn migrate_check(old: &Cluster, new: &Cluster, opts: &MigrateOptions) -> Mig
     let (probes, mut notes) = enumerate_urls(old);
     let mut urls = Vec::new();
     for p in probes {
-        let Ok(req) = HttpRequest::parse(&p.url) else {
+        let Ok(mut req) = HttpRequest::parse(&p.url) else {
             notes.push(format!("{}: not a URL netdoctor can route; skipped", p.url));
             continue;
         };
+        if p.grpc {
+            req = req.with_header("content-type", "application/grpc");
+        }
         let ir = ingress::route(old, &req, &opts.ingress);
         let ia = answer(&ir, ingress_backends(old, &ir), ir.ingress().map(str::to_string));
         let ga = match route_new(new, &req, opts) {

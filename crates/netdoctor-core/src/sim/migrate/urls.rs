@@ -8,6 +8,25 @@ use std::collections::BTreeSet;
 pub struct ProbeUrl {
     pub url: String,
     pub source: String,
+    /// A gRPC call (the backend speaks gRPC: ingress-nginx `backend-protocol: GRPC`/`GRPCS`,
+    /// or the Service is listed in NGINX Inc's `nginx.org/grpc-services`).
+    pub grpc: bool,
+}
+
+/// Whether the Ingress sends this Service gRPC.
+fn grpc_backend(ing: &Ingress, service: Option<&str>) -> bool {
+    let proto = ing
+        .annotations
+        .get("nginx.ingress.kubernetes.io/backend-protocol")
+        .map(|p| p.to_ascii_uppercase());
+    if matches!(proto.as_deref(), Some("GRPC" | "GRPCS")) {
+        return true;
+    }
+    let listed = ing.annotations.get("nginx.org/grpc-services");
+    match (listed, service) {
+        (Some(list), Some(svc)) => list.split(',').any(|s| s.trim() == svc),
+        _ => false,
+    }
 }
 
 /// A host no rule names, for rules without host and default backends.
@@ -79,9 +98,9 @@ pub fn enumerate_urls(old: &Cluster) -> (Vec<ProbeUrl>, Vec<String>) {
     let mut out: BTreeSet<ProbeUrl> = BTreeSet::new();
     let mut notes: Vec<String> = Vec::new();
     let mut seen_urls: BTreeSet<String> = BTreeSet::new();
-    let mut push = |url: String, source: String| {
+    let mut push_any = |url: String, source: String, grpc: bool| {
         if seen_urls.insert(url.clone()) {
-            out.insert(ProbeUrl { url, source });
+            out.insert(ProbeUrl { url, source, grpc });
         }
     };
     for ing in &old.ingresses {
@@ -102,7 +121,16 @@ pub fn enumerate_urls(old: &Cluster) -> (Vec<ProbeUrl>, Vec<String>) {
                 .as_deref()
                 .is_some_and(|h| tls_hosts.iter().any(|t| t.eq_ignore_ascii_case(h)));
             for p in &rule.paths {
-                let (paths, note) = representatives(ing, &p.path, p.path_type);
+                let service = match &p.backend {
+                    crate::model::IngressBackend::Service { name, .. } => Some(name.as_str()),
+                    _ => None,
+                };
+                let grpc = grpc_backend(ing, service);
+                let (mut paths, note) = representatives(ing, &p.path, p.path_type);
+                if grpc {
+                    // A gRPC client only ever calls /package.Service/Method.
+                    paths.truncate(1);
+                }
                 if let Some(n) = note {
                     if !notes.contains(&n) {
                         notes.push(n);
@@ -115,35 +143,42 @@ pub fn enumerate_urls(old: &Cluster) -> (Vec<ProbeUrl>, Vec<String>) {
                         p.path,
                         p.path_type.as_str()
                     );
-                    push(format!("http://{host}{path}"), source.clone());
+                    push_any(format!("http://{host}{path}"), source.clone(), grpc);
                     if has_tls {
-                        push(format!("https://{host}{path}"), source);
+                        push_any(format!("https://{host}{path}"), source, grpc);
                     }
                 }
             }
             if rule.paths.is_empty() {
-                push(
+                push_any(
                     format!("http://{host}/"),
                     format!(
                         "Ingress {id} host {} without paths",
                         rule.host.as_deref().unwrap_or("(none)")
                     ),
+                    false,
                 );
             }
         }
         for h in &tls_hosts {
             let host = concrete_host(h);
-            push(format!("https://{host}/"), format!("Ingress {id} tls host {h}"));
+            push_any(
+                format!("https://{host}/"),
+                format!("Ingress {id} tls host {h}"),
+                false,
+            );
         }
         if ing.default_backend.is_some() {
             push(
                 format!("http://{UNNAMED_HOST}/migrate-check-unmatched"),
                 format!("Ingress {id} defaultBackend"),
+                false,
             );
             for rule in ing.rules.iter().filter_map(|r| r.host.as_deref()) {
-                push(
+                push_any(
                     format!("http://{}/migrate-check-unmatched", concrete_host(rule)),
                     format!("Ingress {id} defaultBackend (host {rule}, no path matches)"),
+                    false,
                 );
             }
         }
