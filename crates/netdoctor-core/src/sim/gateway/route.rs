@@ -160,6 +160,19 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &HttpRequest) -> GwRouteResul
         ));
     }
     candidates.sort_by_key(|c| precedence_key(c));
+    if candidates.is_empty() && !unevaluated.is_empty() {
+        // Only regular expressions could match: which rule serves (if any) is unknown.
+        r.hops.push(Hop::new(
+            "ingress-rule",
+            HopStatus::Warn,
+            format!(
+                "no rule without a regular expression matches host {} path {}; whether one of the regular expressions matches is implementation-specific and not evaluated",
+                req.host, req.sent_path
+            ),
+        ));
+        r.symptom = Symptom::Unknown;
+        return r;
+    }
     let Some(route) = rule_hop(
         cluster,
         gw,

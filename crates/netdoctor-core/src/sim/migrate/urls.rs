@@ -169,7 +169,7 @@ pub fn enumerate_urls(old: &Cluster) -> (Vec<ProbeUrl>, Vec<String>) {
             );
         }
         if ing.default_backend.is_some() {
-            push(
+            push_any(
                 format!("http://{UNNAMED_HOST}/migrate-check-unmatched"),
                 format!("Ingress {id} defaultBackend"),
                 false,
