@@ -11,8 +11,7 @@ use common::load_paths;
 use netdoctor_core::load::{load_bytes, LoadResult};
 use netdoctor_core::model::{BuildOptions, Cluster};
 use netdoctor_core::sim::gateway::{
-    merged_listeners, route, route_connection, set_state, Connection, GwRouteOptions,
-    GwRouteResult,
+    merged_listeners, route, route_connection, set_state, Connection, GwRouteOptions, GwRouteResult,
 };
 use netdoctor_core::sim::http::HttpRequest;
 use netdoctor_core::sim::path::Symptom;
@@ -23,7 +22,11 @@ const NS: &str = "gateway-conformance-infra";
 fn cluster(test: &str) -> Cluster {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gw-conformance");
     let mut all = LoadResult::default();
-    for f in ["base-manifests.yaml", "harness.yaml", &format!("{test}.yaml")] {
+    for f in [
+        "base-manifests.yaml",
+        "harness.yaml",
+        &format!("{test}.yaml"),
+    ] {
         let text = std::fs::read_to_string(dir.join(f)).expect("fixture");
         let text = text.replace("{GATEWAY_CLASS_NAME}", "conformance");
         all.merge(load_bytes(f, text.as_bytes()));
@@ -106,33 +109,114 @@ fn httproute_redirects() {
     // The conformance client talks to the Gateway's address; `gw.example` stands for it.
     let cases: &[(&str, &str, Want)] = &[
         // HTTPRouteRedirectPath
-        ("httproute-redirect-path", "/original-prefix/lemon", R(302, "http://gw.example/replacement-prefix/lemon")),
-        ("httproute-redirect-path", "/full/path/original", R(302, "http://gw.example/full-path-replacement")),
-        ("httproute-redirect-path", "/path-and-host", R(302, "http://example.org/replacement-prefix")),
-        ("httproute-redirect-path", "/path-and-status", R(301, "http://gw.example/replacement-prefix")),
-        ("httproute-redirect-path", "/full-path-and-host", R(302, "http://example.org/replacement-full")),
-        ("httproute-redirect-path", "/full-path-and-status", R(301, "http://gw.example/replacement-full")),
+        (
+            "httproute-redirect-path",
+            "/original-prefix/lemon",
+            R(302, "http://gw.example/replacement-prefix/lemon"),
+        ),
+        (
+            "httproute-redirect-path",
+            "/full/path/original",
+            R(302, "http://gw.example/full-path-replacement"),
+        ),
+        (
+            "httproute-redirect-path",
+            "/path-and-host",
+            R(302, "http://example.org/replacement-prefix"),
+        ),
+        (
+            "httproute-redirect-path",
+            "/path-and-status",
+            R(301, "http://gw.example/replacement-prefix"),
+        ),
+        (
+            "httproute-redirect-path",
+            "/full-path-and-host",
+            R(302, "http://example.org/replacement-full"),
+        ),
+        (
+            "httproute-redirect-path",
+            "/full-path-and-status",
+            R(301, "http://gw.example/replacement-full"),
+        ),
         // HTTPRouteRedirectPort
-        ("httproute-redirect-port", "/port", R(302, "http://gw.example:8083/port")),
-        ("httproute-redirect-port", "/port-and-host", R(302, "http://example.org:8083/port-and-host")),
-        ("httproute-redirect-port", "/port-and-status", R(301, "http://gw.example:8083/port-and-status")),
-        ("httproute-redirect-port", "/port-and-host-and-status", R(302, "http://example.org:8083/port-and-host-and-status")),
+        (
+            "httproute-redirect-port",
+            "/port",
+            R(302, "http://gw.example:8083/port"),
+        ),
+        (
+            "httproute-redirect-port",
+            "/port-and-host",
+            R(302, "http://example.org:8083/port-and-host"),
+        ),
+        (
+            "httproute-redirect-port",
+            "/port-and-status",
+            R(301, "http://gw.example:8083/port-and-status"),
+        ),
+        (
+            "httproute-redirect-port",
+            "/port-and-host-and-status",
+            R(302, "http://example.org:8083/port-and-host-and-status"),
+        ),
         // HTTPRouteRedirectScheme
-        ("httproute-redirect-scheme", "/scheme", R(302, "https://gw.example/scheme")),
-        ("httproute-redirect-scheme", "/scheme-and-host", R(302, "https://example.org/scheme-and-host")),
-        ("httproute-redirect-scheme", "/scheme-and-status", R(301, "https://gw.example/scheme-and-status")),
-        ("httproute-redirect-scheme", "/scheme-and-host-and-status", R(302, "https://example.org/scheme-and-host-and-status")),
+        (
+            "httproute-redirect-scheme",
+            "/scheme",
+            R(302, "https://gw.example/scheme"),
+        ),
+        (
+            "httproute-redirect-scheme",
+            "/scheme-and-host",
+            R(302, "https://example.org/scheme-and-host"),
+        ),
+        (
+            "httproute-redirect-scheme",
+            "/scheme-and-status",
+            R(301, "https://gw.example/scheme-and-status"),
+        ),
+        (
+            "httproute-redirect-scheme",
+            "/scheme-and-host-and-status",
+            R(302, "https://example.org/scheme-and-host-and-status"),
+        ),
         // HTTPRouteRedirectHostAndStatus
-        ("httproute-redirect-host-and-status", "/hostname-redirect", R(302, "http://example.org/hostname-redirect")),
-        ("httproute-redirect-host-and-status", "/host-and-status", R(301, "http://example.org/host-and-status")),
+        (
+            "httproute-redirect-host-and-status",
+            "/hostname-redirect",
+            R(302, "http://example.org/hostname-redirect"),
+        ),
+        (
+            "httproute-redirect-host-and-status",
+            "/host-and-status",
+            R(301, "http://example.org/host-and-status"),
+        ),
         // HTTPRoute303/307/308Redirect
-        ("httproute-303-redirect", "/see-other", R(303, "http://gw.example/see-other")),
-        ("httproute-307-redirect", "/temporary", R(307, "http://gw.example/temporary")),
-        ("httproute-308-redirect", "/permanent", R(308, "http://gw.example/permanent")),
+        (
+            "httproute-303-redirect",
+            "/see-other",
+            R(303, "http://gw.example/see-other"),
+        ),
+        (
+            "httproute-307-redirect",
+            "/temporary",
+            R(307, "http://gw.example/temporary"),
+        ),
+        (
+            "httproute-308-redirect",
+            "/permanent",
+            R(308, "http://gw.example/permanent"),
+        ),
     ];
     for (test, path, want) in cases {
         let c = cluster(test);
-        check(&c, "same-namespace", get(&format!("http://gw.example{path}")), *want);
+        check(
+            &c,
+            "same-namespace",
+            get(&format!("http://gw.example{path}")),
+            *want,
+        );
     }
 }
 
@@ -141,20 +225,52 @@ fn httproute_redirect_port_and_scheme() {
     use Want::Redirect as R;
     let c = cluster("httproute-redirect-port-and-scheme");
     let on80: &[(&str, Want)] = &[
-        ("/scheme-nil-and-port-nil", R(302, "http://example.org/scheme-nil-and-port-nil")),
-        ("/scheme-nil-and-port-80", R(302, "http://example.org/scheme-nil-and-port-80")),
-        ("/scheme-nil-and-port-8080", R(302, "http://example.org:8080/scheme-nil-and-port-8080")),
-        ("/scheme-https-and-port-nil", R(302, "https://example.org/scheme-https-and-port-nil")),
-        ("/scheme-https-and-port-443", R(302, "https://example.org/scheme-https-and-port-443")),
-        ("/scheme-https-and-port-8443", R(302, "https://example.org:8443/scheme-https-and-port-8443")),
+        (
+            "/scheme-nil-and-port-nil",
+            R(302, "http://example.org/scheme-nil-and-port-nil"),
+        ),
+        (
+            "/scheme-nil-and-port-80",
+            R(302, "http://example.org/scheme-nil-and-port-80"),
+        ),
+        (
+            "/scheme-nil-and-port-8080",
+            R(302, "http://example.org:8080/scheme-nil-and-port-8080"),
+        ),
+        (
+            "/scheme-https-and-port-nil",
+            R(302, "https://example.org/scheme-https-and-port-nil"),
+        ),
+        (
+            "/scheme-https-and-port-443",
+            R(302, "https://example.org/scheme-https-and-port-443"),
+        ),
+        (
+            "/scheme-https-and-port-8443",
+            R(302, "https://example.org:8443/scheme-https-and-port-8443"),
+        ),
     ];
     for (path, want) in on80 {
-        check(&c, "same-namespace", get(&format!("http://gw.example{path}")), *want);
+        check(
+            &c,
+            "same-namespace",
+            get(&format!("http://gw.example{path}")),
+            *want,
+        );
     }
     let on8080: &[(&str, Want)] = &[
-        ("/scheme-nil-and-port-nil", R(302, "http://example.org:8080/scheme-nil-and-port-nil")),
-        ("/scheme-nil-and-port-80", R(302, "http://example.org/scheme-nil-and-port-80")),
-        ("/scheme-https-and-port-nil", R(302, "https://example.org/scheme-https-and-port-nil")),
+        (
+            "/scheme-nil-and-port-nil",
+            R(302, "http://example.org:8080/scheme-nil-and-port-nil"),
+        ),
+        (
+            "/scheme-nil-and-port-80",
+            R(302, "http://example.org/scheme-nil-and-port-80"),
+        ),
+        (
+            "/scheme-https-and-port-nil",
+            R(302, "https://example.org/scheme-https-and-port-nil"),
+        ),
     ];
     for (path, want) in on8080 {
         check(
@@ -165,8 +281,14 @@ fn httproute_redirect_port_and_scheme() {
         );
     }
     let on443: &[(&str, Want)] = &[
-        ("/scheme-nil-and-port-nil", R(302, "https://example.org/scheme-nil-and-port-nil")),
-        ("/scheme-nil-and-port-443", R(302, "https://example.org/scheme-nil-and-port-443")),
+        (
+            "/scheme-nil-and-port-nil",
+            R(302, "https://example.org/scheme-nil-and-port-nil"),
+        ),
+        (
+            "/scheme-nil-and-port-443",
+            R(302, "https://example.org/scheme-nil-and-port-443"),
+        ),
     ];
     for (path, want) in on443 {
         check(
@@ -183,24 +305,53 @@ fn httproute_rewrites() {
     use Want::Rewritten as W;
     let c = cluster("httproute-rewrite-path");
     let cases: &[(&str, Want)] = &[
-        ("/prefix/one/two", W("infra-backend-v1", "gw.example", "/one/two")),
-        ("/strip-prefix/three", W("infra-backend-v1", "gw.example", "/three")),
+        (
+            "/prefix/one/two",
+            W("infra-backend-v1", "gw.example", "/one/two"),
+        ),
+        (
+            "/strip-prefix/three",
+            W("infra-backend-v1", "gw.example", "/three"),
+        ),
         ("/strip-prefix", W("infra-backend-v1", "gw.example", "/")),
         ("/full/one/two", W("infra-backend-v1", "gw.example", "/one")),
-        ("/full/rewrite-path-and-modify-headers/test", W("infra-backend-v1", "gw.example", "/test")),
-        ("/prefix/rewrite-path-and-modify-headers/one", W("infra-backend-v1", "gw.example", "/prefix/one")),
+        (
+            "/full/rewrite-path-and-modify-headers/test",
+            W("infra-backend-v1", "gw.example", "/test"),
+        ),
+        (
+            "/prefix/rewrite-path-and-modify-headers/one",
+            W("infra-backend-v1", "gw.example", "/prefix/one"),
+        ),
     ];
     for (path, want) in cases {
-        check(&c, "same-namespace", get(&format!("http://gw.example{path}")), *want);
+        check(
+            &c,
+            "same-namespace",
+            get(&format!("http://gw.example{path}")),
+            *want,
+        );
     }
     let c = cluster("httproute-rewrite-host");
     let cases: &[(&str, Want)] = &[
         ("/one", W("infra-backend-v1", "one.example.org", "/one")),
         ("/two", W("infra-backend-v2", "example.org", "/two")),
-        ("/rewrite-host-and-modify-headers", W("infra-backend-v2", "test.example.org", "/rewrite-host-and-modify-headers")),
+        (
+            "/rewrite-host-and-modify-headers",
+            W(
+                "infra-backend-v2",
+                "test.example.org",
+                "/rewrite-host-and-modify-headers",
+            ),
+        ),
     ];
     for (path, want) in cases {
-        check(&c, "same-namespace", get(&format!("http://rewrite.example{path}")), *want);
+        check(
+            &c,
+            "same-namespace",
+            get(&format!("http://rewrite.example{path}")),
+            *want,
+        );
     }
 }
 
@@ -255,16 +406,37 @@ fn grpc(host: &str, method: &str, headers: &[(&str, &str)]) -> HttpRequest {
 fn grpcroute_matching() {
     use Want::{Backend as B, Grpc as G};
     let c = cluster("grpcroute-exact-method-matching");
-    check(&c, "same-namespace", grpc("gw.example", "Echo", &[]), B("grpc-infra-backend-v1"));
-    check(&c, "same-namespace", grpc("gw.example", "EchoTwo", &[]), B("grpc-infra-backend-v2"));
-    check(&c, "same-namespace", grpc("gw.example", "EchoThree", &[]), G(12));
+    check(
+        &c,
+        "same-namespace",
+        grpc("gw.example", "Echo", &[]),
+        B("grpc-infra-backend-v1"),
+    );
+    check(
+        &c,
+        "same-namespace",
+        grpc("gw.example", "EchoTwo", &[]),
+        B("grpc-infra-backend-v2"),
+    );
+    check(
+        &c,
+        "same-namespace",
+        grpc("gw.example", "EchoThree", &[]),
+        G(12),
+    );
 
     let c = cluster("grpcroute-header-matching");
     let cases: &[(&[(&str, &str)], Want)] = &[
         (&[("Version", "one")], B("grpc-infra-backend-v1")),
         (&[("Version", "two")], B("grpc-infra-backend-v2")),
-        (&[("Version", "two"), ("Color", "orange")], B("grpc-infra-backend-v1")),
-        (&[("Version", "two"), ("Color", "blue")], B("grpc-infra-backend-v2")),
+        (
+            &[("Version", "two"), ("Color", "orange")],
+            B("grpc-infra-backend-v1"),
+        ),
+        (
+            &[("Version", "two"), ("Color", "blue")],
+            B("grpc-infra-backend-v2"),
+        ),
         (&[("Color", "orange")], G(12)),
         (&[("Some-Other-Header", "one")], G(12)),
         (&[("Color", "blue")], B("grpc-infra-backend-v1")),
@@ -274,7 +446,12 @@ fn grpcroute_matching() {
         (&[("Color", "purple")], G(12)),
     ];
     for (headers, want) in cases {
-        check(&c, "same-namespace", grpc("gw.example", "Echo", headers), *want);
+        check(
+            &c,
+            "same-namespace",
+            grpc("gw.example", "Echo", headers),
+            *want,
+        );
     }
 
     let c = cluster("grpcroute-listener-hostname-matching");
@@ -289,7 +466,12 @@ fn grpcroute_matching() {
         ("no.matching.host", G(12)),
     ];
     for (host, want) in cases {
-        check(&c, "grpcroute-listener-hostname-matching", grpc(host, "Echo", &[]), *want);
+        check(
+            &c,
+            "grpcroute-listener-hostname-matching",
+            grpc(host, "Echo", &[]),
+            *want,
+        );
     }
 }
 
@@ -318,18 +500,49 @@ fn tlsroute_sni_routing() {
     let c = cluster("tlsroute-simple-same-namespace");
     let r = tls(&c, "gateway-tlsroute", "abc.example.com");
     assert_eq!(tls_backend(&r), Some("tcp-backend"), "{r:#?}");
-    assert!(r.hops.iter().any(|h| h.detail.contains("passes TLS through")));
+    assert!(r
+        .hops
+        .iter()
+        .any(|h| h.detail.contains("passes TLS through")));
 
     let c = cluster("tlsroute-hostname-intersection");
     let cases: &[(&str, &str, Option<&str>)] = &[
-        ("gw-tlsroute-exact-hostname-x-1", "abc.example.com", Some("tls-backend")),
+        (
+            "gw-tlsroute-exact-hostname-x-1",
+            "abc.example.com",
+            Some("tls-backend"),
+        ),
         ("gw-tlsroute-exact-hostname-x-1", "non.matching.com", None),
-        ("gw-tlsroute-more-specific-wc-hostname-x-2", "abc.example.com", Some("tls-backend")),
-        ("gw-tlsroute-more-specific-wc-hostname-x-2", "other.example.com", Some("tls-backend-2")),
-        ("gw-tlsroute-more-specific-wc-hostname-x-2", "non.matching.com", None),
-        ("gw-tlsroute-less-specific-wc-hostname-x-3", "abc.example.com", Some("tls-backend")),
-        ("gw-tlsroute-less-specific-wc-hostname-x-3", "other.example.com", Some("tls-backend-2")),
-        ("gw-tlsroute-less-specific-wc-hostname-x-3", "non.matching.com", None),
+        (
+            "gw-tlsroute-more-specific-wc-hostname-x-2",
+            "abc.example.com",
+            Some("tls-backend"),
+        ),
+        (
+            "gw-tlsroute-more-specific-wc-hostname-x-2",
+            "other.example.com",
+            Some("tls-backend-2"),
+        ),
+        (
+            "gw-tlsroute-more-specific-wc-hostname-x-2",
+            "non.matching.com",
+            None,
+        ),
+        (
+            "gw-tlsroute-less-specific-wc-hostname-x-3",
+            "abc.example.com",
+            Some("tls-backend"),
+        ),
+        (
+            "gw-tlsroute-less-specific-wc-hostname-x-3",
+            "other.example.com",
+            Some("tls-backend-2"),
+        ),
+        (
+            "gw-tlsroute-less-specific-wc-hostname-x-3",
+            "non.matching.com",
+            None,
+        ),
     ];
     for (gw, sni, want) in cases {
         let r = tls(&c, gw, sni);
@@ -417,18 +630,40 @@ fn listenerset_conflicts_and_precedence() {
     assert_eq!(
         got,
         vec![
-            ("listenerset-with-hostname-conflict-with-gateway-1".into(), "hostname-conflict-with-gateway-listener".into(), "HostnameConflict"),
-            ("listenerset-with-hostname-conflict-with-gateway-2".into(), "hostname-conflict-with-gateway-listener".into(), "HostnameConflict"),
-            ("listenerset-with-hostname-conflict-with-listener-set-1".into(), "hostname-conflict-with-listener-set-listener".into(), "HostnameConflict"),
-            ("listenerset-with-hostname-conflict-with-listener-set-2".into(), "hostname-conflict-with-listener-set-listener".into(), "HostnameConflict"),
+            (
+                "listenerset-with-hostname-conflict-with-gateway-1".into(),
+                "hostname-conflict-with-gateway-listener".into(),
+                "HostnameConflict"
+            ),
+            (
+                "listenerset-with-hostname-conflict-with-gateway-2".into(),
+                "hostname-conflict-with-gateway-listener".into(),
+                "HostnameConflict"
+            ),
+            (
+                "listenerset-with-hostname-conflict-with-listener-set-1".into(),
+                "hostname-conflict-with-listener-set-listener".into(),
+                "HostnameConflict"
+            ),
+            (
+                "listenerset-with-hostname-conflict-with-listener-set-2".into(),
+                "hostname-conflict-with-listener-set-listener".into(),
+                "HostnameConflict"
+            ),
         ]
     );
-    assert_eq!(set_reason(&c, "listenerset-with-hostname-conflict-with-gateway-1"), None);
+    assert_eq!(
+        set_reason(&c, "listenerset-with-hostname-conflict-with-gateway-1"),
+        None
+    );
     assert_eq!(
         set_reason(&c, "listenerset-with-hostname-conflict-with-gateway-2"),
         Some("ListenersNotValid")
     );
-    assert_eq!(set_reason(&c, "listenerset-with-hostname-conflict-with-listener-set-1"), None);
+    assert_eq!(
+        set_reason(&c, "listenerset-with-hostname-conflict-with-listener-set-1"),
+        None
+    );
     assert_eq!(
         set_reason(&c, "listenerset-with-hostname-conflict-with-listener-set-2"),
         Some("ListenersNotValid")
@@ -437,9 +672,11 @@ fn listenerset_conflicts_and_precedence() {
     let c = cluster("listenerset-protocol-conflict");
     let got = conflicted(&c, "gateway-with-listenerset-protocol-conflict");
     assert!(
-        got.iter().any(|(s, l, r)| s == "listenerset-with-protocol-conflict-with-gateway-1"
-            && l == "protocol-conflict-with-gateway-listener"
-            && *r == "ProtocolConflict"),
+        got.iter().any(
+            |(s, l, r)| s == "listenerset-with-protocol-conflict-with-gateway-1"
+                && l == "protocol-conflict-with-gateway-listener"
+                && *r == "ProtocolConflict"
+        ),
         "{got:?}"
     );
     assert_eq!(
@@ -462,4 +699,23 @@ fn listenerset_allowed_listeners() {
         .listener_sets()
         .iter()
         .all(|s| set_state(&c, s).1.err().map(|e| e.reason()) == Some("NotAllowed")));
+
+    // ListenerSetAllowedNamespaceSame / ...Selector: the admitted one is accepted, the other
+    // NotAllowed.
+    for (test, ok, refused) in [
+        (
+            "listenerset-allowed-namespace-same",
+            "listenerset-in-same-namespace",
+            "listenerset-in-different-namespace",
+        ),
+        (
+            "listenerset-allowed-namespace-selector",
+            "listenerset-in-selected-namespace",
+            "listenerset-not-in-selected-namespace",
+        ),
+    ] {
+        let c = cluster(test);
+        assert_eq!(set_reason(&c, ok), None, "{test}");
+        assert_eq!(set_reason(&c, refused), Some("NotAllowed"), "{test}");
+    }
 }

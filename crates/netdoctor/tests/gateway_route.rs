@@ -245,7 +245,10 @@ fn redirect_and_rewrite_are_outcomes() {
 #[test]
 fn grpc_tls_and_tcp_targets() {
     let (code, v) = outcome("grpc://grpc.example.com/helloworld.Greeter/SayHello");
-    assert_eq!((code, v["route_kind"].as_str()), (Some(0), Some("GRPCRoute")));
+    assert_eq!(
+        (code, v["route_kind"].as_str()),
+        (Some(0), Some("GRPCRoute"))
+    );
     let (code, v) = outcome("grpc://grpc.example.com/helloworld.Greeter/Nope");
     assert_eq!(code, Some(1));
     assert_eq!(v["grpc_status"]["code"], 12);
@@ -255,9 +258,15 @@ fn grpc_tls_and_tcp_targets() {
     assert_eq!(v["route_kind"], "TLSRoute");
     assert_eq!(v["backend"]["service"], "postgres");
     let (code, v) = outcome("tls://other.db.example.com:443");
-    assert_eq!((code, v["symptom"].as_str()), (Some(1), Some("tls-handshake-failure")));
+    assert_eq!(
+        (code, v["symptom"].as_str()),
+        (Some(1), Some("tls-handshake-failure"))
+    );
     let (code, v) = outcome("tcp://db:5432");
-    assert_eq!((code, v["route_kind"].as_str()), (Some(0), Some("TCPRoute")));
+    assert_eq!(
+        (code, v["route_kind"].as_str()),
+        (Some(0), Some("TCPRoute"))
+    );
     let o = route(&["tls://no-port", "-f", OUTCOMES]);
     assert_eq!(o.status.code(), Some(2));
 }

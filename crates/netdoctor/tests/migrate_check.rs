@@ -59,7 +59,16 @@ fn urls(d: &[(String, Vec<String>)]) -> Vec<&str> {
 fn broken(new: &str) -> (i32, Value) {
     run(
         "broken",
-        &["--base", "ingress.yaml", "--base", "env.yaml", "-f", new, "-f", "env.yaml"],
+        &[
+            "--base",
+            "ingress.yaml",
+            "--base",
+            "env.yaml",
+            "-f",
+            new,
+            "-f",
+            "env.yaml",
+        ],
     )
 }
 
@@ -115,7 +124,9 @@ fn dropped_host_is_reported() {
         urls(&d),
         vec!["http://blog.example.com/", "http://blog.example.com/x"]
     );
-    assert!(d.iter().all(|(_, what)| what.contains(&"status".to_string())));
+    assert!(d
+        .iter()
+        .all(|(_, what)| what.contains(&"status".to_string())));
 }
 
 #[test]
@@ -154,14 +165,27 @@ fn lost_tls_host_is_reported() {
 /// ignores `nginx.org/*` annotations; each difference below is explained.
 fn pair(name: &str) -> (i32, Value) {
     let sub = format!("ingress2gateway/{name}");
-    let out = if dir().join(&sub).join("output-without-warning.yaml").exists() {
+    let out = if dir()
+        .join(&sub)
+        .join("output-without-warning.yaml")
+        .exists()
+    {
         "output-without-warning.yaml"
     } else {
         "output.yaml"
     };
     run(
         &sub,
-        &["--base", "input.yaml", "--base", "env.yaml", "-f", out, "-f", "env.yaml"],
+        &[
+            "--base",
+            "input.yaml",
+            "--base",
+            "env.yaml",
+            "-f",
+            out,
+            "-f",
+            "env.yaml",
+        ],
     )
 }
 
@@ -186,7 +210,10 @@ fn ingress2gateway_pairs_equivalent() {
     }
     // The gRPC service is called as gRPC on both sides: the GRPCRoute serves it.
     let (_, v) = pair("nginx-grpc-services");
-    assert_eq!(v["urls"][0]["gateway"]["backends"][0], "default/grpc-svc:8080");
+    assert_eq!(
+        v["urls"][0]["gateway"]["backends"][0],
+        "default/grpc-svc:8080"
+    );
 }
 
 #[test]
@@ -206,8 +233,14 @@ fn ingress2gateway_pairs_with_real_differences() {
     assert_eq!(
         differing(&v),
         vec![
-            ("http://example.com/app".to_string(), vec!["upstream".to_string()]),
-            ("http://example.com/app/x".to_string(), vec!["upstream".to_string()]),
+            (
+                "http://example.com/app".to_string(),
+                vec!["upstream".to_string()]
+            ),
+            (
+                "http://example.com/app/x".to_string(),
+                vec!["upstream".to_string()]
+            ),
         ]
     );
     // nginx-ssl-redirect: nginx.org/redirect-to-https became a 301 RequestRedirect; ingress-

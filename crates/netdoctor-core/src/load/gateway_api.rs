@@ -64,6 +64,7 @@ pub struct GatewaySpec {
     #[serde(deserialize_with = "nullable")]
     pub addresses: Vec<GatewayAddress>,
     /// Which ListenerSets may attach (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_listeners: Option<AllowedListeners>,
 }
 
@@ -282,10 +283,13 @@ pub struct GrpcMethodMatch {
 pub struct RouteFilter {
     #[serde(rename = "type", deserialize_with = "nullable")]
     pub type_: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_redirect: Option<RedirectFilter>,
-    #[serde(rename = "urlRewrite")]
+    #[serde(rename = "urlRewrite", skip_serializing_if = "Option::is_none")]
     pub url_rewrite: Option<UrlRewriteFilter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_header_modifier: Option<HeaderModifierFilter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_header_modifier: Option<HeaderModifierFilter>,
 }
 
@@ -345,7 +349,7 @@ pub struct BackendRef {
     pub namespace: Option<String>,
     pub port: Option<i64>,
     pub weight: Option<i64>,
-    #[serde(deserialize_with = "nullable")]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<RouteFilter>,
 }
 

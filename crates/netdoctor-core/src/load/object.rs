@@ -177,9 +177,7 @@ impl ApiObject {
             | ApiObject::GrpcRoute(_)
             | ApiObject::TlsRoute(_)
             | ApiObject::ListenerSet(_) => "gateway.networking.k8s.io/v1",
-            ApiObject::TcpRoute(_) | ApiObject::UdpRoute(_) => {
-                "gateway.networking.k8s.io/v1alpha2"
-            }
+            ApiObject::TcpRoute(_) | ApiObject::UdpRoute(_) => "gateway.networking.k8s.io/v1alpha2",
             ApiObject::ReferenceGrant(_) => "gateway.networking.k8s.io/v1beta1",
             ApiObject::Workload(WorkloadKind::ReplicationController, _) => "v1",
             ApiObject::Workload(WorkloadKind::Job | WorkloadKind::CronJob, _) => "batch/v1",

@@ -117,6 +117,7 @@ pub static RULES: &[&Rule] = &[
     &ing::ingress_backend_no_ready_endpoints::RULE,
     &ing::ingress_tls_secret_missing::RULE,
     &ing::ingress_rule_shadowed::RULE,
+    &ing::ingress_annotation_for_other_controller::RULE,
     &gw::gatewayclass_missing_or_not_accepted::RULE,
     &gw::route_parent_not_found::RULE,
     &gw::route_not_accepted::RULE,

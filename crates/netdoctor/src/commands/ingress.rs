@@ -178,7 +178,10 @@ fn verdict(r: &Route) -> String {
         line.push_str(&format!(": {} Location {}", red.status_code, red.location));
     }
     if let Some(u) = &r.outcome.upstream {
-        line.push_str(&format!("; the backend receives host {} path {}", u.host, u.path));
+        line.push_str(&format!(
+            "; the backend receives host {} path {}",
+            u.host, u.path
+        ));
     }
     if let Some(g) = &r.outcome.grpc_status {
         line.push_str(&format!("; gRPC status {} {}", g.code, g.name));

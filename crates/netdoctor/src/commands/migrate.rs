@@ -117,7 +117,11 @@ fn render_table(r: &MigrateReport, all: bool) -> String {
             }
         }
     }
-    let lost: Vec<_> = r.annotations.iter().filter(|a| a.equivalent.is_none()).collect();
+    let lost: Vec<_> = r
+        .annotations
+        .iter()
+        .filter(|a| a.equivalent.is_none())
+        .collect();
     if !r.annotations.is_empty() {
         let _ = writeln!(s, "annotations:");
         for a in &r.annotations {
@@ -130,7 +134,11 @@ fn render_table(r: &MigrateReport, all: bool) -> String {
                 match a.equivalent {
                     Some(e) => format!(
                         "{e}{}",
-                        if a.compared { "" } else { " (not compared: check it by hand)" }
+                        if a.compared {
+                            ""
+                        } else {
+                            " (not compared: check it by hand)"
+                        }
                     ),
                     None => "no Gateway API equivalent: this behaviour is lost".into(),
                 }

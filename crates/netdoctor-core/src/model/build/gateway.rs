@@ -142,14 +142,12 @@ impl Builder {
                 match from.from.as_deref() {
                     Some("Same") => AllowedListeners::Same,
                     Some("All") => AllowedListeners::All,
-                    Some("Selector") => AllowedListeners::Selector(
-                        self.from_selector(
-                            &from,
-                            &object,
-                            "spec.allowedListeners.namespaces.selector",
-                            origin,
-                        ),
-                    ),
+                    Some("Selector") => AllowedListeners::Selector(self.from_selector(
+                        &from,
+                        &object,
+                        "spec.allowedListeners.namespaces.selector",
+                        origin,
+                    )),
                     _ => AllowedListeners::None,
                 }
             }

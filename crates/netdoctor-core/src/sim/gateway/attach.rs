@@ -188,7 +188,11 @@ fn attach_alone<'a>(
             )));
         };
         match set_state(cluster, set) {
-            (Some(gw), Ok(())) => (gw, set_listeners(cluster, set), format!("ListenerSet {}", set.id())),
+            (Some(gw), Ok(())) => (
+                gw,
+                set_listeners(cluster, set),
+                format!("ListenerSet {}", set.id()),
+            ),
             (_, Err(e)) => {
                 return Err(AttachError::ListenerSetNotAttached(format!(
                     "ListenerSet {} is not attached to its Gateway ({}: {})",

@@ -12,7 +12,9 @@
 //! - Other filters (`RequestMirror`, `CORS`, `ExtensionRef`, …) do not change which answer
 //!   the client gets in a way the objects decide; they are named in the notes.
 
-use crate::model::{HeaderModifier, Listener, PathMatchType, PathModifier, RouteFilter, RouteMatch};
+use crate::model::{
+    HeaderModifier, Listener, PathMatchType, PathModifier, RouteFilter, RouteMatch,
+};
 use crate::sim::http::HttpRequest;
 use crate::sim::path::{HeaderChange, Outcome, Redirect, Upstream};
 
@@ -205,7 +207,11 @@ mod tests {
             ("/foo", "/foo", "/", "/"),
         ];
         for (path, prefix, rep, want) in table {
-            assert_eq!(replace_prefix(path, prefix, rep), want, "{path} {prefix} {rep}");
+            assert_eq!(
+                replace_prefix(path, prefix, rep),
+                want,
+                "{path} {prefix} {rep}"
+            );
         }
     }
 }

@@ -96,7 +96,11 @@ fn candidates<'c>(
     let kind = conn.kind();
     let mut out: Vec<(&GwRoute, Option<String>)> = Vec::new();
     for route in cluster.routes.iter().filter(|r| r.kind == kind) {
-        for p in route.parents.iter().filter(|p| targets_gateway(cluster, p, gw)) {
+        for p in route
+            .parents
+            .iter()
+            .filter(|p| targets_gateway(cluster, p, gw))
+        {
             let Ok(att) = attach(cluster, route, p) else {
                 continue;
             };
@@ -190,49 +194,7 @@ pub fn route_connection(
     if !gateway_hop(cluster, gw, &mut r) {
         return Some(r);
     }
-    let live = live_listeners(cluster, gw);
-    let on_port: Vec<&Listener> = live
-        .iter()
-        .copied()
-        .filter(|l| l.protocol == conn.protocol() && l.port == conn.port)
-        .collect();
-    let Some(listener) = on_port
-        .iter()
-        .copied()
-        .filter_map(|l| listener_rank(l, &conn.host).map(|k| (k, l)))
-        .min_by_key(|(k, _)| *k)
-        .map(|(_, l)| l)
-    else {
-        let ls: Vec<String> = live
-            .iter()
-            .map(|l| {
-                format!(
-                    "{} {}:{} hostname {}",
-                    l.name,
-                    l.protocol,
-                    l.port,
-                    l.hostname.as_deref().unwrap_or("*")
-                )
-            })
-            .collect();
-        r.hops.push(Hop::new(
-            "ingress-rule",
-            HopStatus::Fail,
-            format!(
-                "Gateway {}/{} has no {} listener on port {} for {} (listeners: {})",
-                gw.namespace,
-                gw.name,
-                conn.protocol(),
-                conn.port,
-                conn.host,
-                ls.join(", ")
-            ),
-        ));
-        r.symptom = if on_port.is_empty() {
-            Symptom::ConnectionRefused
-        } else {
-            Symptom::TlsHandshakeFailure
-        };
+    let Some(listener) = select_l4_listener(cluster, gw, conn, &mut r) else {
         return Some(r);
     };
     r.listener = Some(listener.name.clone());
@@ -302,7 +264,8 @@ pub fn route_connection(
             ));
         }
     }
-    r.hops.push(Hop::new("ingress-rule", HopStatus::Pass, detail));
+    r.hops
+        .push(Hop::new("ingress-rule", HopStatus::Pass, detail));
     if route.rules.len() > 1 {
         r.notes.push(format!(
             "{} {} has {} rules; the first rule's backendRefs are shown",
@@ -323,10 +286,65 @@ pub fn route_connection(
     ) {
         r.notes.push(format!(
             "a {} connection has no HTTP status: the Gateway closes it ({} for an HTTP route)",
-            conn.scheme,
-            r.symptom
+            conn.scheme, r.symptom
         ));
         r.symptom = Symptom::ConnectionRefused;
     }
     Some(r)
+}
+
+/// The listener of the connection's protocol on its port with the most specific hostname;
+/// None (with the failing hop) when there is none.
+fn select_l4_listener<'c>(
+    cluster: &'c Cluster,
+    gw: &'c Gateway,
+    conn: &Connection,
+    r: &mut GwRouteResult,
+) -> Option<&'c Listener> {
+    let live = live_listeners(cluster, gw);
+    let on_port: Vec<&Listener> = live
+        .iter()
+        .copied()
+        .filter(|l| l.protocol == conn.protocol() && l.port == conn.port)
+        .collect();
+    let Some(listener) = on_port
+        .iter()
+        .copied()
+        .filter_map(|l| listener_rank(l, &conn.host).map(|k| (k, l)))
+        .min_by_key(|(k, _)| *k)
+        .map(|(_, l)| l)
+    else {
+        let ls: Vec<String> = live
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {}:{} hostname {}",
+                    l.name,
+                    l.protocol,
+                    l.port,
+                    l.hostname.as_deref().unwrap_or("*")
+                )
+            })
+            .collect();
+        r.hops.push(Hop::new(
+            "ingress-rule",
+            HopStatus::Fail,
+            format!(
+                "Gateway {}/{} has no {} listener on port {} for {} (listeners: {})",
+                gw.namespace,
+                gw.name,
+                conn.protocol(),
+                conn.port,
+                conn.host,
+                ls.join(", ")
+            ),
+        ));
+        r.symptom = if on_port.is_empty() {
+            Symptom::ConnectionRefused
+        } else {
+            Symptom::TlsHandshakeFailure
+        };
+        return None;
+    };
+    Some(listener)
 }

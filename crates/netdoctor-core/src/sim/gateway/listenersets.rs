@@ -119,8 +119,7 @@ fn admitted_sets<'a>(cluster: &'a Cluster, gw: &Gateway) -> Vec<&'a ListenerSet>
         .listener_sets
         .iter()
         .filter(|s| {
-            set_admitted(cluster, s)
-                .is_ok_and(|g| g.namespace == gw.namespace && g.name == gw.name)
+            set_admitted(cluster, s).is_ok_and(|g| g.namespace == gw.namespace && g.name == gw.name)
         })
         .collect();
     sets.sort_by(|a, b| {

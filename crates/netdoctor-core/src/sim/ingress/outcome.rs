@@ -13,8 +13,8 @@
 //!   with `$1`… substituted: the path the backend receives. `upstream-vhost`: the Host it
 //!   receives.
 
-use super::nginx::{annotation, Location, Server, ServerKey};
 use super::matching::host_matches;
+use super::nginx::{annotation, Location, Server, ServerKey};
 use crate::model::Ingress;
 use crate::sim::http::HttpRequest;
 use crate::sim::path::{Outcome, Redirect, Upstream};

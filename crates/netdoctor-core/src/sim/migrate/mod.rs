@@ -219,7 +219,11 @@ pub fn migrate_check(old: &Cluster, new: &Cluster, opts: &MigrateOptions) -> Mig
             req = req.with_header("content-type", "application/grpc");
         }
         let ir = ingress::route(old, &req, &opts.ingress);
-        let ia = answer(&ir, ingress_backends(old, &ir), ir.ingress().map(str::to_string));
+        let ia = answer(
+            &ir,
+            ingress_backends(old, &ir),
+            ir.ingress().map(str::to_string),
+        );
         let ga = match route_new(new, &req, opts) {
             Some(gr) => answer(&gr, gateway_backends(&gr), gateway_via(&gr)),
             None => Answer {

@@ -41,7 +41,10 @@ fn concrete_host(h: &str) -> String {
 }
 
 fn is_regex(ing: &Ingress, path: &str) -> bool {
-    let ann = |k: &str| ing.annotations.get(&format!("nginx.ingress.kubernetes.io/{k}"));
+    let ann = |k: &str| {
+        ing.annotations
+            .get(&format!("nginx.ingress.kubernetes.io/{k}"))
+    };
     let regex_chars = path.chars().any(|c| "^$*+?()[]{}|\\".contains(c));
     (ann("use-regex").map(String::as_str) == Some("true")
         || ann("rewrite-target").is_some_and(|t| !t.is_empty()))
