@@ -204,7 +204,7 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &HttpRequest) -> GwRouteResul
             "ingress-backend",
             HopStatus::Pass,
             format!(
-                "the rule's RequestRedirect filter answers {} with Location {}; no backend is called",
+                "the rule's RequestRedirect filter answers with a redirect: {} Location {}; no backend is called",
                 red.status_code, red.location
             ),
         ));
