@@ -142,7 +142,7 @@ impl Builder {
                 match from.from.as_deref() {
                     Some("Same") => AllowedListeners::Same,
                     Some("All") => AllowedListeners::All,
-                    Some("Selector") => AllowedListeners::Selector(self.from_selector(
+                    Some("Selector") => AllowedListeners::Selector(self.namespaces_selector(
                         &from,
                         &object,
                         "spec.allowedListeners.namespaces.selector",
@@ -183,7 +183,7 @@ impl Builder {
 
     /// A namespace selector (`from: Selector`); none or an invalid one selects nothing (the
     /// API rejects it; selecting nothing is the safe reading).
-    fn from_selector(
+    fn namespaces_selector(
         &mut self,
         from: &gw::RouteNamespaces,
         object: &ObjectRef,
@@ -228,7 +228,7 @@ impl Builder {
             let from = allowed.namespaces.clone().unwrap_or_default();
             let allowed_from = match from.from.as_deref() {
                 Some("All") => FromNamespaces::All,
-                Some("Selector") => FromNamespaces::Selector(self.from_selector(
+                Some("Selector") => FromNamespaces::Selector(self.namespaces_selector(
                     &from,
                     object,
                     &format!("spec.listeners[{i}].allowedRoutes.namespaces.selector"),
