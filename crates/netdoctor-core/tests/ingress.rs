@@ -73,9 +73,16 @@ fn seed_routes() {
     let r = get(&c, "https://shop.example.com/");
     assert_eq!(r.symptom, Symptom::Http503);
     assert_eq!(r.failing_hop().unwrap().step, "ingress-backend");
-    let r = get(&c, "http://shop.example.com/internal/x");
+    // https: plain http to this TLS host is answered by ssl-redirect (below).
+    let r = get(&c, "https://shop.example.com/internal/x");
     assert_eq!(r.symptom, Symptom::Http503);
     assert_eq!(r.failing_hop().unwrap().step, "service-port");
+    let r = get(&c, "http://shop.example.com/internal/x");
+    assert_eq!(r.symptom, Symptom::Http308);
+    assert_eq!(
+        r.outcome.redirect.as_ref().map(|x| x.location.as_str()),
+        Some("https://shop.example.com/internal/x")
+    );
     let r = get(&c, "http://legacy.example.com/");
     assert_eq!(r.symptom, Symptom::NoAddress);
     let r = get(&c, "http://unknown.example.com/");
@@ -98,6 +105,7 @@ fn seed_routes_snapshot() {
         "https://app.example.com/",
         "https://shop.example.com/",
         "http://shop.example.com/internal/health",
+        "https://shop.example.com/internal/health",
         "http://legacy.example.com/",
         "http://unknown.example.com/",
     ] {

@@ -65,6 +65,16 @@ pub enum Command {
     /// Ingress routing: which rule and backend serve a URL, or why none does.
     #[command(subcommand, after_help = help::INGRESS)]
     Ingress(IngressCommand),
+    /// Compare an Ingress state with its Gateway API replacement URL by URL.
+    ///
+    /// Enumerates the URLs the Ingress rules define (host × path × a representative of each
+    /// path type, default backends, TLS hosts), routes each through the Ingresses and through
+    /// the Gateway API objects, and shows every difference in status, backend, redirect,
+    /// rewrite or TLS side by side; names ingress-nginx annotations with no Gateway API
+    /// equivalent. Old state: --base PATH; new state: -f (or one input holding both).
+    /// Exit 0 when every URL is answered the same, 1 when one differs.
+    #[command(name = "migrate-check")]
+    MigrateCheck(crate::commands::migrate::MigrateArgs),
     /// NetworkPolicy: check one connection (`policy check`), or map every allowed one (`policy map`).
     #[command(after_help = help::POLICY)]
     Policy(crate::commands::policy::PolicyArgs),
@@ -241,14 +251,18 @@ pub enum IngressCommand {
     /// Route a URL as the ingress controller would: the class and controller, the rule (host
     /// and path), the backend Service, port and endpoints, and the status the client gets.
     ///
-    /// Exit 0 when the request would be served, 1 when it fails (404, 502, 503, no address).
+    /// Exit 0 when the request would be served or answered with a configured redirect, 1 when
+    /// it fails (404, 502, 503, no address).
     #[command(after_help = help::INGRESS_ROUTE)]
     Route(IngressRouteArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct IngressRouteArgs {
-    /// The URL as the client requests it: `https://app.example.com/api/users`.
+    /// The URL as the client requests it: `https://app.example.com/api/users`; also
+    /// `grpc://host/pkg.Service/Method` (`grpcs://` over TLS) for a GRPCRoute, and
+    /// `tls://host:port`, `tcp://host:port`, `udp://host:port` for TLSRoute (SNI),
+    /// TCPRoute and UDPRoute.
     pub url: String,
 
     /// Route as the controller of this IngressClass (default: the class whose Ingresses name

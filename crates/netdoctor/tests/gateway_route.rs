@@ -192,3 +192,81 @@ fn listener_certificate_secret_missing_fails_tls_everywhere() {
         "the fix names the Secret: {t}"
     );
 }
+
+const OUTCOMES: &str = "crates/netdoctor/tests/fixtures/gateway/outcomes.yaml";
+
+fn outcome(url: &str) -> (Option<i32>, serde_json::Value) {
+    let o = route(&[url, "-f", OUTCOMES, "-o", "json"]);
+    (o.status.code(), json(&o))
+}
+
+#[test]
+fn listenerset_listener_serves_its_routes() {
+    let (code, v) = outcome("http://team.example.com/x");
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["listener"], "team-http");
+    assert_eq!(v["route"], "team/team");
+    assert_eq!(v["backend"]["service"], "team-app");
+    // From outside, through the same engine.
+    let o = run(&[
+        "trace",
+        "--from",
+        "203.0.113.7",
+        "--to",
+        "http://team.example.com/",
+        "-f",
+        OUTCOMES,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json(&o)["reachable"], true);
+}
+
+#[test]
+fn redirect_and_rewrite_are_outcomes() {
+    let (code, v) = outcome("http://shop.example.com/old/page?q=1");
+    // A configured redirect is an answer: exit 0.
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["symptom"], "http-301");
+    assert_eq!(v["redirect"]["status_code"], 301);
+    assert_eq!(
+        v["redirect"]["location"],
+        "http://shop.example.com/new/page?q=1"
+    );
+    assert!(v["backend"].is_null());
+    let (code, v) = outcome("http://shop.example.com/api/users");
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["upstream"]["path"], "/users");
+    assert_eq!(v["upstream"]["host"], "shop.example.com");
+    assert_eq!(v["request_headers"][0]["op"], "set");
+    assert_eq!(v["request_headers"][0]["name"], "X-Env");
+}
+
+#[test]
+fn grpc_tls_and_tcp_targets() {
+    let (code, v) = outcome("grpc://grpc.example.com/helloworld.Greeter/SayHello");
+    assert_eq!(
+        (code, v["route_kind"].as_str()),
+        (Some(0), Some("GRPCRoute"))
+    );
+    let (code, v) = outcome("grpc://grpc.example.com/helloworld.Greeter/Nope");
+    assert_eq!(code, Some(1));
+    assert_eq!(v["grpc_status"]["code"], 12);
+    assert_eq!(v["grpc_status"]["name"], "UNIMPLEMENTED");
+    let (code, v) = outcome("tls://main.db.example.com:443");
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["route_kind"], "TLSRoute");
+    assert_eq!(v["backend"]["service"], "postgres");
+    let (code, v) = outcome("tls://other.db.example.com:443");
+    assert_eq!(
+        (code, v["symptom"].as_str()),
+        (Some(1), Some("tls-handshake-failure"))
+    );
+    let (code, v) = outcome("tcp://db:5432");
+    assert_eq!(
+        (code, v["route_kind"].as_str()),
+        (Some(0), Some("TCPRoute"))
+    );
+    let o = route(&["tls://no-port", "-f", OUTCOMES]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -77,8 +77,9 @@ fn served_request_follows_the_interface_and_exits_0() {
 fn failures_name_the_hop_and_the_status_and_exit_1() {
     for (url, symptom, step) in [
         ("https://shop.example.com/", "http-503", "ingress-backend"),
+        // https: plain http to this TLS host is first redirected (below).
         (
-            "http://shop.example.com/internal/health",
+            "https://shop.example.com/internal/health",
             "http-503",
             "service-port",
         ),
@@ -97,12 +98,37 @@ fn failures_name_the_hop_and_the_status_and_exit_1() {
             .unwrap_or_else(|| panic!("{url}: no failing hop in {v}"));
         assert_eq!(failing["step"], step, "{url}");
     }
+    // Plain http to the TLS host: ingress-nginx's ssl-redirect answers 308 (an answer: exit
+    // 0), and the note says what the client gets after following it.
+    let o = route(&[
+        "http://shop.example.com/internal/health",
+        "-f",
+        SEED,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v = json(&o);
+    assert_eq!(v["symptom"], "http-308", "{v}");
+    assert_eq!(
+        v["redirect"]["location"],
+        "https://shop.example.com/internal/health"
+    );
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("gets http-503")),
+        "{v}"
+    );
 }
 
 #[test]
 fn host_header_and_table_view() {
+    // https: plain http to app.example.com (a TLS host) is redirected by ssl-redirect.
     let o = route(&[
-        "http://192.0.2.100/api/x",
+        "https://192.0.2.100/api/x",
         "-H",
         "Host: app.example.com",
         "-f",

@@ -63,6 +63,38 @@ pub struct GatewaySpec {
     pub listeners: Vec<Listener>,
     #[serde(deserialize_with = "nullable")]
     pub addresses: Vec<GatewayAddress>,
+    /// Which ListenerSets may attach (default: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_listeners: Option<AllowedListeners>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AllowedListeners {
+    pub namespaces: Option<RouteNamespaces>,
+}
+
+// ---------------------------------------------------------------- ListenerSet
+
+/// `ListenerSet` (gateway.networking.k8s.io/v1): listeners attached to a parent Gateway.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ListenerSet {
+    #[serde(deserialize_with = "nullable")]
+    pub metadata: ObjectMeta,
+    #[serde(deserialize_with = "nullable")]
+    pub spec: ListenerSetSpec,
+    #[serde(deserialize_with = "nullable")]
+    pub status: GatewayStatus,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ListenerSetSpec {
+    #[serde(deserialize_with = "nullable")]
+    pub parent_ref: ParentReference,
+    #[serde(deserialize_with = "nullable")]
+    pub listeners: Vec<Listener>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -251,6 +283,60 @@ pub struct GrpcMethodMatch {
 pub struct RouteFilter {
     #[serde(rename = "type", deserialize_with = "nullable")]
     pub type_: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_redirect: Option<RedirectFilter>,
+    #[serde(rename = "urlRewrite", skip_serializing_if = "Option::is_none")]
+    pub url_rewrite: Option<UrlRewriteFilter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_header_modifier: Option<HeaderModifierFilter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_header_modifier: Option<HeaderModifierFilter>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RedirectFilter {
+    pub scheme: Option<String>,
+    pub hostname: Option<String>,
+    pub path: Option<PathModifier>,
+    pub port: Option<i64>,
+    pub status_code: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct UrlRewriteFilter {
+    pub hostname: Option<String>,
+    pub path: Option<PathModifier>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct PathModifier {
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub replace_full_path: Option<String>,
+    pub replace_prefix_match: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HeaderModifierFilter {
+    #[serde(deserialize_with = "nullable")]
+    pub set: Vec<HeaderValue>,
+    #[serde(deserialize_with = "nullable")]
+    pub add: Vec<HeaderValue>,
+    #[serde(deserialize_with = "nullable")]
+    pub remove: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct HeaderValue {
+    #[serde(deserialize_with = "nullable")]
+    pub name: String,
+    #[serde(deserialize_with = "nullable")]
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -263,6 +349,8 @@ pub struct BackendRef {
     pub namespace: Option<String>,
     pub port: Option<i64>,
     pub weight: Option<i64>,
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<RouteFilter>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

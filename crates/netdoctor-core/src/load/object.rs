@@ -32,6 +32,10 @@ pub enum ApiObject {
     Gateway(gw::Gateway),
     HttpRoute(gw::Route),
     GrpcRoute(gw::Route),
+    TlsRoute(gw::Route),
+    TcpRoute(gw::Route),
+    UdpRoute(gw::Route),
+    ListenerSet(gw::ListenerSet),
     ReferenceGrant(gw::ReferenceGrant),
     /// Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob.
     Workload(WorkloadKind, api::Workload),
@@ -118,6 +122,10 @@ impl ApiObject {
             ApiObject::Gateway(_) => "Gateway",
             ApiObject::HttpRoute(_) => "HTTPRoute",
             ApiObject::GrpcRoute(_) => "GRPCRoute",
+            ApiObject::TlsRoute(_) => "TLSRoute",
+            ApiObject::TcpRoute(_) => "TCPRoute",
+            ApiObject::UdpRoute(_) => "UDPRoute",
+            ApiObject::ListenerSet(_) => "ListenerSet",
             ApiObject::ReferenceGrant(_) => "ReferenceGrant",
             ApiObject::Workload(k, _) => k.as_str(),
             ApiObject::ForeignPolicy(p) => &p.kind,
@@ -140,7 +148,12 @@ impl ApiObject {
             ApiObject::ConfigMap(o) => &o.metadata,
             ApiObject::GatewayClass(o) => &o.metadata,
             ApiObject::Gateway(o) => &o.metadata,
-            ApiObject::HttpRoute(o) | ApiObject::GrpcRoute(o) => &o.metadata,
+            ApiObject::HttpRoute(o)
+            | ApiObject::GrpcRoute(o)
+            | ApiObject::TlsRoute(o)
+            | ApiObject::TcpRoute(o)
+            | ApiObject::UdpRoute(o) => &o.metadata,
+            ApiObject::ListenerSet(o) => &o.metadata,
             ApiObject::ReferenceGrant(o) => &o.metadata,
             ApiObject::Workload(_, o) => &o.metadata,
             ApiObject::ForeignPolicy(o) => &o.metadata,
@@ -165,7 +178,10 @@ impl ApiObject {
             ApiObject::GatewayClass(_)
             | ApiObject::Gateway(_)
             | ApiObject::HttpRoute(_)
-            | ApiObject::GrpcRoute(_) => "gateway.networking.k8s.io/v1",
+            | ApiObject::GrpcRoute(_)
+            | ApiObject::TlsRoute(_)
+            | ApiObject::ListenerSet(_) => "gateway.networking.k8s.io/v1",
+            ApiObject::TcpRoute(_) | ApiObject::UdpRoute(_) => "gateway.networking.k8s.io/v1alpha2",
             ApiObject::ReferenceGrant(_) => "gateway.networking.k8s.io/v1beta1",
             ApiObject::Workload(WorkloadKind::ReplicationController, _) => "v1",
             ApiObject::Workload(WorkloadKind::Job | WorkloadKind::CronJob, _) => "batch/v1",
@@ -191,7 +207,12 @@ impl ApiObject {
             ApiObject::ConfigMap(o) => serde_json::to_value(o),
             ApiObject::GatewayClass(o) => serde_json::to_value(o),
             ApiObject::Gateway(o) => serde_json::to_value(o),
-            ApiObject::HttpRoute(o) | ApiObject::GrpcRoute(o) => serde_json::to_value(o),
+            ApiObject::HttpRoute(o)
+            | ApiObject::GrpcRoute(o)
+            | ApiObject::TlsRoute(o)
+            | ApiObject::TcpRoute(o)
+            | ApiObject::UdpRoute(o) => serde_json::to_value(o),
+            ApiObject::ListenerSet(o) => serde_json::to_value(o),
             ApiObject::ReferenceGrant(o) => serde_json::to_value(o),
             ApiObject::Workload(_, o) => serde_json::to_value(o),
             ApiObject::ForeignPolicy(o) => serde_json::to_value(o),
@@ -386,13 +407,18 @@ impl ObjectsSeed<'_, '_, '_> {
             "ConfigMap" => ApiObject::ConfigMap(rest.typed()?),
             // Gateway API kinds only in their group: Istio's `Gateway`
             // (networking.istio.io) and other CRDs of the same name are skipped.
-            "GatewayClass" | "HTTPRoute" | "GRPCRoute" | "ReferenceGrant"
+            "GatewayClass" | "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute"
+            | "ListenerSet" | "ReferenceGrant"
                 if gw::is_gateway_api(&api_version) || api_version.is_empty() =>
             {
                 match kind.as_str() {
                     "GatewayClass" => ApiObject::GatewayClass(rest.typed()?),
                     "HTTPRoute" => ApiObject::HttpRoute(rest.typed()?),
                     "GRPCRoute" => ApiObject::GrpcRoute(rest.typed()?),
+                    "TLSRoute" => ApiObject::TlsRoute(rest.typed()?),
+                    "TCPRoute" => ApiObject::TcpRoute(rest.typed()?),
+                    "UDPRoute" => ApiObject::UdpRoute(rest.typed()?),
+                    "ListenerSet" => ApiObject::ListenerSet(rest.typed()?),
                     _ => ApiObject::ReferenceGrant(rest.typed()?),
                 }
             }

@@ -74,6 +74,56 @@ pub struct Listener {
     pub allowed_from: FromNamespaces,
     /// As written; empty means the kinds the protocol supports.
     pub allowed_kinds: Vec<RouteGroupKind>,
+    /// The ListenerSet that defines this listener (`None`: the Gateway's own).
+    pub set: Option<SetRef>,
+}
+
+/// A ListenerSet, by namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetRef {
+    pub namespace: String,
+    pub name: String,
+}
+
+/// `spec.allowedListeners.namespaces.from` of a Gateway: which ListenerSets may attach.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AllowedListeners {
+    /// The default: only the Gateway's own listeners.
+    #[default]
+    None,
+    Same,
+    All,
+    Selector(Selector),
+}
+
+/// A ListenerSet: listeners for a parent Gateway, defined in another object (possibly in
+/// another namespace).
+#[derive(Debug, Clone)]
+pub struct ListenerSet {
+    pub namespace: String,
+    pub name: String,
+    /// `spec.parentRef` with defaults (group gateway.networking.k8s.io, kind Gateway,
+    /// namespace the ListenerSet's).
+    pub parent: ParentRef,
+    /// Its listeners (each with `set` pointing back here).
+    pub listeners: Vec<Listener>,
+    pub conditions: Vec<GwCondition>,
+    pub listener_status: Vec<ListenerStatus>,
+    pub created: Option<String>,
+    pub origin: Option<Origin>,
+}
+
+impl ListenerSet {
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    pub fn set_ref(&self) -> SetRef {
+        SetRef {
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 impl Listener {
@@ -145,6 +195,8 @@ pub struct Gateway {
     pub addresses: Vec<String>,
     pub conditions: Vec<GwCondition>,
     pub listener_status: Vec<ListenerStatus>,
+    /// Which ListenerSets may attach.
+    pub allowed_listeners: AllowedListeners,
     pub created: Option<String>,
     pub origin: Option<Origin>,
 }
@@ -163,6 +215,9 @@ impl Gateway {
 pub enum RouteKind {
     Http,
     Grpc,
+    Tls,
+    Tcp,
+    Udp,
 }
 
 impl RouteKind {
@@ -170,7 +225,15 @@ impl RouteKind {
         match self {
             RouteKind::Http => "HTTPRoute",
             RouteKind::Grpc => "GRPCRoute",
+            RouteKind::Tls => "TLSRoute",
+            RouteKind::Tcp => "TCPRoute",
+            RouteKind::Udp => "UDPRoute",
         }
+    }
+
+    /// HTTPRoute or GRPCRoute (routed on requests, not connections).
+    pub fn is_http(self) -> bool {
+        matches!(self, RouteKind::Http | RouteKind::Grpc)
     }
 }
 
@@ -189,6 +252,10 @@ pub struct ParentRef {
 impl ParentRef {
     pub fn is_gateway(&self) -> bool {
         self.group == GATEWAY_GROUP && self.kind == "Gateway"
+    }
+
+    pub fn is_listener_set(&self) -> bool {
+        self.group == GATEWAY_GROUP && self.kind == "ListenerSet"
     }
 
     /// `ns/name` plus `/section` or `:port` when given.
@@ -321,6 +388,8 @@ pub struct BackendRef {
     pub namespace: String,
     pub port: Option<u16>,
     pub weight: i64,
+    /// Types of the filters on this backendRef (applied only to its share).
+    pub filters: Vec<String>,
 }
 
 impl BackendRef {
@@ -335,8 +404,8 @@ pub struct RouteRule {
     /// Never empty for an HTTPRoute (defaulted); empty for a GRPCRoute rule means every
     /// request.
     pub matches: Vec<RouteMatch>,
-    /// Filter types (`RequestRedirect`, `URLRewrite`, …).
-    pub filters: Vec<String>,
+    /// The rule's filters, in order.
+    pub filters: Vec<RouteFilter>,
     pub backends: Vec<BackendRef>,
 }
 
@@ -418,5 +487,55 @@ impl ReferenceGrant {
                     && t.kind == to_kind
                     && t.name.as_deref().is_none_or(|n| n == to_name)
             })
+    }
+}
+
+/// `path` of a RequestRedirect or URLRewrite filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathModifier {
+    ReplaceFullPath(String),
+    ReplacePrefixMatch(String),
+}
+
+/// `set`, `add` and `remove` of a Request/ResponseHeaderModifier filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderModifier {
+    pub set: Vec<(String, String)>,
+    pub add: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+/// A route rule filter, with what it does (HTTPRouteFilter / GRPCRouteFilter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteFilter {
+    /// `RequestRedirect`; `status_code` defaulted to 302.
+    RequestRedirect {
+        scheme: Option<String>,
+        hostname: Option<String>,
+        path: Option<PathModifier>,
+        port: Option<u16>,
+        status_code: u16,
+    },
+    /// `URLRewrite`.
+    UrlRewrite {
+        hostname: Option<String>,
+        path: Option<PathModifier>,
+    },
+    RequestHeaderModifier(HeaderModifier),
+    ResponseHeaderModifier(HeaderModifier),
+    /// `RequestMirror`, `CORS`, `ExtensionRef`, … or a filter whose configuration is
+    /// missing: its type as written.
+    Other(String),
+}
+
+impl RouteFilter {
+    pub fn type_name(&self) -> &str {
+        match self {
+            RouteFilter::RequestRedirect { .. } => "RequestRedirect",
+            RouteFilter::UrlRewrite { .. } => "URLRewrite",
+            RouteFilter::RequestHeaderModifier(_) => "RequestHeaderModifier",
+            RouteFilter::ResponseHeaderModifier(_) => "ResponseHeaderModifier",
+            RouteFilter::Other(t) => t,
+        }
     }
 }

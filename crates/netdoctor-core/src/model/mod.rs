@@ -69,6 +69,8 @@ pub struct Cluster {
     pub(crate) gateways: Vec<Gateway>,
     /// HTTPRoutes and GRPCRoutes.
     pub(crate) routes: Vec<GwRoute>,
+    /// ListenerSets (gateway.networking.k8s.io/v1).
+    pub(crate) listener_sets: Vec<ListenerSet>,
     pub(crate) reference_grants: Vec<ReferenceGrant>,
     /// Policy objects of kinds netdoctor does not model (Cilium, Calico, Istio, ANP).
     pub(crate) foreign_policies: Vec<foreign_policy::ForeignPolicy>,
@@ -181,6 +183,16 @@ impl Cluster {
 
     pub fn routes(&self) -> &[GwRoute] {
         &self.routes
+    }
+
+    pub fn listener_sets(&self) -> &[ListenerSet] {
+        &self.listener_sets
+    }
+
+    pub fn listener_set(&self, ns: &str, name: &str) -> Option<&ListenerSet> {
+        self.listener_sets
+            .iter()
+            .find(|s| s.namespace == ns && s.name == name)
     }
 
     pub fn reference_grants(&self) -> &[ReferenceGrant] {

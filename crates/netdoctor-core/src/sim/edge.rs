@@ -20,6 +20,52 @@ pub struct EdgeOptions {
 /// options, else through a Gateway that names the host when no Ingress rule does
 /// (`--ingress-class` forces the Ingress path), else through the Ingresses.
 pub fn route(cluster: &Cluster, req: &HttpRequest, opts: &EdgeOptions) -> Route {
+    let mut r = route_edge(cluster, req, opts);
+    if req.grpc {
+        r.outcome.grpc_status = r.symptom.grpc_status();
+    }
+    if let Some(f) = follow_redirect(cluster, req, &r, opts) {
+        r.notes.push(format!(
+            "a client that follows the redirect to {} gets {}{}",
+            f.url,
+            f.symptom,
+            f.failing_hop()
+                .map(|h| format!(" ({}: {})", h.step, h.detail))
+                .unwrap_or_default()
+        ));
+    }
+    r
+}
+
+/// The answer to the request a client sends after a redirect to the same host (http to
+/// https, a moved path), routed once (a redirect there is not followed again); None when
+/// the answer is not a redirect or it leaves the host.
+pub fn follow_redirect(
+    cluster: &Cluster,
+    req: &HttpRequest,
+    r: &Route,
+    opts: &EdgeOptions,
+) -> Option<Route> {
+    if !r.symptom.is_redirect() {
+        return None;
+    }
+    let loc = &r.outcome.redirect.as_ref()?.location;
+    let next = HttpRequest::parse(loc).ok()?;
+    if !next.host.eq_ignore_ascii_case(&req.host) {
+        return None;
+    }
+    let mut next = next.with_method(&req.method);
+    for (k, v) in req
+        .headers
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
+    {
+        next = next.with_header(k, v);
+    }
+    Some(route_edge(cluster, &next, opts))
+}
+
+fn route_edge(cluster: &Cluster, req: &HttpRequest, opts: &EdgeOptions) -> Route {
     let through_ingress = || ingress::route(cluster, req, &opts.ingress);
     if opts.gateway.gateway.is_some() {
         return match gateway::route(cluster, req, &opts.gateway) {

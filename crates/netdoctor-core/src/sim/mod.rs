@@ -7,6 +7,7 @@ pub mod fix;
 pub mod gateway;
 pub mod http;
 pub mod ingress;
+pub mod migrate;
 pub mod netpol;
 pub mod path;
 pub mod pod_report;

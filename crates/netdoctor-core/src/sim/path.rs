@@ -27,6 +27,18 @@ pub enum Symptom {
     Http503,
     #[serde(rename = "http-504")]
     Http504,
+    /// A redirect answered by the edge itself (Gateway API RequestRedirect, ingress-nginx
+    /// ssl-redirect / permanent-redirect); `Route.redirect` has the Location.
+    #[serde(rename = "http-301")]
+    Http301,
+    #[serde(rename = "http-302")]
+    Http302,
+    #[serde(rename = "http-303")]
+    Http303,
+    #[serde(rename = "http-307")]
+    Http307,
+    #[serde(rename = "http-308")]
+    Http308,
     NoAddress,
     /// A policy kind netdoctor does not model decides the connection (docs/interface.md).
     Unknown,
@@ -46,6 +58,11 @@ impl Symptom {
             Symptom::Http502 => "http-502",
             Symptom::Http503 => "http-503",
             Symptom::Http504 => "http-504",
+            Symptom::Http301 => "http-301",
+            Symptom::Http302 => "http-302",
+            Symptom::Http303 => "http-303",
+            Symptom::Http307 => "http-307",
+            Symptom::Http308 => "http-308",
             Symptom::NoAddress => "no-address",
             Symptom::Unknown => "unknown",
         }
@@ -71,10 +88,87 @@ impl Symptom {
             Symptom::Http502 => "the ingress answers 502 Bad Gateway",
             Symptom::Http503 => "the ingress answers 503 Service Unavailable",
             Symptom::Http504 => "the ingress answers 504 Gateway Timeout",
+            Symptom::Http301 => "the edge answers 301 Moved Permanently (a configured redirect)",
+            Symptom::Http302 => "the edge answers 302 Found (a configured redirect)",
+            Symptom::Http303 => "the edge answers 303 See Other (a configured redirect)",
+            Symptom::Http307 => "the edge answers 307 Temporary Redirect (a configured redirect)",
+            Symptom::Http308 => "the edge answers 308 Permanent Redirect (a configured redirect)",
             Symptom::NoAddress => "the ingress has no address: the host does not reach the cluster",
             Symptom::Unknown => "netdoctor cannot tell whether the connection succeeds",
         }
     }
+}
+
+impl Symptom {
+    /// The symptom of a redirect with this status code; `Unknown` for a code the Gateway
+    /// API and ingress-nginx do not produce.
+    pub fn redirect(code: u16) -> Symptom {
+        match code {
+            301 => Symptom::Http301,
+            302 => Symptom::Http302,
+            303 => Symptom::Http303,
+            307 => Symptom::Http307,
+            308 => Symptom::Http308,
+            _ => Symptom::Unknown,
+        }
+    }
+
+    pub fn is_redirect(self) -> bool {
+        matches!(
+            self,
+            Symptom::Http301
+                | Symptom::Http302
+                | Symptom::Http303
+                | Symptom::Http307
+                | Symptom::Http308
+        )
+    }
+
+    /// The request gets the answer its configuration intends: served by a backend, or a
+    /// configured redirect.
+    pub fn is_answered(self) -> bool {
+        self == Symptom::Ok || self.is_redirect()
+    }
+
+    /// The HTTP status code of an HTTP-level symptom.
+    pub fn http_status(self) -> Option<u16> {
+        Some(match self {
+            Symptom::Ok => 200,
+            Symptom::Http404 => 404,
+            Symptom::Http500 => 500,
+            Symptom::Http502 => 502,
+            Symptom::Http503 => 503,
+            Symptom::Http504 => 504,
+            Symptom::Http301 => 301,
+            Symptom::Http302 => 302,
+            Symptom::Http303 => 303,
+            Symptom::Http307 => 307,
+            Symptom::Http308 => 308,
+            _ => return None,
+        })
+    }
+
+    /// The gRPC status a gRPC client sees for this symptom, by the gRPC project's
+    /// "HTTP to gRPC Status Code Mapping" (grpc/grpc doc/http-grpc-status-mapping.md):
+    /// 404 UNIMPLEMENTED, 502/503/504 UNAVAILABLE, other HTTP errors INTERNAL; `None` for a
+    /// served call or a failure below HTTP.
+    pub fn grpc_status(self) -> Option<GrpcStatus> {
+        let (code, name) = match self {
+            Symptom::Ok => return None,
+            Symptom::Http404 => (12, "UNIMPLEMENTED"),
+            Symptom::Http502 | Symptom::Http503 | Symptom::Http504 => (14, "UNAVAILABLE"),
+            s if s.http_status().is_some() => (13, "INTERNAL"),
+            _ => return None,
+        };
+        Some(GrpcStatus { code, name })
+    }
+}
+
+/// A gRPC status code and its name (`14 UNAVAILABLE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct GrpcStatus {
+    pub code: u8,
+    pub name: &'static str,
 }
 
 impl fmt::Display for Symptom {
@@ -181,6 +275,59 @@ pub struct Route {
     /// not model governs the path (docs/interface.md, unknown verdicts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_reasons: Vec<String>,
+    /// What the edge does to the request besides choosing a backend.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The effect of filters and annotations: a redirect answered by the edge, the path and
+/// host the backend receives, the headers changed on the way; the gRPC status of a failed
+/// gRPC call. Every field is left out of the JSON when empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Outcome {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<Redirect>,
+    /// The host and path the backend receives when a rewrite changes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<Upstream>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub request_headers: Vec<HeaderChange>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<HeaderChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grpc_status: Option<GrpcStatus>,
+}
+
+/// A redirect the client receives instead of a backend's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Redirect {
+    pub status_code: u16,
+    pub location: String,
+}
+
+/// What the backend receives after a rewrite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Upstream {
+    pub host: String,
+    pub path: String,
+}
+
+/// One header change: `op` is `set`, `add` or `remove`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct HeaderChange {
+    pub op: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl HeaderChange {
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Some(v) => format!("{} {}: {v}", self.op, self.name),
+            None => format!("{} {}", self.op, self.name),
+        }
+    }
 }
 
 impl Route {

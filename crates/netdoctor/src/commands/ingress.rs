@@ -4,7 +4,7 @@ use crate::cli::{IngressCommand, IngressRouteArgs};
 use crate::output::{emit, md_cell, structured, style, OutputFormat};
 use crate::{CliError, CmdResult};
 use netdoctor_core::sim::edge::{self, EdgeOptions};
-use netdoctor_core::sim::gateway::GwRouteOptions;
+use netdoctor_core::sim::gateway::{route_connection, Connection, GwRouteOptions};
 use netdoctor_core::sim::http::HttpRequest;
 use netdoctor_core::sim::ingress::RouteOptions;
 use netdoctor_core::sim::path::{HopStatus, Route, RouteVia, Symptom};
@@ -20,7 +20,20 @@ pub fn run(cmd: IngressCommand, format: OutputFormat, verbose: bool) -> CmdResul
 }
 
 fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> CmdResult {
-    let req = request(&args).map_err(CliError::usage)?;
+    let conn = match Connection::parse(&args.url) {
+        Some(c) => Some(c.map_err(CliError::usage)?),
+        None => None,
+    };
+    let req = match &conn {
+        Some(c) => HttpRequest::parse(&format!("http://{}:{}/", c.host, c.port))
+            .map(|mut r| {
+                r.url = c.url.clone();
+                r.method = c.scheme.to_ascii_uppercase();
+                r
+            })
+            .map_err(CliError::usage)?,
+        None => request(&args).map_err(CliError::usage)?,
+    };
     let gateway = match &args.gateway {
         Some(g) => match g.split_once('/') {
             Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
@@ -41,7 +54,12 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         },
         gateway: GwRouteOptions { gateway },
     };
-    let result = edge::route(&input.cluster, &req, &options);
+    let result = match &conn {
+        Some(c) => route_connection(&input.cluster, c, &options.gateway)
+            .map(|r| r.to_route())
+            .unwrap_or_else(|| no_gateway_for(c)),
+        None => edge::route(&input.cluster, &req, &options),
+    };
     let text = match structured(
         format,
         &crate::output::Document::new(&result, &input.inputs),
@@ -54,16 +72,49 @@ fn run_route(args: IngressRouteArgs, format: OutputFormat, verbose: bool) -> Cmd
         },
     };
     emit(format, &text)?;
-    Ok(if result.symptom == Symptom::Ok {
+    Ok(if result.symptom.is_answered() {
         crate::exit::OK
     } else {
         crate::exit::FINDINGS
     })
 }
 
+/// A connection no Gateway listener serves.
+fn no_gateway_for(c: &Connection) -> Route {
+    Route {
+        url: c.url.clone(),
+        via: RouteVia::Gateway {
+            gateway: None,
+            listener: None,
+            route: None,
+            route_kind: None,
+        },
+        host: None,
+        path: None,
+        path_type: None,
+        backend: None,
+        symptom: Symptom::ConnectionRefused,
+        hops: vec![netdoctor_core::sim::path::Hop::new(
+            "ingress-rule",
+            HopStatus::Fail,
+            format!(
+                "no Gateway has a {} listener on port {} (Ingress carries only HTTP)",
+                c.scheme.to_ascii_uppercase(),
+                c.port
+            ),
+        )],
+        class: None,
+        controller: None,
+        notes: Vec::new(),
+        backends: Vec::new(),
+        unknown_reasons: Vec::new(),
+        outcome: Default::default(),
+    }
+}
+
 /// The request: the URL, each `-H 'Name: value'`, and the method.
 fn request(args: &IngressRouteArgs) -> Result<HttpRequest, String> {
-    let mut req = HttpRequest::parse(&args.url)?;
+    let mut req = HttpRequest::parse_grpc(&args.url)?;
     for h in &args.headers {
         req = req.with_header_line(h)?;
     }
@@ -108,6 +159,7 @@ fn verdict(r: &Route) -> String {
         Symptom::Http503 => "503 Service Temporarily Unavailable",
         Symptom::Http504 => "504 Gateway Timeout",
         Symptom::NoAddress => "no address: nothing answers",
+        s if s.is_redirect() => "redirect",
         // Client-side symptoms (`trace`); a route never ends in them.
         other => other.describe(),
     };
@@ -121,12 +173,24 @@ fn verdict(r: &Route) -> String {
     if let Some(b) = &r.backend {
         via.push(format!("{}:{}", b.service, b.port));
     }
-    let line = if via.is_empty() {
+    let mut line = if via.is_empty() {
         what.to_string()
     } else {
         format!("{what} via {}", via.join(" → "))
     };
-    let st = if r.symptom == Symptom::Ok {
+    if let Some(red) = &r.outcome.redirect {
+        line.push_str(&format!(": {} Location {}", red.status_code, red.location));
+    }
+    if let Some(u) = &r.outcome.upstream {
+        line.push_str(&format!(
+            "; the backend receives host {} path {}",
+            u.host, u.path
+        ));
+    }
+    if let Some(g) = &r.outcome.grpc_status {
+        line.push_str(&format!("; gRPC status {} {}", g.code, g.name));
+    }
+    let st = if r.symptom.is_answered() {
         style::GOOD
     } else {
         style::ERROR

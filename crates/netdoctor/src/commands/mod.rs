@@ -8,6 +8,7 @@ mod doctor;
 mod explain;
 mod ingress;
 pub mod inpod;
+pub mod migrate;
 pub mod monitor;
 pub mod policy;
 pub mod probe;
@@ -47,6 +48,7 @@ pub fn run(mut cli: Cli) -> CmdResult {
         Command::Trace(args) => trace::run(args, format, verbose),
         Command::Snapshot(args) => snapshot::run(args, format, verbose),
         Command::Ingress(cmd) => ingress::run(cmd, format, verbose),
+        Command::MigrateCheck(args) => migrate::run(args, format, verbose),
         Command::Policy(args) => policy::run(args, format, verbose),
         Command::Diff(args) => diff::run(args, format, verbose),
         Command::Dns(args) => dns::run(args, format, verbose),
@@ -86,6 +88,7 @@ pub fn formats(command: &Command) -> (&'static str, &'static [OutputFormat]) {
         C::Monitor(_) => ("monitor", &[Table]),
         C::Diff(_) => ("diff", &[Table, Txt, Json, Yaml, Md, Csv, Dot, Html, Sarif]),
         C::Verify(_) => ("verify", &[Table, Json, Yaml, Md, Html]),
+        C::MigrateCheck(_) => ("migrate-check", &[Table, Txt, Json, Yaml, Md]),
         C::Completion(_) => ("completion", &[Table]),
         C::Man(_) => ("man", &[Table]),
     }
@@ -138,6 +141,7 @@ fn input_args(command: &mut Command) -> Option<&mut InputArgs> {
         Command::Snapshot(a) => &mut a.input,
         Command::Diff(a) => &mut a.input,
         Command::Verify(a) => &mut a.input,
+        Command::MigrateCheck(a) => &mut a.input,
         Command::Ingress(IngressCommand::Route(a)) => &mut a.input,
         Command::Policy(p) => match &mut p.command {
             PolicyCommand::Check(a) => &mut a.input,

@@ -38,6 +38,79 @@ fn parent_ref(p: &gw::ParentReference, route_ns: &str) -> ParentRef {
     }
 }
 
+fn path_modifier(p: &gw::PathModifier) -> Option<PathModifier> {
+    match p.type_.as_deref() {
+        Some("ReplaceFullPath") => Some(PathModifier::ReplaceFullPath(
+            p.replace_full_path.clone().unwrap_or_default(),
+        )),
+        Some("ReplacePrefixMatch") => Some(PathModifier::ReplacePrefixMatch(
+            p.replace_prefix_match.clone().unwrap_or_default(),
+        )),
+        _ => None,
+    }
+}
+
+fn header_modifier(h: &gw::HeaderModifierFilter) -> HeaderModifier {
+    let pairs = |v: &[gw::HeaderValue]| {
+        v.iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect::<Vec<_>>()
+    };
+    HeaderModifier {
+        set: pairs(&h.set),
+        add: pairs(&h.add),
+        remove: h.remove.clone(),
+    }
+}
+
+/// A filter with its configuration; one whose configuration field is missing is kept as
+/// `Other` (the API rejects it, so a controller would not apply it either).
+fn route_filter(f: &gw::RouteFilter) -> RouteFilter {
+    match (f.type_.as_str(), f) {
+        (
+            "RequestRedirect",
+            gw::RouteFilter {
+                request_redirect: Some(r),
+                ..
+            },
+        ) => RouteFilter::RequestRedirect {
+            scheme: nonempty(&r.scheme).map(|s| s.to_ascii_lowercase()),
+            hostname: nonempty(&r.hostname).map(|h| lower_host(&h)),
+            path: r.path.as_ref().and_then(path_modifier),
+            port: r.port.and_then(parse_port),
+            status_code: r
+                .status_code
+                .and_then(|c| u16::try_from(c).ok())
+                .unwrap_or(302),
+        },
+        (
+            "URLRewrite",
+            gw::RouteFilter {
+                url_rewrite: Some(r),
+                ..
+            },
+        ) => RouteFilter::UrlRewrite {
+            hostname: nonempty(&r.hostname).map(|h| lower_host(&h)),
+            path: r.path.as_ref().and_then(path_modifier),
+        },
+        (
+            "RequestHeaderModifier",
+            gw::RouteFilter {
+                request_header_modifier: Some(h),
+                ..
+            },
+        ) => RouteFilter::RequestHeaderModifier(header_modifier(h)),
+        (
+            "ResponseHeaderModifier",
+            gw::RouteFilter {
+                response_header_modifier: Some(h),
+                ..
+            },
+        ) => RouteFilter::ResponseHeaderModifier(header_modifier(h)),
+        (other, _) => RouteFilter::Other(other.to_string()),
+    }
+}
+
 impl Builder {
     pub(super) fn gateway_class(
         &mut self,
@@ -61,76 +134,26 @@ impl Builder {
         origin: &Origin,
     ) -> Gateway {
         let object = ObjectRef::namespaced("Gateway", &ns, &name);
-        let mut listeners = Vec::new();
-        for (i, l) in g.spec.listeners.iter().enumerate() {
-            let port = match l.port.and_then(parse_port) {
-                Some(p) => p,
-                None => {
-                    self.invalid(
-                        object.clone(),
-                        format!(
-                            "spec.listeners[{i}] ({}) port {:?} is not 1-65535",
-                            l.name, l.port
-                        ),
-                        "repaired: the listener is ignored",
+        let listeners = self.listeners(&g.spec.listeners, &ns, &object, origin, None);
+        let allowed_listeners = match &g.spec.allowed_listeners {
+            None => AllowedListeners::None,
+            Some(a) => {
+                let from = a.namespaces.clone().unwrap_or_default();
+                match from.from.as_deref() {
+                    Some("Same") => AllowedListeners::Same,
+                    Some("All") => AllowedListeners::All,
+                    Some("Selector") => AllowedListeners::Selector(self.namespaces_selector(
+                        &from,
+                        &object,
+                        "spec.allowedListeners.namespaces.selector",
                         origin,
-                    );
-                    continue;
+                    )),
+                    _ => AllowedListeners::None,
                 }
-            };
-            let allowed = l.allowed_routes.clone().unwrap_or_default();
-            let from = allowed.namespaces.clone().unwrap_or_default();
-            let allowed_from = match from.from.as_deref() {
-                Some("All") => FromNamespaces::All,
-                Some("Selector") => {
-                    let sel = match &from.selector {
-                        Some(s) => self.selector(
-                            s,
-                            &object,
-                            &format!("spec.listeners[{i}].allowedRoutes.namespaces.selector"),
-                            origin,
-                        ),
-                        None => None,
-                    };
-                    // No (valid) selector: the API rejects it; selecting nothing is the
-                    // safe reading.
-                    FromNamespaces::Selector(sel.unwrap_or_else(|| {
-                        let mut m = super::super::labels::Labels::new();
-                        m.insert("netdoctor.io/selects-nothing".into(), "\u{0}".into());
-                        Selector::from_map(&m)
-                    }))
-                }
-                _ => FromNamespaces::Same,
-            };
-            listeners.push(Listener {
-                name: l.name.clone(),
-                hostname: nonempty(&l.hostname).map(|h| lower_host(&h)),
-                port,
-                protocol: l.protocol.clone(),
-                tls_mode: l.tls.as_ref().and_then(|t| nonempty(&t.mode)),
-                certificate_refs: l
-                    .tls
-                    .iter()
-                    .flat_map(|t| t.certificate_refs.iter())
-                    .map(|r| CertificateRef {
-                        group: r.group.clone().unwrap_or_default(),
-                        kind: nonempty(&r.kind).unwrap_or_else(|| "Secret".to_string()),
-                        namespace: nonempty(&r.namespace).unwrap_or_else(|| ns.clone()),
-                        name: r.name.clone(),
-                    })
-                    .collect(),
-                allowed_from,
-                allowed_kinds: allowed
-                    .kinds
-                    .iter()
-                    .map(|k| RouteGroupKind {
-                        group: k.group.clone().unwrap_or_else(|| GATEWAY_GROUP.to_string()),
-                        kind: k.kind.clone(),
-                    })
-                    .collect(),
-            });
-        }
+            }
+        };
         Gateway {
+            allowed_listeners,
             class_name: g.spec.gateway_class_name.clone(),
             listeners,
             addresses: g
@@ -152,6 +175,127 @@ impl Builder {
                 })
                 .collect(),
             created: g.metadata.creation_timestamp.clone(),
+            namespace: ns,
+            name,
+            origin: Some(origin.clone()),
+        }
+    }
+
+    /// A namespace selector (`from: Selector`); none or an invalid one selects nothing (the
+    /// API rejects it; selecting nothing is the safe reading).
+    fn namespaces_selector(
+        &mut self,
+        from: &gw::RouteNamespaces,
+        object: &ObjectRef,
+        field: &str,
+        origin: &Origin,
+    ) -> Selector {
+        let sel = match &from.selector {
+            Some(s) => self.selector(s, object, field, origin),
+            None => None,
+        };
+        sel.unwrap_or_else(|| {
+            let mut m = super::super::labels::Labels::new();
+            m.insert("netdoctor.io/selects-nothing".into(), "\u{0}".into());
+            Selector::from_map(&m)
+        })
+    }
+
+    /// The listeners of a Gateway (`set: None`) or a ListenerSet, defaults applied.
+    fn listeners(
+        &mut self,
+        input: &[gw::Listener],
+        ns: &str,
+        object: &ObjectRef,
+        origin: &Origin,
+        set: Option<SetRef>,
+    ) -> Vec<Listener> {
+        let mut listeners = Vec::new();
+        for (i, l) in input.iter().enumerate() {
+            let Some(port) = l.port.and_then(parse_port) else {
+                self.invalid(
+                    object.clone(),
+                    format!(
+                        "spec.listeners[{i}] ({}) port {:?} is not 1-65535",
+                        l.name, l.port
+                    ),
+                    "repaired: the listener is ignored",
+                    origin,
+                );
+                continue;
+            };
+            let allowed = l.allowed_routes.clone().unwrap_or_default();
+            let from = allowed.namespaces.clone().unwrap_or_default();
+            let allowed_from = match from.from.as_deref() {
+                Some("All") => FromNamespaces::All,
+                Some("Selector") => FromNamespaces::Selector(self.namespaces_selector(
+                    &from,
+                    object,
+                    &format!("spec.listeners[{i}].allowedRoutes.namespaces.selector"),
+                    origin,
+                )),
+                _ => FromNamespaces::Same,
+            };
+            listeners.push(Listener {
+                name: l.name.clone(),
+                hostname: nonempty(&l.hostname).map(|h| lower_host(&h)),
+                port,
+                protocol: l.protocol.clone(),
+                tls_mode: l.tls.as_ref().and_then(|t| nonempty(&t.mode)),
+                certificate_refs: l
+                    .tls
+                    .iter()
+                    .flat_map(|t| t.certificate_refs.iter())
+                    .map(|r| CertificateRef {
+                        group: r.group.clone().unwrap_or_default(),
+                        kind: nonempty(&r.kind).unwrap_or_else(|| "Secret".to_string()),
+                        namespace: nonempty(&r.namespace).unwrap_or_else(|| ns.to_string()),
+                        name: r.name.clone(),
+                    })
+                    .collect(),
+                allowed_from,
+                allowed_kinds: allowed
+                    .kinds
+                    .iter()
+                    .map(|k| RouteGroupKind {
+                        group: k.group.clone().unwrap_or_else(|| GATEWAY_GROUP.to_string()),
+                        kind: k.kind.clone(),
+                    })
+                    .collect(),
+                set: set.clone(),
+            });
+        }
+        listeners
+    }
+
+    pub(super) fn listener_set(
+        &mut self,
+        ns: String,
+        name: String,
+        l: gw::ListenerSet,
+        origin: &Origin,
+    ) -> ListenerSet {
+        let object = ObjectRef::namespaced("ListenerSet", &ns, &name);
+        let set = SetRef {
+            namespace: ns.clone(),
+            name: name.clone(),
+        };
+        let listeners = self.listeners(&l.spec.listeners, &ns, &object, origin, Some(set));
+        ListenerSet {
+            parent: parent_ref(&l.spec.parent_ref, &ns),
+            listeners,
+            conditions: conditions(&l.status.conditions),
+            listener_status: l
+                .status
+                .listeners
+                .iter()
+                .map(|s| ListenerStatus {
+                    name: s.name.clone(),
+                    attached_routes: s.attached_routes,
+                    conditions: conditions(&s.conditions),
+                })
+                .collect(),
+            created: l.metadata.creation_timestamp.clone(),
             namespace: ns,
             name,
             origin: Some(origin.clone()),
@@ -210,6 +354,7 @@ impl Builder {
                             out.method = Some(method.to_ascii_uppercase());
                         }
                     }
+                    RouteKind::Tls | RouteKind::Tcp | RouteKind::Udp => {}
                     RouteKind::Grpc => {
                         if let Some(gw::MethodMatch::Grpc(g)) = &m.method {
                             out.grpc = Some(GrpcMethodMatch {
@@ -235,12 +380,13 @@ impl Builder {
                     namespace: nonempty(&b.namespace).unwrap_or_else(|| ns.clone()),
                     port: b.port.and_then(parse_port),
                     weight: b.weight.unwrap_or(1).max(0),
+                    filters: b.filters.iter().map(|f| f.type_.clone()).collect(),
                 })
                 .collect();
             rules.push(RouteRule {
                 name: nonempty(&rule.name),
                 matches,
-                filters: rule.filters.iter().map(|f| f.type_.clone()).collect(),
+                filters: rule.filters.iter().map(route_filter).collect(),
                 backends,
             });
         }

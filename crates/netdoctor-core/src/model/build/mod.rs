@@ -369,6 +369,22 @@ impl Builder {
                 let route = self.gw_route(crate::model::RouteKind::Grpc, ns, name, r, &origin);
                 self.c.routes.push(route);
             }
+            ApiObject::TlsRoute(r) => {
+                let route = self.gw_route(crate::model::RouteKind::Tls, ns, name, r, &origin);
+                self.c.routes.push(route);
+            }
+            ApiObject::TcpRoute(r) => {
+                let route = self.gw_route(crate::model::RouteKind::Tcp, ns, name, r, &origin);
+                self.c.routes.push(route);
+            }
+            ApiObject::UdpRoute(r) => {
+                let route = self.gw_route(crate::model::RouteKind::Udp, ns, name, r, &origin);
+                self.c.routes.push(route);
+            }
+            ApiObject::ListenerSet(l) => {
+                let set = self.listener_set(ns, name, l, &origin);
+                self.c.listener_sets.push(set);
+            }
             ApiObject::ReferenceGrant(g) => {
                 let grant = self.reference_grant(ns, name, g);
                 self.c.reference_grants.push(grant);

@@ -2,6 +2,8 @@
 
 pub mod gatewayclass_missing_or_not_accepted;
 pub mod listener_certificate_missing;
+pub mod listener_conflicted;
+pub mod listenerset_not_attached;
 pub mod route_backend_no_ready_endpoints;
 pub mod route_backend_not_found;
 pub mod route_backend_reference_not_permitted;
@@ -23,6 +25,9 @@ pub(crate) fn resource(r: &GwRoute) -> &'static str {
     match r.kind {
         crate::model::RouteKind::Http => "httproute",
         crate::model::RouteKind::Grpc => "grpcroute",
+        crate::model::RouteKind::Tls => "tlsroute",
+        crate::model::RouteKind::Tcp => "tcproute",
+        crate::model::RouteKind::Udp => "udproute",
     }
 }
 

@@ -3,6 +3,7 @@
 //! The routing semantics (class resolution, ingress-nginx's merge order, endpoints) live in
 //! `sim::ingress`; these rules report what that model finds, one problem per finding.
 
+pub mod ingress_annotation_for_other_controller;
 pub mod ingress_backend_no_ready_endpoints;
 pub mod ingress_backend_port_missing;
 pub mod ingress_backend_service_missing;

@@ -2,6 +2,7 @@
 //! or the `Accepted: False` reason why none does.
 
 use super::hostnames::{effective_hostnames, intersect_hostnames};
+use super::listenersets::{set_listeners, set_parent, set_state};
 use crate::model::{Cluster, FromNamespaces, Gateway, GwRoute, Listener, ParentRef};
 
 /// Why a parentRef does not attach, as the `Accepted: False` reason.
@@ -11,6 +12,8 @@ pub enum AttachError {
     NotAGateway,
     /// The Gateway does not exist.
     GatewayNotFound,
+    /// The ListenerSet does not exist, or is not attached to its Gateway.
+    ListenerSetNotAttached(String),
     /// sectionName/port name no listener.
     NoMatchingParent(String),
     NotAllowedByListeners(String),
@@ -24,7 +27,9 @@ impl AttachError {
     pub fn reason(&self) -> &'static str {
         match self {
             AttachError::NotAGateway => "NotAGateway",
-            AttachError::GatewayNotFound | AttachError::NoMatchingParent(_) => "NoMatchingParent",
+            AttachError::GatewayNotFound
+            | AttachError::NoMatchingParent(_)
+            | AttachError::ListenerSetNotAttached(_) => "NoMatchingParent",
             AttachError::NotAllowedByListeners(_) => "NotAllowedByListeners",
             AttachError::NoMatchingListenerHostname(_) => "NoMatchingListenerHostname",
             AttachError::Conflicted(_) => "Conflicted",
@@ -36,6 +41,7 @@ impl AttachError {
             AttachError::NotAGateway => "the parentRef is not a Gateway".into(),
             AttachError::GatewayNotFound => "the Gateway does not exist".into(),
             AttachError::NoMatchingParent(s)
+            | AttachError::ListenerSetNotAttached(s)
             | AttachError::NotAllowedByListeners(s)
             | AttachError::NoMatchingListenerHostname(s)
             | AttachError::Conflicted(s) => s.clone(),
@@ -65,10 +71,32 @@ fn describe_allowed(l: &Listener) -> String {
     }
 }
 
-/// Whether a listener's allowedRoutes.namespaces admits routes from `route_ns`.
+/// The Gateway a parentRef leads to: the Gateway itself, or a ListenerSet's parent Gateway.
+pub fn parent_gateway<'a>(cluster: &'a Cluster, p: &ParentRef) -> Option<&'a Gateway> {
+    if p.is_gateway() {
+        cluster.gateway(&p.namespace, &p.name)
+    } else if p.is_listener_set() {
+        cluster
+            .listener_set(&p.namespace, &p.name)
+            .and_then(|s| set_parent(cluster, s))
+    } else {
+        None
+    }
+}
+
+/// Whether a parentRef leads to this Gateway (directly or through a ListenerSet).
+pub fn targets_gateway(cluster: &Cluster, p: &ParentRef, gw: &Gateway) -> bool {
+    parent_gateway(cluster, p).is_some_and(|g| std::ptr::eq(g, gw))
+}
+
+/// Whether a listener's allowedRoutes.namespaces admits routes from `route_ns` (`Same`: the
+/// namespace of the Gateway, or of the ListenerSet that defines the listener).
 pub fn namespace_allowed(cluster: &Cluster, gw: &Gateway, l: &Listener, route_ns: &str) -> bool {
     match &l.allowed_from {
-        FromNamespaces::Same => route_ns == gw.namespace,
+        FromNamespaces::Same => match &l.set {
+            Some(s) => route_ns == s.namespace,
+            None => route_ns == gw.namespace,
+        },
         FromNamespaces::All => true,
         FromNamespaces::Selector(sel) => cluster
             .namespace(route_ns)
@@ -90,15 +118,16 @@ pub fn attach<'a>(
         let winner = cluster
             .routes
             .iter()
-            .filter(|o| o.kind != route.kind && route_before(o, route))
+            .filter(|o| {
+                o.kind != route.kind
+                    && o.kind.is_http()
+                    && route.kind.is_http()
+                    && route_before(o, route)
+            })
             .find(|o| {
                 o.parents
                     .iter()
-                    .filter(|p| {
-                        p.is_gateway()
-                            && p.namespace == att.gateway.namespace
-                            && p.name == att.gateway.name
-                    })
+                    .filter(|p| targets_gateway(cluster, p, att.gateway))
                     .filter_map(|p| attach_alone(cluster, o, p).ok())
                     .flat_map(|a| a.listeners)
                     .filter(|ol| std::ptr::eq(ol.listener, al.listener))
@@ -151,21 +180,51 @@ fn attach_alone<'a>(
     route: &GwRoute,
     parent: &ParentRef,
 ) -> Result<Attachment<'a>, AttachError> {
-    if !parent.is_gateway() {
+    let (gw, pool, owner) = if parent.is_listener_set() {
+        let Some(set) = cluster.listener_set(&parent.namespace, &parent.name) else {
+            return Err(AttachError::ListenerSetNotAttached(format!(
+                "ListenerSet {}/{} does not exist",
+                parent.namespace, parent.name
+            )));
+        };
+        match set_state(cluster, set) {
+            (Some(gw), Ok(())) => (
+                gw,
+                set_listeners(cluster, set),
+                format!("ListenerSet {}", set.id()),
+            ),
+            (_, Err(e)) => {
+                return Err(AttachError::ListenerSetNotAttached(format!(
+                    "ListenerSet {} is not attached to its Gateway ({}: {})",
+                    set.id(),
+                    e.reason(),
+                    e.detail()
+                )))
+            }
+            (None, Ok(())) => return Err(AttachError::GatewayNotFound),
+        }
+    } else if parent.is_gateway() {
+        let gw = cluster
+            .gateway(&parent.namespace, &parent.name)
+            .ok_or(AttachError::GatewayNotFound)?;
+        // A parentRef to the Gateway attaches to its own listeners only, never to those
+        // of its ListenerSets.
+        (
+            gw,
+            gw.listeners.iter().collect::<Vec<_>>(),
+            format!("Gateway {}/{}", gw.namespace, gw.name),
+        )
+    } else {
         return Err(AttachError::NotAGateway);
-    }
-    let gw = cluster
-        .gateway(&parent.namespace, &parent.name)
-        .ok_or(AttachError::GatewayNotFound)?;
-    let by_ref: Vec<&Listener> = gw
-        .listeners
+    };
+    let by_ref: Vec<&Listener> = pool
         .iter()
+        .copied()
         .filter(|l| parent.section_name.as_ref().is_none_or(|s| *s == l.name))
         .filter(|l| parent.port.is_none_or(|p| p == l.port))
         .collect();
     if by_ref.is_empty() {
-        let names: Vec<String> = gw
-            .listeners
+        let names: Vec<String> = pool
             .iter()
             .map(|l| format!("{} (port {})", l.name, l.port))
             .collect();
@@ -176,9 +235,7 @@ fn attach_alone<'a>(
             (None, None) => "any listener".into(),
         };
         return Err(AttachError::NoMatchingParent(format!(
-            "Gateway {}/{} has no listener matching {wanted}; its listeners are: {}",
-            gw.namespace,
-            gw.name,
+            "{owner} has no listener matching {wanted}; its listeners are: {}",
             if names.is_empty() {
                 "none".into()
             } else {

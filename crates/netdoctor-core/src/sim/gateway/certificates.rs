@@ -108,12 +108,18 @@ pub fn certificate_checks<'a>(
         .iter()
         .map(|cert| CertCheck {
             cert,
-            state: check_ref(cluster, gw, cert),
+            state: check_ref(cluster, gw, l, cert),
         })
         .collect()
 }
 
-fn check_ref(cluster: &Cluster, gw: &Gateway, cert: &CertificateRef) -> CertState {
+/// A ListenerSet's listener refers from the ListenerSet (its namespace, kind ListenerSet):
+/// ReferenceGrants for the Gateway are not inherited by its ListenerSets.
+fn check_ref(cluster: &Cluster, gw: &Gateway, l: &Listener, cert: &CertificateRef) -> CertState {
+    let (from_kind, from_ns) = match &l.set {
+        Some(s) => ("ListenerSet", s.namespace.as_str()),
+        None => ("Gateway", gw.namespace.as_str()),
+    };
     if !cert.is_secret() {
         return CertState::NotChecked(format!(
             "a {} reference: netdoctor checks only core Secrets; whether the controller supports it is implementation-specific",
@@ -125,14 +131,12 @@ fn check_ref(cluster: &Cluster, gw: &Gateway, cert: &CertificateRef) -> CertStat
         ));
     }
     let ns = &cert.namespace;
-    if *ns != gw.namespace {
-        let granted =
-            cluster.reference_granted("Gateway", &gw.namespace, "", "Secret", ns, &cert.name);
+    if ns != from_ns {
+        let granted = cluster.reference_granted(from_kind, from_ns, "", "Secret", ns, &cert.name);
         if !granted {
             if !cluster.can_read_in("ReferenceGrant", ns) {
                 return CertState::NotChecked(format!(
-                    "the ReferenceGrants in {ns} could not be read, so whether Gateways from {} may use it is not known",
-                    gw.namespace
+                    "the ReferenceGrants in {ns} could not be read, so whether {from_kind}s from {from_ns} may use it is not known"
                 ));
             }
             return CertState::NotPermitted;

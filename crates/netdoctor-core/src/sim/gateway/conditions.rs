@@ -24,7 +24,25 @@ pub fn explain_reason(type_: &str, reason: &str) -> &'static str {
         ("Accepted", "Unsupported") | ("Accepted", "UnsupportedProtocol") => {
             "the controller does not support something the object asks for"
         }
-        ("Accepted", "ListenersNotValid") => "one or more listeners are invalid",
+        ("Accepted", "ListenersNotValid") | ("Programmed", "ListenersNotValid") => {
+            "one or more listeners are invalid (for a ListenerSet: every listener is invalid or conflicted)"
+        }
+        ("Accepted", "NotAllowed") | ("Programmed", "NotAllowed") => {
+            "the parent Gateway's allowedListeners does not admit this ListenerSet's namespace (the default admits none)"
+        }
+        ("Accepted", "ParentNotAccepted") => "the ListenerSet's parent Gateway is not accepted",
+        ("Programmed", "ParentNotProgrammed") => {
+            "the ListenerSet's parent Gateway is not programmed"
+        }
+        ("Conflicted", "HostnameConflict") => {
+            "another listener on the same port with the same protocol has the same hostname and takes precedence"
+        }
+        ("Conflicted", "ProtocolConflict") => {
+            "another listener on the same port uses a different protocol and takes precedence"
+        }
+        ("Accepted", "TooManyListeners") => {
+            "the implementation rejects the listener: the Gateway has more listeners than it supports"
+        }
         ("Accepted", "UnsupportedAddress") => "the requested address type is not supported",
         ("ResolvedRefs", "BackendNotFound") => {
             "a backendRef names a Service (or port) that does not exist; its share of requests gets 500"
@@ -67,12 +85,16 @@ pub fn describe_condition(c: &GwCondition) -> String {
     s
 }
 
-/// A condition of a listener's status.
+/// A condition of a listener's status (a Gateway's own listener; a ListenerSet listener's
+/// status is in the ListenerSet, not read here).
 pub(super) fn listener_condition<'a>(
     gw: &'a Gateway,
     l: &Listener,
     type_: &str,
 ) -> Option<&'a GwCondition> {
+    if l.set.is_some() {
+        return None;
+    }
     gw.listener_status(&l.name)
         .and_then(|s| condition(&s.conditions, type_))
 }

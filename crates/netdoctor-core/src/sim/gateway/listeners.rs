@@ -1,10 +1,11 @@
 //! A Gateway's listeners: which Gateways and listeners serve a request's scheme, port and
 //! host, their certificates, and the routes that name a host without reaching it.
 
-use super::attach::attach;
+use super::attach::{attach, targets_gateway};
 use super::certificates::{describe_cert, listener_certificates, CertState, ListenerCerts};
 use super::conditions::{describe_condition, listener_condition};
 use super::hostnames::hostname_matches;
+use super::listenersets::live_listeners;
 use super::route::GwRouteResult;
 use crate::model::{Cluster, Gateway, Listener};
 use crate::sim::http::HttpRequest;
@@ -53,9 +54,8 @@ pub fn gateways_for_host<'a>(cluster: &'a Cluster, req: &HttpRequest) -> Vec<&'a
         }
     };
     for g in &cluster.gateways {
-        for l in g
-            .listeners
-            .iter()
+        for l in live_listeners(cluster, g)
+            .into_iter()
             .filter(|l| protocol_serves(l, &req.scheme))
         {
             if l.hostname
@@ -67,7 +67,11 @@ pub fn gateways_for_host<'a>(cluster: &'a Cluster, req: &HttpRequest) -> Vec<&'a
         }
     }
     for r in &cluster.routes {
-        for p in r.parents.iter().filter(|p| p.is_gateway()) {
+        for p in r
+            .parents
+            .iter()
+            .filter(|p| p.is_gateway() || p.is_listener_set())
+        {
             let Ok(att) = attach(cluster, r, p) else {
                 continue;
             };
@@ -111,20 +115,21 @@ pub fn gateways_for_host<'a>(cluster: &'a Cluster, req: &HttpRequest) -> Vec<&'a
 /// failing hop) when there is none or it is not programmed. An HTTPS listener adds its
 /// `tls` hop.
 pub(super) fn select_listener<'g>(
-    cluster: &Cluster,
+    cluster: &'g Cluster,
     gw: &'g Gateway,
     req: &HttpRequest,
     r: &mut GwRouteResult,
 ) -> Option<&'g Listener> {
-    let on_port: Vec<&Listener> = gw
-        .listeners
+    let live = live_listeners(cluster, gw);
+    let on_port: Vec<&Listener> = live
         .iter()
+        .copied()
         .filter(|l| protocol_serves(l, &req.scheme) && l.port == req.port)
         .collect();
     let on_port = if on_port.is_empty() && !req.explicit_port {
-        let any: Vec<&Listener> = gw
-            .listeners
+        let any: Vec<&Listener> = live
             .iter()
+            .copied()
             .filter(|l| protocol_serves(l, &req.scheme))
             .collect();
         if !any.is_empty() {
@@ -140,8 +145,7 @@ pub(super) fn select_listener<'g>(
         on_port
     };
     if on_port.is_empty() {
-        let ls: Vec<String> = gw
-            .listeners
+        let ls: Vec<String> = live
             .iter()
             .map(|l| format!("{} {}:{}", l.name, l.protocol, l.port))
             .collect();
@@ -238,7 +242,7 @@ pub(super) fn unattached_routes_for_host(
         for p in route
             .parents
             .iter()
-            .filter(|p| p.is_gateway() && p.namespace == gw.namespace && p.name == gw.name)
+            .filter(|p| targets_gateway(cluster, p, gw))
         {
             match attach(cluster, route, p) {
                 Err(e) => out.push(format!(

@@ -49,20 +49,32 @@ mod attach;
 mod backends;
 mod certificates;
 mod conditions;
+mod filters;
 mod hostnames;
+mod l4;
 mod listeners;
+mod listenersets;
 mod matching;
 mod route;
 
-pub use attach::{attach, namespace_allowed, AttachError, AttachedListener, Attachment};
+pub use attach::{
+    attach, namespace_allowed, parent_gateway, targets_gateway, AttachError, AttachedListener,
+    Attachment,
+};
 pub use backends::{describe_ports, no_ready_endpoints, resolve_backend, BackendProblem};
 pub use certificates::{
     certificate_checks, describe_cert, listener_certificates, terminates_tls, CertCheck, CertState,
     ListenerCerts,
 };
 pub use conditions::{describe_condition, explain_reason};
+pub use filters::{apply_filters, replace_prefix};
 pub use hostnames::{effective_hostnames, hostname_matches, intersect_hostnames};
+pub use l4::{route_connection, Connection};
 pub use listeners::gateways_for_host;
+pub use listenersets::{
+    live_listeners, merged_listeners, set_allowed, set_listeners, set_parent, set_state,
+    MergedListener, SetProblem,
+};
 pub use matching::{match_request, path_prefix_matches, precedence_key, Candidate};
 pub use route::{route, BackendOut, GwRouteOptions, GwRouteResult};
 

@@ -1,15 +1,18 @@
 //! The route simulation: a request through one Gateway, step by step: the GatewayClass and
 //! Gateway, the listener, the rule chosen by precedence, then the backends.
 
-use super::attach::attach;
+use super::attach::{attach, targets_gateway};
 use super::backends::evaluate_backends;
 use super::conditions::describe_condition;
+use super::filters::apply_filters;
 use super::hostnames::hostname_matches;
 use super::listeners::{gateways_for_host, select_listener, unattached_routes_for_host};
 use super::matching::{match_request, precedence_key, Candidate};
 use crate::model::{condition, Cluster, Gateway, GwRoute, Listener, RouteKind, RouteMatch};
 use crate::sim::http::HttpRequest;
-use crate::sim::path::{Hop, HopStatus, Route, RouteBackend, RouteVia, Symptom, WeightedBackend};
+use crate::sim::path::{
+    Hop, HopStatus, Outcome, Route, RouteBackend, RouteVia, Symptom, WeightedBackend,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default)]
@@ -44,6 +47,8 @@ pub struct GwRouteResult {
     pub controller: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -53,7 +58,7 @@ pub struct BackendOut {
 }
 
 impl GwRouteResult {
-    fn new(req: &HttpRequest) -> GwRouteResult {
+    pub(super) fn new(req: &HttpRequest) -> GwRouteResult {
         GwRouteResult {
             url: req.url.clone(),
             gateway: None,
@@ -70,6 +75,7 @@ impl GwRouteResult {
             class: None,
             controller: None,
             notes: Vec::new(),
+            outcome: Outcome::default(),
         }
     }
 
@@ -102,6 +108,7 @@ impl GwRouteResult {
             notes: self.notes.clone(),
             backends: self.backends.clone(),
             unknown_reasons: Vec::new(),
+            outcome: self.outcome.clone(),
         }
     }
 }
@@ -165,6 +172,19 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &HttpRequest) -> GwRouteResul
         ));
     }
     candidates.sort_by_key(|c| precedence_key(c));
+    if candidates.is_empty() && !unevaluated.is_empty() {
+        // Only regular expressions could match: which rule serves (if any) is unknown.
+        r.hops.push(Hop::new(
+            "ingress-rule",
+            HopStatus::Warn,
+            format!(
+                "no rule without a regular expression matches host {} path {}; whether one of the regular expressions matches is implementation-specific and not evaluated",
+                req.host, req.sent_path
+            ),
+        ));
+        r.symptom = Symptom::Unknown;
+        return r;
+    }
     let Some(route) = rule_hop(
         cluster,
         gw,
@@ -177,26 +197,74 @@ fn route_via(cluster: &Cluster, gw: &Gateway, req: &HttpRequest) -> GwRouteResul
         return r;
     };
     route_status_notes(gw, route, &mut r);
-    let Some(rule) = candidates.first().map(|best| &route.rules[best.rule]) else {
+    let Some(best) = candidates.first() else {
         return r;
     };
+    let rule = &route.rules[best.rule];
 
-    // 4. Backends and their weights (a redirect answers without calling any).
-    if rule.filters.iter().any(|f| f == "RequestRedirect") {
+    // 4. Filters: a redirect answers without calling any backend; rewrites and header
+    // changes are what the backend receives.
+    let outcome = apply_filters(
+        &rule.filters,
+        rule.matches.get(best.match_index),
+        req,
+        listener,
+        &mut r.notes,
+    );
+    if let Some(red) = &outcome.redirect {
         r.hops.push(Hop::new(
             "ingress-backend",
             HopStatus::Pass,
-            "the rule's RequestRedirect filter answers with a redirect; no backend is called",
+            format!(
+                "the rule's RequestRedirect filter answers with a redirect: {} Location {}; no backend is called",
+                red.status_code, red.location
+            ),
         ));
+        r.symptom = Symptom::redirect(red.status_code);
+        r.outcome = outcome;
         return r;
     }
+    if let Some(hop) = filter_hop(&outcome) {
+        r.hops.push(hop);
+    }
+    r.outcome = outcome;
+    for b in rule.backends.iter().filter(|b| !b.filters.is_empty()) {
+        r.notes.push(format!(
+            "backendRef {}/{} has its own filters ({}), applied only to its share; not shown above",
+            b.namespace,
+            b.name,
+            b.filters.join(", ")
+        ));
+    }
+    // 5. Backends and their weights.
     evaluate_backends(cluster, route, &rule.backends, &mut r);
     r
 }
 
+/// The `filter` hop: what the backend receives when a filter changes the request, and the
+/// response headers changed.
+fn filter_hop(o: &Outcome) -> Option<Hop> {
+    let mut parts = Vec::new();
+    if let Some(u) = &o.upstream {
+        parts.push(format!(
+            "URLRewrite: the backend receives host {} path {}",
+            u.host, u.path
+        ));
+    }
+    if !o.request_headers.is_empty() {
+        let v: Vec<String> = o.request_headers.iter().map(|h| h.describe()).collect();
+        parts.push(format!("request headers: {}", v.join(", ")));
+    }
+    if !o.response_headers.is_empty() {
+        let v: Vec<String> = o.response_headers.iter().map(|h| h.describe()).collect();
+        parts.push(format!("response headers: {}", v.join(", ")));
+    }
+    (!parts.is_empty()).then(|| Hop::new("filter", HopStatus::Pass, parts.join("; ")))
+}
+
 /// The `ingress-class` hop: the GatewayClass (accepted?) and the Gateway (programmed?);
 /// false (the request stops) when either fails.
-fn gateway_hop(cluster: &Cluster, gw: &Gateway, r: &mut GwRouteResult) -> bool {
+pub(super) fn gateway_hop(cluster: &Cluster, gw: &Gateway, r: &mut GwRouteResult) -> bool {
     let class = cluster.gateway_class(&gw.class_name);
     let mut class_detail;
     let mut class_status = HopStatus::Pass;
@@ -269,7 +337,7 @@ fn matching_candidates<'c>(
         for parent in route
             .parents
             .iter()
-            .filter(|p| p.is_gateway() && p.namespace == gw.namespace && p.name == gw.name)
+            .filter(|p| targets_gateway(cluster, p, gw))
         {
             let Ok(att) = attach(cluster, route, parent) else {
                 continue;

@@ -845,8 +845,14 @@ fn request_redirect_rule_calls_no_backend() {
     );
     let c = cluster(&text);
     let res = run(&c, "http://x/anything");
-    assert_eq!(res.symptom, Symptom::Ok);
+    // The redirect is the outcome: 301 with the Location (https on its well-known port).
+    assert_eq!(res.symptom, Symptom::Http301);
     assert!(res.hops.iter().any(|h| h.detail.contains("redirect")));
+    let red = res.outcome.redirect.as_ref().expect("redirect");
+    assert_eq!(
+        (red.status_code, red.location.as_str()),
+        (301, "https://x/anything")
+    );
 }
 
 #[test]

@@ -5,7 +5,6 @@ use super::backends::{backend_state, close_services, describe_port, describe_ser
 use super::backends::{lookup_port, BackendState, PortLookup};
 use super::ing_key;
 use super::matching::host_matches;
-use super::nginx::annotation;
 use super::nginx::{Server, ServerKey};
 use crate::model::ServiceType;
 use crate::model::{Cluster, Ingress, IngressBackend, PortRef, Protocol, Service, ServicePort};
@@ -18,7 +17,7 @@ pub(super) fn tls_hop(
     cluster: &Cluster,
     server: &Server,
     req: &HttpRequest,
-    notes: &mut Vec<String>,
+    _notes: &mut Vec<String>,
 ) -> Option<Hop> {
     let host = match &server.key {
         ServerKey::Host(h) => h.clone(),
@@ -40,16 +39,7 @@ pub(super) fn tls_hop(
             .map(|t| (ing, t))
     });
     if req.scheme != "https" {
-        if let (Some((ing, _)), false) = (entry, host.is_empty()) {
-            if annotation(ing, "ssl-redirect") != Some("false")
-                && annotation(ing, "force-ssl-redirect") != Some("false")
-            {
-                notes.push(format!(
-                    "host {host} has TLS (Ingress {}): ingress-nginx answers plain http with 308 Permanent Redirect to https (ssl-redirect)",
-                    ing_key(ing)
-                ));
-            }
-        }
+        // The redirect plain http gets is an outcome (see `outcome`).
         return None;
     }
     const FAKE: &str = "its self-signed \"Kubernetes Ingress Controller Fake Certificate\": clients that verify certificates reject the connection";

@@ -79,6 +79,7 @@ mod exposures;
 mod hops;
 mod matching;
 mod nginx;
+mod outcome;
 mod route;
 
 pub use backends::{

@@ -55,6 +55,7 @@ pub fn route(cluster: &Cluster, req: &HttpRequest, opts: &RouteOptions) -> Route
         notes: Vec::new(),
         backends: Vec::new(),
         unknown_reasons: Vec::new(),
+        outcome: Default::default(),
     };
     let all: Vec<Resolved> = cluster
         .ingresses
@@ -87,7 +88,38 @@ pub fn route(cluster: &Cluster, req: &HttpRequest, opts: &RouteOptions) -> Route
         return r;
     };
 
-    // 3. Canary Ingresses of the same host and path, then the backend.
+    // 3. Annotations that answer themselves (redirects) or change what the backend receives.
+    let outcome = super::outcome::nginx_outcome(&server, loc, ing, req, &mut r.notes);
+    if let Some(red) = &outcome.redirect {
+        r.hops.push(Hop::new(
+            "ingress-backend",
+            HopStatus::Pass,
+            format!(
+                "Ingress {}: ingress-nginx answers {} with Location {}; no backend is called",
+                ing_key(ing),
+                red.status_code,
+                red.location
+            ),
+        ));
+        r.symptom = Symptom::redirect(red.status_code);
+        r.outcome = outcome;
+        return r;
+    }
+    if let Some(u) = &outcome.upstream {
+        r.hops.push(Hop::new(
+            "filter",
+            HopStatus::Pass,
+            format!(
+                "Ingress {}: the backend receives host {} path {} (rewrite-target/upstream-vhost)",
+                ing_key(ing),
+                u.host,
+                u.path
+            ),
+        ));
+    }
+    r.outcome = outcome;
+
+    // 4. Canary Ingresses of the same host and path, then the backend.
     let (backend, backend_ing) =
         canary_backend(&ordered, &server.key, loc, req, &mut r.notes).unwrap_or((backend, ing));
     let controller_pods = match &answering.status {

@@ -787,7 +787,12 @@ fn tls_secret_missing_serves_the_fake_certificate() {
         HopStatus::Pass
     );
     let r = get(&c, "http://a.com/");
-    assert!(r.notes.iter().any(|n| n.contains("308")));
+    // ssl-redirect: plain http gets 308 to https, as an outcome.
+    assert_eq!(r.symptom, Symptom::Http308);
+    assert_eq!(
+        r.outcome.redirect.as_ref().map(|x| x.location.as_str()),
+        Some("https://a.com/")
+    );
 }
 
 // ----- Requests -----

@@ -64,8 +64,23 @@ pub(super) fn from_outside(mut b: Builder<'_>, ip: IpAddr, target: &Target) -> T
         Err(e) => return b.fail("ingress-rule", e, Symptom::Http404, None),
     };
     // Through whatever serves the host at the edge: an Ingress, or a Gateway API route.
-    let route = edge::route(cluster, &req, &EdgeOptions::default());
-    let served = route.symptom == Symptom::Ok;
+    let first = edge::route(cluster, &req, &EdgeOptions::default());
+    // A redirect to the same host (http to https): the client follows it, and the answer
+    // there decides.
+    let route = match edge::follow_redirect(cluster, &req, &first, &EdgeOptions::default()) {
+        Some(next) => {
+            for h in &first.hops {
+                b.trace.hops.push(h.clone());
+            }
+            b.trace.notes.push(format!(
+                "{} answers {}; the client follows it to {}",
+                first.url, first.symptom, next.url
+            ));
+            next
+        }
+        None => first,
+    };
+    let served = route.symptom.is_answered();
     for h in &route.hops {
         b.trace.hops.push(h.clone());
     }
