@@ -56,8 +56,8 @@ pub use map::{
     INGRESS_CONTROLLER,
 };
 pub use tier::{
-    cluster_port_conns, cluster_rule_conns, describe_match, effective as cluster_policy_effective,
-    ClusterRuleMatch,
+    cluster_port_conns, cluster_rule_conns, denial_reason, describe_match,
+    effective as cluster_policy_effective, ClusterRuleMatch,
 };
 
 use crate::model::{

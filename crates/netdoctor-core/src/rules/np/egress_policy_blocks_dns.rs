@@ -141,16 +141,19 @@ fn nodelocal_address(c: &Cluster) -> IpAddr {
 type Blocked = (Vec<String>, Vec<String>);
 
 fn check(c: &Cluster, out: &mut Vec<Finding>) {
-    if !c.policies.iter().any(|p| p.isolates_egress) {
+    if !c.policies.iter().any(|p| p.isolates_egress)
+        && !c.cluster_policies.iter().any(|p| !p.egress.is_empty())
+    {
         return;
     }
     let Some(dns) = dns_targets(c) else { return };
     let engine = Engine::new(c);
-    // (namespace, egress policies) → (workloads, blocked what)
-    let mut groups: BTreeMap<(String, Vec<usize>), Blocked> = BTreeMap::new();
+    // (namespace, egress policies, the admin/baseline rule that denies) → (workloads,
+    // blocked what)
+    let mut groups: BTreeMap<(String, Vec<usize>, Option<TierDenial>), Blocked> = BTreeMap::new();
     for (g, group) in c.label_groups().iter().enumerate() {
         let pols = engine.policies_of_group(g, Direction::Egress);
-        if pols.is_empty() {
+        if pols.is_empty() && !engine.group_has_cluster_rules(g, Direction::Egress) {
             continue;
         }
         let users: Vec<usize> = group
@@ -163,6 +166,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             })
             .collect();
         let Some(&rep) = users.first() else { continue };
+        let mut tier_denial: Option<TierDenial> = None;
         let mut to_dns = Vec::new();
         for proto in [Protocol::Udp, Protocol::Tcp] {
             if dns.assumed.is_some() {
@@ -180,10 +184,9 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
                 continue;
             }
             let ok = targets.iter().any(|&&(pod, _, port)| {
-                engine
-                    .check(Endpoint::Pod(rep), Endpoint::Pod(pod), port, proto)
-                    .egress
-                    .allowed
+                let v = engine.check(Endpoint::Pod(rep), Endpoint::Pod(pod), port, proto);
+                note_tier_denial(&v.egress, &mut tier_denial);
+                v.egress.allowed
             });
             if !ok {
                 let mut ports: Vec<u16> = targets.iter().map(|t| t.2).collect();
@@ -201,6 +204,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             let mut to_local = Vec::new();
             for proto in [Protocol::Udp, Protocol::Tcp] {
                 let v = engine.check(Endpoint::Pod(rep), Endpoint::Ip(addr), 53, proto);
+                note_tier_denial(&v.egress, &mut tier_denial);
                 if !v.egress.allowed {
                     to_local.push(format!("{} 53", proto.as_str()));
                 }
@@ -218,7 +222,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         let mut key_pols = pols.to_vec();
         key_pols.sort_by_key(|&i| (&c.policies[i].namespace, &c.policies[i].name));
         let entry = groups
-            .entry((group.namespace.clone(), key_pols))
+            .entry((group.namespace.clone(), key_pols, tier_denial))
             .or_default();
         for &p in &users {
             let name = pod_label(&c.pods[p]);
@@ -232,8 +236,12 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             }
         }
     }
-    for ((ns, pols), (mut workloads, blocked)) in groups {
+    for ((ns, pols, tier_denial), (mut workloads, blocked)) in groups {
         workloads.sort();
+        if let Some(denial) = tier_denial {
+            out.push(tier_finding(&ns, &workloads, &blocked, &denial));
+            continue;
+        }
         let Some(&first) = pols.first() else { continue };
         let policy = &c.policies[first];
         let names: Vec<String> = pols
@@ -287,6 +295,59 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         }
         out.push(f);
     }
+}
+
+/// Keeps the first admin or baseline rule that denies DNS.
+fn note_tier_denial(side: &crate::sim::netpol::SideVerdict, out: &mut Option<TierDenial>) {
+    if out.is_some() || side.allowed {
+        return;
+    }
+    if let Some(m) = &side.cluster_rule {
+        *out = Some((
+            crate::sim::netpol::denial_reason(side, Direction::Egress),
+            m.kind,
+            m.policy.clone(),
+        ));
+    }
+}
+
+/// Why DNS is denied, and the kind and name of the cluster policy that denies it.
+type TierDenial = (String, &'static str, String);
+
+/// DNS denied by an AdminNetworkPolicy, a BaselineAdminNetworkPolicy or a
+/// ClusterNetworkPolicy rule: no namespace NetworkPolicy can admit it (admin tier), or one
+/// must (baseline tier).
+fn tier_finding(
+    ns: &str,
+    workloads: &[String],
+    blocked: &[String],
+    denial: &TierDenial,
+) -> Finding {
+    let (denial, kind, policy) = denial;
+    let joined = blocked.join(" and ");
+    let message = format!(
+        "egress of {} workload{} in {ns} ({}) to cluster DNS is {denial}: {joined} {}, so every name lookup times out",
+        workloads.len(),
+        if workloads.len() == 1 { "" } else { "s" },
+        short_list(workloads, 5),
+        if joined.contains(" and ") { "are dropped" } else { "is dropped" },
+    );
+    let admin = denial.contains("(priority");
+    let mut f = Finding::new(&RULE, ObjectRef::cluster_scoped(kind, policy), message).with_fix(
+        Fix::new(if admin {
+            "Let DNS through before the Deny: add an Allow (or Pass) rule to kube-system's DNS pods on UDP/TCP 53 above the denying rule, or in a policy with a lower priority number"
+        } else {
+            "Allow DNS egress with a NetworkPolicy in the namespace (it takes precedence over the baseline tier), or an Allow rule before the baseline Deny"
+        })
+        .command("kubectl get adminnetworkpolicies,baselineadminnetworkpolicies,clusternetworkpolicies")
+        .yaml(
+            "  - name: allow-cluster-dns\n    action: Allow   # Accept in ClusterNetworkPolicy\n    to:\n    - pods:\n        namespaceSelector:\n          matchLabels:\n            kubernetes.io/metadata.name: kube-system\n        podSelector:\n          matchLabels:\n            k8s-app: kube-dns\n    ports:\n    - portNumber: {protocol: UDP, port: 53}\n    - portNumber: {protocol: TCP, port: 53}\n",
+        ),
+    );
+    for w in workloads.iter().take(20) {
+        f = f.with_evidence(format!("{w}: DNS egress {denial}"));
+    }
+    f
 }
 
 fn fix_yaml(c: &Cluster, ns: &str, policy: Option<usize>, dns: &DnsTargets) -> String {

@@ -197,7 +197,41 @@ pub fn describe_match(m: &ClusterRuleMatch, dir: Direction) -> String {
     )
 }
 
+/// Why a side that is not allowed is denied, in words: `denied by AdminNetworkPolicy
+/// deny-dns (priority 5) egress[0] "deny" (Deny)`, or `isolated by ns/a, ns/b and no rule
+/// allows it` for NetworkPolicy.
+pub fn denial_reason(side: &SideVerdict, dir: Direction) -> String {
+    match (&side.cluster_rule, &side.passed_by) {
+        (Some(m), _) if m.action == "Deny" => format!("denied by {}", describe_match(m, dir)),
+        (_, Some(p)) => format!(
+            "passed by {} to NetworkPolicy: isolated by {} and no rule allows it",
+            describe_match(p, dir),
+            side.policies.join(", ")
+        ),
+        _ => format!(
+            "isolated by {} and no rule allows it",
+            side.policies.join(", ")
+        ),
+    }
+}
+
 impl<'a> Engine<'a> {
+    /// Whether a label group is selected by a cluster policy with rules in `dir`.
+    pub fn group_has_cluster_rules(&self, g: usize, dir: Direction) -> bool {
+        self.tiers.of_group(g).iter().any(|&pi| {
+            !self.cluster.cluster_policies[pi as usize]
+                .rules(dir == Direction::Ingress)
+                .is_empty()
+        })
+    }
+
+    /// The cluster policies selecting a label group (indexes into
+    /// `Cluster::cluster_policies`), in evaluation order: Admin tier by priority, then the
+    /// Baseline tier.
+    pub fn cluster_policies_of_group(&self, g: usize) -> &[u32] {
+        self.tiers.of_group(g)
+    }
+
     /// The cluster policies selecting `me` (a pod subject to policies), in evaluation order.
     pub(crate) fn cluster_policies_of(&self, me: Endpoint) -> &[u32] {
         match me {
