@@ -232,6 +232,11 @@ impl<'a> Engine<'a> {
         self.tiers.of_group(g)
     }
 
+    /// The cluster policies selecting a pod (empty for pods pod policies do not govern).
+    pub fn cluster_policies_of_pod(&self, pod: usize) -> &[u32] {
+        self.cluster_policies_of(Endpoint::Pod(pod))
+    }
+
     /// The cluster policies selecting `me` (a pod subject to policies), in evaluation order.
     pub(crate) fn cluster_policies_of(&self, me: Endpoint) -> &[u32] {
         match me {
