@@ -739,7 +739,7 @@ spec:
             sec.summary
                 .by_area
                 .iter()
-                .take(6)
+                .take(AREAS.len())
                 .map(|a| a.area.as_str())
                 .collect::<Vec<_>>(),
             AREAS

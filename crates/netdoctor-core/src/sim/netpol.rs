@@ -476,9 +476,13 @@ impl<'a> Engine<'a> {
         );
         let (mut verdict, mut unknown_reasons) =
             self.with_foreign(src, dst, &mut egress, &mut ingress);
-        if verdict == FlowVerdict::Allowed
-            && !(egress.tier_unknown.is_empty() && ingress.tier_unknown.is_empty())
-        {
+        // A `domainNames` peer that may match: unknown, unless the other side denies anyway.
+        let (eu, iu) = (
+            !egress.tier_unknown.is_empty(),
+            !ingress.tier_unknown.is_empty(),
+        );
+        let known_denied = (!egress.allowed && !eu) || (!ingress.allowed && !iu);
+        if (eu || iu) && !(verdict == FlowVerdict::Denied && known_denied) {
             verdict = FlowVerdict::Unknown;
             unknown_reasons.extend(egress.tier_unknown.iter().cloned());
             unknown_reasons.extend(ingress.tier_unknown.iter().cloned());
@@ -568,3 +572,5 @@ pub fn check(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tier_tests;
