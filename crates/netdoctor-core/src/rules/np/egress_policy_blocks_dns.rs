@@ -167,35 +167,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             .collect();
         let Some(&rep) = users.first() else { continue };
         let mut tier_denial: Option<TierDenial> = None;
-        let mut to_dns = Vec::new();
-        for proto in [Protocol::Udp, Protocol::Tcp] {
-            if dns.assumed.is_some() {
-                if !dns::check_to_assumed_dns(&engine, rep, proto)
-                    .egress
-                    .allowed
-                {
-                    to_dns.push(format!("{} 53", proto.as_str()));
-                }
-                continue;
-            }
-            let targets: Vec<&(usize, Protocol, u16)> =
-                dns.backends.iter().filter(|b| b.1 == proto).collect();
-            if targets.is_empty() {
-                continue;
-            }
-            let ok = targets.iter().any(|&&(pod, _, port)| {
-                let v = engine.check(Endpoint::Pod(rep), Endpoint::Pod(pod), port, proto);
-                note_tier_denial(&v.egress, &mut tier_denial);
-                v.egress.allowed
-            });
-            if !ok {
-                let mut ports: Vec<u16> = targets.iter().map(|t| t.2).collect();
-                ports.sort_unstable();
-                ports.dedup();
-                let ports: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
-                to_dns.push(format!("{} {}", proto.as_str(), ports.join(",")));
-            }
-        }
+        let to_dns = blocked_to_dns_pods(&engine, &dns, rep, &mut tier_denial);
         let mut blocked = Vec::new();
         if !to_dns.is_empty() {
             blocked.push(format!("{} to the cluster DNS pods", to_dns.join(" and ")));
@@ -295,6 +267,43 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         }
         out.push(f);
     }
+}
+
+/// The protocols and ports on which `rep` cannot reach the cluster DNS pods (noting the
+/// admin or baseline rule that denies, if one does).
+fn blocked_to_dns_pods(
+    engine: &Engine<'_>,
+    dns: &DnsTargets,
+    rep: usize,
+    tier_denial: &mut Option<TierDenial>,
+) -> Vec<String> {
+    let mut to_dns = Vec::new();
+    for proto in [Protocol::Udp, Protocol::Tcp] {
+        if dns.assumed.is_some() {
+            if !dns::check_to_assumed_dns(engine, rep, proto).egress.allowed {
+                to_dns.push(format!("{} 53", proto.as_str()));
+            }
+            continue;
+        }
+        let targets: Vec<&(usize, Protocol, u16)> =
+            dns.backends.iter().filter(|b| b.1 == proto).collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let ok = targets.iter().any(|&&(pod, _, port)| {
+            let v = engine.check(Endpoint::Pod(rep), Endpoint::Pod(pod), port, proto);
+            note_tier_denial(&v.egress, tier_denial);
+            v.egress.allowed
+        });
+        if !ok {
+            let mut ports: Vec<u16> = targets.iter().map(|t| t.2).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            let ports: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+            to_dns.push(format!("{} {}", proto.as_str(), ports.join(",")));
+        }
+    }
+    to_dns
 }
 
 /// Keeps the first admin or baseline rule that denies DNS.
