@@ -538,6 +538,26 @@ mod tests {
     }
 
     #[test]
+    fn an_admin_deny_of_dns_is_reported_with_its_rule_and_a_pass_is_not() {
+        let anp = |action: &str| {
+            format!("---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {{name: lockdown}}\nspec:\n  priority: 3\n  subject:\n    namespaces: {{matchLabels: {{kubernetes.io/metadata.name: shop}}}}\n  egress:\n  - name: no-kube-system\n    action: {action}\n    to:\n    - namespaces: {{matchLabels: {{kubernetes.io/metadata.name: kube-system}}}}\n")
+        };
+        // The NetworkPolicy allows DNS; the admin tier denies it first.
+        let out = run(&format!("{BASE}{}{}", egress_policy(5353, ""), anp("Deny")));
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].object.kind, "AdminNetworkPolicy");
+        assert!(
+            out[0].message.contains("denied by AdminNetworkPolicy lockdown (priority 3) egress[0] \"no-kube-system\" (Deny)"),
+            "{}",
+            out[0].message
+        );
+        // Without any NetworkPolicy too.
+        assert_eq!(run(&format!("{BASE}{}", anp("Deny"))).len(), 1);
+        // A Pass hands DNS to the NetworkPolicy, which allows it.
+        assert!(run(&format!("{BASE}{}{}", egress_policy(5353, ""), anp("Pass"))).is_empty());
+    }
+
+    #[test]
     fn pods_not_using_cluster_dns_are_not_reported() {
         let text = BASE.replace(
             "metadata: {name: cart, namespace: shop, labels: {app: cart}}\nspec:\n",
