@@ -158,6 +158,10 @@ fn networks_match_pod_addresses_and_domain_names_make_outside_addresses_unknown(
     let v = e.check(ep(&c, "a", "client"), Endpoint::Ip(ip), 443, Protocol::Tcp);
     assert_eq!(v.verdict, FlowVerdict::Unknown, "{v:?}");
     assert!(v.unknown_reasons[0].contains("domain names"));
+    // The map marks what the workload sends as unknown.
+    let unknown = MapUnknown::new(&e);
+    assert!(unknown.reasons("a/client[Pod]", "0.0.0.0-9.255.255.255[External]")[0]
+        .contains("ClusterNetworkPolicy egress (priority 1) (its domainNames peers)"));
 }
 
 #[test]
