@@ -1,9 +1,10 @@
 use super::{is_empty, is_subset, podset_groups, subject_groups};
 use crate::finding::{Finding, Fix, Severity};
-use crate::model::cluster_policy::{ClusterPeer, ClusterPolicy, ClusterPort, ClusterRule};
+use crate::model::cluster_policy::{ClusterPeer, ClusterPolicy, ClusterPort, ClusterRule, PodSet};
 use crate::model::Cluster;
 use crate::rules::Rule;
 use crate::sim::netpol::{cluster_policy_effective, cluster_rule_conns, Engine};
+use std::collections::HashMap;
 
 pub static RULE: Rule = Rule {
     code: "ANP002",
@@ -54,13 +55,28 @@ fn ports_cover(r1: &ClusterRule, r2: &ClusterRule) -> bool {
     named_ok && c2.subtract(&c1).is_empty()
 }
 
+/// The label groups of each pod set, computed once.
+type GroupCache<'c> = HashMap<&'c PodSet, Vec<u64>>;
+
+fn groups_of<'c>(engine: &Engine<'_>, cache: &mut GroupCache<'c>, s: &'c PodSet) -> Vec<u64> {
+    cache
+        .entry(s)
+        .or_insert_with(|| podset_groups(engine, s))
+        .clone()
+}
+
 /// Whether `r1`'s peers match everything `r2`'s peers match.
-fn peers_cover(engine: &Engine<'_>, r1: &ClusterRule, r2: &ClusterRule) -> bool {
+fn peers_cover<'c>(
+    engine: &Engine<'_>,
+    cache: &mut GroupCache<'c>,
+    r1: &'c ClusterRule,
+    r2: &'c ClusterRule,
+) -> bool {
     let n = engine.cluster.label_groups().len().div_ceil(64);
     let mut pods1 = vec![0u64; n];
     for p in &r1.peers {
         if let ClusterPeer::Pods(s) = p {
-            for (w, x) in pods1.iter_mut().zip(podset_groups(engine, s)) {
+            for (w, x) in pods1.iter_mut().zip(groups_of(engine, cache, s)) {
                 *w |= x;
             }
         }
@@ -69,7 +85,7 @@ fn peers_cover(engine: &Engine<'_>, r1: &ClusterRule, r2: &ClusterRule) -> bool 
     for p in &r2.peers {
         let covered = match p {
             ClusterPeer::Pods(s) => {
-                let g = podset_groups(engine, s);
+                let g = groups_of(engine, cache, s);
                 matched_something |= !is_empty(&g);
                 is_subset(&g, &pods1)
             }
@@ -121,6 +137,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
     }
     let engine = Engine::new(c);
     let subjects = subject_groups(&engine);
+    let mut cache = GroupCache::new();
     let mut order: Vec<usize> = (0..c.cluster_policies.len())
         .filter(|&i| cluster_policy_effective(&c.cluster_policies[i]) && !is_empty(&subjects[i]))
         .collect();
@@ -148,7 +165,9 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
                     };
                     pa.rules(dir == "ingress")[..limit]
                         .iter()
-                        .position(|r1| ports_cover(r1, r2) && peers_cover(&engine, r1, r2))
+                        .position(|r1| {
+                            ports_cover(r1, r2) && peers_cover(&engine, &mut cache, r1, r2)
+                        })
                         .map(|i| (a, i))
                 });
                 let Some((a, i)) = shadow else { continue };

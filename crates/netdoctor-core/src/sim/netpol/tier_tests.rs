@@ -160,8 +160,10 @@ fn networks_match_pod_addresses_and_domain_names_make_outside_addresses_unknown(
     assert!(v.unknown_reasons[0].contains("domain names"));
     // The map marks what the workload sends as unknown.
     let unknown = MapUnknown::new(&e);
-    assert!(unknown.reasons("a/client[Pod]", "0.0.0.0-9.255.255.255[External]")[0]
-        .contains("ClusterNetworkPolicy egress (priority 1) (its domainNames peers)"));
+    assert!(
+        unknown.reasons("a/client[Pod]", "0.0.0.0-9.255.255.255[External]")[0]
+            .contains("ClusterNetworkPolicy egress (priority 1) (its domainNames peers)")
+    );
 }
 
 #[test]
