@@ -373,7 +373,15 @@ async fn namespace_scope_reads_the_namespace_dns_and_ingress_controllers() {
             // Only cluster-scoped kinds, and the pod lookups by label (metadata only).
             let ok = matches!(
                 r.path.rsplit('/').next(),
-                Some("namespaces" | "nodes" | "ingressclasses" | "gatewayclasses")
+                Some(
+                    "namespaces"
+                        | "nodes"
+                        | "ingressclasses"
+                        | "gatewayclasses"
+                        | "adminnetworkpolicies"
+                        | "baselineadminnetworkpolicies"
+                        | "clusternetworkpolicies"
+                )
             ) || (r.path == "/api/v1/pods"
                 && r.param("labelSelector").is_some()
                 && r.is_metadata_only());
