@@ -5,7 +5,9 @@
 //! The cluster: 10 pods per Deployment (one ReplicaSet owner each), 50 namespaces labelled
 //! `team`, CoreDNS in kube-system, a default-deny-ingress per namespace, and POLICIES policies
 //! mixing podSelector / namespaceSelector / ipBlock peers, numeric, named and ranged ports,
-//! and a tenth of them egress policies with a DNS rule.
+//! and a tenth of them egress policies with a DNS rule. With `ANPS=N` in the environment,
+//! N AdminNetworkPolicies (unique priorities, namespace and pod subjects, Allow/Deny/Pass
+//! rules with ports) and a BaselineAdminNetworkPolicy `default` are added (issue 21).
 
 use netdoctor_core::load::load_text;
 use netdoctor_core::model::{BuildOptions, Cluster, Protocol};
@@ -102,12 +104,40 @@ fn generate(pods: usize, policies: usize) -> String {
     s
 }
 
+/// `n` AdminNetworkPolicies and the BaselineAdminNetworkPolicy `default`.
+fn admin_policies(n: usize, workloads: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        let subject = if i % 2 == 0 {
+            format!("namespaces: {{matchLabels: {{team: t{}}}}}", i % 7)
+        } else {
+            format!(
+                "pods:\n      namespaceSelector: {{}}\n      podSelector: {{matchLabels: {{app: app-{}}}}}",
+                (i * 11) % workloads
+            )
+        };
+        let action = ["Allow", "Deny", "Pass"][i % 3];
+        let _ = write!(
+            s,
+            "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n  name: anp-{i}\nspec:\n  priority: {i}\n  subject:\n    {subject}\n  ingress:\n  - name: r0\n    action: {action}\n    from:\n    - namespaces: {{matchLabels: {{team: t{}}}}}\n    ports:\n    - portNumber: {{protocol: TCP, port: 8080}}\n    - namedPort: metrics\n  - name: r1\n    action: Pass\n    from:\n    - pods:\n        namespaceSelector: {{}}\n        podSelector: {{matchLabels: {{tier: tier-{}}}}}\n  egress:\n  - name: dns\n    action: Allow\n    to:\n    - pods:\n        namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: kube-system}}}}\n        podSelector: {{matchLabels: {{k8s-app: kube-dns}}}}\n    ports:\n    - portNumber: {{protocol: UDP, port: 53}}\n  - name: out\n    action: Deny\n    to:\n    - networks: [203.0.{}.0/24]\n---\n",
+            (i + 3) % 7,
+            i % 5,
+            i % 250
+        );
+    }
+    s.push_str("apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata:\n  name: default\nspec:\n  subject:\n    namespaces: {}\n  ingress:\n  - name: deny-other-teams\n    action: Deny\n    from:\n    - namespaces: {matchLabels: {team: t0}}\n---\n");
+    s
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let pods: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let policies: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let t = Instant::now();
-    let text = generate(pods, policies);
+    let mut text = generate(pods, policies);
+    if let Some(n) = std::env::var("ANPS").ok().and_then(|v| v.parse().ok()) {
+        text.push_str(&admin_policies(n, (pods / 10).max(1)));
+    }
     eprintln!(
         "generate: {:?} ({} MB)",
         t.elapsed(),
@@ -151,7 +181,18 @@ fn main() {
         let m = connectivity_map(&e, &MapOptions::default());
         eprintln!("map: {:?} ({} lines)", t.elapsed(), m.len());
     }
-    for code in ["NP001", "NP002", "NP003", "NP004", "NP005", "NP006"] {
+    let t = Instant::now();
+    let f = rules::run(&c, &RunOptions::default());
+    eprintln!(
+        "all rules (doctor): {:?} ({} findings, {} cluster policies)",
+        t.elapsed(),
+        f.len(),
+        c.cluster_policies().len()
+    );
+    for code in [
+        "NP001", "NP002", "NP003", "NP004", "NP005", "NP006", "ANP001", "ANP002", "ANP003",
+        "ANP005",
+    ] {
         let t = Instant::now();
         let f = rules::run(
             &c,

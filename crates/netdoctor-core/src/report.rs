@@ -155,6 +155,10 @@ pub struct GraphNode {
     pub ingress_isolated_by: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub egress_isolated_by: Vec<String>,
+    /// AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies
+    /// selecting the workload (`Kind name (priority N)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster_policies: Vec<String>,
     /// Ids of findings about the workload, its pods, Services or policies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<String>,
@@ -355,6 +359,7 @@ struct NodeDraft {
     kind: String,
     ingress: BTreeSet<String>,
     egress: BTreeSet<String>,
+    cluster: BTreeSet<String>,
 }
 
 /// The graph of `connections` (what `connectivity_map` returned) plus every workload of the
@@ -411,6 +416,7 @@ impl Drafts {
             kind,
             ingress: BTreeSet::new(),
             egress: BTreeSet::new(),
+            cluster: BTreeSet::new(),
         });
         self.index.insert(name.to_string(), self.nodes.len() - 1);
         self.nodes.len() - 1
@@ -428,6 +434,10 @@ fn add_workloads(engine: &Engine<'_>, namespaces: &[String], drafts: &mut Drafts
             continue;
         }
         let n = drafts.add(&connlist_name(p));
+        for &ci in engine.cluster_policies_of_pod(i) {
+            let display = cluster.cluster_policies()[ci as usize].display();
+            drafts.nodes[n].cluster.insert(display);
+        }
         for dir in [Direction::Ingress, Direction::Egress] {
             for &pi in engine.policies_of_pod(i, dir) {
                 if let Some(pol) = cluster.policies.get(pi) {
@@ -564,6 +574,7 @@ fn layout(
                 y: by + HEADER + PAD + r as f64 * (NODE_H + GAP_Y),
                 ingress_isolated_by: d.ingress.iter().cloned().collect(),
                 egress_isolated_by: d.egress.iter().cloned().collect(),
+                cluster_policies: d.cluster.iter().cloned().collect(),
                 findings: fs
                     .map(|v| v.iter().map(|(id, _)| id.clone()).collect())
                     .unwrap_or_default(),
@@ -758,7 +769,7 @@ spec:
             sec.summary
                 .by_area
                 .iter()
-                .take(6)
+                .take(AREAS.len())
                 .map(|a| a.area.as_str())
                 .collect::<Vec<_>>(),
             AREAS
@@ -788,6 +799,7 @@ spec:
             y,
             ingress_isolated_by: vec![],
             egress_isolated_by: vec![],
+            cluster_policies: vec![],
             findings: vec![],
             worst: None,
         };

@@ -140,7 +140,7 @@ fn doctor_html_is_self_contained_and_matches_the_policy_map() {
         .iter()
         .filter_map(|a| a["area"].as_str())
         .collect();
-    assert_eq!(&areas[..6], ["SVC", "DNS", "NP", "ING", "GW", "INP"]);
+    assert_eq!(&areas[..7], ["SVC", "DNS", "NP", "ANP", "ING", "GW", "INP"]);
     for f in doc["findings"].as_array().expect("findings") {
         let msg = f["message"].as_str().expect("message");
         let escaped = msg

@@ -1,6 +1,7 @@
 //! The cluster's network, built once from API objects, indexed, then read-only.
 
 mod build;
+pub mod cluster_policy;
 pub mod foreign_policy;
 mod gateway;
 pub mod labels;
@@ -74,6 +75,8 @@ pub struct Cluster {
     pub(crate) reference_grants: Vec<ReferenceGrant>,
     /// Policy objects of kinds netdoctor does not model (Cilium, Calico, Istio, ANP).
     pub(crate) foreign_policies: Vec<foreign_policy::ForeignPolicy>,
+    /// AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies.
+    pub(crate) cluster_policies: Vec<cluster_policy::ClusterPolicy>,
 
     /// Where each object read was defined (file, document, line), by the name findings use.
     pub(crate) origins: HashMap<ObjectRef, Origin>,
@@ -155,6 +158,12 @@ impl Cluster {
 
     pub fn foreign_policies(&self) -> &[foreign_policy::ForeignPolicy] {
         &self.foreign_policies
+    }
+
+    /// AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies, in
+    /// input order.
+    pub fn cluster_policies(&self) -> &[cluster_policy::ClusterPolicy] {
+        &self.cluster_policies
     }
 
     pub fn ingresses(&self) -> &[Ingress] {

@@ -1,5 +1,6 @@
 //! The catalogue of checks. `RULES` is the one place a rule is registered.
 
+pub mod anp;
 pub mod checked;
 pub mod diff;
 pub mod dns;
@@ -28,6 +29,8 @@ pub enum Area {
     Dns,
     /// NetworkPolicy.
     Np,
+    /// AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy.
+    Anp,
     /// Ingress.
     Ing,
     /// Gateway API.
@@ -38,10 +41,11 @@ pub enum Area {
 
 impl Area {
     /// Every area, in the order summaries show them.
-    pub const ALL: [Area; 6] = [
+    pub const ALL: [Area; 7] = [
         Area::Svc,
         Area::Dns,
         Area::Np,
+        Area::Anp,
         Area::Ing,
         Area::Gw,
         Area::Inp,
@@ -53,6 +57,7 @@ impl Area {
             Area::Svc => "SVC",
             Area::Dns => "DNS",
             Area::Np => "NP",
+            Area::Anp => "ANP",
             Area::Ing => "ING",
             Area::Gw => "GW",
             Area::Inp => "INP",
@@ -116,6 +121,11 @@ pub static RULES: &[&Rule] = &[
     &np::ingress_controller_blocked_by_policy::RULE,
     &np::service_isolated_from_all_clients::RULE,
     &np::policy_kind_not_modelled::RULE,
+    &anp::admin_policies_share_priority::RULE,
+    &anp::admin_rule_shadowed::RULE,
+    &anp::admin_pass_falls_to_default_allow::RULE,
+    &anp::baseline_policy_not_named_default::RULE,
+    &anp::cluster_policy_selects_nothing::RULE,
     &ing::ingress_class_missing::RULE,
     &ing::ingress_controller_not_running::RULE,
     &ing::ingress_no_address::RULE,

@@ -43,6 +43,7 @@ mod diff_format;
 mod foreign;
 mod map;
 mod side;
+mod tier;
 
 /// The connlist name of a pod's workload, kept under its old path for existing callers.
 pub use crate::model::connlist_name as workload_name;
@@ -60,6 +61,10 @@ pub use foreign::{FlowVerdict, MapUnknown};
 pub use map::{
     connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,
     INGRESS_CONTROLLER,
+};
+pub use tier::{
+    cluster_port_conns, cluster_rule_conns, denial_reason, describe_match,
+    effective as cluster_policy_effective, ClusterRuleMatch,
 };
 
 use crate::model::{
@@ -105,7 +110,9 @@ pub struct RuleMatch {
 }
 
 /// The verdict of one side: the egress of the source or the ingress of the destination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+/// `allowed` is the answer of every tier (admin, NetworkPolicy, baseline); `isolated`,
+/// `policies` and `allowed_by` are NetworkPolicy's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
 pub struct SideVerdict {
     /// False when the endpoint is not a pod subject to policies (an IP, a hostNetwork pod).
     pub subject_to_policies: bool,
@@ -120,6 +127,20 @@ pub struct SideVerdict {
     /// Policies of kinds netdoctor does not model that govern this side (`Kind ns/name`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_modelled: Vec<String>,
+    /// Only when the cluster has AdminNetworkPolicies, BaselineAdminNetworkPolicies or
+    /// ClusterNetworkPolicies: the tier that decided this side, `admin`, `networkpolicy`,
+    /// `baseline` or `default` (docs/cluster-policies.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<&'static str>,
+    /// The admin or baseline rule that decided the side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_rule: Option<ClusterRuleMatch>,
+    /// The admin-tier `Pass` rule that handed the side to NetworkPolicy and the baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed_by: Option<ClusterRuleMatch>,
+    /// Why the tiers cannot decide the side (a `domainNames` peer and an outside address).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tier_unknown: Vec<String>,
 }
 
 /// Whether a connection is allowed, and why. `allowed` is NetworkPolicy's answer (what the
@@ -214,6 +235,8 @@ pub struct Engine<'a> {
     ingress_of_group: Vec<Vec<usize>>,
     egress_of_group: Vec<Vec<usize>>,
     empty_labels: Labels,
+    /// The cluster policies of each label group.
+    tiers: tier::TierIndex,
 }
 
 pub(crate) fn ip_in_block(ip: IpAddr, cidr: &ipnet::IpNet, except: &[ipnet::IpNet]) -> bool {
@@ -318,6 +341,7 @@ impl<'a> Engine<'a> {
             ingress_of_group: vec![Vec::new(); groups.len()],
             egress_of_group: vec![Vec::new(); groups.len()],
             empty_labels: Labels::new(),
+            tiers: Default::default(),
         };
         for (pi, p) in cluster.policies.iter().enumerate() {
             if !p.isolates_ingress && !p.isolates_egress {
@@ -335,6 +359,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        engine.tiers = tier::TierIndex::build(&engine);
         engine
     }
 
@@ -464,7 +489,37 @@ impl<'a> Engine<'a> {
         let dst_pod = self.pod(dst);
         let mut egress = self.side(Direction::Egress, src, dst, dst_pod, proto, port);
         let mut ingress = self.side(Direction::Ingress, dst, src, dst_pod, proto, port);
-        let (verdict, unknown_reasons) = self.with_foreign(src, dst, &mut egress, &mut ingress);
+        self.tiered_side(
+            Direction::Egress,
+            src,
+            dst,
+            dst_pod,
+            proto,
+            port,
+            &mut egress,
+        );
+        self.tiered_side(
+            Direction::Ingress,
+            dst,
+            src,
+            dst_pod,
+            proto,
+            port,
+            &mut ingress,
+        );
+        let (mut verdict, mut unknown_reasons) =
+            self.with_foreign(src, dst, &mut egress, &mut ingress);
+        // A `domainNames` peer that may match: unknown, unless the other side denies anyway.
+        let (eu, iu) = (
+            !egress.tier_unknown.is_empty(),
+            !ingress.tier_unknown.is_empty(),
+        );
+        let known_denied = (!egress.allowed && !eu) || (!ingress.allowed && !iu);
+        if (eu || iu) && !(verdict == FlowVerdict::Denied && known_denied) {
+            verdict = FlowVerdict::Unknown;
+            unknown_reasons.extend(egress.tier_unknown.iter().cloned());
+            unknown_reasons.extend(ingress.tier_unknown.iter().cloned());
+        }
         Verdict {
             allowed: egress.allowed && ingress.allowed,
             verdict,
@@ -495,12 +550,24 @@ impl<'a> Engine<'a> {
         peer: Endpoint,
         dst: Option<&Pod>,
     ) -> ConnSet {
+        let np = self.np_side_conns(dir, me, peer, dst);
+        self.tiered_conns(dir, me, peer, dst, np)
+    }
+
+    /// What NetworkPolicy allows on one side (None: no NetworkPolicy isolates it).
+    fn np_side_conns(
+        &self,
+        dir: Direction,
+        me: Endpoint,
+        peer: Endpoint,
+        dst: Option<&Pod>,
+    ) -> Option<ConnSet> {
         let Endpoint::Pod(me_idx) = me else {
-            return ConnSet::all();
+            return None;
         };
         let pols = self.policies_of_pod(me_idx, dir);
         if pols.is_empty() {
-            return ConnSet::all();
+            return None;
         }
         let subject = self.subject(peer);
         let mut c = ConnSet::empty();
@@ -521,7 +588,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        c
+        Some(c)
     }
 }
 
@@ -538,3 +605,5 @@ pub fn check(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tier_tests;

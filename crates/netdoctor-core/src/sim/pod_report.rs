@@ -47,6 +47,10 @@ pub struct PodNetwork {
     /// Policies selecting the pod for ingress / egress (`ns/name`); empty: not isolated.
     pub ingress_policies: Vec<String>,
     pub egress_policies: Vec<String>,
+    /// AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies whose
+    /// subject selects the pod, in evaluation order (docs/cluster-policies.md).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster_policies: Vec<String>,
     /// Every workload and external range the pod may open connections to, and from which
     /// connections to it are allowed.
     pub can_reach: Vec<Flow>,
@@ -136,6 +140,11 @@ pub fn pod_network(cluster: &Cluster, pod: usize) -> PodNetwork {
         },
         ingress_policies: policies(Direction::Ingress),
         egress_policies: policies(Direction::Egress),
+        cluster_policies: engine
+            .cluster_policies_of_pod(pod)
+            .iter()
+            .map(|&i| cluster.cluster_policies()[i as usize].display())
+            .collect(),
         can_reach,
         reachable_from,
     }

@@ -99,6 +99,7 @@ const fn spec(
 }
 
 const GATEWAY: &str = "gateway.networking.k8s.io";
+const POLICY: &str = "policy.networking.k8s.io";
 use ReadMode::{Full, FullInKubeSystem, Metadata};
 
 /// Every kind a live read lists, in the order they are merged (so a live read is
@@ -229,6 +230,33 @@ pub const KINDS: &[KindSpec] = &[
         &["v1", "v1beta1"],
         "referencegrants",
         true,
+        Full,
+    ),
+    // Network Policy API (kubernetes-sigs/network-policy-api): custom resources, absent from
+    // most clusters (404: skipped silently). ClusterNetworkPolicy is v1alpha2, the other two
+    // v1alpha1; a server that serves only one generation is read in that one.
+    spec(
+        "AdminNetworkPolicy",
+        POLICY,
+        &["v1alpha1"],
+        "adminnetworkpolicies",
+        false,
+        Full,
+    ),
+    spec(
+        "BaselineAdminNetworkPolicy",
+        POLICY,
+        &["v1alpha1"],
+        "baselineadminnetworkpolicies",
+        false,
+        Full,
+    ),
+    spec(
+        "ClusterNetworkPolicy",
+        POLICY,
+        &["v1alpha2"],
+        "clusternetworkpolicies",
+        false,
         Full,
     ),
     // Policy kinds of other projects: netdoctor does not evaluate their rules, but a verdict

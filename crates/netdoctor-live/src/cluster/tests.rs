@@ -382,6 +382,9 @@ async fn namespace_scope_reads_the_namespace_dns_and_ingress_controllers() {
                         | "gatewayclasses"
                         | "ciliumclusterwidenetworkpolicies"
                         | "globalnetworkpolicies"
+                        | "adminnetworkpolicies"
+                        | "baselineadminnetworkpolicies"
+                        | "clusternetworkpolicies"
                 )
             ) || (r.path == "/api/v1/pods"
                 && r.param("labelSelector").is_some()

@@ -221,8 +221,48 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     })
 }
 
+/// The status of a side in a cluster with AdminNetworkPolicies, BaselineAdminNetworkPolicies
+/// or ClusterNetworkPolicies: the tier that decided it, and the rule.
+fn tier_status(name: &str, side: &SideVerdict) -> Option<String> {
+    use netdoctor_core::sim::netpol::{describe_match, Direction};
+    let dir = if name == "ingress" {
+        Direction::Ingress
+    } else {
+        Direction::Egress
+    };
+    let verdict = if side.allowed { "allowed" } else { "DENIED" };
+    let passed = side
+        .passed_by
+        .as_ref()
+        .map(|m| format!("passed by {}; ", describe_match(m, dir)))
+        .unwrap_or_default();
+    Some(match (side.tier?, &side.cluster_rule) {
+        ("admin", Some(m)) => format!("admin tier: {}: {verdict}", describe_match(m, dir)),
+        ("baseline", Some(m)) => {
+            format!(
+                "{passed}baseline tier: {}: {verdict}",
+                describe_match(m, dir)
+            )
+        }
+        ("networkpolicy", _) => format!(
+            "{passed}NetworkPolicy: isolated by {}: {verdict}",
+            side.policies.join(", ")
+        ),
+        ("default", Some(m)) => format!(
+            "{passed}baseline tier: {} hands it to the default: {verdict}",
+            describe_match(m, dir)
+        ),
+        ("default", None) if side.subject_to_policies => {
+            format!("{passed}no admin rule, NetworkPolicy or baseline rule decides: {verdict} by default")
+        }
+        _ => return None,
+    })
+}
+
 fn side_lines(out: &mut String, name: &str, who: &str, side: &SideVerdict, md: bool) {
-    let status = if !side.subject_to_policies {
+    let status = if let Some(t) = tier_status(name, side) {
+        t
+    } else if !side.subject_to_policies {
         "not governed by pod policies".to_string()
     } else if !side.isolated {
         "not isolated: allowed".to_string()
@@ -255,7 +295,9 @@ fn side_lines(out: &mut String, name: &str, who: &str, side: &SideVerdict, md: b
         esc(&status)
     );
     for line in &side.explanation {
-        let mark = if line.contains(" allows it") {
+        let mark = if line.ends_with(": matches") {
+            "→ "
+        } else if line.contains(" allows it") {
             "✓ "
         } else if line.contains(" does not match ")
             || line.contains(" allows nothing")
@@ -353,6 +395,19 @@ fn human_check(r: &CheckReport, md: bool) -> String {
             .find_map(|c| c.target_port)
             .unwrap_or(r.port);
         let mut hints = Vec::new();
+        for (dir, side) in [("egress", &r.egress), ("ingress", &r.ingress)] {
+            match (side.tier, &side.cluster_rule) {
+                (Some("admin"), Some(m)) if !side.allowed => hints.push(format!(
+                    "the admin tier denies the {dir} ({} {}, rule {}): no NetworkPolicy can admit it; add an Allow (or Pass) rule before it, in a policy with a lower priority number, or narrow the Deny",
+                    m.kind, m.policy, m.rule
+                )),
+                (Some("baseline"), Some(m)) if !side.allowed => hints.push(format!(
+                    "the baseline tier denies the {dir} ({} {}, rule {}): a NetworkPolicy selecting the pod that admits it takes precedence over the baseline",
+                    m.kind, m.policy, m.rule
+                )),
+                _ => {}
+            }
+        }
         if !r.egress.allowed && r.egress.isolated {
             hints.push(format!(
                 "add an egress rule to {} that admits {} on {} {port}",

@@ -434,6 +434,13 @@ fn network_text(n: &PodNetwork) -> String {
         list(&n.ingress_policies),
         list(&n.egress_policies)
     );
+    if !n.cluster_policies.is_empty() {
+        let _ = writeln!(
+            s,
+            "  cluster policies (in evaluation order): {}",
+            n.cluster_policies.join(", ")
+        );
+    }
     let flows = |v: &[Flow]| {
         if v.is_empty() {
             return " nothing".to_string();

@@ -217,6 +217,7 @@ fn area_name(area: &str) -> &'static str {
         "SVC" => "Services and endpoints",
         "DNS" => "cluster DNS",
         "NP" => "NetworkPolicy",
+        "ANP" => "cluster-wide policies (AdminNetworkPolicy, ClusterNetworkPolicy)",
         "ING" => "Ingress",
         "GW" => "Gateway API",
         "INP" => "input",

@@ -17,6 +17,7 @@ mod discovery;
 mod foreign_policy;
 mod meta;
 mod networking;
+mod policy_networking;
 
 pub use self::core::*;
 pub use apps::*;
@@ -24,6 +25,7 @@ pub use discovery::*;
 pub use foreign_policy::*;
 pub use meta::*;
 pub use networking::*;
+pub use policy_networking::*;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};

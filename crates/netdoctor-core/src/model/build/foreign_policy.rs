@@ -47,7 +47,8 @@ pub(super) fn foreign_policy(p: api::ForeignPolicy, name: String) -> ForeignPoli
         "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy" => cilium(&p, own, &mut out),
         "NetworkPolicy" | "GlobalNetworkPolicy" => calico(&p.spec, own, &mut out),
         "AuthorizationPolicy" => istio(&p.spec, namespace.as_deref(), &mut out),
-        _ => admin(&p.spec, &p.kind, &mut out),
+        // AdminNetworkPolicy and its relatives are modelled (`cluster_policy`).
+        _ => {}
     }
     out
 }
@@ -170,54 +171,6 @@ fn istio(spec: &Value, ns: Option<&str>, out: &mut ForeignPolicy) {
     out.ingress = spec.get("action").and_then(Value::as_str) != Some("AUDIT");
     out.egress = false;
     out.can_allow = false;
-}
-
-/// AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy: `spec.subject`
-/// with `namespaces` (a namespace selector) or `pods` (namespace and pod selectors).
-fn admin(spec: &Value, kind: &str, out: &mut ForeignPolicy) {
-    let subject = spec.get("subject");
-    let s = match (
-        subject.and_then(|s| s.get("namespaces")),
-        subject.and_then(|s| s.get("pods")),
-    ) {
-        (Some(ns), _) => ForeignSubject {
-            namespaces: ns_scope(label_selector(ns, false)),
-            pods: Some(Selector::default()),
-            host: false,
-        },
-        (None, Some(p)) => ForeignSubject {
-            namespaces: ns_scope(
-                p.get("namespaceSelector")
-                    .and_then(|s| label_selector(s, false)),
-            ),
-            pods: p.get("podSelector").and_then(|s| label_selector(s, false)),
-            host: false,
-        },
-        (None, None) => ForeignSubject {
-            namespaces: NamespaceScope::All,
-            pods: None,
-            host: false,
-        },
-    };
-    out.subjects.push(s);
-    let (i, e) = (has(spec, "ingress"), has(spec, "egress"));
-    if i || e {
-        out.ingress = i;
-        out.egress = e;
-    }
-    out.can_allow = match kind {
-        "BaselineAdminNetworkPolicy" => false,
-        "ClusterNetworkPolicy" => spec.get("tier").and_then(Value::as_str) != Some("Baseline"),
-        _ => true,
-    };
-}
-
-fn ns_scope(sel: Option<Selector>) -> NamespaceScope {
-    match sel {
-        Some(sel) if sel.is_empty() => NamespaceScope::All,
-        Some(sel) => NamespaceScope::Matching(sel),
-        None => NamespaceScope::All,
-    }
 }
 
 /// A Kubernetes label selector; with `cilium`, keys lose their `k8s:`/`any:` source prefix

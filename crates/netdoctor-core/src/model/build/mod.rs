@@ -2,6 +2,7 @@
 //! One file per kind family; `finish` derives what the objects imply and builds the indexes.
 
 mod cluster_domain;
+mod cluster_policy;
 mod foreign_policy;
 mod gateway;
 mod index;
@@ -388,6 +389,11 @@ impl Builder {
             ApiObject::ReferenceGrant(g) => {
                 let grant = self.reference_grant(ns, name, g);
                 self.c.reference_grants.push(grant);
+            }
+            ApiObject::ForeignPolicy(p) if cluster_policy::is_cluster_policy(&p.kind) => {
+                if let Some(policy) = self.cluster_policy(&p, name, &origin) {
+                    self.c.cluster_policies.push(policy);
+                }
             }
             ApiObject::ForeignPolicy(p) => {
                 let policy = foreign_policy::foreign_policy(p, name);

@@ -137,22 +137,24 @@ fn nodelocal_address(c: &Cluster) -> IpAddr {
         .unwrap_or(default)
 }
 
-/// Workloads affected, and what is blocked for them.
-/// (workloads, what is dropped, policy kinds netdoctor does not model that govern their
-/// egress and could admit DNS).
+/// Workloads affected, what is blocked for them, and the policies of kinds netdoctor does
+/// not model that govern their egress and could admit DNS.
 type Blocked = (Vec<String>, Vec<String>, Vec<String>);
 
 fn check(c: &Cluster, out: &mut Vec<Finding>) {
-    if !c.policies.iter().any(|p| p.isolates_egress) {
+    if !c.policies.iter().any(|p| p.isolates_egress)
+        && !c.cluster_policies.iter().any(|p| !p.egress.is_empty())
+    {
         return;
     }
     let Some(dns) = dns_targets(c) else { return };
     let engine = Engine::new(c);
-    // (namespace, egress policies) → (workloads, blocked what)
-    let mut groups: BTreeMap<(String, Vec<usize>), Blocked> = BTreeMap::new();
+    // (namespace, egress policies, the admin/baseline rule that denies) → (workloads,
+    // blocked what)
+    let mut groups: BTreeMap<(String, Vec<usize>, Option<TierDenial>), Blocked> = BTreeMap::new();
     for (g, group) in c.label_groups().iter().enumerate() {
         let pols = engine.policies_of_group(g, Direction::Egress);
-        if pols.is_empty() {
+        if pols.is_empty() && !engine.group_has_cluster_rules(g, Direction::Egress) {
             continue;
         }
         let users: Vec<usize> = group
@@ -165,36 +167,8 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             })
             .collect();
         let Some(&rep) = users.first() else { continue };
-        let mut to_dns = Vec::new();
-        for proto in [Protocol::Udp, Protocol::Tcp] {
-            if dns.assumed.is_some() {
-                if !dns::check_to_assumed_dns(&engine, rep, proto)
-                    .egress
-                    .allowed
-                {
-                    to_dns.push(format!("{} 53", proto.as_str()));
-                }
-                continue;
-            }
-            let targets: Vec<&(usize, Protocol, u16)> =
-                dns.backends.iter().filter(|b| b.1 == proto).collect();
-            if targets.is_empty() {
-                continue;
-            }
-            let ok = targets.iter().any(|&&(pod, _, port)| {
-                engine
-                    .check(Endpoint::Pod(rep), Endpoint::Pod(pod), port, proto)
-                    .egress
-                    .allowed
-            });
-            if !ok {
-                let mut ports: Vec<u16> = targets.iter().map(|t| t.2).collect();
-                ports.sort_unstable();
-                ports.dedup();
-                let ports: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
-                to_dns.push(format!("{} {}", proto.as_str(), ports.join(",")));
-            }
-        }
+        let mut tier_denial: Option<TierDenial> = None;
+        let to_dns = blocked_to_dns_pods(&engine, &dns, rep, &mut tier_denial);
         let mut blocked = Vec::new();
         if !to_dns.is_empty() {
             blocked.push(format!("{} to the cluster DNS pods", to_dns.join(" and ")));
@@ -203,6 +177,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             let mut to_local = Vec::new();
             for proto in [Protocol::Udp, Protocol::Tcp] {
                 let v = engine.check(Endpoint::Pod(rep), Endpoint::Ip(addr), 53, proto);
+                note_tier_denial(&v.egress, &mut tier_denial);
                 if !v.egress.allowed {
                     to_local.push(format!("{} 53", proto.as_str()));
                 }
@@ -220,7 +195,7 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
         let mut key_pols = pols.to_vec();
         key_pols.sort_by_key(|&i| (&c.policies[i].namespace, &c.policies[i].name));
         let entry = groups
-            .entry((group.namespace.clone(), key_pols))
+            .entry((group.namespace.clone(), key_pols, tier_denial))
             .or_default();
         for &p in &users {
             let name = pod_label(&c.pods[p]);
@@ -240,81 +215,166 @@ fn check(c: &Cluster, out: &mut Vec<Finding>) {
             }
         }
     }
-    for ((ns, pols), blocked) in groups {
-        push_finding(c, &dns, &ns, &pols, blocked, out);
+    for ((ns, pols, tier_denial), (mut workloads, blocked, not_modelled)) in groups {
+        workloads.sort();
+        if let Some(denial) = tier_denial {
+            out.push(tier_finding(&ns, &workloads, &blocked, &denial));
+            continue;
+        }
+        let Some(&first) = pols.first() else { continue };
+        let policy = &c.policies[first];
+        let names: Vec<String> = pols
+            .iter()
+            .map(|&i| format!("{}/{}", c.policies[i].namespace, c.policies[i].name))
+            .collect();
+        let selector_txt = dns
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let joined = blocked.join(" and ");
+        let verb = if joined.contains(" and ") {
+            "are dropped"
+        } else {
+            "is dropped"
+        };
+        let message = format!(
+            "egress of {} workload{} in {ns} ({}) is isolated by {} and no egress rule allows DNS (cluster DNS pods: kube-system, {selector_txt}): {} {verb}, so every name lookup times out",
+            workloads.len(),
+            if workloads.len() == 1 { "" } else { "s" },
+            short_list(&workloads, 5),
+            names.join(", "),
+            joined,
+        );
+        let yaml = fix_yaml(
+            c,
+            &ns,
+            if pols.len() == 1 { Some(first) } else { None },
+            &dns,
+        );
+        let mut f = Finding::new(
+            &RULE,
+            ObjectRef::namespaced("NetworkPolicy", &ns, &policy.name),
+            message,
+        )
+        .with_fix(
+            Fix::new(format!(
+                "Allow DNS egress from {ns}: apply this policy next to {}",
+                names.join(", ")
+            ))
+            .command(format!("kubectl apply -n {ns} -f allow-dns-egress.yaml"))
+            .yaml(yaml),
+        );
+        for w in workloads.iter().take(20) {
+            f = f.with_evidence(format!("{w}: egress isolated, DNS blocked"));
+        }
+        if let Some(a) = &dns.assumed {
+            f = f.with_evidence(format!("assumed: {a}"));
+        }
+        if !not_modelled.is_empty() {
+            // Cilium or Calico egress rules may admit DNS where NetworkPolicy does not.
+            f.message = f.message.replace(
+                ", so every name lookup times out",
+                &format!(
+                    ", so every name lookup times out unless {} admits it (netdoctor does not model that kind)",
+                    not_modelled.join(", ")
+                ),
+            );
+            f = f.with_severity(Severity::Warning);
+        }
+        out.push(f);
     }
 }
 
-/// The NP001 finding of one namespace's workloads isolated by the same policies.
-fn push_finding(
-    c: &Cluster,
+/// The protocols and ports on which `rep` cannot reach the cluster DNS pods (noting the
+/// admin or baseline rule that denies, if one does).
+fn blocked_to_dns_pods(
+    engine: &Engine<'_>,
     dns: &DnsTargets,
-    ns: &str,
-    pols: &[usize],
-    (mut workloads, blocked, not_modelled): Blocked,
-    out: &mut Vec<Finding>,
-) {
-    workloads.sort();
-    let Some(&first) = pols.first() else {
+    rep: usize,
+    tier_denial: &mut Option<TierDenial>,
+) -> Vec<String> {
+    let mut to_dns = Vec::new();
+    for proto in [Protocol::Udp, Protocol::Tcp] {
+        if dns.assumed.is_some() {
+            if !dns::check_to_assumed_dns(engine, rep, proto).egress.allowed {
+                to_dns.push(format!("{} 53", proto.as_str()));
+            }
+            continue;
+        }
+        let targets: Vec<&(usize, Protocol, u16)> =
+            dns.backends.iter().filter(|b| b.1 == proto).collect();
+        if targets.is_empty() {
+            continue;
+        }
+        let ok = targets.iter().any(|&&(pod, _, port)| {
+            let v = engine.check(Endpoint::Pod(rep), Endpoint::Pod(pod), port, proto);
+            note_tier_denial(&v.egress, tier_denial);
+            v.egress.allowed
+        });
+        if !ok {
+            let mut ports: Vec<u16> = targets.iter().map(|t| t.2).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            let ports: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+            to_dns.push(format!("{} {}", proto.as_str(), ports.join(",")));
+        }
+    }
+    to_dns
+}
+
+/// Keeps the first admin or baseline rule that denies DNS.
+fn note_tier_denial(side: &crate::sim::netpol::SideVerdict, out: &mut Option<TierDenial>) {
+    if out.is_some() || side.allowed {
         return;
-    };
-    let policy = &c.policies[first];
-    let names: Vec<String> = pols
-        .iter()
-        .map(|&i| format!("{}/{}", c.policies[i].namespace, c.policies[i].name))
-        .collect();
-    let selector_txt = dns
-        .selector
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    }
+    if let Some(m) = &side.cluster_rule {
+        *out = Some((
+            crate::sim::netpol::denial_reason(side, Direction::Egress),
+            m.kind,
+            m.policy.clone(),
+        ));
+    }
+}
+
+/// Why DNS is denied, and the kind and name of the cluster policy that denies it.
+type TierDenial = (String, &'static str, String);
+
+/// DNS denied by an AdminNetworkPolicy, a BaselineAdminNetworkPolicy or a
+/// ClusterNetworkPolicy rule: no namespace NetworkPolicy can admit it (admin tier), or one
+/// must (baseline tier).
+fn tier_finding(
+    ns: &str,
+    workloads: &[String],
+    blocked: &[String],
+    denial: &TierDenial,
+) -> Finding {
+    let (denial, kind, policy) = denial;
     let joined = blocked.join(" and ");
-    let verb = if joined.contains(" and ") {
-        "are dropped"
-    } else {
-        "is dropped"
-    };
     let message = format!(
-        "egress of {} workload{} in {ns} ({}) is isolated by {} and no egress rule allows DNS (cluster DNS pods: kube-system, {selector_txt}): {} {verb}, so every name lookup times out",
+        "egress of {} workload{} in {ns} ({}) to cluster DNS is {denial}: {joined} {}, so every name lookup times out",
         workloads.len(),
         if workloads.len() == 1 { "" } else { "s" },
-        short_list(&workloads, 5),
-        names.join(", "),
-        joined,
+        short_list(workloads, 5),
+        if joined.contains(" and ") { "are dropped" } else { "is dropped" },
     );
-    let yaml = fix_yaml(c, ns, if pols.len() == 1 { Some(first) } else { None }, dns);
-    let mut f = Finding::new(
-        &RULE,
-        ObjectRef::namespaced("NetworkPolicy", ns, &policy.name),
-        message,
-    )
-    .with_fix(
-        Fix::new(format!(
-            "Allow DNS egress from {ns}: apply this policy next to {}",
-            names.join(", ")
-        ))
-        .command(format!("kubectl apply -n {ns} -f allow-dns-egress.yaml"))
-        .yaml(yaml),
+    let admin = denial.contains("(priority");
+    let mut f = Finding::new(&RULE, ObjectRef::cluster_scoped(kind, policy), message).with_fix(
+        Fix::new(if admin {
+            "Let DNS through before the Deny: add an Allow (or Pass) rule to kube-system's DNS pods on UDP/TCP 53 above the denying rule, or in a policy with a lower priority number"
+        } else {
+            "Allow DNS egress with a NetworkPolicy in the namespace (it takes precedence over the baseline tier), or an Allow rule before the baseline Deny"
+        })
+        .command("kubectl get adminnetworkpolicies,baselineadminnetworkpolicies,clusternetworkpolicies")
+        .yaml(
+            "  - name: allow-cluster-dns\n    action: Allow   # Accept in ClusterNetworkPolicy\n    to:\n    - pods:\n        namespaceSelector:\n          matchLabels:\n            kubernetes.io/metadata.name: kube-system\n        podSelector:\n          matchLabels:\n            k8s-app: kube-dns\n    ports:\n    - portNumber: {protocol: UDP, port: 53}\n    - portNumber: {protocol: TCP, port: 53}\n",
+        ),
     );
     for w in workloads.iter().take(20) {
-        f = f.with_evidence(format!("{w}: egress isolated, DNS blocked"));
+        f = f.with_evidence(format!("{w}: DNS egress {denial}"));
     }
-    if let Some(a) = &dns.assumed {
-        f = f.with_evidence(format!("assumed: {a}"));
-    }
-    if !not_modelled.is_empty() {
-        // Cilium or Calico egress rules may admit DNS where NetworkPolicy does not.
-        f.message = f.message.replace(
-            ", so every name lookup times out",
-            &format!(
-                ", so every name lookup times out unless {} admits it (netdoctor does not model that kind)",
-                not_modelled.join(", ")
-            ),
-        );
-        f = f.with_severity(Severity::Warning);
-    }
-    out.push(f);
+    f
 }
 
 fn fix_yaml(c: &Cluster, ns: &str, policy: Option<usize>, dns: &DnsTargets) -> String {
@@ -493,6 +553,26 @@ mod tests {
             egress_policy(5353, allow_local)
         ))
         .is_empty());
+    }
+
+    #[test]
+    fn an_admin_deny_of_dns_is_reported_with_its_rule_and_a_pass_is_not() {
+        let anp = |action: &str| {
+            format!("---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {{name: lockdown}}\nspec:\n  priority: 3\n  subject:\n    namespaces: {{matchLabels: {{kubernetes.io/metadata.name: shop}}}}\n  egress:\n  - name: no-kube-system\n    action: {action}\n    to:\n    - namespaces: {{matchLabels: {{kubernetes.io/metadata.name: kube-system}}}}\n")
+        };
+        // The NetworkPolicy allows DNS; the admin tier denies it first.
+        let out = run(&format!("{BASE}{}{}", egress_policy(5353, ""), anp("Deny")));
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].object.kind, "AdminNetworkPolicy");
+        assert!(
+            out[0].message.contains("denied by AdminNetworkPolicy lockdown (priority 3) egress[0] \"no-kube-system\" (Deny)"),
+            "{}",
+            out[0].message
+        );
+        // Without any NetworkPolicy too.
+        assert_eq!(run(&format!("{BASE}{}", anp("Deny"))).len(), 1);
+        // A Pass hands DNS to the NetworkPolicy, which allows it.
+        assert!(run(&format!("{BASE}{}{}", egress_policy(5353, ""), anp("Pass"))).is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::model::{Cluster, Ingress, IngressBackend, Labels, PortRef, Protocol, 
 use crate::model::{Service, ServicePort};
 use crate::rules::Rule;
 use crate::sim::ingress::ingress_controller_pods;
-use crate::sim::netpol::{Endpoint, Engine, Verdict};
+use crate::sim::netpol::{denial_reason, Direction, Endpoint, Engine, Verdict};
 use std::collections::{BTreeSet, HashMap};
 
 pub static RULE: Rule = Rule {
@@ -72,7 +72,7 @@ fn controller_labels(labels: &Labels) -> Labels {
 }
 
 fn check(c: &Cluster, out: &mut Vec<Finding>) {
-    if c.policies.is_empty() || c.ingresses.is_empty() {
+    if (c.policies.is_empty() && c.cluster_policies.is_empty()) || c.ingresses.is_empty() {
         return;
     }
     let engine = Engine::new(c);
@@ -216,11 +216,18 @@ fn finding(
     let mut why = Vec::new();
     if !verdict.egress.allowed {
         why.push(format!(
-            "egress of the controller is isolated by {} and no rule allows it",
-            verdict.egress.policies.join(", ")
+            "egress of the controller is {}",
+            denial_reason(&verdict.egress, Direction::Egress)
         ));
     }
-    if !verdict.ingress.allowed {
+    if !verdict.ingress.allowed && verdict.ingress.cluster_rule.is_some() {
+        why.push(format!(
+            "ingress of {} from {} is {}",
+            short_list(&workloads, 3),
+            pod_label(ctrl),
+            denial_reason(&verdict.ingress, Direction::Ingress)
+        ));
+    } else if !verdict.ingress.allowed {
         why.push(format!(
             "ingress of {} is isolated by {} and no rule admits {}",
             short_list(&workloads, 3),

@@ -10,25 +10,25 @@ pub static RULE: Rule = Rule {
     area: crate::rules::Area::Np,
     name: "policy-kind-not-modelled",
     severity: Severity::Warning,
-    summary: "a policy of a kind netdoctor does not model (Cilium, Calico, Istio, AdminNetworkPolicy) governs pods",
+    summary: "a policy of a kind netdoctor does not model (Cilium, Calico, Istio) governs pods",
     doc: r#"## What it checks
 Policy objects of other projects that decide traffic beside (or instead of) Kubernetes
 NetworkPolicy: `CiliumNetworkPolicy` and `CiliumClusterwideNetworkPolicy` (`cilium.io`),
 Calico `NetworkPolicy` and `GlobalNetworkPolicy` (`crd.projectcalico.org/v1`,
-`projectcalico.org/v3`), Istio `AuthorizationPolicy` (`security.istio.io`), and
-`AdminNetworkPolicy`, `BaselineAdminNetworkPolicy` and `ClusterNetworkPolicy`
-(`policy.networking.k8s.io`). The rule names each one and the pods its selector selects:
+`projectcalico.org/v3`) and Istio `AuthorizationPolicy` (`security.istio.io`).
+(`AdminNetworkPolicy`, `BaselineAdminNetworkPolicy` and `ClusterNetworkPolicy` are evaluated:
+see docs/cluster-policies.md and the ANP rules.) The rule names each one and the pods its selector selects:
 Cilium's `endpointSelector` (`spec` and `specs[]`), Calico's `selector` (the simple forms
 `k == 'v'`, `k != 'v'`, `has(k)`, `k in {...}`, `all()` joined by `&&`), Istio's
 `selector.matchLabels` (absent: the whole namespace; in the root namespace, assumed to be
-`istio-system`: the whole mesh), the `subject` of the admin kinds. A selector netdoctor cannot
+`istio-system`: the whole mesh). A selector netdoctor cannot
 read is taken to select every pod it could.
 
 ## Why it breaks traffic
 netdoctor evaluates Kubernetes NetworkPolicy only. These policies allow or drop connections
 NetworkPolicy says nothing about (a CiliumNetworkPolicy that admits only `org=empire`, an
 Istio policy that allows nothing), or admit what a NetworkPolicy denies (a Calico policy
-ordered first, an AdminNetworkPolicy `Allow`). A verdict that ignores them can say "allowed"
+ordered first). A verdict that ignores them can say "allowed"
 for a connection the CNI or the mesh drops. So `policy check`, `trace` and `policy map` mark
 every verdict about a selected pod, in a direction the policy governs, as **unknown**
 (`"verdict": "unknown"`, never exit 0; see docs/interface.md).
@@ -50,7 +50,6 @@ warning[NP007] policy-kind-not-modelled: default/ciliumnetworkpolicy/rule1
 - Cilium network policy: https://docs.cilium.io/en/stable/security/policy/
 - Calico network policy: https://docs.tigera.io/calico/latest/reference/resources/networkpolicy
 - Istio authorization policy: https://istio.io/latest/docs/reference/config/security/authorization-policy/
-- AdminNetworkPolicy: https://network-policy-api.sigs.k8s.io/
 "#,
     check,
 };

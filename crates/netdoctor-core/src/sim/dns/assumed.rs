@@ -172,6 +172,7 @@ fn open_side(subject: bool, why: &str) -> SideVerdict {
         allowed_by: Vec::new(),
         explanation: vec![why.to_string()],
         not_modelled: Vec::new(),
+        ..Default::default()
     }
 }
 

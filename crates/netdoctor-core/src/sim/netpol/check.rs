@@ -273,6 +273,7 @@ pub fn decide(pairs: &[CheckedPair]) -> Decision {
         allowed_by: Vec::new(),
         explanation: Vec::new(),
         not_modelled: Vec::new(),
+        ..Default::default()
     };
     let (egress, ingress) = match decider.and_then(|p| p.verdict.as_ref()) {
         Some(v) => (v.egress.clone(), v.ingress.clone()),

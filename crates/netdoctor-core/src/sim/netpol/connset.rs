@@ -118,6 +118,33 @@ impl ConnSet {
     }
 }
 
+impl ConnSet {
+    /// The connections of `self` that are not in `other`.
+    pub fn subtract(&self, other: &ConnSet) -> ConnSet {
+        let mut out = ConnSet::default();
+        for i in 0..3 {
+            for &(lo, hi) in &self.ranges[i] {
+                let mut cur = u32::from(lo);
+                let hi = u32::from(hi);
+                for &(olo, ohi) in &other.ranges[i] {
+                    let (olo, ohi) = (u32::from(olo), u32::from(ohi));
+                    if ohi < cur || olo > hi {
+                        continue;
+                    }
+                    if olo > cur {
+                        out.ranges[i].push((cur as u16, (olo - 1) as u16));
+                    }
+                    cur = ohi + 1;
+                }
+                if cur <= hi {
+                    out.ranges[i].push((cur as u16, hi as u16));
+                }
+            }
+        }
+        out
+    }
+}
+
 fn normalize(v: &mut Vec<(u16, u16)>) {
     if v.len() < 2 {
         return;
@@ -185,6 +212,18 @@ mod tests {
         let mut s = ConnSet::protocol(Protocol::Sctp);
         s.union_with(&ConnSet::single(Protocol::Tcp, 1));
         assert_eq!(s.to_string(), "SCTP 1-65535,TCP 1");
+    }
+
+    #[test]
+    fn subtracts() {
+        let mut a = ConnSet::range(Protocol::Tcp, 1, 100);
+        a.add(Protocol::Udp, 53, 53);
+        let mut b = ConnSet::range(Protocol::Tcp, 50, 60);
+        b.add(Protocol::Tcp, 90, 200);
+        b.add(Protocol::Udp, 53, 53);
+        assert_eq!(a.subtract(&b).to_string(), "TCP 1-49,61-89");
+        assert_eq!(ConnSet::all().subtract(&ConnSet::all()), ConnSet::empty());
+        assert_eq!(a.subtract(&ConnSet::empty()), a);
     }
 
     #[test]

@@ -129,7 +129,14 @@ impl MapUnknown {
     pub fn new(engine: &Engine<'_>) -> MapUnknown {
         let c = engine.cluster;
         let mut out = MapUnknown::default();
-        if c.foreign_policies.is_empty() {
+        let domain_names = c.cluster_policies.iter().any(|p| {
+            p.egress.iter().any(|r| {
+                r.peers
+                    .iter()
+                    .any(|x| matches!(x, crate::model::cluster_policy::ClusterPeer::DomainNames(_)))
+            })
+        });
+        if c.foreign_policies.is_empty() && !domain_names {
             return out;
         }
         for (i, p) in c.pods.iter().enumerate() {
@@ -141,8 +148,28 @@ impl MapUnknown {
                 (Direction::Ingress, &mut out.ingress),
                 (Direction::Egress, &mut out.egress),
             ] {
-                for fi in engine.foreign_of(Endpoint::Pod(i), dir) {
-                    let d = c.foreign_policies[fi].display();
+                let mut governing: Vec<String> = engine
+                    .foreign_of(Endpoint::Pod(i), dir)
+                    .into_iter()
+                    .map(|fi| c.foreign_policies[fi].display())
+                    .collect();
+                // The map cannot tell which outside addresses `domainNames` peers name.
+                if dir == Direction::Egress && domain_names {
+                    for &ci in engine.cluster_policies_of_pod(i) {
+                        let cp = &c.cluster_policies[ci as usize];
+                        if cp.egress.iter().any(|r| {
+                            r.peers.iter().any(|x| {
+                                matches!(
+                                    x,
+                                    crate::model::cluster_policy::ClusterPeer::DomainNames(_)
+                                )
+                            })
+                        }) {
+                            governing.push(format!("{} (its domainNames peers)", cp.display()));
+                        }
+                    }
+                }
+                for d in governing {
                     let list = map.entry(name.clone()).or_default();
                     if !list.contains(&d) {
                         list.push(d);

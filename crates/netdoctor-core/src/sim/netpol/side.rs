@@ -63,6 +63,7 @@ impl<'a> Engine<'a> {
             allowed_by: Vec::new(),
             explanation: Vec::new(),
             not_modelled: Vec::new(),
+            ..Default::default()
         };
         let Some(me_idx) = self.isolated_pod(dir, me, &mut out) else {
             return out;

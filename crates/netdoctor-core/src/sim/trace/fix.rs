@@ -65,6 +65,41 @@ pub(super) fn dropping_side(v: &Verdict) -> PolicyType {
     }
 }
 
+/// The fix for a flow an admin-tier rule (AdminNetworkPolicy, Admin-tier
+/// ClusterNetworkPolicy) denies on side `dropped_by`: no NetworkPolicy can admit it.
+pub(super) fn tier_fix(v: &Verdict, dropped_by: PolicyType) -> Option<Fix> {
+    let side = match dropped_by {
+        PolicyType::Egress => &v.egress,
+        PolicyType::Ingress => &v.ingress,
+    };
+    let m = side.cluster_rule.as_ref()?;
+    if side.allowed || side.tier != Some("admin") {
+        return None;
+    }
+    Some(
+        Fix::new(format!(
+            "The admin tier denies this flow ({} {}, {} rule {}{}): no NetworkPolicy can admit it. Add an Allow (or Pass) rule that matches it before that rule, in the same policy or in one with a lower priority number, or narrow the Deny",
+            m.kind,
+            m.policy,
+            match dropped_by {
+                PolicyType::Egress => "egress",
+                PolicyType::Ingress => "ingress",
+            },
+            m.rule,
+            if m.rule_name.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", m.rule_name)
+            }
+        ))
+        .command(format!(
+            "kubectl get {} {} -o yaml",
+            m.kind.to_ascii_lowercase(),
+            m.policy
+        )),
+    )
+}
+
 /// The fix for a flow from `src` to the pod `dst` that the policies of `dropped_by` drop:
 /// the policy that allows exactly this flow on that side.
 pub(super) fn allow_flow(

@@ -2,10 +2,10 @@
 //! policies, and the port the packet finally reaches. Backends that decide differently make
 //! the path intermittent.
 
-use super::fix::{allow_flow, dropping_side};
+use super::fix::{allow_flow, dropping_side, tier_fix};
 use super::{BackendOutcome, Builder, HopFailure, Source, Trace};
 use crate::sim::fix::netpol_yaml::PolicyType;
-use crate::sim::netpol::{Endpoint, FlowVerdict, Verdict};
+use crate::sim::netpol::{Direction, Endpoint, FlowVerdict, SideVerdict, Verdict};
 use crate::sim::path::Symptom;
 use crate::sim::service;
 use std::collections::BTreeMap;
@@ -182,14 +182,16 @@ fn egress_hop(
         Some(o) if none_allowed => {
             let dst = &cluster.pods[o.pod];
             let detail = side_detail("egress", &o.verdict, src_name);
-            let fix = allow_flow(
-                cluster,
-                src,
-                dst,
-                PolicyType::Egress,
-                o.target_port,
-                b.options.protocol,
-            );
+            let fix = tier_fix(&o.verdict, PolicyType::Egress).unwrap_or_else(|| {
+                allow_flow(
+                    cluster,
+                    src,
+                    dst,
+                    PolicyType::Egress,
+                    o.target_port,
+                    b.options.protocol,
+                )
+            });
             if let Source::Pod(s) = src {
                 let sp = &cluster.pods[s];
                 b.want_findings(&[("Pod", &sp.namespace, &sp.name)], &[]);
@@ -237,7 +239,9 @@ fn ingress_hop(
         Some(o) if allowed.is_empty() => {
             let dst = &cluster.pods[o.pod];
             let detail = side_detail("ingress", &o.verdict, &dst.name);
-            let fix = allow_flow(cluster, src, dst, PolicyType::Ingress, o.target_port, proto);
+            let fix = tier_fix(&o.verdict, PolicyType::Ingress).unwrap_or_else(|| {
+                allow_flow(cluster, src, dst, PolicyType::Ingress, o.target_port, proto)
+            });
             Some((
                 "ingress-policy",
                 detail,
@@ -286,7 +290,10 @@ fn intermittent_end(
         Source::Pod(_) => dropping_side(&o.verdict),
         Source::External(_) => PolicyType::Ingress,
     };
-    b.trace.fix = Some(allow_flow(cluster, src, dst, side, tp, proto));
+    b.trace.fix = Some(
+        tier_fix(&o.verdict, side)
+            .unwrap_or_else(|| allow_flow(cluster, src, dst, side, tp, proto)),
+    );
     b.trace.reachable = false;
     b.trace.symptom = Symptom::ConnectionTimeout;
     target_port_hop(&mut b, outcomes);
@@ -328,6 +335,32 @@ fn target_port_hop(b: &mut Builder<'_>, outcomes: &[Outcome]) {
     }
 }
 
+/// A side an admin or baseline rule decided (or that an admin `Pass` handed on), in words.
+fn tier_detail(side: &str, s: &SideVerdict, who: &str, v: &Verdict) -> Option<String> {
+    use crate::sim::netpol::describe_match;
+    let dir = if side == "egress" {
+        Direction::Egress
+    } else {
+        Direction::Ingress
+    };
+    let outcome = if s.allowed {
+        "allowed".to_string()
+    } else {
+        format!("{} {} is dropped", v.protocol, v.port)
+    };
+    match (&s.cluster_rule, &s.passed_by, s.tier) {
+        (Some(m), _, Some(tier @ ("admin" | "baseline"))) => Some(format!(
+            "the {side} of {who} is decided by the {tier} tier: {}: {outcome}",
+            describe_match(m, dir)
+        )),
+        (_, Some(p), Some("default")) => Some(format!(
+            "the {side} of {who} is passed by {} and no NetworkPolicy or baseline rule decides: allowed by default",
+            describe_match(p, dir)
+        )),
+        _ => None,
+    }
+}
+
 /// One side of a policy verdict in words, for a hop's detail.
 pub(super) fn side_detail(side: &str, v: &Verdict, who: &str) -> String {
     let s = if side == "egress" {
@@ -337,6 +370,9 @@ pub(super) fn side_detail(side: &str, v: &Verdict, who: &str) -> String {
     };
     if !s.subject_to_policies {
         return format!("{who}: not subject to NetworkPolicy ({side})");
+    }
+    if let Some(t) = tier_detail(side, s, who, v) {
+        return t;
     }
     if !s.isolated {
         return format!("{who} is not {side}-isolated: no policy selects it for {side}");

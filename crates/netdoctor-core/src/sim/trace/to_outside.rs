@@ -134,6 +134,22 @@ pub(super) fn to_upstream_name(mut b: Builder<'_>, pod: usize, host: &str, port:
             )
         })
         .collect();
+    for &ci in b.engine.cluster_policies_of_pod(pod) {
+        let cp = &cluster.cluster_policies()[ci as usize];
+        let outside = cp.egress.iter().any(|r| {
+            r.peers
+                .iter()
+                .any(|peer| !matches!(peer, crate::model::cluster_policy::ClusterPeer::Pods(_)))
+        });
+        if outside {
+            unknown.push(format!(
+                "the egress of {}/{} is subject to {}, whose egress rules match addresses outside the cluster (networks, nodes or domain names): whether they admit the address upstream DNS returns for {host} cannot be known from the snapshot; trace that address (--to ADDRESS:{port})",
+                p.namespace,
+                p.name,
+                cp.display()
+            ));
+        }
+    }
     if pols.is_empty() {
         b.pass(
             "egress-policy",

@@ -1,10 +1,15 @@
 //! The map of every allowed connection between workloads and external ranges, in the
 //! connlist format (np-guard netpol-analyzer's `list`).
 
+mod ingress_controller;
+mod tier;
+
 use super::{ip_in_block, rule_conns, ConnSet, Direction, Engine};
 use crate::model::{connlist_name, Peer, Pod};
+use ingress_controller::ingress_controller_conns;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use tier::Target;
 
 /// One line of the map.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +109,10 @@ pub fn external_partition(engine: &Engine<'_>, dir: Direction) -> Vec<Range> {
                 }
             }
         }
+    }
+    for (lo, hi) in tier::partition_cuts(engine, dir) {
+        cuts.push(lo);
+        cuts.push(hi + 1);
     }
     cuts.sort_unstable();
     cuts.dedup();
@@ -277,6 +286,8 @@ struct Ctx<'e, 'a> {
     groups_by_ns: HashMap<String, Vec<usize>>,
     /// Units matched by (policy, direction, rule, peer), computed once.
     peer_cache: std::cell::RefCell<PeerCache>,
+    /// Per-rule caches of the admin and baseline tiers.
+    tier_caches: std::cell::RefCell<tier::MapTiers>,
 }
 
 impl Ctx<'_, '_> {
@@ -464,7 +475,13 @@ pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connec
     let mut lines = ingress_lines(
         &ctx, &mut t, &in_ranges, &e_rows, &ids, in_scope, &mut dense,
     );
-    lines.extend(egress_range_lines(&mut t, &e_rows, &ids, in_scope));
+    lines.extend(egress_range_lines(
+        &ctx,
+        &mut t,
+        (&e_rows, &out_ranges),
+        &ids,
+        in_scope,
+    ));
     if !options.no_ingress_controller {
         for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod) {
             if in_scope(d) {
@@ -524,6 +541,7 @@ fn units_of_pod_network<'e, 'a>(engine: &'e Engine<'a>) -> (Ctx<'e, 'a>, HashMap
         units_of_group,
         groups_by_ns,
         peer_cache: Default::default(),
+        tier_caches: Default::default(),
     };
     (ctx, unit_of_pod)
 }
@@ -582,6 +600,13 @@ fn ingress_lines(
                 None => ALL,
                 Some(r) => r.to_unit(t, d),
             };
+            let e = ctx.tiered(
+                t,
+                s,
+                Direction::Egress,
+                Target::Unit(d),
+                e_row.as_ref().map(|_| e),
+            );
             if e == EMPTY {
                 continue;
             }
@@ -589,6 +614,13 @@ fn ingress_lines(
                 None => ALL,
                 Some((any, _)) => t.union(*any, dense.vals[s]),
             };
+            let i = ctx.tiered(
+                t,
+                d,
+                Direction::Ingress,
+                Target::Unit(s),
+                ing.as_ref().map(|_| i),
+            );
             let conn = t.intersect(e, i);
             if conn != EMPTY {
                 lines.push((ids.unit[s], ids.unit[d], conn));
@@ -601,6 +633,8 @@ fn ingress_lines(
                     None => ALL,
                     Some((any, ext)) => t.union(*any, ext.get(ri).copied().unwrap_or(EMPTY)),
                 };
+                let target = Target::Range(in_ranges[ri]);
+                let conn = ctx.tiered(t, d, Direction::Ingress, target, ing.as_ref().map(|_| conn));
                 if conn != EMPTY {
                     lines.push((rid, ids.unit[d], conn));
                 }
@@ -612,8 +646,9 @@ fn ingress_lines(
 
 /// Unit-to-external-range lines.
 fn egress_range_lines(
+    ctx: &Ctx<'_, '_>,
     t: &mut ConnTable,
-    e_rows: &[Option<Row>],
+    (e_rows, out_ranges): (&[Option<Row>], &[Range]),
     ids: &LineIds,
     in_scope: impl Fn(usize) -> bool,
 ) -> Vec<Line> {
@@ -627,6 +662,14 @@ fn egress_range_lines(
                 None => ALL,
                 Some(row) => row.to_ext(t, ri),
             };
+            let target = Target::Range(out_ranges[ri]);
+            let conn = ctx.tiered(
+                t,
+                s,
+                Direction::Egress,
+                target,
+                e_row.as_ref().map(|_| conn),
+            );
             if conn != EMPTY {
                 lines.push((ids.unit[s], rid, conn));
             }
@@ -693,94 +736,6 @@ impl Names {
         }
         rank
     }
-}
-
-/// Connections from the ingress controller to the backends of every Ingress: the target
-/// ports of the backend Services, kept where the destination's ingress policies admit an
-/// arbitrary in-cluster source (rules without peers, or a peer selecting every pod of every
-/// namespace), since the controller's own pods are not known in general.
-fn ingress_controller_conns(
-    ctx: &Ctx<'_, '_>,
-    unit_of_pod: &HashMap<usize, usize>,
-) -> Vec<(usize, ConnSet)> {
-    use crate::model::{IngressBackend, PortRef, Protocol};
-    let c = ctx.engine.cluster;
-    let mut per_unit: HashMap<usize, ConnSet> = HashMap::new();
-    for ing in &c.ingresses {
-        let backends = ing.default_backend.iter().chain(
-            ing.rules
-                .iter()
-                .flat_map(|r| r.paths.iter().map(|p| &p.backend)),
-        );
-        for b in backends {
-            let IngressBackend::Service { name, port } = b else {
-                continue;
-            };
-            let Some(svc) = c.service(&ing.namespace, name) else {
-                continue;
-            };
-            let sp = match port {
-                PortRef::Number(n) => svc.ports.iter().find(|p| p.port == *n),
-                PortRef::Name(n) => svc.port_by_name(n),
-            };
-            let Some(sp) = sp.filter(|p| p.protocol == Protocol::Tcp) else {
-                continue;
-            };
-            let Some(sel) = svc.selector() else { continue };
-            for pod in c.pods_matching(&ing.namespace, &sel) {
-                let Some(&u) = unit_of_pod.get(&pod) else {
-                    continue;
-                };
-                let target = match &sp.target_port {
-                    PortRef::Number(n) => Some(*n),
-                    PortRef::Name(n) => c.pods[pod].resolve_named_port(n, Protocol::Tcp),
-                };
-                if let Some(t) = target {
-                    per_unit.entry(u).or_default().add(Protocol::Tcp, t, t);
-                }
-            }
-        }
-    }
-    let mut out: Vec<(usize, ConnSet)> = per_unit
-        .into_iter()
-        .filter_map(|(u, conns)| {
-            let isolated = !ctx
-                .engine
-                .policies_of_group(ctx.units[u].group, Direction::Ingress)
-                .is_empty();
-            let allowed = if isolated {
-                conns.intersect(&any_cluster_source(ctx, u))
-            } else {
-                conns
-            };
-            (!allowed.is_empty()).then_some((u, allowed))
-        })
-        .collect();
-    out.sort_unstable_by_key(|(u, _)| *u);
-    out
-}
-
-/// What unit `u`'s ingress policies admit from any pod of any namespace.
-fn any_cluster_source(ctx: &Ctx<'_, '_>, u: usize) -> ConnSet {
-    let c = ctx.engine.cluster;
-    let me = ctx.pod(u);
-    let mut out = ConnSet::empty();
-    for &pi in ctx
-        .engine
-        .policies_of_group(ctx.units[u].group, Direction::Ingress)
-    {
-        for rule in &c.policies[pi].ingress {
-            let open = rule.peers.is_empty()
-                || rule.peers.iter().any(|p| {
-                    matches!(p, Peer::Pods { namespaces: Some(ns), pods }
-                        if ns.is_empty() && pods.as_ref().is_none_or(|s| s.is_empty()))
-                });
-            if open {
-                out.union_with(&rule_conns(rule, Some(me)));
-            }
-        }
-    }
-    out
 }
 
 /// The connlist txt form: `src => dst : conn`, one per line.
