@@ -695,3 +695,37 @@ fn sarif_lines_point_at_the_document_or_list_item() {
         ]
     );
 }
+
+/// `diff -o sarif`: the findings a change brings, valid SARIF 2.1.0, located in the new
+/// state's files (issue 19 item 2).
+#[test]
+fn diff_sarif_lists_the_findings_a_change_brings() {
+    let dir = tempdir("diff-sarif");
+    let seed = repo().join("examples/seed-cluster/cluster.yaml");
+    let new = dir.join("new.yaml");
+    // A Service that selects nothing: SVC001 appears in the new state.
+    let extra = "\n---\napiVersion: v1\nkind: Service\nmetadata: {name: orphan, namespace: production}\nspec:\n  selector: {app: nothing-has-this}\n  ports: [{port: 80}]\n";
+    std::fs::write(&new, std::fs::read_to_string(&seed).unwrap() + extra).unwrap();
+    let o = netdoctor(&[
+        "diff",
+        "--base",
+        seed.to_str().unwrap(),
+        "-f",
+        new.to_str().unwrap(),
+        "-o",
+        "sarif",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let log = json(&o);
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "SVC001"
+            && r["message"]["text"].to_string().contains("orphan")),
+        "{log}"
+    );
+    let uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].to_string();
+    assert!(uri.contains("new.yaml"), "{uri}");
+}
