@@ -17,11 +17,13 @@ pub(crate) struct ItemLine {
     pub name: Option<String>,
 }
 
-fn indent(l: &str) -> usize {
+/// Spaces before a line's content (also `yaml_list`'s).
+pub(super) fn indent(l: &str) -> usize {
     l.len() - l.trim_start_matches(' ').len()
 }
 
-fn is_entry(l: &str, at: usize) -> bool {
+/// A block-sequence entry (`- ` or a lone `-`) at exactly `at` spaces.
+pub(super) fn is_entry(l: &str, at: usize) -> bool {
     indent(l) == at && {
         let rest = &l[at..];
         rest == "-" || rest.starts_with("- ")

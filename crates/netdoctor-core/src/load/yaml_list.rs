@@ -4,7 +4,10 @@
 //! each item is parsed on its own, so only the broken one is lost (and named).
 //!
 //! Only that layout is recovered: `items:` at column 0, entries all at one indentation.
-//! Anything else keeps the parser's error for the whole document.
+//! Anything else keeps the parser's error for the whole document. Entries are recognised as
+//! `item_lines` recognises them (one scan rule for both).
+
+use super::item_lines::{indent, is_entry};
 
 /// One entry of the `items:` sequence, as a document of its own.
 pub(super) struct ItemText {
@@ -30,21 +33,21 @@ pub(super) fn split_list_items(doc: &str) -> Option<ListText> {
         .iter()
         .position(|l| l.trim_end() == "items:" || l.starts_with("items: #"))?;
     let first_entry = (start + 1..lines.len()).find(|&i| !is_blank(lines[i]))?;
-    let indent = indentation(lines[first_entry]);
-    if !is_entry(lines[first_entry], indent) {
+    let at = indent(lines[first_entry]);
+    if !is_entry(lines[first_entry], at) {
         return None;
     }
     let mut items: Vec<ItemText> = Vec::new();
     let mut current: Option<(usize, Vec<String>)> = None;
     for (i, line) in lines.iter().enumerate().skip(first_entry) {
-        if is_entry(line, indent) {
+        if is_entry(line, at) {
             if let Some((at, body)) = current.take() {
                 items.push(item(items.len(), at, body));
             }
-            current = Some((i, vec![strip_entry(line, indent)]));
-        } else if is_blank(line) || indentation(line) > indent {
+            current = Some((i, vec![strip_entry(line, at)]));
+        } else if is_blank(line) || indent(line) > at {
             if let Some((_, body)) = current.as_mut() {
-                body.push(dedent(line, indent + 2));
+                body.push(dedent(line, at + 2));
             }
         } else {
             break;
@@ -82,26 +85,14 @@ fn is_blank(line: &str) -> bool {
     t.is_empty() || t.starts_with('#')
 }
 
-fn indentation(line: &str) -> usize {
-    line.len() - line.trim_start_matches(' ').len()
-}
-
-/// `- ` (or a lone `-`) at exactly `indent` spaces.
-fn is_entry(line: &str, indent: usize) -> bool {
-    indentation(line) == indent && {
-        let rest = &line[indent..];
-        rest == "-" || rest.starts_with("- ") || rest.starts_with("-\t")
-    }
-}
-
 /// The entry's first line without its `- `, its content kept at the column it had.
-fn strip_entry(line: &str, indent: usize) -> String {
-    line.get(indent + 2..).unwrap_or("").to_string()
+fn strip_entry(line: &str, at: usize) -> String {
+    line.get(at + 2..).unwrap_or("").to_string()
 }
 
 /// A continuation line moved left by the entry's content column (never past its content).
 fn dedent(line: &str, by: usize) -> String {
-    let cut = indentation(line).min(by);
+    let cut = indent(line).min(by);
     line[cut..].to_string()
 }
 
