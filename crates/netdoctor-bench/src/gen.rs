@@ -13,6 +13,11 @@ pub struct Spec {
     pub namespaces: usize,
     pub pods_per_workload: usize,
     pub policies: usize,
+    /// The shape of issue 18: only Namespaces, Deployments, Pods, Services and
+    /// NetworkPolicies (no Nodes, ReplicaSets or EndpointSlices), pods with the fields
+    /// `kubectl get` prints for a running pod but no long volume/toleration lists, and the
+    /// policy budget spread evenly over the namespaces.
+    pub lean: bool,
 }
 
 const TIERS: [&str; 4] = ["frontend", "api", "worker", "db"];
@@ -47,20 +52,33 @@ pub fn write<W: Write>(spec: &Spec, yaml: bool, out: &mut W) -> std::io::Result<
         .div_ceil(spec.pods_per_workload)
         .div_ceil(spec.namespaces)
         .max(1);
-    for n in 0..50 {
-        w.item(&node(n))?;
+    if !spec.lean {
+        for n in 0..50 {
+            w.item(&node(n))?;
+        }
     }
     let mut pod_no = 0usize;
-    let mut policies_left = spec.policies;
+    let mut total_left = spec.policies;
     for ns_i in 0..spec.namespaces {
         let ns = format!("team-{ns_i:03}");
         w.item(&namespace(&ns, ns_i))?;
+        // Lean: this namespace's share of what is left; otherwise greedy, namespace by namespace.
+        let mut policies_left = if spec.lean {
+            total_left.div_ceil(spec.namespaces - ns_i)
+        } else {
+            total_left
+        };
+        total_left -= policies_left;
         if policies_left > 0 {
             w.item(&default_deny(&ns))?;
             policies_left -= 1;
         }
         if policies_left > 0 {
             w.item(&allow_dns(&ns))?;
+            policies_left -= 1;
+        }
+        if spec.lean && policies_left > 0 {
+            w.item(&allow_monitoring(&ns))?;
             policies_left -= 1;
         }
         for wl in 0..workloads_per_ns {
@@ -71,18 +89,36 @@ pub fn write<W: Write>(spec: &Spec, yaml: bool, out: &mut W) -> std::io::Result<
             let app = format!("{tier}-{wl:03}");
             let hash = format!("{:x}", 0x5c7d9f00usize + wl * 31 + ns_i);
             let count = spec.pods_per_workload.min(spec.pods - pod_no);
-            w.item(&deployment(&ns, &app, tier, count, ns_i, wl))?;
-            w.item(&replicaset(&ns, &app, tier, &hash, count, ns_i, wl))?;
+            let mut deploy = deployment(&ns, &app, tier, count, ns_i, wl);
+            if spec.lean {
+                slim_deployment(&mut deploy, &app);
+            } else {
+                w.item(&deploy)?;
+                w.item(&replicaset(&ns, &app, tier, &hash, count, ns_i, wl))?;
+            }
+            if spec.lean {
+                w.item(&deploy)?;
+            }
             let mut ips = Vec::new();
             for r in 0..count {
                 let ip = pod_ip(pod_no);
-                w.item(&pod(&ns, &app, tier, &hash, r, pod_no, &ip, ns_i, wl))?;
+                let mut p = pod(&ns, &app, tier, &hash, r, pod_no, &ip, ns_i, wl);
+                if spec.lean {
+                    slim_pod(&mut p, &app);
+                }
+                w.item(&p)?;
                 ips.push((ip, format!("{app}-{hash}-{r:05x}"), node_of(pod_no)));
                 pod_no += 1;
             }
-            w.item(&service(&ns, &app, tier, ns_i, wl))?;
-            for (chunk_i, chunk) in ips.chunks(100).enumerate() {
-                w.item(&endpoint_slice(&ns, &app, chunk_i, chunk))?;
+            let mut svc = service(&ns, &app, tier, ns_i, wl);
+            if spec.lean {
+                slim_service(&mut svc);
+            }
+            w.item(&svc)?;
+            if !spec.lean {
+                for (chunk_i, chunk) in ips.chunks(100).enumerate() {
+                    w.item(&endpoint_slice(&ns, &app, chunk_i, chunk))?;
+                }
             }
             if policies_left > 0 && wl > 0 {
                 let from_tier = TIERS[(wl - 1) % TIERS.len()];
@@ -94,10 +130,11 @@ pub fn write<W: Write>(spec: &Spec, yaml: bool, out: &mut W) -> std::io::Result<
                 policies_left -= 1;
             }
         }
-        if policies_left > 0 {
+        if !spec.lean && policies_left > 0 {
             w.item(&allow_monitoring(&ns))?;
             policies_left -= 1;
         }
+        total_left += policies_left;
     }
     w.finish()
 }
@@ -209,6 +246,47 @@ fn container(app: &str) -> Value {
         "volumeMounts": [{"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": "kube-api-access-7x2lq", "readOnly": true}],
         "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"
     })
+}
+
+/// A container as a lean manifest writes it: image and ports only.
+fn lean_container(app: &str) -> Value {
+    json!({
+        "image": format!("registry.example.com/{app}:1.4.2"), "name": "app",
+        "ports": [{"containerPort": 8080, "name": "http"}, {"containerPort": 9090, "name": "metrics"}]
+    })
+}
+
+/// Issue 18's objects: metadata with name, namespace and labels only; pods without volumes,
+/// tolerations, env, probes or container statuses; Services with one port.
+fn slim_pod(p: &mut Value, app: &str) {
+    let ip = p["status"]["podIP"].clone();
+    slim_meta(p);
+    p["spec"] = json!({
+        "containers": [lean_container(app)], "nodeName": p["spec"]["nodeName"].clone()
+    });
+    p["status"] = json!({"phase": "Running", "podIP": ip});
+}
+
+fn slim_meta(o: &mut Value) {
+    let m = &o["metadata"];
+    o["metadata"] = json!({"labels": m["labels"].clone(), "name": m["name"].clone(), "namespace": m["namespace"].clone()});
+}
+
+fn slim_deployment(d: &mut Value, app: &str) {
+    slim_meta(d);
+    d["spec"]["template"]["spec"] = json!({"containers": [lean_container(app)]});
+    if let Some(s) = d.as_object_mut() {
+        s.remove("status");
+    }
+}
+
+fn slim_service(svc: &mut Value) {
+    slim_meta(svc);
+    let spec = &svc["spec"];
+    svc["spec"] = json!({"clusterIP": spec["clusterIP"].clone(), "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}], "selector": spec["selector"].clone()});
+    if let Some(s) = svc.as_object_mut() {
+        s.remove("status");
+    }
 }
 
 fn pod_template(app: &str, tier: &str) -> Value {
@@ -395,4 +473,66 @@ fn allow_monitoring(ns: &str) -> Value {
                          "ports": [{"protocol": "TCP", "port": "metrics"}]}]
         }),
     )
+}
+
+/// `policy map` with many ipBlock `except` entries: `namespaces` × `deployments` one-pod
+/// workloads (tiers as above) and `policies` egress policies, each allowing 0.0.0.0/0 except
+/// `excepts` distinct /24 ranges (different per policy, so the cuts of the address space
+/// multiply), selecting the workloads of one tier in one namespace.
+pub fn write_excepts<W: Write>(
+    namespaces: usize,
+    deployments: usize,
+    policies: usize,
+    excepts: usize,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let mut w = ItemWriter::new(out, true)?;
+    let mut pod_no = 0;
+    for ns_i in 0..namespaces {
+        let ns = format!("team-{ns_i:03}");
+        w.item(&namespace(&ns, ns_i))?;
+        for wl in 0..deployments {
+            let tier = TIERS[wl % TIERS.len()];
+            let app = format!("{tier}-{wl:03}");
+            let mut p = pod(
+                &ns,
+                &app,
+                tier,
+                "5c7d9f00",
+                0,
+                pod_no,
+                &pod_ip(pod_no),
+                ns_i,
+                wl,
+            );
+            slim_pod(&mut p, &app);
+            w.item(&p)?;
+            pod_no += 1;
+        }
+    }
+    for p in 0..policies {
+        let ns = format!("team-{:03}", p % namespaces.max(1));
+        let except: Vec<String> = (0..excepts)
+            .map(|e| {
+                let n = p * excepts + e;
+                format!(
+                    "{}.{}.{}.0/24",
+                    11 + (n >> 16) % 200,
+                    (n >> 8) & 0xff,
+                    n & 0xff
+                )
+            })
+            .collect();
+        w.item(&netpol(
+            &ns,
+            &format!("egress-except-{p:02}"),
+            json!({
+                "podSelector": {"matchLabels": {"tier": TIERS[p % TIERS.len()]}},
+                "policyTypes": ["Egress"],
+                "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": except}}],
+                            "ports": [{"protocol": "TCP", "port": 443}]}]
+            }),
+        ))?;
+    }
+    w.finish()
 }

@@ -1,12 +1,14 @@
 //! `ndbench`: generate synthetic clusters and measure netdoctor on them.
 //!
 //! ```text
-//! ndbench gen --pods 100000 [--namespaces 100] [--per-workload 10] [--policies 5000] [--yaml] -o FILE
+//! ndbench gen --pods 100000 [--namespaces 100] [--per-workload 10] [--policies 5000] [--yaml] [--lean] -o FILE
+//! ndbench gen-excepts [--namespaces 10] [--deployments 10] [--policies 20] [--excepts 1000] -o FILE
 //! ndbench parse-value FILE     # baseline: serde_json::from_str::<Value> (JSON only)
 //! ndbench load FILE [--doctor] # netdoctor: read + Cluster::build (+ every rule)
 //! ```
 //! Each measuring command prints one JSON line: wall time and the process's peak resident
-//! memory (VmHWM), so every figure comes from a fresh process. `bench/run.sh` drives it.
+//! memory (VmHWM), so every figure comes from a fresh process. `bench/run.sh` drives it;
+//! `bench/scale.sh` generates the inputs of issue 18 and times the `netdoctor` commands on them.
 
 mod gen;
 
@@ -34,7 +36,7 @@ fn arg_value(args: &[String], name: &str) -> Option<String> {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: ndbench gen --pods N [--namespaces N] [--per-workload N] [--policies N] [--yaml] -o FILE | parse-value FILE | load FILE [--doctor]");
+    eprintln!("usage: ndbench gen --pods N [--namespaces N] [--per-workload N] [--policies N] [--yaml] [--lean] -o FILE | gen-excepts [--namespaces N] [--deployments N] [--policies N] [--excepts N] -o FILE | parse-value FILE | load FILE [--doctor]");
     std::process::exit(2)
 }
 
@@ -52,17 +54,17 @@ fn main() {
                 namespaces: num("--namespaces", 100),
                 pods_per_workload: num("--per-workload", 10).max(1),
                 policies: num("--policies", 5_000),
+                lean: args.iter().any(|a| a == "--lean"),
             };
-            let path = arg_value(&args, "-o").unwrap_or_else(|| usage());
-            let file = std::fs::File::create(&path).unwrap_or_else(|e| {
-                eprintln!("{path}: {e}");
-                std::process::exit(2)
+            let yaml = args.iter().any(|a| a == "--yaml");
+            write_file(&args, |out| gen::write(&spec, yaml, out));
+        }
+        Some("gen-excepts") => {
+            let (ns, deployments) = (num("--namespaces", 10), num("--deployments", 10));
+            let (policies, excepts) = (num("--policies", 20), num("--excepts", 1000));
+            write_file(&args, |out| {
+                gen::write_excepts(ns.max(1), deployments, policies, excepts, out)
             });
-            let mut out = std::io::BufWriter::new(file);
-            if let Err(e) = gen::write(&spec, args.iter().any(|a| a == "--yaml"), &mut out) {
-                eprintln!("{path}: {e}");
-                std::process::exit(2);
-            }
         }
         Some("parse-value") => {
             let path = args.get(1).unwrap_or_else(|| usage());
@@ -113,6 +115,22 @@ fn main() {
             drop(cluster);
         }
         _ => usage(),
+    }
+}
+
+fn write_file(
+    args: &[String],
+    f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) {
+    let path = arg_value(args, "-o").unwrap_or_else(|| usage());
+    let file = std::fs::File::create(&path).unwrap_or_else(|e| {
+        eprintln!("{path}: {e}");
+        std::process::exit(2)
+    });
+    let mut out = std::io::BufWriter::new(file);
+    if let Err(e) = f(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        eprintln!("{path}: {e}");
+        std::process::exit(2);
     }
 }
 
