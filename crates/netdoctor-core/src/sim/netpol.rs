@@ -40,6 +40,7 @@ mod check;
 mod connset;
 mod foreign;
 mod map;
+mod ranges;
 mod side;
 
 /// The connlist name of a pod's workload, kept under its old path for existing callers.
