@@ -57,7 +57,12 @@ pub struct LoadResult {
 
 impl LoadResult {
     pub fn merge(&mut self, other: LoadResult) {
-        self.objects.extend(other.objects);
+        // The first file's objects are taken as they are, not copied one by one.
+        if self.objects.is_empty() {
+            self.objects = other.objects;
+        } else {
+            self.objects.extend(other.objects);
+        }
         self.unreadable.extend(other.unreadable);
         for (k, n) in other.skipped_kinds {
             *self.skipped_kinds.entry(k).or_default() += n;
@@ -148,6 +153,7 @@ fn push_objects(
             reason: e.reason,
         });
     }
+    result.objects.reserve(objects.len());
     for object in objects {
         if let ApiObject::Other { kind, .. } = &object {
             if kind == object::LIVE_MARKER_KIND {
