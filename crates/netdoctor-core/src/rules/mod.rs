@@ -152,18 +152,21 @@ pub struct RunOptions {
 /// Runs every rule over the cluster; applies `netdoctor.io/ignore` suppressions and the
 /// namespace scope; sorts deterministically.
 pub fn run(cluster: &Cluster, options: &RunOptions) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in RULES {
-        if !options.only.is_empty()
-            && !options
-                .only
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(rule.code))
-        {
-            continue;
-        }
-        (rule.check)(cluster, &mut findings);
-    }
+    let selected: Vec<&Rule> = RULES
+        .iter()
+        .filter(|rule| {
+            options.only.is_empty()
+                || options
+                    .only
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(rule.code))
+        })
+        .copied()
+        .collect();
+    let mut findings: Vec<Finding> = run_parallel(cluster, &selected)
+        .into_iter()
+        .flatten()
+        .collect();
     findings.retain(|f| {
         let in_scope = options.namespaces.is_empty()
             || f.object
@@ -178,6 +181,50 @@ pub fn run(cluster: &Cluster, options: &RunOptions) -> Vec<Finding> {
     });
     sort(&mut findings);
     findings
+}
+
+/// Every rule's findings, in the order of `rules`: the rules are independent, so they run
+/// on as many threads as the machine has cores (at most 4), each taking the next rule not yet
+/// taken. The result is the same as running them one after the other.
+fn run_parallel(cluster: &Cluster, rules: &[&Rule]) -> Vec<Vec<Finding>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(rules.len().max(1));
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(rule) = rules.get(i) else { break };
+            let mut out = Vec::new();
+            (rule.check)(cluster, &mut out);
+            done.push((i, out));
+        }
+        done
+    };
+    let mut results: Vec<Vec<Finding>> = (0..rules.len()).map(|_| Vec::new()).collect();
+    let mut record = |done: Vec<(usize, Vec<Finding>)>| {
+        for (i, out) in done {
+            results[i] = out;
+        }
+    };
+    if threads <= 1 {
+        record(work());
+    } else {
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            record(work());
+            for h in helpers {
+                match h.join() {
+                    Ok(done) => record(done),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+    }
+    results
 }
 
 /// The one ordering every output uses: severity, then object, then code and message.
