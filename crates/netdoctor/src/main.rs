@@ -12,6 +12,11 @@ mod target;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Built for many small objects: the model of a big cluster is millions of small strings,
+/// vectors and maps (BENCHMARKS.md, issue 18).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes of INTERFACE.md.
 pub mod exit {
     /// Ran; nothing at or above `--fail-on`; allowed; probe succeeded.

@@ -95,7 +95,7 @@ pub fn run(args: DnsArgs, format: OutputFormat, verbose: bool) -> CmdResult {
 
 fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let input = args.input.read(verbose)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     let src = ObjectArg::parse(&args.from)?;
     if matches!(src, ObjectArg::Ip(_)) {
         return Err(CliError::usage(
@@ -356,7 +356,7 @@ struct CheckReport<'a> {
 
 fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let input = args.input.read(verbose)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     // The DNS rules, and the NetworkPolicy rule about DNS egress when it is registered.
     let only: Vec<String> = RULES
         .iter()

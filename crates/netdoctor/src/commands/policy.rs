@@ -156,7 +156,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let from_arg = ObjectArg::parse(&args.from)?;
     let to_arg = ObjectArg::parse(&args.to)?;
     let input = args.input.read(verbose)?;
-    let c = &input.cluster;
+    let c = &*input.cluster;
     let from_arg = resolve_ip(c, from_arg, false);
     let to_arg = resolve_ip(c, to_arg, true);
     let engine = Engine::new(c);
@@ -387,7 +387,7 @@ struct MapReport<'a> {
 
 fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let input = args.input.read(verbose)?;
-    let c = &input.cluster;
+    let c = &*input.cluster;
     let mut engine = Engine::new(c);
     engine.host_network_as_pods = args.host_network_as_pods;
     let conns = connectivity_map(

@@ -42,7 +42,7 @@ pub struct TraceArgs {
 
 pub fn run(args: TraceArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let input = args.input.read(verbose)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     let target = Target::parse(&args.to).map_err(CliError::usage)?;
     let source = match ObjectArg::parse(&args.from)? {
         ObjectArg::Ip(ip) => match cluster.pods_by_ip(ip).next() {
