@@ -477,8 +477,8 @@ fn allow_monitoring(ns: &str) -> Value {
 
 /// `policy map` with many ipBlock `except` entries: `namespaces` × `deployments` one-pod
 /// workloads (tiers as above) and `policies` egress policies, each allowing 0.0.0.0/0 except
-/// `excepts` distinct /24 ranges (different per policy, so the cuts of the address space
-/// multiply), selecting the workloads of one tier in one namespace.
+/// `excepts` distinct, non-adjacent /24 ranges (different per policy, so the cuts of the
+/// address space multiply), selecting the workloads of one tier in one namespace.
 pub fn write_excepts<W: Write>(
     namespaces: usize,
     deployments: usize,
@@ -514,7 +514,8 @@ pub fn write_excepts<W: Write>(
         let ns = format!("team-{:03}", p % namespaces.max(1));
         let except: Vec<String> = (0..excepts)
             .map(|e| {
-                let n = p * excepts + e;
+                // Every third /24: no two excepts touch, so each cuts the address space.
+                let n = (p * excepts + e) * 3;
                 format!(
                     "{}.{}.{}.0/24",
                     11 + (n >> 16) % 200,
