@@ -2,7 +2,7 @@
 
 use super::svc_report;
 use crate::cli::DoctorArgs;
-use crate::output::{emit, render_findings, OutputFormat};
+use crate::output::{emit, render_doctor_findings, render_findings, OutputFormat};
 use crate::target::{not_found, ObjectArg};
 use crate::{CliError, CmdResult};
 use netdoctor_core::model::{self, Cluster};
@@ -21,13 +21,18 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         .into_iter()
         .collect();
     let input = args.input.read_for(verbose, &object_ns)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     let options = RunOptions {
         namespaces: input.scope.clone(),
         only: args.only.clone(),
     };
     let mut findings = rules::run(cluster, &options);
-    let all = findings.clone();
+    // Every finding, for a pod's near-miss Services (only `doctor OBJECT` needs them).
+    let all = if args.object.is_some() {
+        findings.clone()
+    } else {
+        Vec::new()
+    };
     let mut arg = None;
     if let Some(object) = &args.object {
         let a = ObjectArg::parse(object)?;
@@ -71,7 +76,8 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             }
             None => render_findings(format, &findings)?,
         },
-        _ => render_findings(format, &findings)?,
+        Some(_) => render_findings(format, &findings)?,
+        None => render_doctor_findings(format, &findings, verbose || !args.only.is_empty())?,
     };
     emit(format, &text)?;
     Ok(exit_code(&findings, args.fail_on.threshold()))
