@@ -130,11 +130,14 @@ fn read_bounded(path: &Path, limits: &Limits, total: u64) -> Result<Vec<u8>, Str
         std::io::stdin().take(limit + 1).read_to_end(&mut bytes)
     } else {
         let file = std::fs::File::open(path).map_err(|e| format!("cannot be read: {e}"))?;
-        if file
-            .metadata()
-            .is_ok_and(|m| m.is_file() && m.len() > limit)
-        {
-            return Err(too_big());
+        if let Ok(m) = file.metadata().map(|m| (m.is_file(), m.len())) {
+            match m {
+                (true, len) if len > limit => return Err(too_big()),
+                // Read in one go into a buffer of the right size, not grown (and copied)
+                // by doubling: a big cluster's file is hundreds of megabytes.
+                (true, len) => bytes.reserve_exact(usize::try_from(len).unwrap_or(0) + 1),
+                _ => {}
+            }
         }
         file.take(limit + 1).read_to_end(&mut bytes)
     };

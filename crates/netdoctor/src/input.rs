@@ -6,6 +6,7 @@ use clap::Args;
 use netdoctor_core::load::{self, LoadResult};
 use netdoctor_core::model::{BuildOptions, Cluster, InputFacts, ReadFailure};
 use std::collections::BTreeMap;
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 
 /// The options kubectl users type anywhere on the line: `netdoctor -n prod doctor` and
@@ -101,7 +102,10 @@ pub struct InputArgs {
 
 /// What was read, with the namespaces in scope.
 pub struct Input {
-    pub cluster: Cluster,
+    /// Never dropped: each command reads one cluster and the process ends after it, so
+    /// freeing millions of small objects one by one would only delay the exit (a fifth of
+    /// `policy check` at 100k pods, issue 18). The operating system takes the memory back.
+    pub cluster: ManuallyDrop<Cluster>,
     /// Empty: every namespace.
     pub scope: Vec<String>,
     /// What was read (`Loaded::inputs`).
@@ -173,7 +177,7 @@ impl InputArgs {
             );
         }
         Ok(Input {
-            cluster,
+            cluster: ManuallyDrop::new(cluster),
             scope: loaded.scope,
             inputs: loaded.inputs,
             default_namespace,

@@ -14,6 +14,11 @@ mod target;
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
+/// Built for many small objects: the model of a big cluster is millions of small strings,
+/// vectors and maps (BENCHMARKS.md, issue 18).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes of docs/interface.md.
 pub mod exit {
     /// Ran; nothing at or above `--fail-on`; allowed; probe succeeded.

@@ -9,6 +9,7 @@ use netdoctor_core::text::escape::{
 };
 use netdoctor_core::{Finding, Severity, Summary};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -71,7 +72,12 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String, CliError> {
         .map_err(|e| CliError::usage(format!("cannot render JSON: {e}")))?;
     // serde_json escapes C0 controls; DEL, C1 controls and bidi overrides it writes as they
     // are. They only occur inside strings (JSON's own syntax is ASCII), where `\uXXXX` reads
-    // back as the same character.
+    // back as the same character. Below DEL there is nothing to escape.
+    if s.bytes().all(|b| b < 0x7f) {
+        let mut s = s;
+        s.push('\n');
+        return Ok(s);
+    }
     let mut out = String::with_capacity(s.len() + 1);
     for c in s.chars() {
         if is_unsafe(c) && c != '\n' {
@@ -350,40 +356,169 @@ pub fn suppressed_line(s: &SuppressedCounts) -> String {
 pub fn findings_table(findings: &[Finding]) -> String {
     let mut s = String::new();
     for f in findings {
-        let head = format!("{}[{}]", f.severity, f.code);
+        write_finding(&mut s, f);
+    }
+    s.push_str(&summary_line(&Summary::of(findings)));
+    s
+}
+
+fn write_finding(s: &mut String, f: &Finding) {
+    let head = format!("{}[{}]", f.severity, f.code);
+    let _ = writeln!(
+        s,
+        "{} {}: {}",
+        style::paint(severity_style(f.severity), &head),
+        style::paint(style::BOLD, &f.rule),
+        terminal_safe(&f.object.to_string())
+    );
+    let _ = writeln!(s, "  {}", terminal_safe_lines(&f.message));
+    for e in &f.evidence {
         let _ = writeln!(
             s,
-            "{} {}: {}",
-            style::paint(severity_style(f.severity), &head),
-            style::paint(style::BOLD, &f.rule),
-            terminal_safe(&f.object.to_string())
+            "  {} {}",
+            style::paint(style::DIM, "·"),
+            terminal_safe_lines(e)
         );
-        let _ = writeln!(s, "  {}", terminal_safe_lines(&f.message));
-        for e in &f.evidence {
-            let _ = writeln!(
-                s,
-                "  {} {}",
-                style::paint(style::DIM, "·"),
-                terminal_safe_lines(e)
-            );
+    }
+    if let Some(fix) = &f.fix {
+        let _ = writeln!(
+            s,
+            "  {} {}",
+            style::paint(style::GOOD, "fix:"),
+            terminal_safe_lines(&fix.title)
+        );
+        for c in &fix.commands {
+            let _ = writeln!(s, "    $ {}", terminal_safe(c));
         }
-        if let Some(fix) = &f.fix {
-            let _ = writeln!(
-                s,
-                "  {} {}",
-                style::paint(style::GOOD, "fix:"),
-                terminal_safe_lines(&fix.title)
-            );
-            for c in &fix.commands {
-                let _ = writeln!(s, "    $ {}", terminal_safe(c));
-            }
-            if let Some(y) = &fix.yaml {
-                for line in y.lines() {
-                    let _ = writeln!(s, "    {}", terminal_safe(line));
-                }
+        if let Some(y) = &fix.yaml {
+            for line in y.lines() {
+                let _ = writeln!(s, "    {}", terminal_safe(line));
             }
         }
-        s.push('\n');
+    }
+    s.push('\n');
+}
+
+/// At most this many findings of one rule are shown in `doctor`'s text output unless `-v` or
+/// `--only` asks for the details.
+pub const DETAILS_PER_RULE: usize = 5;
+
+/// How many objects each rule's summary line names.
+const WORST_OBJECTS: usize = 3;
+
+/// The summary by rule `doctor` prints first: per rule its severity, code, name and count,
+/// and the objects with the most findings of that rule (ties in the findings' order).
+pub fn rule_summary(findings: &[Finding]) -> String {
+    struct RuleLine<'f> {
+        first: &'f Finding,
+        count: usize,
+        objects: Vec<(String, usize)>,
+    }
+    let mut rules: Vec<RuleLine<'_>> = Vec::new();
+    for f in findings {
+        let i = match rules.iter().position(|r| r.first.code == f.code) {
+            Some(i) => i,
+            None => {
+                rules.push(RuleLine {
+                    first: f,
+                    count: 0,
+                    objects: Vec::new(),
+                });
+                rules.len() - 1
+            }
+        };
+        let r = &mut rules[i];
+        r.count += 1;
+        let name = f.object.to_string();
+        match r.objects.iter_mut().find(|(o, _)| *o == name) {
+            Some((_, n)) => *n += 1,
+            None => r.objects.push((name, 1)),
+        }
+    }
+    let mut s = format!(
+        "Summary by rule ({} finding{} of {} rule{}):\n",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        rules.len(),
+        if rules.len() == 1 { "" } else { "s" }
+    );
+    let code_w = rules.iter().map(|r| r.first.code.len()).max().unwrap_or(0);
+    let name_w = rules.iter().map(|r| r.first.rule.len()).max().unwrap_or(0);
+    let count_w = rules
+        .iter()
+        .map(|r| r.count.to_string().len())
+        .max()
+        .unwrap_or(0);
+    for r in &mut rules {
+        // Stable: objects with equal counts stay in the findings' order.
+        r.objects.sort_by_key(|o| std::cmp::Reverse(o.1));
+        let severity = r.first.severity.to_string();
+        let head = format!("{severity:<7} {:<code_w$}", r.first.code);
+        let mut worst: Vec<String> = r
+            .objects
+            .iter()
+            .take(WORST_OBJECTS)
+            .map(|(o, n)| match n {
+                1 => terminal_safe(o).into_owned(),
+                n => format!("{} ({n})", terminal_safe(o)),
+            })
+            .collect();
+        if r.objects.len() > WORST_OBJECTS {
+            worst.push(format!("{} more", r.objects.len() - WORST_OBJECTS));
+        }
+        let _ = writeln!(
+            s,
+            "  {} {:<name_w$} {:>count_w$}  {}",
+            style::paint(severity_style(r.first.severity), &head),
+            r.first.rule,
+            r.count,
+            worst.join(", ")
+        );
+    }
+    s.push('\n');
+    s
+}
+
+/// `doctor`'s text output: the summary by rule (when a rule fired more than once), then the
+/// findings (all of them when
+/// `all_details`, else at most `DETAILS_PER_RULE` of each rule, with what was left out and how
+/// to see it), then the totals.
+pub fn doctor_table(findings: &[Finding], all_details: bool) -> String {
+    if findings.is_empty() {
+        return findings_table(findings);
+    }
+    // The summary says something once a rule has fired more than once.
+    let rules: std::collections::HashSet<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    let mut s = if rules.len() < findings.len() {
+        rule_summary(findings)
+    } else {
+        String::new()
+    };
+    let mut per_rule: HashMap<&str, usize> = HashMap::new();
+    let mut left_out: Vec<(&str, usize)> = Vec::new();
+    for f in findings {
+        let n = per_rule.entry(&f.code).or_default();
+        *n += 1;
+        if all_details || *n <= DETAILS_PER_RULE {
+            write_finding(&mut s, f);
+        } else {
+            match left_out.iter_mut().find(|(c, _)| *c == f.code) {
+                Some((_, k)) => *k += 1,
+                None => left_out.push((&f.code, 1)),
+            }
+        }
+    }
+    if !left_out.is_empty() {
+        let codes: Vec<String> = left_out
+            .iter()
+            .map(|(c, k)| format!("{k} more {c}"))
+            .collect();
+        let first = left_out.first().map_or("", |(c, _)| *c);
+        let _ = writeln!(
+            s,
+            "{} not shown: `--only {first}` or `-v` shows every finding.\n",
+            codes.join(", ")
+        );
     }
     s.push_str(&summary_line(&Summary::of(findings)));
     s
@@ -479,4 +614,76 @@ pub fn render_findings(
         other => return Err(other.unsupported("doctor")),
     };
     Ok(text + &suppressed_line(&suppressed))
+}
+
+/// `doctor`'s findings over its whole scope: as `render_findings`, but the text formats open
+/// with the summary by rule, and show at most `DETAILS_PER_RULE` findings of each rule unless
+/// `all_details` (`-v` or `--only`).
+pub fn render_doctor_findings(
+    format: OutputFormat,
+    findings: &[Finding],
+    suppressed: SuppressedCounts,
+    meta: &DocumentMeta,
+    all_details: bool,
+) -> Result<String, CliError> {
+    match format {
+        OutputFormat::Table | OutputFormat::Txt => {
+            Ok(doctor_table(findings, all_details) + &suppressed_line(&suppressed))
+        }
+        other => render_findings(other, findings, suppressed, meta),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netdoctor_core::ObjectRef;
+
+    fn finding(code: &str, name: &str) -> Finding {
+        Finding {
+            code: code.to_string(),
+            rule: format!("rule-{code}"),
+            severity: Severity::Warning,
+            object: ObjectRef::namespaced("NetworkPolicy", "ns", name),
+            message: format!("{code} on {name}"),
+            evidence: Vec::new(),
+            fix: None,
+        }
+    }
+
+    #[test]
+    fn doctor_text_summarises_by_rule_and_caps_details() {
+        let mut findings: Vec<Finding> =
+            (0..8).map(|i| finding("NP002", &format!("p{i}"))).collect();
+        findings.push(finding("NP002", "p0"));
+        findings.push(finding("NP004", "q"));
+        let text = style::plain(&doctor_table(&findings, false));
+        assert!(
+            text.starts_with("Summary by rule (10 findings of 2 rules):\n"),
+            "{text}"
+        );
+        // The object with the most findings of the rule comes first, with its count.
+        assert!(
+            text.contains(
+                "ns/networkpolicy/p0 (2), ns/networkpolicy/p1, ns/networkpolicy/p2, 5 more"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("] rule-NP002: ").count(),
+            DETAILS_PER_RULE,
+            "{text}"
+        );
+        assert!(
+            text.contains("4 more NP002 not shown: `--only NP002` or `-v` shows every finding."),
+            "{text}"
+        );
+        assert!(text.ends_with("0 errors, 10 warnings, 0 info\n"), "{text}");
+        let all = style::plain(&doctor_table(&findings, true));
+        assert_eq!(all.matches("] rule-NP002: ").count(), 9);
+        assert!(!all.contains("not shown"));
+        // One finding per rule: nothing to summarise, the details as before.
+        let one = vec![finding("NP002", "a"), finding("NP004", "b")];
+        assert_eq!(doctor_table(&one, false), findings_table(&one));
+    }
 }

@@ -68,6 +68,19 @@ pub(crate) fn read_seq<'de, S: SeqAccess<'de>>(
         default_kind,
         mut pending,
     } = item;
+    if let Capture::Json(text) = capture {
+        let mut raws: Vec<&'de str> = Vec::new();
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            raws.push(raw.get());
+        }
+        let ctx = ItemContext {
+            path: parent,
+            default_kind,
+            pending: pending.as_deref_mut(),
+        };
+        read_json_items(&raws, text, sink, ctx, field);
+        return Ok(());
+    }
     for index in 0usize.. {
         let path = child_path(parent, field, index);
         let ctx = ItemContext {
@@ -91,6 +104,69 @@ pub(crate) fn read_seq<'de, S: SeqAccess<'de>>(
         }
     }
     Ok(())
+}
+
+/// Below this many items a List is read on one thread.
+const PARALLEL_ITEMS: usize = 256;
+
+/// Reads the captured JSON items of a sequence, in two halves on two threads when there are
+/// many (each item is read on its own, so this only changes the time): the objects, errors
+/// and pending items come out in the items' order, as read one after the other.
+fn read_json_items(
+    raws: &[&str],
+    text: &str,
+    sink: Sink<'_>,
+    item: ItemContext<'_, '_>,
+    field: &str,
+) {
+    let ItemContext {
+        path: parent,
+        default_kind,
+        pending,
+    } = item;
+    // A top-level JSON array has nowhere for items without a kind to wait: they are errors.
+    let can_wait = pending.is_some();
+    let read_range = |first: usize, part: &[&str]| {
+        let (mut out, mut errors, mut waiting) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, raw) in part.iter().enumerate() {
+            let path = child_path(parent, field, first + i);
+            let ctx = ItemContext {
+                path: &path,
+                default_kind,
+                pending: if can_wait { Some(&mut waiting) } else { None },
+            };
+            let sink = Sink {
+                out: &mut out,
+                errors: &mut errors,
+            };
+            read_json_item(raw, text, sink, ctx);
+        }
+        (out, errors, waiting)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    let parts = if threads > 1 && raws.len() >= PARALLEL_ITEMS {
+        let mid = raws.len() / 2;
+        let (a, b) = raws.split_at(mid);
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| read_range(mid, b));
+            let first = read_range(0, a);
+            match second.join() {
+                Ok(second) => vec![first, second],
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    } else {
+        vec![read_range(0, raws)]
+    };
+    let mut pending = pending;
+    sink.out.reserve(parts.iter().map(|p| p.0.len()).sum());
+    for (mut out, mut errors, mut waiting) in parts {
+        sink.out.append(&mut out);
+        sink.errors.append(&mut errors);
+        if let Some(p) = pending.as_deref_mut() {
+            p.append(&mut waiting);
+        }
+    }
 }
 
 /// What an item is read with: its own path, the kind of a typed List, and where items without

@@ -73,7 +73,12 @@ pub const MAX_SKIPPED_OBJECTS: usize = 10_000;
 
 impl LoadResult {
     pub fn merge(&mut self, other: LoadResult) {
-        self.objects.extend(other.objects);
+        // The first file's objects are taken as they are, not copied one by one.
+        if self.objects.is_empty() {
+            self.objects = other.objects;
+        } else {
+            self.objects.extend(other.objects);
+        }
         let room = MAX_SKIPPED_OBJECTS.saturating_sub(self.skipped_objects.len());
         self.skipped_objects
             .extend(other.skipped_objects.into_iter().take(room));
@@ -170,6 +175,7 @@ fn push_objects(
             reason: e.reason,
         });
     }
+    result.objects.reserve(objects.len());
     for object in objects {
         if let ApiObject::Other {
             kind,

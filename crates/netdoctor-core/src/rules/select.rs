@@ -185,20 +185,19 @@ pub struct RunReport {
 /// namespace scope, applies severity overrides, then the suppressions: the
 /// `netdoctor.io/ignore` annotation and the config. Sorted deterministically.
 pub fn run_report(cluster: &Cluster, options: &super::RunOptions) -> RunReport {
-    let mut found = Vec::new();
-    let selected = |rule: &Rule, list: &[String]| {
+    let named = |rule: &Rule, list: &[String]| {
         list.iter()
             .any(|c| c.eq_ignore_ascii_case(rule.code) || c.eq_ignore_ascii_case(rule.name))
     };
-    for rule in RULES {
-        if !options.only.is_empty() && !selected(rule, &options.only) {
-            continue;
-        }
-        if selected(rule, &options.skip) {
-            continue;
-        }
-        (rule.check)(cluster, &mut found);
-    }
+    let selected: Vec<&Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|rule| options.only.is_empty() || named(rule, &options.only))
+        .filter(|rule| !named(rule, &options.skip))
+        .collect();
+    let found = super::run_parallel(cluster, &selected)
+        .into_iter()
+        .flatten();
     let config = options.suppressions.as_ref();
     let mut report = RunReport::default();
     for mut f in found {

@@ -42,6 +42,7 @@ mod diff;
 mod diff_format;
 mod foreign;
 mod map;
+mod ranges;
 mod side;
 mod tier;
 

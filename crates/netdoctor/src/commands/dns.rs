@@ -101,7 +101,7 @@ fn resolve(args: ResolveArgs, format: OutputFormat, verbose: bool) -> CmdResult 
         .into_iter()
         .collect();
     let input = args.input.read_for(verbose, &spelled)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     let src = ObjectArg::parse_in(&args.from, &input.default_namespace)?;
     if matches!(src, ObjectArg::Ip(_)) {
         return Err(CliError::usage(
@@ -372,7 +372,7 @@ pub(crate) struct CheckReport<'a> {
 
 fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let input = args.input.read(verbose)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     // The DNS rules, and the NetworkPolicy rule about DNS egress when it is registered.
     let only: Vec<String> = RULES
         .iter()

@@ -3,7 +3,9 @@
 use super::svc_report;
 use crate::ci::{junit, sarif};
 use crate::cli::DoctorArgs;
-use crate::output::{emit, render_findings, to_json, DocumentMeta, OutputFormat};
+use crate::output::{
+    emit, render_doctor_findings, render_findings, to_json, DocumentMeta, OutputFormat,
+};
 use crate::target::{not_found, ObjectArg};
 use crate::{CliError, CmdResult};
 use netdoctor_core::model::{self, Cluster};
@@ -32,7 +34,7 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         ObjectArg::parse_in(o, "default")?;
     }
     let input = args.input.read_for(verbose, &object_ns)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     let options = RunOptions {
         namespaces: input.scope.clone(),
         only: only.iter().map(|c| c.to_string()).collect(),
@@ -42,7 +44,12 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let report = rules::run_report(cluster, &options);
     let mut findings = report.findings;
     let mut suppressed = report.suppressed;
-    let all = findings.clone();
+    // Every finding, for a pod's near-miss Services (only `doctor OBJECT` needs them).
+    let all = if args.object.is_some() {
+        findings.clone()
+    } else {
+        Vec::new()
+    };
     let mut arg = None;
     if let Some(object) = &args.object {
         let a = ObjectArg::parse_in(object, &input.default_namespace)?;
@@ -141,7 +148,14 @@ pub fn run(args: DoctorArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             }
             None => render_findings(format, &findings, counts, &meta)?,
         },
-        _ => render_findings(format, &findings, counts, &meta)?,
+        Some(_) => render_findings(format, &findings, counts, &meta)?,
+        None => render_doctor_findings(
+            format,
+            &findings,
+            counts,
+            &meta,
+            verbose || !args.only.is_empty(),
+        )?,
     };
     emit(format, &text)?;
     let threshold = args.fail_on.threshold();

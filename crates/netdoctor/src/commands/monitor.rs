@@ -72,7 +72,9 @@ impl netdoctor_live::monitor::model::ModelSource for LiveModel {
             std::thread::spawn(move || {
                 let read = input
                     .read_for(false, &[])
-                    .map(|i| i.cluster)
+                    // The agent reads the model again and again: each one is freed when
+                    // the next replaces it (commands leave theirs to the exit).
+                    .map(|i| std::mem::ManuallyDrop::into_inner(i.cluster))
                     .map_err(|e| e.message);
                 let _ = tx.send(read);
             });

@@ -163,7 +163,7 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         .collect();
     spelled.dedup();
     let input = args.input.read_for(verbose, &spelled)?;
-    let c = &input.cluster;
+    let c = &*input.cluster;
     let from_arg = ObjectArg::parse_in(&args.from, &input.default_namespace)?;
     let to_arg = ObjectArg::parse_in(&args.to, &input.default_namespace)?;
     let from_arg = resolve_ip(c, from_arg, false);
@@ -454,7 +454,7 @@ pub(crate) struct MapReport<'a> {
 
 fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let input = args.input.read(verbose)?;
-    let c = &input.cluster;
+    let c = &*input.cluster;
     let mut engine = Engine::new(c);
     engine.host_network_as_pods = args.host_network_as_pods;
     let conns = connectivity_map(

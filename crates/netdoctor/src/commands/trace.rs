@@ -47,7 +47,7 @@ pub fn run(args: TraceArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         .into_iter()
         .collect();
     let input = args.input.read_for(verbose, &spelled)?;
-    let cluster = &input.cluster;
+    let cluster = &*input.cluster;
     let source = match ObjectArg::parse_in(&args.from, &input.default_namespace)? {
         ObjectArg::Ip(ip) => match cluster.pods_by_ip(ip).next() {
             // An address that is a pod's: trace from that pod.

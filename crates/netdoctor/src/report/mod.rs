@@ -56,11 +56,19 @@ pub fn esc(s: &str) -> String {
 /// JSON safe inside `<script type="application/json">`: no `<`, `>` or `&` (so no
 /// `</script>` or `<!--`), and no U+2028/U+2029.
 pub fn script_json(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
+    // One pass: the data block of a big cluster is hundreds of megabytes.
+    let mut out = String::with_capacity(json.len() + json.len() / 64);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A coordinate with at most one decimal.
@@ -553,6 +561,8 @@ fn flows_html(s: &mut String, g: &Graph, open: bool) {
     );
     if g.edges.is_empty() {
         s.push_str("<p>No connections are allowed.</p>");
+    } else if g.edges.len() > ROW_LIMIT {
+        namespace_flows_html(s, g);
     } else {
         s.push_str("<table><tr><th>src</th><th>dst</th><th>conn</th></tr>\n");
         for e in &g.edges {
@@ -572,6 +582,44 @@ fn flows_html(s: &mut String, g: &Graph, open: bool) {
     s.push_str("</details></section>\n");
 }
 
+/// Above this many flows the flows section lists namespace-to-namespace summaries, not one
+/// row per flow (the data block still holds every flow; a click lists a workload's).
+pub const ROW_LIMIT: usize = 20_000;
+
+/// The flows reduced to one row per (source namespace, destination namespace): how many
+/// workload pairs may connect, and how many of them with every port.
+fn namespace_flows_html(s: &mut String, g: &Graph) {
+    let mut pairs: std::collections::BTreeMap<(usize, usize), (usize, usize)> =
+        std::collections::BTreeMap::new();
+    for e in &g.edges {
+        let (Some(a), Some(b)) = (g.nodes.get(e.src), g.nodes.get(e.dst)) else {
+            continue;
+        };
+        let row = pairs.entry((a.group, b.group)).or_default();
+        row.0 += 1;
+        if e.conn == "All Connections" {
+            row.1 += 1;
+        }
+    }
+    let _ = writeln!(
+        s,
+        "<p class=\"count\" id=\"flows-reduced\">{} flows are too many to list one by one: this table sums them per source and destination namespace ({} rows). Click a workload in the graph for its own flows.</p>",
+        g.edges.len(),
+        pairs.len()
+    );
+    s.push_str("<table class=\"nsflows\"><tr><th>src namespace</th><th>dst namespace</th><th>flows</th><th>with all connections</th></tr>\n");
+    let name = |gi: usize| g.groups.get(gi).map_or("", |x| x.name.as_str());
+    for ((a, b), (n, all)) in pairs {
+        let _ = writeln!(
+            s,
+            "<tr class=\"ns\"><td>{}</td><td>{}</td><td>{n}</td><td>{all}</td></tr>",
+            esc(name(a)),
+            esc(name(b))
+        );
+    }
+    s.push_str("</table>");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,6 +635,69 @@ mod tests {
         assert!(!j.contains("<!--"));
         let back: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(back["n"], "</script><!-- & ");
+    }
+
+    #[test]
+    fn many_flows_are_listed_per_namespace_pair() {
+        use netdoctor_core::report::{GraphEdge, GraphGroup};
+        let node = |name: &str, group: usize| GraphNode {
+            name: name.to_string(),
+            label: name.to_string(),
+            kind: "Deployment".to_string(),
+            group,
+            x: 0.0,
+            y: 0.0,
+            ingress_isolated_by: Vec::new(),
+            egress_isolated_by: Vec::new(),
+            cluster_policies: Vec::new(),
+            findings: Vec::new(),
+            worst: None,
+        };
+        let group = |name: &str| GraphGroup {
+            name: name.to_string(),
+            outside: false,
+            x: 0.0,
+            y: 0.0,
+            w: 0.0,
+            h: 0.0,
+            nodes: Vec::new(),
+        };
+        let edge = |src, dst, conn: &str| GraphEdge {
+            src,
+            dst,
+            conn: conn.to_string(),
+        };
+        let mut edges = vec![edge(0, 1, "All Connections"); ROW_LIMIT];
+        edges.push(edge(1, 2, "TCP 80"));
+        let g = Graph {
+            width: 0.0,
+            height: 0.0,
+            node_w: NODE_W,
+            node_h: NODE_H,
+            pad: PAD,
+            header: HEADER,
+            groups: vec![group("a<b"), group("c")],
+            nodes: vec![node("a<b/x", 0), node("a<b/y", 0), node("c/z", 1)],
+            edges,
+            unknown: Vec::new(),
+        };
+        let mut s = String::new();
+        flows_html(&mut s, &g, true);
+        assert!(
+            s.contains("20001 flows are too many to list one by one"),
+            "{s}"
+        );
+        assert!(
+            s.contains(
+                "<tr class=\"ns\"><td>a&lt;b</td><td>a&lt;b</td><td>20000</td><td>20000</td></tr>"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("<tr class=\"ns\"><td>a&lt;b</td><td>c</td><td>1</td><td>0</td></tr>"),
+            "{s}"
+        );
+        assert!(!s.contains("<tr><td>"), "{s}");
     }
 
     #[test]

@@ -4,11 +4,12 @@
 mod ingress_controller;
 mod tier;
 
+use super::ranges::covered_ranges;
 use super::{ip_in_block, rule_conns, ConnSet, Direction, Engine};
 use crate::model::{connlist_name, Peer, Pod};
 use ingress_controller::ingress_controller_conns;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 use tier::Target;
 
 /// One line of the map.
@@ -71,7 +72,7 @@ fn v4_bounds(n: &ipnet::IpNet) -> Option<(u64, u64)> {
 }
 
 /// The IPv4 intervals an ipBlock covers: the CIDR minus its excepts, merged.
-fn block_intervals(cidr: &ipnet::IpNet, except: &[ipnet::IpNet]) -> Vec<(u64, u64)> {
+pub(super) fn block_intervals(cidr: &ipnet::IpNet, except: &[ipnet::IpNet]) -> Vec<(u64, u64)> {
     let Some((lo, hi)) = v4_bounds(cidr) else {
         return Vec::new();
     };
@@ -288,6 +289,8 @@ struct Ctx<'e, 'a> {
     peer_cache: std::cell::RefCell<PeerCache>,
     /// Per-rule caches of the admin and baseline tiers.
     tier_caches: std::cell::RefCell<tier::MapTiers>,
+    /// External ranges an ipBlock peer covers, by (policy, direction, rule, peer).
+    range_cache: std::cell::RefCell<PeerCache>,
 }
 
 impl Ctx<'_, '_> {
@@ -427,11 +430,14 @@ impl Ctx<'_, '_> {
                         if ext_conns == EMPTY {
                             continue;
                         }
-                        for (ri, r) in ranges.iter().enumerate() {
-                            let ip = IpAddr::V4(Ipv4Addr::from(r.lo));
-                            if ip_in_block(ip, cidr, except) {
-                                row.ext[ri] = t.union(row.ext[ri], ext_conns);
-                            }
+                        let covered = self.range_cache.borrow().get(&key).cloned();
+                        let covered = covered.unwrap_or_else(|| {
+                            let c = std::rc::Rc::new(covered_ranges(ranges, cidr, except));
+                            self.range_cache.borrow_mut().insert(key, c.clone());
+                            c
+                        });
+                        for &ri in covered.iter() {
+                            row.ext[ri] = t.union(row.ext[ri], ext_conns);
                         }
                     }
                 }
@@ -542,6 +548,7 @@ fn units_of_pod_network<'e, 'a>(engine: &'e Engine<'a>) -> (Ctx<'e, 'a>, HashMap
         groups_by_ns,
         peer_cache: Default::default(),
         tier_caches: Default::default(),
+        range_cache: Default::default(),
     };
     (ctx, unit_of_pod)
 }
