@@ -154,7 +154,24 @@ impl InputArgs {
     /// Like `read`; `namespaces` are the namespaces of objects named on the command line,
     /// which a live read without -n/-A reads (and scopes to) instead of the context's.
     pub fn read_for(&self, verbose: bool, namespaces: &[String]) -> Result<Input, CliError> {
-        let loaded = self.load_for(verbose, namespaces)?;
+        self.read_in(verbose, namespaces, &load::NamespaceScope::all())
+    }
+
+    /// Like `read_for`, for a question only `namespaces` (and cluster-scoped objects) can
+    /// answer: files keep only those namespaces' objects, skipping the others unread (a live
+    /// read without -n/-A already lists only these namespaces).
+    pub fn read_only(&self, verbose: bool, namespaces: &[String]) -> Result<Input, CliError> {
+        let scope = load::NamespaceScope::only(namespaces.iter().cloned());
+        self.read_in(verbose, namespaces, &scope)
+    }
+
+    fn read_in(
+        &self,
+        verbose: bool,
+        namespaces: &[String],
+        scope: &load::NamespaceScope,
+    ) -> Result<Input, CliError> {
+        let loaded = self.load_in(verbose, namespaces, scope)?;
         let default_namespace = loaded.default_namespace.clone();
         let cluster = Cluster::build(
             loaded.result,
@@ -189,6 +206,15 @@ impl InputArgs {
     }
 
     pub fn load_for(&self, verbose: bool, namespaces: &[String]) -> Result<Loaded, CliError> {
+        self.load_in(verbose, namespaces, &load::NamespaceScope::all())
+    }
+
+    fn load_in(
+        &self,
+        verbose: bool,
+        namespaces: &[String],
+        scope: &load::NamespaceScope,
+    ) -> Result<Loaded, CliError> {
         if self.files.is_empty() {
             return self.load_live(verbose, namespaces);
         }
@@ -198,7 +224,7 @@ impl InputArgs {
             ..files::Limits::default()
         };
         let (loaded, inputs) =
-            load_files(&self.files, &limits).map_err(|e| CliError::usage(e.to_string()))?;
+            load_files(&self.files, &limits, scope).map_err(|e| CliError::usage(e.to_string()))?;
         if verbose {
             report_load(&loaded);
         }
@@ -374,13 +400,14 @@ impl InputArgs {
 fn load_files(
     paths: &[PathBuf],
     limits: &files::Limits,
+    scope: &load::NamespaceScope,
 ) -> Result<(LoadResult, Vec<String>), FilesError> {
     let mut result = LoadResult::default();
     let mut names = Vec::new();
     files::read_each_within(paths, limits, |name, input| match input {
         Ok(bytes) => {
             names.push(name.to_string());
-            result.merge(load::load_bytes(name, bytes))
+            result.merge(load::load_bytes_in(name, bytes, scope))
         }
         Err(reason) => result.merge(load::skipped_input(name, reason)),
     })?;

@@ -173,3 +173,71 @@ fn a_cluster_ip_is_checked_after_dnat_and_a_pod_ip_is_its_pod() {
     );
     assert_eq!(v["ingress"]["isolated"], true);
 }
+
+/// A `kubectl get -A -o json` List of three namespaces: a's client may reach b's server on
+/// 8080 (b's policy admits namespaces labelled team=a); c holds an unrelated policy and an
+/// item that cannot be read.
+fn three_namespace_list() -> String {
+    let ns = |name: &str, team: &str| {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"name":"{name}","labels":{{"team":"{team}"}}}}}}"#
+        )
+    };
+    let pod = |ns: &str, name: &str, ip: &str, port: &str| {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"namespace":"{ns}","name":"{name}","labels":{{"app":"{name}"}}}},"spec":{{"containers":[{{"name":"c","image":"i","ports":[{{"containerPort":{port}}}]}}]}},"status":{{"phase":"Running","podIP":"{ip}","podIPs":[{{"ip":"{ip}"}}],"conditions":[{{"type":"Ready","status":"True"}}]}}}}"#
+        )
+    };
+    let items = [
+        ns("a", "a"),
+        ns("b", "b"),
+        ns("c", "c"),
+        pod("a", "client", "10.1.0.1", "80"),
+        pod("b", "server", "10.1.0.2", "8080"),
+        pod("c", "broken", "10.1.0.3", "\"abc\""),
+        r#"{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"namespace":"b","name":"allow-from-a"},"spec":{"podSelector":{"matchLabels":{"app":"server"}},"policyTypes":["Ingress"],"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"team":"a"}}}],"ports":[{"port":8080}]}]}}"#.to_string(),
+        r#"{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"namespace":"c","name":"deny"},"spec":{"podSelector":{}}}"#.to_string(),
+    ];
+    format!(
+        "{{\"apiVersion\":\"v1\",\"kind\":\"List\",\"metadata\":{{}},\"items\":[\n{}\n]}}\n",
+        items.join(",\n")
+    )
+}
+
+/// `policy check` between two named objects of a file reads only their namespaces and the
+/// cluster-scoped objects (issue 18); its answer is the one a full read gives (checked by
+/// naming the same pods by IP address, which reads everything).
+#[test]
+fn check_by_name_reads_only_the_two_namespaces_and_answers_as_a_full_read() {
+    let dir = std::env::temp_dir().join(format!("netdoctor-scoped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tempdir");
+    let file = dir.join("cluster.json");
+    std::fs::write(&file, three_namespace_list()).expect("write");
+    let file = file.to_string_lossy().into_owned();
+    let answer = |from: &str, to: &str, port: &str| {
+        let (code, out, err) = netdoctor(&[
+            "policy", "check", "-f", &file, "--from", from, "--to", to, "--port", port, "-o",
+            "json",
+        ]);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        (
+            code,
+            v["allowed"].clone(),
+            v["verdict"].clone(),
+            v["ingress"].clone(),
+            v["egress"].clone(),
+        )
+    };
+    for (port, allowed) in [("8080", true), ("9090", false)] {
+        let by_name = answer("a/pod/client", "b/pod/server", port);
+        let by_ip = answer("10.1.0.1", "10.1.0.2", port);
+        assert_eq!(
+            by_name.1,
+            serde_json::Value::Bool(allowed),
+            "port {port}: {by_name:?}"
+        );
+        assert_eq!(by_name, by_ip, "port {port}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

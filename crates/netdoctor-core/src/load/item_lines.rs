@@ -1,12 +1,11 @@
 //! The line each item of a List starts at, so that an object read from a List points at its
 //! own item (`items[3]` at line 120), not at the List's first line. Found after the document
-//! is read: by a scan of the YAML text for the entries of the top-level `items:` sequence,
-//! or by the raw positions of a JSON List's items; each object is then matched, in order, to
-//! the next item with its kind and name. An object no item matches keeps the document's line.
+//! is read, by a scan of the YAML text for the entries of the top-level `items:` sequence;
+//! each object is then matched, in order, to the next item with its kind and name. An object
+//! no item matches keeps the document's line. (A JSON List item's object carries its item's
+//! byte offset from the read itself: `ObjectMeta::source_offset`.)
 
 use super::{ApiObject, Loaded};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// One item of a List: its 1-based line in the document, its `kind` and its `metadata.name`
 /// when they could be read.
@@ -94,43 +93,6 @@ pub(crate) fn yaml_items(text: &str) -> Vec<ItemLine> {
     items
 }
 
-#[derive(Deserialize)]
-struct JsonList<'a> {
-    #[serde(borrow, default)]
-    items: Vec<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Head {
-    kind: Option<String>,
-    metadata: Option<HeadMeta>,
-}
-
-#[derive(Deserialize)]
-struct HeadMeta {
-    name: Option<String>,
-}
-
-/// The items of a JSON List document (`raw`), with their byte offsets in `raw`.
-pub(crate) fn json_items(raw: &str) -> Vec<(usize, Option<String>, Option<String>)> {
-    if !raw.contains("\"items\"") {
-        return Vec::new();
-    }
-    let Ok(list) = serde_json::from_str::<JsonList<'_>>(raw) else {
-        return Vec::new();
-    };
-    list.items
-        .iter()
-        .map(|item| {
-            let offset = item.get().as_ptr() as usize - raw.as_ptr() as usize;
-            let head = serde_json::from_str::<Head>(item.get()).ok();
-            let kind = head.as_ref().and_then(|h| h.kind.clone());
-            let name = head.and_then(|h| h.metadata).and_then(|m| m.name);
-            (offset, kind, name)
-        })
-        .collect()
-}
-
 fn identity(object: &ApiObject) -> (String, Option<String>) {
     (
         object.kind().to_string(),
@@ -191,12 +153,14 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_items_of_a_json_list() {
-        let raw = "{\"items\": [\n {\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}},\n {\"kind\": \"Service\"}\n]}";
-        let items = json_items(raw);
-        assert_eq!(items.len(), 2);
-        assert_eq!(items[0].1.as_deref(), Some("Pod"));
-        assert_eq!(items[0].2.as_deref(), Some("a"));
-        assert_eq!(&raw[items[1].0..items[1].0 + 1], "{");
+    fn json_list_items_carry_their_own_line() {
+        let raw = "{\"kind\": \"List\", \"items\": [\n {\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\"}},\n\n {\"kind\": \"Service\", \"metadata\": {\"name\": \"b\"}}\n]}";
+        let loaded = crate::load::load_text("l.json", raw);
+        let lines: Vec<(&str, usize)> = loaded
+            .objects
+            .iter()
+            .map(|o| (o.object.kind(), o.origin.line))
+            .collect();
+        assert_eq!(lines, vec![("Pod", 2), ("Service", 4)]);
     }
 }

@@ -28,7 +28,7 @@ pub(crate) struct ItemError {
 pub(crate) enum Capture<'t> {
     /// The deserializer reads JSON from this text (the whole file): items are captured as
     /// raw text slices of it, so their position in the file is known.
-    Json(&'t str),
+    Json(&'t str, &'t super::NamespaceScope),
     /// Any other deserializer (YAML, a buffered value): items are captured as JSON values.
     Buffered,
 }
@@ -68,7 +68,7 @@ pub(crate) fn read_seq<'de, S: SeqAccess<'de>>(
         default_kind,
         mut pending,
     } = item;
-    if let Capture::Json(text) = capture {
+    if let Capture::Json(text, scope) = capture {
         let mut raws: Vec<&'de str> = Vec::new();
         while let Some(raw) = seq.next_element::<&'de RawValue>()? {
             raws.push(raw.get());
@@ -78,7 +78,7 @@ pub(crate) fn read_seq<'de, S: SeqAccess<'de>>(
             default_kind,
             pending: pending.as_deref_mut(),
         };
-        read_json_items(&raws, text, sink, ctx, field);
+        read_json_items(&raws, (text, scope), sink, ctx, field);
         return Ok(());
     }
     for index in 0usize.. {
@@ -93,8 +93,11 @@ pub(crate) fn read_seq<'de, S: SeqAccess<'de>>(
             errors: &mut *sink.errors,
         };
         match capture {
-            Capture::Json(text) => match seq.next_element::<&'de RawValue>()? {
-                Some(raw) => read_json_item(raw.get(), text, sink, ctx),
+            Capture::Json(text, scope) => match seq.next_element::<&'de RawValue>()? {
+                Some(raw) if scope.keeps_json(raw.get()) => {
+                    read_json_item(raw.get(), (text, scope), sink, ctx)
+                }
+                Some(_) => {}
                 None => break,
             },
             Capture::Buffered => match seq.next_element::<serde_json::Value>()? {
@@ -114,7 +117,7 @@ const PARALLEL_ITEMS: usize = 256;
 /// and pending items come out in the items' order, as read one after the other.
 fn read_json_items(
     raws: &[&str],
-    text: &str,
+    (text, scope): (&str, &super::NamespaceScope),
     sink: Sink<'_>,
     item: ItemContext<'_, '_>,
     field: &str,
@@ -129,6 +132,9 @@ fn read_json_items(
     let read_range = |first: usize, part: &[&str]| {
         let (mut out, mut errors, mut waiting) = (Vec::new(), Vec::new(), Vec::new());
         for (i, raw) in part.iter().enumerate() {
+            if !scope.keeps_json(raw) {
+                continue;
+            }
             let path = child_path(parent, field, first + i);
             let ctx = ItemContext {
                 path: &path,
@@ -139,7 +145,7 @@ fn read_json_items(
                 out: &mut out,
                 errors: &mut errors,
             };
-            read_json_item(raw, text, sink, ctx);
+            read_json_item(raw, (text, scope), sink, ctx);
         }
         (out, errors, waiting)
     };
@@ -184,7 +190,12 @@ fn offset_in(part: &str, text: &str) -> Option<usize> {
 }
 
 /// Reads one item given as JSON text (a slice of `text`, the file).
-pub(crate) fn read_json_item(raw: &str, text: &str, sink: Sink<'_>, item: ItemContext<'_, '_>) {
+pub(crate) fn read_json_item(
+    raw: &str,
+    (text, scope): (&str, &super::NamespaceScope),
+    sink: Sink<'_>,
+    item: ItemContext<'_, '_>,
+) {
     let start = offset_in(raw, text);
     if let Err((at, dup)) = check_json_duplicates(raw, false) {
         sink.errors.push(ItemError {
@@ -200,7 +211,7 @@ pub(crate) fn read_json_item(raw: &str, text: &str, sink: Sink<'_>, item: ItemCo
             out: &mut out,
             errors: &mut errors,
         },
-        capture: Capture::Json(text),
+        capture: Capture::Json(text, scope),
         item: ItemContext {
             path: item.path,
             default_kind: item.default_kind,
@@ -211,6 +222,12 @@ pub(crate) fn read_json_item(raw: &str, text: &str, sink: Sink<'_>, item: ItemCo
     .and_then(|()| de.end());
     match read {
         Ok(()) => {
+            if let Some(start) = start {
+                // The objects of a List nested in this item keep their own items' offsets.
+                for meta in out.iter_mut().filter_map(ApiObject::metadata_mut) {
+                    meta.source_offset.get_or_insert(start);
+                }
+            }
             sink.out.append(&mut out);
             sink.errors.append(&mut errors);
         }

@@ -9,9 +9,11 @@ pub mod gateway_api;
 mod item_lines;
 mod items;
 mod object;
+mod scope;
 mod yaml_list;
 
 pub use object::{ApiObject, WorkloadKind, LIVE_SNAPSHOT_ANNOTATION};
+pub use scope::NamespaceScope;
 
 use items::{Capture, ItemContext, ItemError, LineCounter, Sink};
 use serde::de::DeserializeSeed;
@@ -99,8 +101,13 @@ impl LoadResult {
 /// Parses one file's bytes: text as `load_text` does; a file that is not UTF-8 is one
 /// unreadable document.
 pub fn load_bytes(file: &str, bytes: &[u8]) -> LoadResult {
+    load_bytes_in(file, bytes, &NamespaceScope::all())
+}
+
+/// `load_bytes`, keeping only the objects `scope` keeps.
+pub fn load_bytes_in(file: &str, bytes: &[u8], scope: &NamespaceScope) -> LoadResult {
     match std::str::from_utf8(bytes) {
-        Ok(text) => load_text(file, text),
+        Ok(text) => load_text_in(file, text, scope),
         Err(_) => LoadResult {
             files_read: 1,
             unreadable: vec![Unreadable {
@@ -130,6 +137,13 @@ pub fn skipped_input(file: &str, reason: &str) -> LoadResult {
 
 /// Parses one file's text: JSON when it starts with `{` or `[`, otherwise a YAML stream.
 pub fn load_text(file: &str, text: &str) -> LoadResult {
+    load_text_in(file, text, &NamespaceScope::all())
+}
+
+/// `load_text`, keeping only the objects `scope` keeps: the items of a JSON List in other
+/// namespaces are skipped before they are read (so they are not checked either); objects
+/// of every other form are read, then dropped.
+pub fn load_text_in(file: &str, text: &str, scope: &NamespaceScope) -> LoadResult {
     let file: Arc<str> = Arc::from(file);
     let mut result = LoadResult {
         files_read: 1,
@@ -141,11 +155,17 @@ pub fn load_text(file: &str, text: &str) -> LoadResult {
     // stream whose first document is a flow mapping (`{...}\n---\n{...}`) is YAML.
     let yaml_separated = text.lines().any(|l| l.starts_with("---"));
     if (trimmed.starts_with('{') || trimmed.starts_with('[')) && !yaml_separated {
-        load_json(&file, text, &mut result);
+        load_json(&file, text, scope, &mut result);
     } else {
         for doc in split_yaml_documents(text) {
             load_yaml_document(&file, &doc, &mut result);
         }
+    }
+    if !scope.is_all() {
+        result.objects.retain(|o| {
+            let namespace = o.object.metadata().and_then(|m| m.namespace.as_deref());
+            scope.keeps(namespace)
+        });
     }
     result
 }
@@ -200,10 +220,12 @@ fn push_objects(
             }
             continue;
         }
-        result.objects.push(Loaded {
-            object,
-            origin: origin.clone(),
-        });
+        let mut origin = origin.clone();
+        let offset = object.metadata().and_then(|m| m.source_offset);
+        if let (Some(offset), Some(lines)) = (offset, lines.as_deref_mut()) {
+            origin.line = lines.line_of(offset);
+        }
+        result.objects.push(Loaded { object, origin });
     }
     item_lines::assign(&mut result.objects[first_object..], list_items, first_line);
 }
@@ -212,7 +234,7 @@ fn push_objects(
 /// other (what `kubectl get … -o json` piped together gives). Each document is captured
 /// whole first, so one that cannot be read does not stop the others; only a syntax error
 /// ends the stream (what follows it cannot be trusted).
-fn load_json(file: &Arc<str>, text: &str, result: &mut LoadResult) {
+fn load_json(file: &Arc<str>, text: &str, scope: &NamespaceScope, result: &mut LoadResult) {
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     let mut lines = LineCounter::new(text);
     let mut document = 0;
@@ -250,6 +272,7 @@ fn load_json(file: &Arc<str>, text: &str, result: &mut LoadResult) {
                         errors: &mut errors,
                     },
                     text,
+                    scope,
                 }
                 .deserialize(&mut de)
                 .and_then(|()| de.end())
@@ -260,21 +283,8 @@ fn load_json(file: &Arc<str>, text: &str, result: &mut LoadResult) {
             }
         };
         match read {
-            Ok(()) => {
-                // Each List item's line, relative to the document's first line.
-                let items: Vec<item_lines::ItemLine> = item_lines::json_items(raw)
-                    .into_iter()
-                    .map(|(offset, kind, name)| {
-                        let at = lines.line_of(start + offset);
-                        item_lines::ItemLine {
-                            line: at + 1 - origin.line.min(at),
-                            kind,
-                            name,
-                        }
-                    })
-                    .collect();
-                push_objects(result, objects, errors, origin, Some(&mut lines), &items)
-            }
+            // Each List item's object gets its line from its item's offset.
+            Ok(()) => push_objects(result, objects, errors, origin, Some(&mut lines), &[]),
             Err((line, reason)) => result.unreadable.push(Unreadable {
                 file: file.to_string(),
                 document,
@@ -290,6 +300,7 @@ struct ArrayOrObjects<'a, 't> {
     sink: Sink<'a>,
     /// The file's text, which the deserializer reads a slice of.
     text: &'t str,
+    scope: &'t NamespaceScope,
 }
 
 impl<'de> DeserializeSeed<'de> for ArrayOrObjects<'_, '_> {
@@ -310,13 +321,19 @@ impl<'de> serde::de::Visitor<'de> for ArrayOrObjects<'_, '_> {
             default_kind: None,
             pending: None,
         };
-        items::read_seq(seq, self.sink, Capture::Json(self.text), item, "")
+        items::read_seq(
+            seq,
+            self.sink,
+            Capture::Json(self.text, self.scope),
+            item,
+            "",
+        )
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         serde::de::Visitor::visit_map(
             object::ObjectsSeed {
                 sink: self.sink,
-                capture: Capture::Json(self.text),
+                capture: Capture::Json(self.text, self.scope),
                 item: ItemContext {
                     path: "",
                     default_kind: None,

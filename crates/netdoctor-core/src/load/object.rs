@@ -14,6 +14,38 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
+/// `$get` applied to the object of every kind that has metadata (all but `Other`): one
+/// list of kinds for `metadata` and `metadata_mut`.
+macro_rules! each_metadata {
+    ($object:expr, $o:ident => $get:expr) => {
+        Some(match $object {
+            ApiObject::Namespace($o) => $get,
+            ApiObject::Node($o) => $get,
+            ApiObject::Pod($o) => $get,
+            ApiObject::Service($o) => $get,
+            ApiObject::Endpoints($o) => $get,
+            ApiObject::EndpointSlice($o) => $get,
+            ApiObject::NetworkPolicy($o) => $get,
+            ApiObject::Ingress($o) => $get,
+            ApiObject::IngressClass($o) => $get,
+            ApiObject::Secret($o) => $get,
+            ApiObject::ConfigMap($o) => $get,
+            ApiObject::GatewayClass($o) => $get,
+            ApiObject::Gateway($o) => $get,
+            ApiObject::HttpRoute($o)
+            | ApiObject::GrpcRoute($o)
+            | ApiObject::TlsRoute($o)
+            | ApiObject::TcpRoute($o)
+            | ApiObject::UdpRoute($o) => $get,
+            ApiObject::ListenerSet($o) => $get,
+            ApiObject::ReferenceGrant($o) => $get,
+            ApiObject::Workload(_, $o) => $get,
+            ApiObject::ForeignPolicy($o) => $get,
+            ApiObject::Other { .. } => return None,
+        })
+    };
+}
+
 /// Every kind netdoctor reads. Anything else is `Other` and skipped (counted).
 #[derive(Debug, Clone)]
 pub enum ApiObject {
@@ -134,31 +166,11 @@ impl ApiObject {
     }
 
     pub fn metadata(&self) -> Option<&api::ObjectMeta> {
-        Some(match self {
-            ApiObject::Namespace(o) => &o.metadata,
-            ApiObject::Node(o) => &o.metadata,
-            ApiObject::Pod(o) => &o.metadata,
-            ApiObject::Service(o) => &o.metadata,
-            ApiObject::Endpoints(o) => &o.metadata,
-            ApiObject::EndpointSlice(o) => &o.metadata,
-            ApiObject::NetworkPolicy(o) => &o.metadata,
-            ApiObject::Ingress(o) => &o.metadata,
-            ApiObject::IngressClass(o) => &o.metadata,
-            ApiObject::Secret(o) => &o.metadata,
-            ApiObject::ConfigMap(o) => &o.metadata,
-            ApiObject::GatewayClass(o) => &o.metadata,
-            ApiObject::Gateway(o) => &o.metadata,
-            ApiObject::HttpRoute(o)
-            | ApiObject::GrpcRoute(o)
-            | ApiObject::TlsRoute(o)
-            | ApiObject::TcpRoute(o)
-            | ApiObject::UdpRoute(o) => &o.metadata,
-            ApiObject::ListenerSet(o) => &o.metadata,
-            ApiObject::ReferenceGrant(o) => &o.metadata,
-            ApiObject::Workload(_, o) => &o.metadata,
-            ApiObject::ForeignPolicy(o) => &o.metadata,
-            ApiObject::Other { .. } => return None,
-        })
+        each_metadata!(self, o => &o.metadata)
+    }
+
+    pub fn metadata_mut(&mut self) -> Option<&mut api::ObjectMeta> {
+        each_metadata!(self, o => &mut o.metadata)
     }
 
     /// The `apiVersion` netdoctor writes back in a snapshot.

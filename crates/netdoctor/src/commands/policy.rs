@@ -147,6 +147,28 @@ fn resolve_ip(c: &Cluster, arg: ObjectArg, as_destination: bool) -> ObjectArg {
     }
 }
 
+/// The namespaces a check between two named objects in files depends on: theirs. A
+/// NetworkPolicy applies only to pods of its own namespace and peers are matched by the
+/// Namespace objects' labels, which are cluster-scoped (so kept), as are the cluster-wide
+/// policy tiers. None (read everything) for a live cluster, which already lists only the
+/// named namespaces, and for an IP address, whose owner could be in any namespace.
+fn question_namespaces(args: &CheckArgs) -> Option<Vec<String>> {
+    if args.input.files.is_empty() {
+        return None;
+    }
+    let default = args.input.namespace.as_deref().unwrap_or("default");
+    let mut namespaces = Vec::new();
+    for arg in [&args.from, &args.to] {
+        let parsed = ObjectArg::parse_in(arg, default).ok()?;
+        if matches!(parsed, ObjectArg::Ip(_)) {
+            return None;
+        }
+        namespaces.push(parsed.object_ref()?.namespace?);
+    }
+    namespaces.dedup();
+    Some(namespaces)
+}
+
 fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     if matches!(
         format,
@@ -162,7 +184,10 @@ fn check(args: CheckArgs, format: OutputFormat, verbose: bool) -> CmdResult {
         .filter_map(|a| ObjectArg::spelled_namespace(a))
         .collect();
     spelled.dedup();
-    let input = args.input.read_for(verbose, &spelled)?;
+    let input = match question_namespaces(&args) {
+        Some(namespaces) => args.input.read_only(verbose, &namespaces)?,
+        None => args.input.read_for(verbose, &spelled)?,
+    };
     let c = &*input.cluster;
     let from_arg = ObjectArg::parse_in(&args.from, &input.default_namespace)?;
     let to_arg = ObjectArg::parse_in(&args.to, &input.default_namespace)?;

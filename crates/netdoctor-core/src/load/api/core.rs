@@ -400,6 +400,7 @@ fn secret_metadata<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ObjectMeta,
         owner_references: Vec::new(),
         creation_timestamp: a.creation_timestamp,
         deletion_timestamp: a.deletion_timestamp,
+        source_offset: None,
     })
 }
 

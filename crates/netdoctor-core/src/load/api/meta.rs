@@ -42,6 +42,10 @@ pub struct ObjectMeta {
     pub owner_references: Vec<OwnerReference>,
     pub creation_timestamp: Option<String>,
     pub deletion_timestamp: Option<String>,
+    /// Byte offset in its file of the JSON List item this object was read from: its line
+    /// is counted from it (not part of the API object).
+    #[serde(skip)]
+    pub source_offset: Option<usize>,
 }
 
 /// `matchLabels`/`matchExpressions`, or (Service, ReplicationController) a plain map, which
