@@ -13,6 +13,36 @@ pub fn load(data: &[u8]) {
     let _ = crate::rules::run(&cluster, &Default::default());
 }
 
+/// `load_only`: the loader alone (fast enough to go deep into its syntax handling), and a
+/// differential check of the namespace scope `policy check` reads with: reading only
+/// namespace `a` keeps exactly the objects of the full read that are in `a` or name no
+/// namespace, at the same lines.
+pub fn load_only(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let identity = |o: &crate::load::Loaded| {
+        let meta = o.object.metadata();
+        (
+            o.object.kind().to_string(),
+            meta.and_then(|m| m.namespace.clone()),
+            meta.and_then(|m| m.name.clone()),
+            o.origin.line,
+        )
+    };
+    let scope = crate::load::NamespaceScope::only(["a".to_string()]);
+    let all: Vec<_> = load_text("fuzz", &text)
+        .objects
+        .iter()
+        .map(identity)
+        .filter(|(_, ns, _, _)| scope.keeps(ns.as_deref()))
+        .collect();
+    let scoped: Vec<_> = crate::load::load_text_in("fuzz", &text, &scope)
+        .objects
+        .iter()
+        .map(identity)
+        .collect();
+    assert_eq!(all, scoped, "the scoped read differs from the full read");
+}
+
 /// Splits fuzz bytes into fields at `\n`, at most `n`.
 fn fields(data: &[u8], n: usize) -> Vec<String> {
     String::from_utf8_lossy(data)

@@ -21,6 +21,8 @@ fn run_corpus(target: &str, entry: fn(&[u8])) {
 #[test]
 fn load_corpus() {
     run_corpus("load", netdoctor_core::fuzz::load);
+    // The loader-only target shares the loader's seeds.
+    run_corpus("load", netdoctor_core::fuzz::load_only);
 }
 
 #[test]

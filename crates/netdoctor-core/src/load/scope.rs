@@ -50,7 +50,9 @@ impl NamespaceScope {
             return true;
         }
         match peek_namespace(raw) {
-            Some(namespace) => self.keeps(namespace.as_deref()),
+            // A nested List (a `metadata.namespace` on it means nothing) is read, so that
+            // its own items are judged one by one.
+            Some(namespace) => self.keeps(namespace.as_deref()) || raw.contains("\"items\""),
             None => true,
         }
     }
@@ -151,6 +153,7 @@ mod tests {
         assert!(scope.keeps_json(r#"{"kind":"Namespace","metadata":{"name":"b"}}"#));
         assert!(scope.keeps_json(r#"{"kind":"Pod","metadata":null}"#));
         assert!(scope.keeps_json(r#"{"kind":"Pod"}"#));
+        assert!(scope.keeps_json(r#"{"metadata":{"namespace":"b"},"kind":"List","items":[]}"#));
         // The peek stops at the namespace: what follows is not read.
         assert!(!scope.keeps_json(r#"{"metadata":{"namespace":"b"},"spec":"#));
         // What the peek cannot judge is kept for the reader to report.
