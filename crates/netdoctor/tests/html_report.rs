@@ -64,27 +64,47 @@ fn map_connections(files: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// The graph's edges by node names.
+/// The graph's flows by node names, decoded from the data block's compact form
+/// (`graph.flows`: per node, who reaches it as runs `[start, len, conn]` over source nodes;
+/// a node's own entry is not a flow), in the map's order: by source, then destination name.
 fn graph_edges(data: &Value) -> Vec<(String, String, String)> {
     let nodes = data["graph"]["nodes"].as_array().expect("nodes");
-    let name = |i: &Value| {
-        nodes[i.as_u64().expect("index") as usize]["name"]
-            .as_str()
-            .expect("name")
-            .to_string()
-    };
-    data["graph"]["edges"]
+    let flows = &data["graph"]["flows"];
+    let num = |v: &Value| v.as_u64().expect("number") as usize;
+    let name = |i: usize| nodes[i]["name"].as_str().expect("name").to_string();
+    let conns: Vec<&str> = flows["conns"]
         .as_array()
-        .expect("edges")
+        .expect("conns")
         .iter()
-        .map(|e| {
-            (
-                name(&e["src"]),
-                name(&e["dst"]),
-                e["conn"].as_str().expect("conn").to_string(),
-            )
-        })
-        .collect()
+        .map(|c| c.as_str().expect("conn"))
+        .collect();
+    let columns = flows["columns"].as_array().expect("columns");
+    let mut out = Vec::new();
+    for (d, c) in flows["column_of"]
+        .as_array()
+        .expect("column_of")
+        .iter()
+        .enumerate()
+    {
+        let runs: Vec<usize> = columns[num(c)]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .map(num)
+            .collect();
+        for r in runs.chunks_exact(3) {
+            for s in (r[0]..r[0] + r[1]).filter(|&s| s != d) {
+                out.push((name(s), name(d), conns[r[2]].to_string()));
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.0.as_bytes(), a.1.as_bytes()).cmp(&(b.0.as_bytes(), b.1.as_bytes())));
+    assert_eq!(
+        flows["total"],
+        out.len(),
+        "the total counts the decoded flows"
+    );
+    out
 }
 
 fn assert_self_contained(html: &str) {
@@ -525,6 +545,7 @@ fn check_selftest(r: &PageResult, map: &[(String, String, String)], what: &str) 
     let drawn = if map.len() > 4000 { 0 } else { map.len() };
     assert_eq!(t["edges"], drawn, "{what}: {t}");
     assert_eq!(t["data_edges"], map.len(), "{what}: {t}");
+    assert_eq!(t["degree_sum"], map.len(), "{what}: {t}");
     assert_eq!(t["nodes"], t["data_nodes"], "{what}: {t}");
     assert!(
         t["nodes"].as_u64().unwrap_or(0) as usize >= names.len(),
