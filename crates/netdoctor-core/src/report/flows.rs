@@ -2,7 +2,7 @@
 //! node order, with connection strings instead of sets. The page decodes a workload's flows
 //! when it is clicked; nothing here holds one entry per flow.
 
-use crate::sim::netpol::{encode_runs, fill_own_entry, value_at, CompactMap, MapUnknown, Run};
+use crate::sim::netpol::{encode_runs, ColumnTable, CompactMap, MapUnknown, Run};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,34 +67,6 @@ impl Strings<'_> {
     }
 }
 
-/// Distinct flattened columns.
-#[derive(Default)]
-struct Distinct {
-    columns: Vec<FlatRuns>,
-    index: HashMap<FlatRuns, u32>,
-}
-
-impl Distinct {
-    fn id(&mut self, runs: FlatRuns) -> u32 {
-        if let Some(&i) = self.index.get(&runs) {
-            return i;
-        }
-        let i = self.columns.len() as u32;
-        self.index.insert(runs.clone(), i);
-        self.columns.push(runs);
-        i
-    }
-}
-
-/// Whether entry `g` of `runs` already holds what `fill_own_entry` would give it.
-fn own_entry_filled(runs: &[Run], g: usize, n: usize) -> bool {
-    if n < 2 {
-        return true;
-    }
-    let neighbour = if g > 0 { g - 1 } else { 1 };
-    value_at(runs, g as u32) == value_at(runs, neighbour as u32)
-}
-
 /// Whether each node of `map` has a flow in or out.
 pub(super) fn map_nodes_with_flows(map: &CompactMap) -> Vec<bool> {
     let n = map.nodes.len();
@@ -147,25 +119,23 @@ pub(super) fn flows(
         ids: HashMap::new(),
         list: Vec::new(),
     };
-    let mut distinct = Distinct::default();
-    // Per map column, its runs over graph nodes before any own entry is filled: most nodes
-    // share these as they are.
+    let mut table = ColumnTable::default();
+    // Per map column, its runs over graph nodes: nodes sharing a map column share these
+    // (their own entries apart, which the table settles).
     let mut by_map_column: HashMap<u32, Vec<Run>> = HashMap::new();
     let mut dense = vec![NONE; n];
     let mut column_of = Vec::with_capacity(n);
     for g in 0..n {
         let ingress_unknown = governed(&unknown.ingress, names[g]);
         let Some(m) = map_of[g] else {
-            column_of.push(distinct.id(Vec::new()));
+            column_of.push(table.add(&[], g as u32));
             continue;
         };
         let mc = map.column_of[m];
         if !ingress_unknown {
             if let Some(runs) = by_map_column.get(&mc) {
-                if own_entry_filled(runs, g, n) {
-                    column_of.push(distinct.id(flat(runs)));
-                    continue;
-                }
+                column_of.push(table.add(runs, g as u32));
+                continue;
             }
         }
         dense.fill(NONE);
@@ -176,18 +146,16 @@ pub(super) fn flows(
                 }
             }
         }
+        let runs = encode_runs(&dense, NONE);
+        column_of.push(table.add(&runs, g as u32));
         if !ingress_unknown {
-            by_map_column
-                .entry(mc)
-                .or_insert_with(|| encode_runs(&dense, NONE));
+            by_map_column.insert(mc, runs);
         }
-        fill_own_entry(&mut dense, g);
-        column_of.push(distinct.id(flat(&encode_runs(&dense, NONE))));
     }
     let mut f = Flows {
         total: 0,
         conns: strings.list,
-        columns: distinct.columns,
+        columns: table.columns.iter().map(|c| flat(c)).collect(),
         column_of,
     };
     f.total = f.degrees().iter().map(|d| d.0).sum();

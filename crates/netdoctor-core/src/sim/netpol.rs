@@ -60,8 +60,9 @@ pub use diff::{
 pub use diff_format::{diff_csv, diff_dot, diff_md, diff_txt, RefNames};
 pub use foreign::{FlowVerdict, MapUnknown};
 pub use map::{
-    compact_map, connectivity_map, encode_runs, external_partition, fill_own_entry, format_txt,
-    value_at, CompactMap, Connection, MapNode, MapOptions, Range, Run, INGRESS_CONTROLLER,
+    compact_map, connectivity_map, encode_runs, external_partition, format_txt, value_at,
+    with_entry, ColumnTable, CompactMap, Connection, MapNode, MapOptions, Range, Run,
+    INGRESS_CONTROLLER,
 };
 pub use tier::{
     cluster_port_conns, cluster_rule_conns, denial_reason, describe_match,

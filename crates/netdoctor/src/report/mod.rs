@@ -5,6 +5,7 @@
 //! `netdoctor_core::report`; this module only writes markup. Every string that came from the
 //! cluster goes through `esc` (text and attributes) or `script_json` (the data block).
 
+mod data;
 pub mod diff;
 
 use netdoctor_core::model::Cluster;
@@ -173,7 +174,15 @@ pub fn render(report: &Report) -> String {
     graph_html(&mut s, g);
     flows_html(&mut s, g, report.findings.is_none());
     s.push_str("<pre id=\"selftest\" hidden></pre>\n<ol id=\"js-errors\" hidden></ol>\n");
-    let json = serde_json::to_string(report).unwrap_or_else(|_| "{}".to_string());
+    let page_data = data::PageData {
+        title: &report.title,
+        findings: report.findings.as_ref().map(data::FindingsIndex::of),
+        graph: g,
+        focus: report.focus.as_deref(),
+        model_vs_measured: report.model_vs_measured.as_deref(),
+        suppressed: report.suppressed.as_deref(),
+    };
+    let json = serde_json::to_string(&page_data).unwrap_or_else(|_| "{}".to_string());
     let _ = write!(
         s,
         "<script type=\"application/json\" id=\"report-data\">{}</script>\n<script>\n{JS}</script>\n</body></html>\n",

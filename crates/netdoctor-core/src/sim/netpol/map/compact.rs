@@ -64,11 +64,96 @@ pub fn encode_runs(values: &[u32], none: u32) -> Vec<Run> {
     runs
 }
 
-/// Gives entry `i` (a node's own, which means nothing) its left neighbour's value (the right
-/// one's for the first node), so it never splits a run.
-pub fn fill_own_entry(values: &mut [u32], i: usize) {
-    if values.len() > 1 && i < values.len() {
-        values[i] = if i > 0 { values[i - 1] } else { values[1] };
+/// `runs` with entry `d` set to `v` (None: uncovered), runs merged again.
+pub fn with_entry(runs: &[Run], d: u32, v: Option<u32>) -> Vec<Run> {
+    let mut pieces: Vec<Run> = Vec::with_capacity(runs.len() + 2);
+    let mut put = |r: Run| {
+        if r.len == 0 {
+            return;
+        }
+        match pieces.last_mut() {
+            Some(l) if l.conn == r.conn && l.start + l.len == r.start => l.len += r.len,
+            _ => pieces.push(r),
+        }
+    };
+    let own = v.map(|conn| Run {
+        start: d,
+        len: 1,
+        conn,
+    });
+    let mut placed = false;
+    for &r in runs {
+        let end = r.start + r.len;
+        if end <= d {
+            put(r);
+            continue;
+        }
+        if r.start <= d {
+            put(Run {
+                len: d - r.start,
+                ..r
+            });
+        }
+        if !placed {
+            own.into_iter().for_each(&mut put);
+            placed = true;
+        }
+        if r.start <= d {
+            put(Run {
+                start: d + 1,
+                len: end - d - 1,
+                conn: r.conn,
+            });
+        } else {
+            put(r);
+        }
+    }
+    if !placed {
+        own.into_iter().for_each(&mut put);
+    }
+    pieces
+}
+
+/// Distinct columns, shared by nodes whose columns differ only in their own entries (which
+/// mean nothing): a node's own entry is set to what makes its column one already met, or
+/// else to what leaves the fewest runs.
+#[derive(Debug, Default)]
+pub struct ColumnTable {
+    pub columns: Vec<Vec<Run>>,
+    index: HashMap<Vec<Run>, u32>,
+    /// The column of the node added last: neighbours tend to share columns.
+    last: Option<u32>,
+}
+
+impl ColumnTable {
+    /// The id of the column of node `d`, given its runs (whatever they hold at `d`).
+    pub fn add(&mut self, runs: &[Run], d: u32) -> u32 {
+        let mut candidates = Vec::with_capacity(4);
+        if let Some(l) = self.last {
+            candidates.push(value_at(&self.columns[l as usize], d));
+        }
+        if d > 0 {
+            candidates.push(value_at(runs, d - 1));
+        }
+        candidates.push(value_at(runs, d + 1));
+        candidates.push(None);
+        let mut best: Option<Vec<Run>> = None;
+        for v in candidates {
+            let r = with_entry(runs, d, v);
+            if let Some(&id) = self.index.get(&r) {
+                self.last = Some(id);
+                return id;
+            }
+            if best.as_ref().is_none_or(|b| r.len() < b.len()) {
+                best = Some(r);
+            }
+        }
+        let r = best.unwrap_or_default();
+        let id = self.columns.len() as u32;
+        self.index.insert(r.clone(), id);
+        self.columns.push(r);
+        self.last = Some(id);
+        id
     }
 }
 
@@ -76,8 +161,7 @@ pub fn fill_own_entry(values: &mut [u32], i: usize) {
 pub(super) struct Columns {
     /// The column being built, dense over the nodes.
     pub(super) col: Vec<u32>,
-    columns: Vec<Vec<Run>>,
-    index: HashMap<Vec<Run>, u32>,
+    table: ColumnTable,
     column_of: Vec<u32>,
 }
 
@@ -85,8 +169,7 @@ impl Columns {
     pub(super) fn new(n: usize) -> Columns {
         Columns {
             col: vec![EMPTY; n],
-            columns: Vec::new(),
-            index: HashMap::new(),
+            table: ColumnTable::default(),
             column_of: Vec::with_capacity(n),
         }
     }
@@ -94,18 +177,8 @@ impl Columns {
     /// Ends the column of node `d` (the next node in order) and starts the next one.
     pub(super) fn finish(&mut self, d: usize) {
         debug_assert_eq!(self.column_of.len(), d);
-        fill_own_entry(&mut self.col, d);
         let runs = encode_runs(&self.col, EMPTY);
-        let id = match self.index.get(&runs) {
-            Some(&id) => id,
-            None => {
-                let id = self.columns.len() as u32;
-                self.index.insert(runs.clone(), id);
-                self.columns.push(runs);
-                id
-            }
-        };
-        self.column_of.push(id);
+        self.column_of.push(self.table.add(&runs, d as u32));
         self.col.fill(EMPTY);
     }
 
@@ -113,7 +186,7 @@ impl Columns {
         CompactMap {
             nodes,
             conns,
-            columns: self.columns,
+            columns: self.table.columns,
             column_of: self.column_of,
         }
     }
@@ -171,20 +244,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn runs_round_trip_and_own_entries_do_not_split_them() {
-        let mut v = vec![EMPTY, 1, 1, 2, 2, EMPTY, 3];
+    fn runs_round_trip_and_own_entries_do_not_split_columns() {
+        let v = vec![EMPTY, 1, 1, 2, 2, EMPTY, 3];
         let runs = encode_runs(&v, EMPTY);
         assert_eq!(runs.len(), 3);
         for (i, &x) in v.iter().enumerate() {
             let want = Some(x).filter(|&x| x != EMPTY);
             assert_eq!(value_at(&runs, i as u32), want, "{i}");
         }
-        let mut all = vec![1u32; 5];
-        all[2] = EMPTY;
-        fill_own_entry(&mut all, 2);
-        assert_eq!(encode_runs(&all, EMPTY).len(), 1);
-        fill_own_entry(&mut v, 0);
-        assert_eq!(v[0], 1);
         assert_eq!(value_at(&[], 0), None);
+        // Setting an entry and setting it back gives the same runs.
+        for d in 0..v.len() as u32 {
+            for x in [None, Some(1), Some(2), Some(3)] {
+                let changed = with_entry(&runs, d, x);
+                let mut dense = v.clone();
+                dense[d as usize] = x.unwrap_or(EMPTY);
+                assert_eq!(changed, encode_runs(&dense, EMPTY), "{d} {x:?}");
+                assert_eq!(with_entry(&changed, d, value_at(&runs, d)), runs);
+            }
+        }
+        // Everyone reaching everyone else: one column, one run, whatever the own entries.
+        let mut t = ColumnTable::default();
+        for d in 0..5usize {
+            let mut all = vec![1u32; 5];
+            all[d] = EMPTY;
+            assert_eq!(t.add(&encode_runs(&all, EMPTY), d as u32), 0);
+        }
+        assert_eq!(
+            t.columns,
+            vec![vec![Run {
+                start: 0,
+                len: 5,
+                conn: 1
+            }]]
+        );
+        // Whatever the table picks, a column is the node's own apart from its own entry.
+        let mut t = ColumnTable::default();
+        let sources: [&[usize]; 4] = [&[1, 2], &[0, 2], &[0], &[0, 2]];
+        for (d, xs) in sources.iter().enumerate() {
+            let mut c = vec![EMPTY; 4];
+            xs.iter().for_each(|&x| c[x] = 1);
+            let id = t.add(&encode_runs(&c, EMPTY), d as u32);
+            for x in (0..4u32).filter(|&x| x as usize != d) {
+                let want = Some(1).filter(|_| xs.contains(&(x as usize)));
+                assert_eq!(value_at(&t.columns[id as usize], x), want, "{d} {x}");
+            }
+        }
+        assert!(t.columns.len() < 4, "{:?}", t.columns);
     }
 }

@@ -5,7 +5,7 @@ mod compact;
 mod ingress_controller;
 mod tier;
 
-pub use compact::{encode_runs, fill_own_entry, value_at, CompactMap, MapNode, Run};
+pub use compact::{encode_runs, value_at, with_entry, ColumnTable, CompactMap, MapNode, Run};
 
 use super::ranges::covered_ranges;
 use super::{ip_in_block, rule_conns, ConnSet, Direction, Engine};
