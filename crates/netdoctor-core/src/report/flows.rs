@@ -227,8 +227,8 @@ impl Flows {
                 let mut m: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
                 for (a, b, conn) in runs_of(col) {
                     let is_all = all.get(conn as usize).copied().unwrap_or(false);
-                    for s in a..b.min(group_of.len()) {
-                        let e = m.entry(group_of[s]).or_default();
+                    for &gs in group_of.get(a..b.min(group_of.len())).unwrap_or_default() {
+                        let e = m.entry(gs).or_default();
                         e.0 += 1;
                         e.1 += usize::from(is_all);
                     }

@@ -25,6 +25,8 @@ const JS: &str = include_str!("report.js");
 /// Above this many flows the graph draws none up front; a click draws the flows of one
 /// workload (decoded from the data block's compact form).
 pub const EDGE_LIMIT: usize = 4000;
+/// Up to this many findings, the findings section opens with every namespace unfolded.
+const FINDINGS_OPEN_LIMIT: usize = 500;
 /// Up to this many flows, port labels are drawn on the edges.
 const LABEL_LIMIT: usize = 400;
 
@@ -248,6 +250,16 @@ fn findings_html(s: &mut String, f: &FindingsSection) {
     if f.namespaces.is_empty() {
         s.push_str("<p>No problems found.</p>");
     }
+    // Laying out thousands of open findings is most of the time a browser takes to open the
+    // page: above the limit the namespaces start folded (find in page still opens them).
+    let open = f.summary.total <= FINDINGS_OPEN_LIMIT;
+    if !open {
+        let _ = writeln!(
+            s,
+            "<p class=\"count\" id=\"findings-folded\">{} findings: each namespace is folded, open one to read its findings.</p>",
+            f.summary.total
+        );
+    }
     for ns in &f.namespaces {
         let name = ns
             .namespace
@@ -256,7 +268,8 @@ fn findings_html(s: &mut String, f: &FindingsSection) {
             .unwrap_or_else(|| "cluster-scoped objects and input files".to_string());
         let _ = writeln!(
             s,
-            "<details class=\"ns\" open><summary>{name} <span class=\"badge {}\">{}</span> <span class=\"count\">{} finding{}</span></summary><div>",
+            "<details class=\"ns\"{}><summary>{name} <span class=\"badge {}\">{}</span> <span class=\"count\">{} finding{}</span></summary><div>",
+            if open { " open" } else { "" },
             ns.worst,
             ns.worst,
             ns.count,
@@ -454,7 +467,7 @@ fn graph_html(s: &mut String, g: &Graph) {
             s,
             "<p class=\"count\" id=\"flows-stored\">{} allowed flows are too many to draw at once: click a workload to draw its flows. \
              The page does not list them one by one: for each workload it keeps who may reach it as runs of neighbouring workloads with the same ports, \
-             and workloads reached the same way share one list ({} list{} of {} run{} in all for {} workloads), from which a click computes the flows.</p>",
+             and workloads reached the same way share one list ({} list{} of {} run{} in all for {} nodes), from which a click computes the flows.</p>",
             g.flows.total,
             g.flows.columns.len(),
             if g.flows.columns.len() == 1 { "" } else { "s" },

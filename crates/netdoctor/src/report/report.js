@@ -7,7 +7,7 @@
   var NW = G.node_w, NH = G.node_h, SVGNS = svg.namespaceURI;
   var nodeEls = [], edgeEls = [], labelEls = [], edges = [], edgeAt = {};
   var collapsed = {}, hiddenGroup = {}, selected = -1, scale = 1;
-  // Flows are kept compactly (report.rs, Flows): per node, who reaches it as runs
+  // Flows are kept compactly (netdoctor-core report/flows.rs): per node, who reaches it as runs
   // [start, len, conn] over source nodes, identical columns shared. A node's flows in are
   // its column decoded; its flows out are its entry looked up in the other nodes' columns.
   var F = G.flows, N = G.nodes.length;
