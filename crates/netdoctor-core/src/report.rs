@@ -6,10 +6,13 @@
 
 use crate::model::{connlist_name, workload_label, Cluster, WORKLOAD_KINDS};
 use crate::rules::Area;
-use crate::sim::netpol::{Connection, Direction, Engine, INGRESS_CONTROLLER};
+use crate::sim::netpol::{CompactMap, Direction, Engine, MapUnknown, INGRESS_CONTROLLER};
 use crate::{Finding, ObjectRef, Severity, Summary};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+mod flows;
+pub use flows::{FlatRuns, Flows};
 
 /// The rule areas, in the order the summary shows them: `Area::ALL`, as their prefixes.
 pub const AREAS: [&str; Area::ALL.len()] = {
@@ -118,7 +121,8 @@ pub struct Graph {
     pub header: f64,
     pub groups: Vec<GraphGroup>,
     pub nodes: Vec<GraphNode>,
-    pub edges: Vec<GraphEdge>,
+    /// Every allowed flow between the nodes, compactly (decoded on demand by the page).
+    pub flows: Flows,
     /// Workloads a policy kind netdoctor does not model governs (one sentence each): their
     /// flows are marked `(unknown)` (docs/interface.md, unknown verdicts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -164,14 +168,6 @@ pub struct GraphNode {
     pub findings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worst: Option<Severity>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct GraphEdge {
-    pub src: usize,
-    pub dst: usize,
-    /// `TCP 8080`, `All Connections`, … (connlist form).
-    pub conn: String,
 }
 
 /// The area of a finding's code: its rule's area (`SVC001` → `SVC`). A code no rule has
@@ -362,35 +358,48 @@ struct NodeDraft {
     cluster: BTreeSet<String>,
 }
 
-/// The graph of `connections` (what `connectivity_map` returned) plus every workload of the
-/// namespaces in scope (`namespaces` empty: all), so isolated workloads without any allowed
-/// flow still show. `findings` (page order, as `findings_section` numbered them) mark nodes.
+/// The graph of `map` (what `compact_map` returned) plus every workload of the namespaces in
+/// scope (`namespaces` empty: all), so isolated workloads without any allowed flow still
+/// show. `findings` (page order, as `findings_section` numbered them) mark nodes.
 pub fn graph(
     engine: &Engine<'_>,
-    connections: &[Connection],
+    map: &CompactMap,
     namespaces: &[String],
     findings: Option<&FindingsSection>,
 ) -> Graph {
     let mut drafts = Drafts::default();
     add_workloads(engine, namespaces, &mut drafts);
-    let unknown = crate::sim::netpol::MapUnknown::new(engine);
-    let edges = connections
-        .iter()
-        .map(|c| GraphEdge {
-            src: drafts.add(&c.src),
-            dst: drafts.add(&c.dst),
-            conn: if unknown.reasons(&c.src, &c.dst).is_empty() {
-                c.conn.to_string()
-            } else {
-                format!("{} (unknown)", c.conn)
-            },
-        })
-        .collect();
+    for (node, has) in map.nodes.iter().zip(flows::map_nodes_with_flows(map)) {
+        if has {
+            drafts.add(&node.name);
+        }
+    }
     let node_findings = findings
         .map(|sec| findings_by_node(engine.cluster, sec))
         .unwrap_or_default();
     let ordered = ordered_groups(&drafts.nodes);
-    let mut graph = layout(&drafts.nodes, ordered, edges, &node_findings);
+    let mut graph = layout(&drafts.nodes, ordered, &node_findings);
+    let index: HashMap<&str, usize> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
+    let graph_of: Vec<Option<usize>> = map
+        .nodes
+        .iter()
+        .map(|n| index.get(n.name.as_str()).copied())
+        .collect();
+    let mut map_of = vec![None; graph.nodes.len()];
+    for (m, g) in graph_of.iter().enumerate() {
+        if let Some(g) = *g {
+            map_of[g] = Some(m);
+        }
+    }
+    let names: Vec<&str> = graph.nodes.iter().map(|n| n.name.as_str()).collect();
+    let unknown = MapUnknown::new(engine);
+    let flows = flows::flows(map, &graph_of, &map_of, &names, &unknown);
+    graph.flows = flows;
     graph.unknown = unknown.summary();
     graph
 }
@@ -525,15 +534,12 @@ fn box_sizes(ordered: &[(String, bool, Vec<usize>)]) -> Vec<(usize, f64, f64)> {
         .collect()
 }
 
-/// Shelf packing of the group boxes; a grid of nodes inside each box. Edges are renumbered
-/// to the nodes' final order.
+/// Shelf packing of the group boxes; a grid of nodes inside each box.
 fn layout(
     drafts: &[NodeDraft],
     ordered: Vec<(String, bool, Vec<usize>)>,
-    mut edges: Vec<GraphEdge>,
     node_findings: &HashMap<String, Vec<(String, Severity)>>,
 ) -> Graph {
-    let mut new_index = vec![0usize; drafts.len()];
     let mut nodes: Vec<GraphNode> = Vec::with_capacity(drafts.len());
     let mut groups: Vec<GraphGroup> = Vec::with_capacity(ordered.len());
     let sizes = box_sizes(&ordered);
@@ -563,7 +569,6 @@ fn layout(
             let (r, c) = (k / cols, k % cols);
             let d = &drafts[di];
             let fs = node_findings.get(&d.name);
-            new_index[di] = nodes.len();
             idxs.push(nodes.len());
             nodes.push(GraphNode {
                 name: d.name.clone(),
@@ -591,10 +596,6 @@ fn layout(
             nodes: idxs,
         });
     }
-    for e in edges.iter_mut() {
-        e.src = new_index[e.src];
-        e.dst = new_index[e.dst];
-    }
     Graph {
         node_w: NODE_W,
         node_h: NODE_H,
@@ -604,7 +605,7 @@ fn layout(
         height: cy + shelf_h + BOX_GAP / 2.0,
         groups,
         nodes,
-        edges,
+        flows: Flows::default(),
         unknown: Vec::new(),
     }
 }
@@ -661,7 +662,7 @@ pub fn edge_curve(src: &GraphNode, dst: &GraphNode) -> (Point, Point, Point) {
 mod tests {
     use super::*;
     use crate::rules::{self, RunOptions};
-    use crate::sim::netpol::{connectivity_map, MapOptions};
+    use crate::sim::netpol::{compact_map, connectivity_map, MapOptions};
 
     fn cluster(yaml: &str) -> Cluster {
         Cluster::build(
@@ -727,8 +728,13 @@ spec:
         let conns = connectivity_map(&engine, &MapOptions::default());
         let findings = rules::run(&c, &RunOptions::default());
         let sec = findings_section(&findings);
-        let g = graph(&engine, &conns, &[], Some(&sec));
-        assert_eq!(g.edges.len(), conns.len());
+        let g = graph(
+            &engine,
+            &compact_map(&engine, &MapOptions::default()),
+            &[],
+            Some(&sec),
+        );
+        assert_eq!(g.flows.total, conns.len());
         let names: BTreeSet<&str> = g.nodes.iter().map(|n| n.name.as_str()).collect();
         for c in &conns {
             assert!(names.contains(c.src.as_str()) && names.contains(c.dst.as_str()));

@@ -64,27 +64,47 @@ fn map_connections(files: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// The graph's edges by node names.
+/// The graph's flows by node names, decoded from the data block's compact form
+/// (`graph.flows`: per node, who reaches it as runs `[start, len, conn]` over source nodes;
+/// a node's own entry is not a flow), in the map's order: by source, then destination name.
 fn graph_edges(data: &Value) -> Vec<(String, String, String)> {
     let nodes = data["graph"]["nodes"].as_array().expect("nodes");
-    let name = |i: &Value| {
-        nodes[i.as_u64().expect("index") as usize]["name"]
-            .as_str()
-            .expect("name")
-            .to_string()
-    };
-    data["graph"]["edges"]
+    let flows = &data["graph"]["flows"];
+    let num = |v: &Value| v.as_u64().expect("number") as usize;
+    let name = |i: usize| nodes[i]["name"].as_str().expect("name").to_string();
+    let conns: Vec<&str> = flows["conns"]
         .as_array()
-        .expect("edges")
+        .expect("conns")
         .iter()
-        .map(|e| {
-            (
-                name(&e["src"]),
-                name(&e["dst"]),
-                e["conn"].as_str().expect("conn").to_string(),
-            )
-        })
-        .collect()
+        .map(|c| c.as_str().expect("conn"))
+        .collect();
+    let columns = flows["columns"].as_array().expect("columns");
+    let mut out = Vec::new();
+    for (d, c) in flows["column_of"]
+        .as_array()
+        .expect("column_of")
+        .iter()
+        .enumerate()
+    {
+        let runs: Vec<usize> = columns[num(c)]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .map(num)
+            .collect();
+        for r in runs.chunks_exact(3) {
+            for s in (r[0]..r[0] + r[1]).filter(|&s| s != d) {
+                out.push((name(s), name(d), conns[r[2]].to_string()));
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.0.as_bytes(), a.1.as_bytes()).cmp(&(b.0.as_bytes(), b.1.as_bytes())));
+    assert_eq!(
+        flows["total"],
+        out.len(),
+        "the total counts the decoded flows"
+    );
+    out
 }
 
 fn assert_self_contained(html: &str) {
@@ -525,6 +545,7 @@ fn check_selftest(r: &PageResult, map: &[(String, String, String)], what: &str) 
     let drawn = if map.len() > 4000 { 0 } else { map.len() };
     assert_eq!(t["edges"], drawn, "{what}: {t}");
     assert_eq!(t["data_edges"], map.len(), "{what}: {t}");
+    assert_eq!(t["degree_sum"], map.len(), "{what}: {t}");
     assert_eq!(t["nodes"], t["data_nodes"], "{what}: {t}");
     assert!(
         t["nodes"].as_u64().unwrap_or(0) as usize >= names.len(),
@@ -724,4 +745,104 @@ fn too_many_flows_are_drawn_on_click() {
     std::fs::write(&page, &html).expect("write");
     let r = open_page(&browser, &page, &dir.join("chromium-profile-open"));
     check_selftest(&r, &map, "open cluster policy map");
+}
+
+/// 20 namespaces × 10 workloads: the first 10 namespaces open, the others admitting only
+/// `tier: web` workloads (of any namespace) on TCP 8080. More flows than the flows section
+/// lists one by one, with columns of several kinds.
+fn mixed_cluster() -> String {
+    let mut s = String::new();
+    for ns in 0..20 {
+        let n = format!("ns-{ns:02}");
+        s.push_str(&format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {n}, labels: {{kubernetes.io/metadata.name: {n}}}}}\n---\n"
+        ));
+        for w in 0..10 {
+            let tier = if w % 4 == 0 { "web" } else { "app" };
+            s.push_str(&format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: w{w}, namespace: {n}, labels: {{app: w{w}, tier: {tier}}}}}\nspec: {{containers: [{{name: c, image: x, ports: [{{containerPort: 8080}}]}}]}}\nstatus: {{phase: Running, podIP: 10.40.{ns}.{}}}\n---\n",
+                w + 1
+            ));
+        }
+        if ns >= 10 {
+            s.push_str(&format!(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: web-only, namespace: {n}}}\nspec:\n  podSelector: {{}}\n  ingress:\n  - from: [{{namespaceSelector: {{}}, podSelector: {{matchLabels: {{tier: web}}}}}}]\n    ports: [{{port: 8080}}]\n---\n"
+            ));
+        }
+    }
+    s
+}
+
+/// The group (namespace, or the outside group) of a connlist name.
+fn group_of(name: &str) -> &str {
+    match name.split_once('/') {
+        Some((ns, _)) if !name.ends_with("[External]") => ns,
+        _ => "external peers",
+    }
+}
+
+/// Above the row limit the page lists namespace pairs, summed from the compact form: the
+/// sums are the map's, the page says how the flows are stored, and a click in Chromium lists
+/// exactly the clicked workload's flows of the map.
+#[test]
+fn flows_beyond_the_row_limit_are_summed_and_decoded_on_click() {
+    let dir = artifacts();
+    let file = dir.join("mixed.yaml");
+    std::fs::write(&file, mixed_cluster()).expect("write");
+    let file = file.to_str().expect("path");
+    let map = map_connections(file);
+    assert!(map.len() > 20_000, "{}", map.len());
+    let (code, html, err) = netdoctor(&["policy", "map", "-f", file, "-o", "html"]);
+    assert_eq!(code, 0, "{err}");
+    let data = data_block(&html);
+    let mut edges = graph_edges(&data);
+    let mut sorted = map.clone();
+    sorted.sort();
+    edges.sort();
+    assert_eq!(edges, sorted);
+    // Far fewer shared columns than workloads, and no flow written out.
+    let columns = data["graph"]["flows"]["columns"]
+        .as_array()
+        .expect("columns");
+    assert!(columns.len() < 50, "{} columns", columns.len());
+    assert!(html.len() < 400_000, "{} bytes", html.len());
+    assert!(
+        html.contains("id=\"flows-stored\""),
+        "the page says how flows are kept"
+    );
+    assert!(html.contains(&format!(
+        "{} flows are too many to list one by one",
+        map.len()
+    )));
+    let mut want: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for (s, d, c) in &map {
+        let e = want
+            .entry((group_of(s).to_string(), group_of(d).to_string()))
+            .or_default();
+        e.0 += 1;
+        e.1 += usize::from(c == "All Connections");
+    }
+    let mut got: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for row in html.split("<tr class=\"ns\">").skip(1) {
+        let cells: Vec<&str> = row
+            .split("<td>")
+            .skip(1)
+            .map(|c| c.split("</td>").next().unwrap_or_default())
+            .collect();
+        let num = |i: usize| cells[i].parse::<usize>().expect("a count");
+        got.insert(
+            (cells[0].to_string(), cells[1].to_string()),
+            (num(2), num(3)),
+        );
+    }
+    assert_eq!(got, want);
+    let Some(browser) =
+        browser_or_skip("flows_beyond_the_row_limit_are_summed_and_decoded_on_click")
+    else {
+        return;
+    };
+    let page = dir.join("mixed-policy-map.html");
+    std::fs::write(&page, &html).expect("write");
+    let r = open_page(&browser, &page, &dir.join("chromium-profile-mixed"));
+    check_selftest(&r, &map, "mixed policy map");
 }

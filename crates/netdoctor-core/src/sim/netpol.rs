@@ -60,7 +60,8 @@ pub use diff::{
 pub use diff_format::{diff_csv, diff_dot, diff_md, diff_txt, RefNames};
 pub use foreign::{FlowVerdict, MapUnknown};
 pub use map::{
-    connectivity_map, external_partition, format_txt, Connection, MapOptions, Range,
+    compact_map, connectivity_map, encode_runs, external_partition, format_txt, value_at,
+    with_entry, ColumnTable, CompactMap, Connection, MapNode, MapOptions, Range, Run,
     INGRESS_CONTROLLER,
 };
 pub use tier::{

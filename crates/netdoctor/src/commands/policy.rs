@@ -8,9 +8,9 @@ use crate::{CliError, CmdResult};
 use clap::{Args, Subcommand};
 use netdoctor_core::model::{Cluster, Protocol};
 use netdoctor_core::sim::netpol::{
-    address_owner, check_pairs, check_pairs_to_service, connectivity_map, decide, format_txt,
-    representatives, AddressOwner, CheckedPair, Connection, Endpoint, Engine, FlowVerdict,
-    MapOptions, MapUnknown, ServiceCheckError, SideVerdict,
+    address_owner, check_pairs, check_pairs_to_service, compact_map, connectivity_map, decide,
+    format_txt, representatives, AddressOwner, CheckedPair, Connection, Endpoint, Engine,
+    FlowVerdict, MapOptions, MapUnknown, ServiceCheckError, SideVerdict,
 };
 use netdoctor_core::text::escape::terminal_safe as safe;
 use serde::Serialize;
@@ -482,14 +482,25 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     let c = &*input.cluster;
     let mut engine = Engine::new(c);
     engine.host_network_as_pods = args.host_network_as_pods;
-    let conns = connectivity_map(
-        &engine,
-        &MapOptions {
-            namespaces: input.scope.clone(),
-            ..MapOptions::default()
-        },
-    );
+    let options = MapOptions {
+        namespaces: input.scope.clone(),
+        ..MapOptions::default()
+    };
     let unknown = MapUnknown::new(&engine);
+    if format == OutputFormat::Html {
+        // The page takes the compact form: no line of the map is materialised.
+        let map = compact_map(&engine, &options);
+        let page =
+            crate::report::build_from(&engine, &map, &input.scope, None, "netdoctor policy map");
+        emit(format, &crate::report::render(&page))?;
+        // A map with unknown connections is never success (docs/interface.md).
+        return Ok(if unknown.is_empty() {
+            crate::exit::OK
+        } else {
+            crate::exit::FINDINGS
+        });
+    }
+    let conns = connectivity_map(&engine, &options);
     let rows: Vec<MapRow<'_>> = conns
         .iter()
         .map(|x| {
@@ -559,13 +570,6 @@ fn map(args: MapArgs, format: OutputFormat, verbose: bool) -> CmdResult {
             s + &footer("\n- ")
         }
         OutputFormat::Dot => dot(&conns, &unknown),
-        OutputFormat::Html => crate::report::render(&crate::report::build_from(
-            &engine,
-            &conns,
-            &input.scope,
-            None,
-            "netdoctor policy map",
-        )),
         OutputFormat::Table => table(&rows) + &footer("note: "),
         other => return Err(other.unsupported("policy map")),
     };

@@ -5,6 +5,7 @@
 //! `netdoctor_core::report`; this module only writes markup. Every string that came from the
 //! cluster goes through `esc` (text and attributes) or `script_json` (the data block).
 
+mod data;
 pub mod diff;
 
 use netdoctor_core::model::Cluster;
@@ -12,7 +13,7 @@ use netdoctor_core::report::{
     edge_curve, findings_section, graph, FindingsSection, Graph, GraphNode, Report, HEADER, NODE_H,
     NODE_W, PAD,
 };
-use netdoctor_core::sim::netpol::{connectivity_map, Connection, Engine, MapOptions};
+use netdoctor_core::sim::netpol::{compact_map, CompactMap, Engine, MapOptions};
 use netdoctor_core::Finding;
 use std::fmt::Write as _;
 
@@ -22,8 +23,10 @@ pub(crate) const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");
 
 /// Above this many flows the graph draws none up front; a click draws the flows of one
-/// workload (the data block still holds them all).
+/// workload (decoded from the data block's compact form).
 pub const EDGE_LIMIT: usize = 4000;
+/// Up to this many findings, the findings section opens with every namespace unfolded.
+const FINDINGS_OPEN_LIMIT: usize = 500;
 /// Up to this many flows, port labels are drawn on the edges.
 const LABEL_LIMIT: usize = 400;
 
@@ -85,26 +88,26 @@ fn n(v: f64) -> String {
 /// (`doctor`).
 pub fn build(cluster: &Cluster, scope: &[String], findings: &[Finding], title: &str) -> Report {
     let engine = Engine::new(cluster);
-    let conns = connectivity_map(
+    let map = compact_map(
         &engine,
         &MapOptions {
             namespaces: scope.to_vec(),
             ..MapOptions::default()
         },
     );
-    build_from(&engine, &conns, scope, Some(findings), title)
+    build_from(&engine, &map, scope, Some(findings), title)
 }
 
 /// The report data from a connectivity map already computed (`policy map`).
 pub fn build_from(
     engine: &Engine<'_>,
-    connections: &[Connection],
+    map: &CompactMap,
     scope: &[String],
     findings: Option<&[Finding]>,
     title: &str,
 ) -> Report {
     let section = findings.map(findings_section);
-    let graph = graph(engine, connections, scope, section.as_ref());
+    let graph = graph(engine, map, scope, section.as_ref());
     Report {
         title: title.to_string(),
         findings: section,
@@ -118,7 +121,8 @@ pub fn build_from(
 /// The whole page.
 pub fn render(report: &Report) -> String {
     let g = &report.graph;
-    let mut s = String::with_capacity(64 * 1024 + g.edges.len() * 160);
+    let drawn = g.flows.total.min(ROW_LIMIT);
+    let mut s = String::with_capacity(64 * 1024 + g.nodes.len() * 1024 + drawn * 160);
     let _ = write!(
         s,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
@@ -146,7 +150,7 @@ pub fn render(report: &Report) -> String {
         g.groups.iter().filter(|x| !x.outside).count(),
         workloads,
         isolated,
-        g.edges.len(),
+        g.flows.total,
         report
             .suppressed
             .as_deref()
@@ -172,7 +176,15 @@ pub fn render(report: &Report) -> String {
     graph_html(&mut s, g);
     flows_html(&mut s, g, report.findings.is_none());
     s.push_str("<pre id=\"selftest\" hidden></pre>\n<ol id=\"js-errors\" hidden></ol>\n");
-    let json = serde_json::to_string(report).unwrap_or_else(|_| "{}".to_string());
+    let page_data = data::PageData {
+        title: &report.title,
+        findings: report.findings.as_ref().map(data::FindingsIndex::of),
+        graph: g,
+        focus: report.focus.as_deref(),
+        model_vs_measured: report.model_vs_measured.as_deref(),
+        suppressed: report.suppressed.as_deref(),
+    };
+    let json = serde_json::to_string(&page_data).unwrap_or_else(|_| "{}".to_string());
     let _ = write!(
         s,
         "<script type=\"application/json\" id=\"report-data\">{}</script>\n<script>\n{JS}</script>\n</body></html>\n",
@@ -238,6 +250,16 @@ fn findings_html(s: &mut String, f: &FindingsSection) {
     if f.namespaces.is_empty() {
         s.push_str("<p>No problems found.</p>");
     }
+    // Laying out thousands of open findings is most of the time a browser takes to open the
+    // page: above the limit the namespaces start folded (find in page still opens them).
+    let open = f.summary.total <= FINDINGS_OPEN_LIMIT;
+    if !open {
+        let _ = writeln!(
+            s,
+            "<p class=\"count\" id=\"findings-folded\">{} findings: each namespace is folded, open one to read its findings.</p>",
+            f.summary.total
+        );
+    }
     for ns in &f.namespaces {
         let name = ns
             .namespace
@@ -246,7 +268,8 @@ fn findings_html(s: &mut String, f: &FindingsSection) {
             .unwrap_or_else(|| "cluster-scoped objects and input files".to_string());
         let _ = writeln!(
             s,
-            "<details class=\"ns\" open><summary>{name} <span class=\"badge {}\">{}</span> <span class=\"count\">{} finding{}</span></summary><div>",
+            "<details class=\"ns\"{}><summary>{name} <span class=\"badge {}\">{}</span> <span class=\"count\">{} finding{}</span></summary><div>",
+            if open { " open" } else { "" },
             ns.worst,
             ns.worst,
             ns.count,
@@ -438,11 +461,19 @@ fn graph_html(s: &mut String, g: &Graph) {
         }
         s.push_str("</ul></div>\n");
     }
-    if g.edges.len() > EDGE_LIMIT {
+    if g.flows.total > EDGE_LIMIT {
+        let runs: usize = g.flows.columns.iter().map(|c| c.len() / 3).sum();
         let _ = writeln!(
             s,
-            "<p class=\"count\">{} allowed flows are too many to draw at once: click a workload to draw its flows.</p>",
-            g.edges.len()
+            "<p class=\"count\" id=\"flows-stored\">{} allowed flows are too many to draw at once: click a workload to draw its flows. \
+             The page does not list them one by one: for each workload it keeps who may reach it as runs of neighbouring workloads with the same ports, \
+             and workloads reached the same way share one list ({} list{} of {} run{} in all for {} nodes), from which a click computes the flows.</p>",
+            g.flows.total,
+            g.flows.columns.len(),
+            if g.flows.columns.len() == 1 { "" } else { "s" },
+            runs,
+            if runs == 1 { "" } else { "s" },
+            g.nodes.len()
         );
     }
     let _ = writeln!(
@@ -489,28 +520,28 @@ fn graph_html(s: &mut String, g: &Graph) {
         );
     }
     s.push_str("</g>\n<g id=\"edges\">\n");
-    let mut has_flow = vec![false; g.nodes.len()];
-    for e in &g.edges {
-        has_flow[e.src] = true;
-        has_flow[e.dst] = true;
-    }
-    let draw = g.edges.len() <= EDGE_LIMIT;
-    let labels = g.edges.len() <= LABEL_LIMIT;
+    let has_flow: Vec<bool> = g.flows.degrees().iter().map(|&(i, o)| i + o > 0).collect();
+    let labels = g.flows.total <= LABEL_LIMIT;
     let mut label_svg = String::new();
-    if draw {
-        for (i, e) in g.edges.iter().enumerate() {
-            let (Some(a), Some(b)) = (g.nodes.get(e.src), g.nodes.get(e.dst)) else {
-                continue;
+    if g.flows.total <= EDGE_LIMIT {
+        // In the order the page's script decodes them: `data-i` is the flow's number there.
+        let mut i = 0usize;
+        g.flows.each(|src, dst, conn| {
+            let k = i;
+            i += 1;
+            let (Some(a), Some(b)) = (g.nodes.get(src), g.nodes.get(dst)) else {
+                return;
             };
+            let conn = g.flows.conns.get(conn as usize).map_or("", String::as_str);
             let (p, c, q) = edge_curve(a, b);
-            let all = if e.conn == "All Connections" {
+            let all = if conn == "All Connections" {
                 " all"
             } else {
                 ""
             };
             let _ = writeln!(
                 s,
-                "<path class=\"edge{all}\" data-i=\"{i}\" d=\"M{},{} Q{},{} {},{}\"><title>{} → {}: {}</title></path>",
+                "<path class=\"edge{all}\" data-i=\"{k}\" d=\"M{},{} Q{},{} {},{}\"><title>{} → {}: {}</title></path>",
                 n(p.0),
                 n(p.1),
                 n(c.0),
@@ -519,7 +550,7 @@ fn graph_html(s: &mut String, g: &Graph) {
                 n(q.1),
                 esc(&a.name),
                 esc(&b.name),
-                esc(&e.conn)
+                esc(conn)
             );
             if labels {
                 let m = (
@@ -528,13 +559,13 @@ fn graph_html(s: &mut String, g: &Graph) {
                 );
                 let _ = writeln!(
                     label_svg,
-                    "<text class=\"elabel{all}\" data-i=\"{i}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                    "<text class=\"elabel{all}\" data-i=\"{k}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
                     n(m.0),
                     n(m.1),
-                    esc(&e.conn)
+                    esc(conn)
                 );
             }
-        }
+        });
     }
     s.push_str("</g>\n<g id=\"nodes\">\n");
     for (i, node) in g.nodes.iter().enumerate() {
@@ -553,28 +584,37 @@ fn graph_html(s: &mut String, g: &Graph) {
 }
 
 fn flows_html(s: &mut String, g: &Graph, open: bool) {
+    let total = g.flows.total;
     let _ = writeln!(
         s,
         "<section id=\"flows\"><details{}><summary><h2 style=\"display:inline\">All allowed flows ({})</h2></summary>",
         if open { " open" } else { "" },
-        g.edges.len()
+        total
     );
-    if g.edges.is_empty() {
+    if total == 0 {
         s.push_str("<p>No connections are allowed.</p>");
-    } else if g.edges.len() > ROW_LIMIT {
+    } else if total > ROW_LIMIT {
         namespace_flows_html(s, g);
     } else {
+        // In the map's order: by source, then destination name.
+        let mut rows: Vec<(&str, &str, &str)> = Vec::with_capacity(total);
+        g.flows.each(|src, dst, conn| {
+            if let (Some(a), Some(b)) = (g.nodes.get(src), g.nodes.get(dst)) {
+                let conn = g.flows.conns.get(conn as usize).map_or("", String::as_str);
+                rows.push((&a.name, &b.name, conn));
+            }
+        });
+        rows.sort_unstable_by(|x, y| {
+            (x.0.as_bytes(), x.1.as_bytes()).cmp(&(y.0.as_bytes(), y.1.as_bytes()))
+        });
         s.push_str("<table><tr><th>src</th><th>dst</th><th>conn</th></tr>\n");
-        for e in &g.edges {
-            let (Some(a), Some(b)) = (g.nodes.get(e.src), g.nodes.get(e.dst)) else {
-                continue;
-            };
+        for (a, b, conn) in rows {
             let _ = writeln!(
                 s,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&a.name),
-                esc(&b.name),
-                esc(&e.conn)
+                esc(a),
+                esc(b),
+                esc(conn)
             );
         }
         s.push_str("</table>");
@@ -583,28 +623,19 @@ fn flows_html(s: &mut String, g: &Graph, open: bool) {
 }
 
 /// Above this many flows the flows section lists namespace-to-namespace summaries, not one
-/// row per flow (the data block still holds every flow; a click lists a workload's).
+/// row per flow (a click in the graph lists a workload's).
 pub const ROW_LIMIT: usize = 20_000;
 
 /// The flows reduced to one row per (source namespace, destination namespace): how many
-/// workload pairs may connect, and how many of them with every port.
+/// workload pairs may connect, and how many of them with every port. Counted from the runs
+/// of the compact form, not flow by flow.
 fn namespace_flows_html(s: &mut String, g: &Graph) {
-    let mut pairs: std::collections::BTreeMap<(usize, usize), (usize, usize)> =
-        std::collections::BTreeMap::new();
-    for e in &g.edges {
-        let (Some(a), Some(b)) = (g.nodes.get(e.src), g.nodes.get(e.dst)) else {
-            continue;
-        };
-        let row = pairs.entry((a.group, b.group)).or_default();
-        row.0 += 1;
-        if e.conn == "All Connections" {
-            row.1 += 1;
-        }
-    }
+    let group_of: Vec<usize> = g.nodes.iter().map(|x| x.group).collect();
+    let pairs = g.flows.group_pairs(&group_of);
     let _ = writeln!(
         s,
         "<p class=\"count\" id=\"flows-reduced\">{} flows are too many to list one by one: this table sums them per source and destination namespace ({} rows). Click a workload in the graph for its own flows.</p>",
-        g.edges.len(),
+        g.flows.total,
         pairs.len()
     );
     s.push_str("<table class=\"nsflows\"><tr><th>src namespace</th><th>dst namespace</th><th>flows</th><th>with all connections</th></tr>\n");
@@ -639,7 +670,7 @@ mod tests {
 
     #[test]
     fn many_flows_are_listed_per_namespace_pair() {
-        use netdoctor_core::report::{GraphEdge, GraphGroup};
+        use netdoctor_core::report::{Flows, GraphGroup};
         let node = |name: &str, group: usize| GraphNode {
             name: name.to_string(),
             label: name.to_string(),
@@ -662,13 +693,16 @@ mod tests {
             h: 0.0,
             nodes: Vec::new(),
         };
-        let edge = |src, dst, conn: &str| GraphEdge {
-            src,
-            dst,
-            conn: conn.to_string(),
+        // 200 workloads of `a<b` reach each other (200 × 199 = 39,800 flows, All
+        // Connections); `a<b/0` reaches `c/z` on TCP 80. One shared column, one run each.
+        let mut nodes: Vec<GraphNode> = (0..200).map(|i| node(&format!("a<b/{i}"), 0)).collect();
+        nodes.push(node("c/z", 1));
+        let flows = Flows {
+            total: 200 * 199 + 1,
+            conns: vec!["All Connections".to_string(), "TCP 80".to_string()],
+            columns: vec![vec![0, 200, 0], vec![0, 1, 1]],
+            column_of: [vec![0u32; 200], vec![1]].concat(),
         };
-        let mut edges = vec![edge(0, 1, "All Connections"); ROW_LIMIT];
-        edges.push(edge(1, 2, "TCP 80"));
         let g = Graph {
             width: 0.0,
             height: 0.0,
@@ -677,19 +711,23 @@ mod tests {
             pad: PAD,
             header: HEADER,
             groups: vec![group("a<b"), group("c")],
-            nodes: vec![node("a<b/x", 0), node("a<b/y", 0), node("c/z", 1)],
-            edges,
+            nodes,
+            flows,
             unknown: Vec::new(),
         };
+        let degrees = g.flows.degrees();
+        assert_eq!(degrees[0], (199, 200));
+        assert_eq!(degrees[200], (1, 0));
+        assert_eq!(degrees.iter().map(|d| d.1).sum::<usize>(), g.flows.total);
         let mut s = String::new();
         flows_html(&mut s, &g, true);
         assert!(
-            s.contains("20001 flows are too many to list one by one"),
+            s.contains("39801 flows are too many to list one by one"),
             "{s}"
         );
         assert!(
             s.contains(
-                "<tr class=\"ns\"><td>a&lt;b</td><td>a&lt;b</td><td>20000</td><td>20000</td></tr>"
+                "<tr class=\"ns\"><td>a&lt;b</td><td>a&lt;b</td><td>39800</td><td>39800</td></tr>"
             ),
             "{s}"
         );

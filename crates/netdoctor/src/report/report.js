@@ -5,13 +5,62 @@
   var G = data.graph, svg = document.getElementById("graph");
   if (!svg) { document.body.dataset.ready = "1"; return; }
   var NW = G.node_w, NH = G.node_h, SVGNS = svg.namespaceURI;
-  var nodeEls = [], edgeEls = [], labelEls = [], out = [], inc = [];
+  var nodeEls = [], edgeEls = [], labelEls = [], edges = [], edgeAt = {};
   var collapsed = {}, hiddenGroup = {}, selected = -1, scale = 1;
-  G.nodes.forEach(function (n, i) { out[i] = []; inc[i] = []; });
-  G.edges.forEach(function (e, i) { out[e.src].push(i); inc[e.dst].push(i); });
+  // Flows are kept compactly (netdoctor-core report/flows.rs): per node, who reaches it as runs
+  // [start, len, conn] over source nodes, identical columns shared. A node's flows in are
+  // its column decoded; its flows out are its entry looked up in the other nodes' columns.
+  var F = G.flows, N = G.nodes.length;
+  function col(d) { return F.columns[F.column_of[d]]; }
+  function flow(s, d, c) { return { src: s, dst: d, conn: F.conns[c] }; }
+  function eachFlow(cb) {
+    for (var d = 0; d < N; d++) {
+      var c = col(d);
+      for (var k = 0; k < c.length; k += 3) for (var s = c[k]; s < c[k] + c[k + 1]; s++) if (s !== d) cb(s, d, c[k + 2]);
+    }
+  }
+  function valueAt(c, i) {
+    var lo = 0, hi = c.length / 3;
+    while (lo < hi) {
+      var m = (lo + hi) >> 1, a = c[3 * m];
+      if (a + c[3 * m + 1] <= i) lo = m + 1; else if (a > i) hi = m; else return c[3 * m + 2];
+    }
+    return -1;
+  }
+  function incoming(i) {
+    var r = [], c = col(i);
+    for (var k = 0; k < c.length; k += 3) for (var s = c[k]; s < c[k] + c[k + 1]; s++) if (s !== i) r.push(flow(s, i, c[k + 2]));
+    return r;
+  }
+  function outgoing(i) {
+    var r = [], seen = {};
+    for (var d = 0; d < N; d++) {
+      if (d === i) continue;
+      var ci = F.column_of[d], v = seen[ci];
+      if (v === undefined) v = seen[ci] = valueAt(F.columns[ci], i);
+      if (v >= 0) r.push(flow(i, d, v));
+    }
+    return r;
+  }
+  // (flows in, flows out) of every node, from the runs: a difference array for flows out.
+  function degrees() {
+    var din = new Array(N).fill(0), diff = new Array(N + 1).fill(0), dout = [];
+    for (var d = 0; d < N; d++) {
+      var c = col(d);
+      for (var k = 0; k < c.length; k += 3) {
+        var a = c[k], b = c[k] + c[k + 1], own = a <= d && d < b ? 1 : 0;
+        din[d] += b - a - own; diff[a]++; diff[b]--;
+        if (own) { diff[d]--; diff[d + 1]++; }
+      }
+    }
+    for (var s = 0, acc = 0; s < N; s++) { acc += diff[s]; dout[s] = acc; }
+    return [din, dout];
+  }
   svg.querySelectorAll(".node").forEach(function (el) { nodeEls[+el.dataset.i] = el; });
   svg.querySelectorAll(".edge").forEach(function (el) { edgeEls[+el.dataset.i] = el; });
   svg.querySelectorAll(".elabel").forEach(function (el) { labelEls[+el.dataset.i] = el; });
+  // Drawn up front (few flows): numbered in decoding order, as the renderer numbered them.
+  if (edgeEls.length) eachFlow(function (s, d, c) { edgeAt[s * N + d] = edges.length; edges.push(flow(s, d, c)); });
   var dyn = document.getElementById("dyn-edges");
 
   function pos(i) {
@@ -46,8 +95,8 @@
     if (hiddenGroup[gs] || hiddenGroup[gd]) return false;
     return !(gs === gd && collapsed[gs]);
   }
-  function mkEdge(i, parent) {
-    var e = G.edges[i], k = curve(e), p = document.createElementNS(SVGNS, "path");
+  function mkEdge(e, parent) {
+    var k = curve(e), p = document.createElementNS(SVGNS, "path");
     p.setAttribute("class", "edge hl" + (e.conn === "All Connections" ? " all" : ""));
     p.setAttribute("d", pathD(k));
     parent.appendChild(p);
@@ -70,7 +119,7 @@
       el.querySelector(".tw").textContent = c ? "▸ " : "▾ ";
     });
     nodeEls.forEach(function (el, i) { el.classList.toggle("gone", !nodeVisible(i)); });
-    G.edges.forEach(function (e, i) {
+    edges.forEach(function (e, i) {
       var el = edgeEls[i];
       if (!el) return;
       var vis = edgeVisible(e);
@@ -90,9 +139,9 @@
     if (s) s.textContent = visibleCount() + " of " + G.nodes.length + " nodes shown";
   }
   function esc(s) { var d = document.createElement("span"); d.textContent = s; return d.innerHTML; }
-  function flowList(ids, other) {
-    if (!ids.length) return "<p class=\"count\">none</p>";
-    var rows = ids.map(function (i) { return G.edges[i]; }).sort(function (a, b) { return G.nodes[a[other]].name < G.nodes[b[other]].name ? -1 : 1; });
+  function flowList(rows, other) {
+    if (!rows.length) return "<p class=\"count\">none</p>";
+    rows = rows.slice().sort(function (a, b) { return G.nodes[a[other]].name < G.nodes[b[other]].name ? -1 : 1; });
     return "<ul>" + rows.map(function (e) {
       return "<li><a data-go=\"" + e[other] + "\">" + esc(G.nodes[e[other]].name) + "</a> <span class=\"count conn\">" + esc(e.conn) + "</span></li>";
     }).join("") + "</ul>";
@@ -105,12 +154,13 @@
     edgeEls.forEach(function (el) { if (el) el.classList.remove("hl"); });
     labelEls.forEach(function (el) { if (el) el.classList.remove("hl"); });
     while (dyn.firstChild) dyn.removeChild(dyn.firstChild);
-    out[i].concat(inc[i]).forEach(function (k) {
-      var e = G.edges[k];
+    var out = outgoing(i), inc = incoming(i);
+    out.concat(inc).forEach(function (e) {
       nb[e.src] = nb[e.dst] = true;
       if (!edgeVisible(e)) return;
-      if (edgeEls[k]) { edgeEls[k].classList.add("hl"); if (labelEls[k]) labelEls[k].classList.add("hl"); }
-      else mkEdge(k, dyn);
+      var k = edgeAt[e.src * N + e.dst];
+      if (k !== undefined && edgeEls[k]) { edgeEls[k].classList.add("hl"); if (labelEls[k]) labelEls[k].classList.add("hl"); }
+      else mkEdge(e, dyn);
     });
     Object.keys(nb).forEach(function (k) { nodeEls[k].classList.add("nb"); });
     nodeEls[i].classList.add("sel");
@@ -127,8 +177,8 @@
       "<p class=\"count\">" + esc(n.kind) + " · " + esc(G.groups[n.group].name) + "</p>" +
       iso(n.ingress_isolated_by, "Ingress") + iso(n.egress_isolated_by, "Egress") +
       (fs ? "<h4>Findings</h4><ul>" + fs + "</ul>" : "") +
-      "<h4>Can reach (" + out[i].length + ")</h4><div id=\"panel-out\">" + flowList(out[i], "dst") + "</div>" +
-      "<h4>Reachable from (" + inc[i].length + ")</h4><div id=\"panel-in\">" + flowList(inc[i], "src") + "</div>";
+      "<h4>Can reach (" + out.length + ")</h4><div id=\"panel-out\">" + flowList(out, "dst") + "</div>" +
+      "<h4>Reachable from (" + inc.length + ")</h4><div id=\"panel-in\">" + flowList(inc, "src") + "</div>";
     p.hidden = false;
   }
   function deselect() {
@@ -213,12 +263,13 @@
   // Self-test (#selftest): counts, a click on the busiest workload, collapse, filter, search.
   function selftest() {
     var r = { nodes: svg.querySelectorAll(".node").length, edges: svg.querySelectorAll("#edges .edge").length,
-      groups: svg.querySelectorAll(".grp").length, data_nodes: G.nodes.length, data_edges: G.edges.length };
+      groups: svg.querySelectorAll(".grp").length, data_nodes: G.nodes.length, data_edges: F.total };
     var ft = document.getElementById("panel-title");
     if (ft && !document.getElementById("panel").hidden) r.opened_on = ft.textContent;
-    var best = -1, deg = -1;
+    var best = -1, deg = -1, dg = degrees();
+    r.degree_sum = dg[0].reduce(function (a, b) { return a + b; }, 0);
     G.nodes.forEach(function (n, i) {
-      var d = out[i].length + inc[i].length;
+      var d = dg[0][i] + dg[1][i];
       if (n.kind !== "External" && n.kind !== "IngressController" && d > deg) { best = i; deg = d; }
     });
     if (best >= 0) {

@@ -1,12 +1,16 @@
 //! The map of every allowed connection between workloads and external ranges, in the
 //! connlist format (np-guard netpol-analyzer's `list`).
 
+mod compact;
 mod ingress_controller;
 mod tier;
+
+pub use compact::{encode_runs, value_at, with_entry, ColumnTable, CompactMap, MapNode, Run};
 
 use super::ranges::covered_ranges;
 use super::{ip_in_block, rule_conns, ConnSet, Direction, Engine};
 use crate::model::{connlist_name, Peer, Pod};
+use compact::Columns;
 use ingress_controller::ingress_controller_conns;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -451,52 +455,108 @@ impl Ctx<'_, '_> {
 /// them) and external IPv4 ranges, sorted by src then dst; self pairs and empty connections
 /// are left out. hostNetwork pods are not workloads of the pod network and are left out.
 pub fn connectivity_map(engine: &Engine<'_>, options: &MapOptions) -> Vec<Connection> {
+    compact_map(engine, options).connections()
+}
+
+/// The map of `connectivity_map` in compact form (its lines are `CompactMap::connections`):
+/// built one destination at a time, without one entry per line.
+pub fn compact_map(engine: &Engine<'_>, options: &MapOptions) -> CompactMap {
     let (ctx, unit_of_pod) = units_of_pod_network(engine);
     let in_ranges = external_partition(engine, Direction::Ingress);
     let out_ranges = external_partition(engine, Direction::Egress);
-    // Interned names: lines carry ids, sorted by the names' byte order through ranks.
+    // Interned names; a node's index is its name's rank in byte order (the lines' order).
     let mut names = Names::default();
+    let unit: Vec<u32> = ctx
+        .units
+        .iter()
+        .map(|u| names.id(&u.name, Some(&u.namespace)))
+        .collect();
+    let in_range: Vec<u32> = in_ranges
+        .iter()
+        .map(|r| names.id(&r.name(), None))
+        .collect();
+    let out_range: Vec<u32> = out_ranges
+        .iter()
+        .map(|r| names.id(&r.name(), None))
+        .collect();
+    let ic = names.id(INGRESS_CONTROLLER, None);
+    let rank = names.ranks();
+    let node = |ids: Vec<u32>| -> Vec<u32> { ids.into_iter().map(|i| rank[i as usize]).collect() };
     let ids = LineIds {
-        unit: ctx
-            .units
-            .iter()
-            .map(|u| names.id(&u.name, Some(&u.namespace)))
-            .collect(),
-        in_range: in_ranges
-            .iter()
-            .map(|r| names.id(&r.name(), None))
-            .collect(),
-        out_range: out_ranges
-            .iter()
-            .map(|r| names.id(&r.name(), None))
-            .collect(),
+        unit: node(unit),
+        in_range: node(in_range),
+        out_range: node(out_range),
     };
-    let ic_id = names.id(INGRESS_CONTROLLER, None);
+    let n = names.names.len();
     let mut t = ConnTable::new();
     let mut dense = Dense::new(ctx.units.len());
     let e_rows = egress_rows(&ctx, &mut t, &out_ranges, &mut dense);
     let in_scope = |u: usize| {
         options.namespaces.is_empty() || options.namespaces.contains(&ctx.units[u].namespace)
     };
-    let mut lines = ingress_lines(
-        &ctx, &mut t, &in_ranges, &e_rows, &ids, in_scope, &mut dense,
-    );
-    lines.extend(egress_range_lines(
-        &ctx,
-        &mut t,
-        (&e_rows, &out_ranges),
-        &ids,
-        in_scope,
-    ));
+    // What arrives at each node: from its units' ingress rows, at an external range from
+    // every unit's egress row, and from the ingress controller.
+    let mut units_of_node: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (u, &nd) in ids.unit.iter().enumerate() {
+        units_of_node[nd as usize].push(u);
+    }
+    let mut ranges_of_node: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (ri, &nd) in ids.out_range.iter().enumerate() {
+        ranges_of_node[nd as usize].push(ri);
+    }
+    let mut from_ic: Vec<Vec<u32>> = vec![Vec::new(); n];
     if !options.no_ingress_controller {
         for (d, conn) in ingress_controller_conns(&ctx, &unit_of_pod) {
             if in_scope(d) {
-                let id = t.intern(conn);
-                lines.push((ic_id, ids.unit[d], id));
+                from_ic[ids.unit[d] as usize].push(t.intern(conn));
             }
         }
     }
-    merged_connections(lines, &names, &mut t)
+    let mut cols = Columns::new(n);
+    for nd in 0..n {
+        for &d in &units_of_node[nd] {
+            ingress_column(
+                &ctx,
+                &mut t,
+                d,
+                &in_ranges,
+                &e_rows,
+                &ids,
+                &in_scope,
+                &mut dense,
+                &mut cols.col,
+            );
+        }
+        for &ri in &ranges_of_node[nd] {
+            egress_range_column(
+                &ctx,
+                &mut t,
+                (&e_rows, &out_ranges, ri),
+                &ids,
+                &in_scope,
+                &mut cols.col,
+            );
+        }
+        let ic_node = rank[ic as usize] as usize;
+        for &c in &from_ic[nd] {
+            cols.col[ic_node] = t.union(cols.col[ic_node], c);
+        }
+        cols.finish(nd);
+    }
+    let mut nodes = vec![
+        MapNode {
+            name: String::new(),
+            namespace: None
+        };
+        n
+    ];
+    for (i, (name, ns)) in names.names.into_iter().zip(names.namespaces).enumerate() {
+        nodes[rank[i] as usize] = MapNode {
+            name,
+            namespace: ns,
+        };
+    }
+    cols.into_map(nodes, t.sets)
 }
 
 /// The workloads of the pod network as units (one per workload name and label group), with
@@ -553,15 +613,12 @@ fn units_of_pod_network<'e, 'a>(engine: &'e Engine<'a>) -> (Ctx<'e, 'a>, HashMap
     (ctx, unit_of_pod)
 }
 
-/// Name ids of the units and of the external ranges of each direction.
+/// Node indexes of the units and of the external ranges of each direction.
 struct LineIds {
     unit: Vec<u32>,
     in_range: Vec<u32>,
     out_range: Vec<u32>,
 }
-
-/// A line of the map: (source name id, destination name id, connection id).
-type Line = (u32, u32, u32);
 
 /// Egress rows are sparse (few units are egress-isolated): one per unit, None when open.
 fn egress_rows(
@@ -584,129 +641,102 @@ fn egress_rows(
         .collect()
 }
 
-/// Unit-to-unit and external-range-to-unit lines; ingress rows are built densely one
-/// destination at a time.
-fn ingress_lines(
+/// Adds to `col` (by source node) what reaches unit `d` from units and external ranges; the
+/// ingress row of `d` is built densely, once.
+#[allow(clippy::too_many_arguments)]
+fn ingress_column(
     ctx: &Ctx<'_, '_>,
     t: &mut ConnTable,
+    d: usize,
     in_ranges: &[Range],
     e_rows: &[Option<Row>],
     ids: &LineIds,
-    in_scope: impl Fn(usize) -> bool,
+    in_scope: &impl Fn(usize) -> bool,
     dense: &mut Dense,
-) -> Vec<Line> {
-    let n = ctx.units.len();
-    let mut lines: Vec<Line> = Vec::new();
-    for d in 0..n {
-        let ing = ctx.row(t, d, Direction::Ingress, in_ranges, dense);
-        for (s, e_row) in e_rows.iter().enumerate() {
-            if ids.unit[s] == ids.unit[d] || !(in_scope(s) || in_scope(d)) {
-                continue;
-            }
-            let e = match e_row {
-                None => ALL,
-                Some(r) => r.to_unit(t, d),
-            };
-            let e = ctx.tiered(
-                t,
-                s,
-                Direction::Egress,
-                Target::Unit(d),
-                e_row.as_ref().map(|_| e),
-            );
-            if e == EMPTY {
-                continue;
-            }
-            let i = match &ing {
-                None => ALL,
-                Some((any, _)) => t.union(*any, dense.vals[s]),
-            };
-            let i = ctx.tiered(
-                t,
-                d,
-                Direction::Ingress,
-                Target::Unit(s),
-                ing.as_ref().map(|_| i),
-            );
-            let conn = t.intersect(e, i);
-            if conn != EMPTY {
-                lines.push((ids.unit[s], ids.unit[d], conn));
-            }
+    col: &mut [u32],
+) {
+    let ing = ctx.row(t, d, Direction::Ingress, in_ranges, dense);
+    let d_node = ids.unit[d];
+    let d_in = in_scope(d);
+    for (s, e_row) in e_rows.iter().enumerate() {
+        let s_node = ids.unit[s];
+        if s_node == d_node || !(d_in || in_scope(s)) {
+            continue;
         }
-        dense.clear();
-        if in_scope(d) {
-            for (ri, &rid) in ids.in_range.iter().enumerate() {
-                let conn = match &ing {
-                    None => ALL,
-                    Some((any, ext)) => t.union(*any, ext.get(ri).copied().unwrap_or(EMPTY)),
-                };
-                let target = Target::Range(in_ranges[ri]);
-                let conn = ctx.tiered(t, d, Direction::Ingress, target, ing.as_ref().map(|_| conn));
-                if conn != EMPTY {
-                    lines.push((rid, ids.unit[d], conn));
-                }
-            }
+        let e = match e_row {
+            None => ALL,
+            Some(r) => r.to_unit(t, d),
+        };
+        let e = ctx.tiered(
+            t,
+            s,
+            Direction::Egress,
+            Target::Unit(d),
+            e_row.as_ref().map(|_| e),
+        );
+        if e == EMPTY {
+            continue;
+        }
+        let i = match &ing {
+            None => ALL,
+            Some((any, _)) => t.union(*any, dense.vals[s]),
+        };
+        let i = ctx.tiered(
+            t,
+            d,
+            Direction::Ingress,
+            Target::Unit(s),
+            ing.as_ref().map(|_| i),
+        );
+        let conn = t.intersect(e, i);
+        if conn != EMPTY {
+            let slot = &mut col[s_node as usize];
+            *slot = t.union(*slot, conn);
         }
     }
-    lines
+    dense.clear();
+    if d_in {
+        for (ri, &r_node) in ids.in_range.iter().enumerate() {
+            let conn = match &ing {
+                None => ALL,
+                Some((any, ext)) => t.union(*any, ext.get(ri).copied().unwrap_or(EMPTY)),
+            };
+            let target = Target::Range(in_ranges[ri]);
+            let conn = ctx.tiered(t, d, Direction::Ingress, target, ing.as_ref().map(|_| conn));
+            let slot = &mut col[r_node as usize];
+            *slot = t.union(*slot, conn);
+        }
+    }
 }
 
-/// Unit-to-external-range lines.
-fn egress_range_lines(
+/// Adds to `col` (by source node) what reaches the external range `out_ranges[ri]`.
+fn egress_range_column(
     ctx: &Ctx<'_, '_>,
     t: &mut ConnTable,
-    (e_rows, out_ranges): (&[Option<Row>], &[Range]),
+    (e_rows, out_ranges, ri): (&[Option<Row>], &[Range], usize),
     ids: &LineIds,
-    in_scope: impl Fn(usize) -> bool,
-) -> Vec<Line> {
-    let mut lines = Vec::new();
+    in_scope: &impl Fn(usize) -> bool,
+    col: &mut [u32],
+) {
     for (s, e_row) in e_rows.iter().enumerate() {
         if !in_scope(s) {
             continue;
         }
-        for (ri, &rid) in ids.out_range.iter().enumerate() {
-            let conn = match e_row {
-                None => ALL,
-                Some(row) => row.to_ext(t, ri),
-            };
-            let target = Target::Range(out_ranges[ri]);
-            let conn = ctx.tiered(
-                t,
-                s,
-                Direction::Egress,
-                target,
-                e_row.as_ref().map(|_| conn),
-            );
-            if conn != EMPTY {
-                lines.push((ids.unit[s], rid, conn));
-            }
-        }
+        let conn = match e_row {
+            None => ALL,
+            Some(row) => row.to_ext(t, ri),
+        };
+        let target = Target::Range(out_ranges[ri]);
+        let conn = ctx.tiered(
+            t,
+            s,
+            Direction::Egress,
+            target,
+            e_row.as_ref().map(|_| conn),
+        );
+        let slot = &mut col[ids.unit[s] as usize];
+        *slot = t.union(*slot, conn);
     }
-    lines
-}
-
-/// Lines sorted by source then destination name; units sharing a name (pods of one owner
-/// with different labels) have their lines united.
-fn merged_connections(mut lines: Vec<Line>, names: &Names, t: &mut ConnTable) -> Vec<Connection> {
-    let rank = names.ranks();
-    lines.sort_unstable_by_key(|(s, d, _)| (rank[*s as usize], rank[*d as usize]));
-    let mut merged: Vec<Line> = Vec::with_capacity(lines.len());
-    for l in lines {
-        match merged.last_mut() {
-            Some(last) if last.0 == l.0 && last.1 == l.1 => last.2 = t.union(last.2, l.2),
-            _ => merged.push(l),
-        }
-    }
-    merged
-        .into_iter()
-        .map(|(s, d, conn)| Connection {
-            src: names.names[s as usize].clone(),
-            dst: names.names[d as usize].clone(),
-            src_namespace: names.namespaces[s as usize].clone(),
-            dst_namespace: names.namespaces[d as usize].clone(),
-            conn: t.sets[conn as usize].clone(),
-        })
-        .collect()
 }
 
 /// Interned peer names with their namespaces.
