@@ -88,7 +88,11 @@ struct VerifyReport {
 }
 
 /// The subject pods of OBJECT.
-fn subjects(cluster: &Cluster, object: &str) -> Result<Vec<usize>, CliError> {
+fn subjects(
+    cluster: &Cluster,
+    object: &str,
+    default_namespace: &str,
+) -> Result<Vec<usize>, CliError> {
     if !object.contains('/') {
         let pods: Vec<usize> = cluster
             .pods()
@@ -102,7 +106,7 @@ fn subjects(cluster: &Cluster, object: &str) -> Result<Vec<usize>, CliError> {
         }
         return Ok(pods);
     }
-    match ObjectArg::parse_in(object, "default")? {
+    match ObjectArg::parse_in(object, default_namespace)? {
         a @ (ObjectArg::Pod { .. } | ObjectArg::Workload { .. }) => a.pods(cluster),
         _ => Err(CliError::usage(
             "verify takes a pod (NS/POD), a workload (NS/KIND/NAME) or a namespace (NS)",
@@ -218,15 +222,18 @@ pub fn run(args: VerifyArgs, format: OutputFormat, verbose: bool) -> CmdResult {
     if args.timeout.is_zero() {
         return Err(CliError::usage("--timeout must be more than 0"));
     }
-    let namespace = args
-        .object
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let input = args.input.read_for(verbose, &[namespace])?;
+    // The namespace OBJECT names (`NS`, `NS/POD`, `NS/KIND/NAME`); `KIND/NAME` names none and
+    // is in -n's namespace (else the context's, else `default`), as for every command.
+    let spelled: Vec<String> = if args.object.contains('/') {
+        ObjectArg::spelled_namespace(&args.object)
+            .into_iter()
+            .collect()
+    } else {
+        vec![args.object.clone()]
+    };
+    let input = args.input.read_for(verbose, &spelled)?;
     let cluster = &input.cluster;
-    let pods = subjects(cluster, &args.object)?;
+    let pods = subjects(cluster, &args.object, &input.default_namespace)?;
     let to = args
         .to
         .iter()
@@ -412,4 +419,36 @@ fn markdown(r: &VerifyReport) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subjects;
+    use netdoctor_core::load::load_text;
+    use netdoctor_core::model::{BuildOptions, Cluster};
+
+    const PODS: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-1\n  namespace: prod\n  labels: {app: web}\n  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, controller: true}]\nspec:\n  containers: [{name: c, image: i}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: i}]\n";
+
+    /// `verify deployment/web -n prod`: KIND/NAME is in -n's namespace, not `default`.
+    #[test]
+    fn kind_name_is_in_the_default_namespace_of_the_input() {
+        let cluster = Cluster::build(load_text("t.yaml", PODS), &BuildOptions::default());
+        assert_eq!(
+            subjects(&cluster, "deployment/web", "prod")
+                .map(|p| p.len())
+                .ok(),
+            Some(1)
+        );
+        assert!(subjects(&cluster, "deployment/web", "default").is_err());
+        assert_eq!(
+            subjects(&cluster, "prod/deployment/web", "default")
+                .map(|p| p.len())
+                .ok(),
+            Some(1)
+        );
+        assert_eq!(
+            subjects(&cluster, "prod", "default").map(|p| p.len()).ok(),
+            Some(1)
+        );
+    }
 }
