@@ -162,5 +162,11 @@ mod tests {
             .map(|o| (o.object.kind(), o.origin.line))
             .collect();
         assert_eq!(lines, vec![("Pod", 2), ("Service", 4)]);
+        // A typed List as the API returns it: items without a kind take the List's, and
+        // keep their own lines.
+        let typed = "{\"kind\": \"PodList\", \"apiVersion\": \"v1\", \"items\": [\n {\"metadata\": {\"name\": \"a\"}},\n {\"metadata\": {\"name\": \"b\"}}\n]}";
+        let loaded = crate::load::load_text("l.json", typed);
+        let lines: Vec<usize> = loaded.objects.iter().map(|o| o.origin.line).collect();
+        assert_eq!(lines, vec![2, 3]);
     }
 }

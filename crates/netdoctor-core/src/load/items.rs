@@ -37,6 +37,8 @@ pub(crate) enum Capture<'t> {
 pub(crate) struct Pending {
     pub path: String,
     pub value: serde_json::Value,
+    /// Byte offset of the item in its file (JSON), for its object's line.
+    pub offset: Option<usize>,
 }
 
 /// Where the objects and errors of one document go.
@@ -194,9 +196,10 @@ pub(crate) fn read_json_item(
     raw: &str,
     (text, scope): (&str, &super::NamespaceScope),
     sink: Sink<'_>,
-    item: ItemContext<'_, '_>,
+    mut item: ItemContext<'_, '_>,
 ) {
     let start = offset_in(raw, text);
+    let waiting = item.pending.as_ref().map_or(0, |p| p.len());
     if let Err((at, dup)) = check_json_duplicates(raw, false) {
         sink.errors.push(ItemError {
             offset: start,
@@ -215,13 +218,19 @@ pub(crate) fn read_json_item(
         item: ItemContext {
             path: item.path,
             default_kind: item.default_kind,
-            pending: item.pending,
+            pending: item.pending.as_deref_mut(),
         },
     }
     .deserialize(&mut de)
     .and_then(|()| de.end());
     match read {
         Ok(()) => {
+            // An item without a kind waits for its List's: it keeps its offset meanwhile.
+            if let Some(pending) = item.pending {
+                for p in pending.iter_mut().skip(waiting) {
+                    p.offset = p.offset.or(start);
+                }
+            }
             if let Some(start) = start {
                 // The objects of a List nested in this item keep their own items' offsets.
                 for meta in out.iter_mut().filter_map(ApiObject::metadata_mut) {

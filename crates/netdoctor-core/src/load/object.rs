@@ -343,6 +343,7 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_, '_, '_> {
                 wait.push(Pending {
                     path: item.path.to_string(),
                     value: serde_json::Value::Object(buffered),
+                    offset: None,
                 });
                 return Ok(());
             }
@@ -364,15 +365,27 @@ fn finish_pending(pending: Vec<Pending>, item_kind: Option<&str>, sink: Sink<'_>
             errors: &mut *sink.errors,
         };
         match item_kind {
-            Some(kind) => items::read_value_item(
-                &p.value,
-                sink,
-                ItemContext {
-                    path: &p.path,
-                    default_kind: Some(kind),
-                    pending: None,
-                },
-            ),
+            Some(kind) => {
+                let first = sink.out.len();
+                items::read_value_item(
+                    &p.value,
+                    Sink {
+                        out: &mut *sink.out,
+                        errors: &mut *sink.errors,
+                    },
+                    ItemContext {
+                        path: &p.path,
+                        default_kind: Some(kind),
+                        pending: None,
+                    },
+                );
+                for meta in sink.out[first..]
+                    .iter_mut()
+                    .filter_map(ApiObject::metadata_mut)
+                {
+                    meta.source_offset = meta.source_offset.or(p.offset);
+                }
+            }
             None => sink.errors.push(ItemError {
                 offset: None,
                 reason: format!("{}: a list item has no `kind`", p.path),
