@@ -83,7 +83,9 @@ pub(crate) fn read_seq<'de, S: SeqAccess<'de>>(
         read_json_items(&raws, (text, scope), sink, ctx, field);
         return Ok(());
     }
-    for index in 0usize.. {
+    // Any other capture: each element is buffered as a value, then read.
+    let mut index = 0;
+    while let Some(value) = seq.next_element::<serde_json::Value>()? {
         let path = child_path(parent, field, index);
         let ctx = ItemContext {
             path: &path,
@@ -94,19 +96,8 @@ pub(crate) fn read_seq<'de, S: SeqAccess<'de>>(
             out: &mut *sink.out,
             errors: &mut *sink.errors,
         };
-        match capture {
-            Capture::Json(text, scope) => match seq.next_element::<&'de RawValue>()? {
-                Some(raw) if scope.keeps_json(raw.get()) => {
-                    read_json_item(raw.get(), (text, scope), sink, ctx)
-                }
-                Some(_) => {}
-                None => break,
-            },
-            Capture::Buffered => match seq.next_element::<serde_json::Value>()? {
-                Some(value) => read_value_item(&value, sink, ctx),
-                None => break,
-            },
-        }
+        read_value_item(&value, sink, ctx);
+        index += 1;
     }
     Ok(())
 }
